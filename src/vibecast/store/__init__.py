@@ -1,0 +1,1 @@
+"""Storage: one interface (:class:`~vibecast.store.base.Store`), SQLite and PostgreSQL backends."""
