@@ -1,0 +1,5 @@
+"""``python -m vibecast`` is the ``vibecast`` command."""
+
+from vibecast.cli import main
+
+main()

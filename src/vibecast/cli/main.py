@@ -1,0 +1,447 @@
+"""The ``vibecast`` command line: import, list, show, events, stats, play, delete, save.
+
+Every command prints one clear line and exits non-zero on error; a traceback is shown only with
+``VIBECAST_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+import msgspec
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from vibecast import __version__
+from vibecast.cli.format import format_bytes, format_duration, parse_time_ms
+from vibecast.config import ConfigError, Settings, load_settings
+from vibecast.model import Replay, encode_event, event_json_schema
+from vibecast.pipeline import ImportSummary, import_paths
+from vibecast.replayfile import ReplayFileError, write_replay_file
+from vibecast.store import open_store
+from vibecast.store.base import Store, StoreError
+
+__all__ = ["cli", "main"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+err_console = Console(stderr=True, highlight=False)
+out_console = Console(highlight=False)
+
+
+class CommandError(click.ClickException):
+    """A failure the user can act on: printed as one line, exit status 1."""
+
+    def show(self, file: Any = None) -> None:
+        err_console.print(f"[bold red]error:[/] {self.format_message()}", markup=True)
+
+
+def _handle_errors(func: F) -> F:
+    """Turn every failure into one line and a non-zero exit, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except (StoreError, ConfigError, ReplayFileError, ValueError) as exc:
+            raise CommandError(str(exc)) from exc
+        except BrokenPipeError:
+            # Output piped into `head` and closed early: not an error.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+        except Exception as exc:
+            if os.environ.get("VIBECAST_DEBUG"):
+                raise
+            raise CommandError(
+                f"unexpected {type(exc).__name__}: {exc} (set VIBECAST_DEBUG=1 for a traceback)"
+            ) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Context:
+    """Settings and a lazily opened store, shared by the commands of one invocation."""
+
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+        self._store: Store | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings()
+        return self._settings
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.settings.database_url)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+pass_context = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="vibecast")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Record Claude Code sessions and replay them like a video.
+
+    Start with `vibecast import` (every session under ~/.claude/projects), then `vibecast list`
+    and `vibecast play ID`. ID is a replay id, a unique prefix of one, or a Claude session id.
+    """
+    state = Context()
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+# -- import ---------------------------------------------------------------------------------
+
+
+def _print_summary(summary: ImportSummary, verbose: bool) -> None:
+    parts = [
+        f"{summary.files} file{'s' if summary.files != 1 else ''}"
+        + (f" ({summary.files_skipped} unchanged, skipped)" if summary.files_skipped else ""),
+        f"{summary.replays_created} replays created",
+        f"{summary.replays_updated} updated",
+    ]
+    if summary.replays_unchanged:
+        parts.append(f"{summary.replays_unchanged} unchanged")
+    parts.append(f"{summary.events} events")
+    parts.append(f"{len(summary.issues)} warnings")
+    err_console.print("Imported " + ", ".join(parts) + f" in {summary.seconds:.1f}s.")
+    if summary.redactions:
+        kinds = ", ".join(f"{kind} ×{n}" for kind, n in summary.redactions.most_common())
+        err_console.print(f"Redacted before storage: {kinds}.")
+    shown = summary.issues if verbose else summary.issues[:10]
+    for issue in shown:
+        err_console.print(f"[yellow]warning:[/] {issue}", markup=True, highlight=False)
+    if len(shown) < len(summary.issues):
+        err_console.print(f"… and {len(summary.issues) - len(shown)} more (use --verbose).")
+
+
+@cli.command("import")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Re-read files even if unchanged since last import.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
+@click.option("-v", "--verbose", is_flag=True, help="Show every warning.")
+@pass_context
+@_handle_errors
+def import_command(
+    state: Context, paths: tuple[Path, ...], force: bool, as_json: bool, verbose: bool
+) -> None:
+    """Import sessions: transcripts, hook captures, Vibecraft logs or saved replay files.
+
+    With no PATH, imports every Claude Code session under ~/.claude/projects (or
+    $CLAUDE_CONFIG_DIR/projects) and Vibecraft's ~/.vibecraft/data/events.jsonl. Importing again
+    updates replays instead of duplicating them.
+    """
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        raise CommandError(f"no such file or directory: {missing[0]}")
+    progress = Progress(
+        TextColumn("[bold]importing"),
+        BarColumn(),
+        DownloadColumn(),
+        TextColumn("{task.fields[name]}"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    )
+    with progress:
+        task = progress.add_task("import", total=None, name="")
+
+        def on_files(files: list[Path]) -> None:
+            total = 0
+            for file in files:
+                try:
+                    total += file.stat().st_size
+                except OSError:
+                    pass
+            progress.update(task, total=total)
+
+        def advance(path: Path, size: int) -> None:
+            progress.update(task, advance=size, name=path.name[:40])
+
+        summary = import_paths(
+            state.store,
+            state.settings,
+            list(paths),
+            force=force,
+            progress=advance,
+            on_files=on_files,
+        )
+    if as_json:
+        out = {
+            "files": summary.files,
+            "files_skipped": summary.files_skipped,
+            "bytes_read": summary.bytes_read,
+            "replays_created": summary.replays_created,
+            "replays_updated": summary.replays_updated,
+            "replays_unchanged": summary.replays_unchanged,
+            "events": summary.events,
+            "warnings": [str(issue) for issue in summary.issues],
+            "redactions": dict(summary.redactions),
+            "replay_ids": summary.replay_ids,
+            "seconds": round(summary.seconds, 3),
+        }
+        click.echo(json.dumps(out, indent=2))
+    if summary.files == 0 and not paths:
+        err_console.print(
+            f"No sessions found under {state.settings.claude_projects_dir} "
+            "(set CLAUDE_CONFIG_DIR, or pass files or directories to import)."
+        )
+    _print_summary(summary, verbose)
+
+
+# -- browsing --------------------------------------------------------------------------------
+
+
+def _replay_json(replay: Replay) -> dict[str, Any]:
+    return msgspec.to_builtins(replay)
+
+
+@cli.command("list")
+@click.option("--json", "as_json", is_flag=True, help="JSON array of replays on stdout.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--offset", default=0, type=click.IntRange(0))
+@pass_context
+@_handle_errors
+def list_command(state: Context, as_json: bool, limit: int, offset: int) -> None:
+    """List replays, newest first."""
+    replays = state.store.list_replays(limit=limit, offset=offset)
+    if as_json:
+        click.echo(json.dumps([_replay_json(r) for r in replays], indent=2))
+        return
+    if not replays:
+        err_console.print("No replays yet. Run `vibecast import` to import your Claude Code sessions.")
+        return
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column, justify in [
+        ("ID", "left"),
+        ("DATE", "left"),
+        ("DURATION", "right"),
+        ("EVENTS", "right"),
+        ("FILES", "right"),
+        ("TITLE", "left"),
+    ]:
+        table.add_column(column, justify=justify, no_wrap=column != "TITLE")  # type: ignore[arg-type]
+    for replay in replays:
+        meta = replay.metadata
+        table.add_row(
+            replay.id[:8],
+            meta.recorded_date[:16].replace("T", " "),
+            format_duration(meta.duration_ms),
+            str(meta.event_count),
+            str(len(meta.files_touched)),
+            (replay.title or meta.session_name or "(untitled)")
+            + (" [live]" if replay.status == "recording" else ""),
+        )
+    out_console.print(table)
+
+
+@cli.command("show")
+@click.argument("replay_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="The replay and its metadata as JSON.")
+@pass_context
+@_handle_errors
+def show_command(state: Context, replay_id: str, as_json: bool) -> None:
+    """Show a replay's metadata."""
+    replay = state.store.resolve_replay(replay_id)
+    if as_json:
+        click.echo(json.dumps(_replay_json(replay), indent=2))
+        return
+    meta = replay.metadata
+    rows = [
+        ("Title", replay.title or meta.session_name),
+        ("Replay", replay.id),
+        ("Session", replay.session_id),
+        ("Recorded", meta.recorded_date),
+        ("Duration", format_duration(meta.duration_ms)),
+        ("Events", str(meta.event_count)),
+        ("Prompts", str(meta.prompt_count)),
+        ("Errors", str(meta.error_count)),
+        ("Subagents", str(meta.subagent_count)),
+        ("Model", meta.model or "-"),
+        ("Directory", meta.cwd or "-"),
+        ("Git branch", meta.git_branch or "-"),
+        ("Claude Code", meta.claude_version or "-"),
+    ]
+    if meta.token_usage:
+        rows.append(("Tokens", ", ".join(f"{k} {v:,}" for k, v in meta.token_usage.items())))
+    if meta.tool_breakdown:
+        tools = sorted(meta.tool_breakdown.items(), key=lambda kv: (-kv[1], kv[0]))
+        rows.append(("Tools", ", ".join(f"{name} ×{n}" for name, n in tools)))
+    rows.append(("Files", f"{len(meta.files_touched)}"))
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    for key, value in rows:
+        table.add_row(key, value)
+    out_console.print(table)
+    for path in meta.files_touched[:20]:
+        out_console.print(f"  {path}", highlight=False, markup=False)
+    if len(meta.files_touched) > 20:
+        out_console.print(f"  … and {len(meta.files_touched) - 20} more")
+
+
+@cli.command("events")
+@click.argument("replay_id", metavar="ID")
+@click.option("--from", "from_ms", type=click.IntRange(0), help="Start (ms from replay start).")
+@click.option("--to", "to_ms", type=click.IntRange(0), help="End (ms from replay start).")
+@pass_context
+@_handle_errors
+def events_command(state: Context, replay_id: str, from_ms: int | None, to_ms: int | None) -> None:
+    """Print a replay's RecordedEvents as JSON lines (see docs/event-schema.json)."""
+    replay = state.store.resolve_replay(replay_id)
+    out = sys.stdout.buffer
+    for event in state.store.read_events(replay.id, from_ms, to_ms):
+        out.write(encode_event(event) + b"\n")
+    out.flush()
+
+
+@cli.command("stats")
+@click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
+@pass_context
+@_handle_errors
+def stats_command(state: Context, as_json: bool) -> None:
+    """Totals: replays, events, bytes stored and bytes imported."""
+    stats = state.store.stats()
+    if as_json:
+        click.echo(json.dumps(msgspec.to_builtins(stats), indent=2))
+        return
+    ratio = (
+        f" ({stats.stored_bytes / stats.raw_bytes_imported:.1%} of imported)"
+        if stats.raw_bytes_imported
+        else ""
+    )
+    out_console.print(
+        f"{stats.replays} replays, {stats.events} events, "
+        f"{format_bytes(stats.stored_bytes)} stored{ratio}, "
+        f"{format_bytes(stats.raw_bytes_imported)} imported",
+        highlight=False,
+    )
+    out_console.print(f"Database: {state.settings.database_url}", highlight=False, markup=False)
+
+
+# -- playing, deleting, saving -----------------------------------------------------------------
+
+
+def _parse_time_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int:
+    if value is None:
+        return 0
+    try:
+        return parse_time_ms(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+@cli.command("play")
+@click.argument("replay_id", metavar="ID")
+@click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(0.25, 16.0),
+              help="Playback speed, 0.25 to 16.")
+@click.option("--from", "start", callback=_parse_time_option, metavar="T",
+              help="Start at T (90, 90s, 1:30, 1500ms).")
+@click.option("--idle-limit", type=click.FloatRange(min=0.1), metavar="S",
+              help="Play any pause longer than S seconds as S seconds.")
+@pass_context
+@_handle_errors
+def play_command(
+    state: Context, replay_id: str, speed: float, start: int, idle_limit: float | None
+) -> None:
+    """Play a replay in the terminal (space pause, ←/→ 10 s, ,/. step, +/- speed, q quit)."""
+    from vibecast.player.terminal import play_in_terminal
+
+    store = state.store
+    replay = store.resolve_replay(replay_id)
+    duration = replay.metadata.duration_ms
+    if start > duration:
+        raise CommandError(
+            f"--from {format_duration(start)} is past the end ({format_duration(duration)})"
+        )
+
+    def load(from_ms: int, to_ms: int) -> list:
+        return store.read_events(replay.id, from_ms, to_ms)
+
+    play_in_terminal(
+        load,
+        title=replay.title or replay.metadata.session_name,
+        duration_ms=duration,
+        speed=speed,
+        start_ms=start,
+        idle_limit_ms=None if idle_limit is None else round(idle_limit * 1000),
+    )
+
+
+@cli.command("delete")
+@click.argument("replay_id", metavar="ID")
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_context
+@_handle_errors
+def delete_command(state: Context, replay_id: str, yes: bool) -> None:
+    """Delete a replay and everything stored for it."""
+    replay = state.store.resolve_replay(replay_id)
+    title = replay.title or replay.metadata.session_name
+    if not yes and sys.stdin.isatty():
+        click.confirm(f"Delete replay {replay.id[:8]} “{title}”?", abort=True)
+    state.store.delete_replay(replay.id)
+    err_console.print(f"Deleted replay {replay.id[:8]} “{title}”.", highlight=False, markup=False)
+
+
+@cli.command("save")
+@click.argument("replay_id", metavar="ID")
+@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
+              help="File to write (default: <id>.vibecast in the current directory).")
+@pass_context
+@_handle_errors
+def save_command(state: Context, replay_id: str, output: Path | None) -> None:
+    """Save a replay to a portable file that `vibecast import FILE` reads on any machine."""
+    store = state.store
+    replay = store.resolve_replay(replay_id)
+    events = store.read_events(replay.id)
+    blobs: dict[str, bytes] = {}
+    for event in events:
+        for attachment in event.attachments or ():
+            if attachment.blob and attachment.blob not in blobs:
+                data = store.get_blob(attachment.blob)
+                if data is not None:
+                    blobs[attachment.blob] = data
+    target = output or Path(f"{replay.id[:8]}.vibecast")
+    if target.parent and not target.parent.exists():
+        raise CommandError(f"directory does not exist: {target.parent}")
+    size = write_replay_file(target, replay, events, blobs)
+    err_console.print(
+        f"Saved {len(events)} events to {target} ({format_bytes(size)}).",
+        highlight=False,
+        markup=False,
+    )
+
+
+@cli.command("schema")
+@_handle_errors
+def schema_command() -> None:
+    """Print the JSON Schema of a RecordedEvent (the same as docs/event-schema.json)."""
+    click.echo(json.dumps(event_json_schema(), indent=2))
+
+
+def main() -> None:
+    cli(prog_name="vibecast")

@@ -1,0 +1,161 @@
+"""The import pipeline: source files -> importers -> redact -> recorder -> store.
+
+This is the one place the stages meet. Each session is saved in its own transaction, so a failure
+in one replay never leaves half of it written and never loses the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vibecast.config import Settings
+from vibecast.importers import discover, read_source
+from vibecast.importers.base import CapturedSession, ImportIssue
+from vibecast.recorder import build_replay
+from vibecast.redact import Redactor
+from vibecast.store.base import ImportSource, Store
+
+__all__ = ["ImportSummary", "import_paths", "save_session"]
+
+ProgressCallback = Callable[[Path, int], None]
+"""Called after each file with its path and its size in bytes."""
+
+
+@dataclass
+class ImportSummary:
+    files: int = 0
+    files_skipped: int = 0  # unchanged since the last import
+    bytes_read: int = 0
+    replays_created: int = 0
+    replays_updated: int = 0
+    replays_unchanged: int = 0
+    events: int = 0
+    issues: list[ImportIssue] = field(default_factory=list)
+    redactions: Counter[str] = field(default_factory=Counter)
+    replay_ids: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _fingerprint(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def save_session(
+    store: Store,
+    session: CapturedSession,
+    redactor: Redactor,
+    user_id: str = "local",
+) -> tuple[str, str, int]:
+    """Redact, merge with what is stored, save. Returns (replay_id, outcome, event_count).
+
+    ``outcome`` is ``"created"``, ``"updated"`` or ``"unchanged"``.
+    """
+    session.events = [redactor.redact_event(event) for event in session.events]
+    existing = store.find_replay_by_session(session.session_id, user_id)
+    existing_events = store.read_events(existing.id) if existing else []
+    replay, events = build_replay(session, existing, existing_events, user_id=user_id)
+    if existing is not None and events == existing_events and replay.metadata == existing.metadata:
+        return existing.id, "unchanged", len(events)
+    store.save_replay(replay, events, session.blobs)
+    return replay.id, ("updated" if existing else "created"), len(events)
+
+
+def import_paths(
+    store: Store,
+    settings: Settings,
+    paths: Sequence[Path] = (),
+    *,
+    force: bool = False,
+    user_id: str = "local",
+    progress: ProgressCallback | None = None,
+    on_files: Callable[[list[Path]], None] | None = None,
+) -> ImportSummary:
+    """Import every session found under ``paths`` (default: Claude Code's and Vibecraft's logs).
+
+    Files unchanged since their last import (same size, mtime and content hash) are skipped unless
+    ``force``. Warnings about single records are collected in the summary; they never stop the run.
+    """
+    started = time.perf_counter()
+    summary = ImportSummary()
+    redactor = Redactor(settings.redaction)
+    files = discover(list(paths), settings)
+    if on_files is not None:
+        on_files(files)
+    for path in files:
+        try:
+            stat = path.stat()
+        except OSError as exc:
+            summary.issues.append(ImportIssue(str(path), None, f"cannot read: {exc.strerror}"))
+            continue
+        summary.files += 1
+        known = store.get_import_source(str(path))
+        if not force and known and known.size == stat.st_size and known.mtime_ns == stat.st_mtime_ns:
+            summary.files_skipped += 1
+            if progress:
+                progress(path, stat.st_size)
+            continue
+        fingerprint = _fingerprint(path)
+        if not force and known and known.fingerprint == fingerprint:
+            summary.files_skipped += 1
+            store.record_import_source(
+                ImportSource(
+                    path=str(path),
+                    size=stat.st_size,
+                    mtime_ns=stat.st_mtime_ns,
+                    fingerprint=fingerprint,
+                    replay_ids=known.replay_ids,
+                )
+            )
+            if progress:
+                progress(path, stat.st_size)
+            continue
+
+        result = read_source(path)
+        summary.bytes_read += stat.st_size
+        summary.issues.extend(result.issues)
+        replay_ids: list[str] = []
+        for session in result.sessions:
+            summary.issues.extend(session.issues)
+            if not session.events:
+                continue
+            try:
+                replay_id, outcome, count = save_session(store, session, redactor, user_id)
+            except Exception as exc:  # one broken session must not stop the others
+                summary.issues.append(
+                    ImportIssue(str(path), None, f"session {session.session_id} not saved: {exc}")
+                )
+                continue
+            replay_ids.append(replay_id)
+            summary.events += count
+            if outcome == "created":
+                summary.replays_created += 1
+            elif outcome == "updated":
+                summary.replays_updated += 1
+            else:
+                summary.replays_unchanged += 1
+        for replay_id in replay_ids:
+            if replay_id not in summary.replay_ids:
+                summary.replay_ids.append(replay_id)
+        store.record_import_source(
+            ImportSource(
+                path=str(path),
+                size=stat.st_size,
+                mtime_ns=stat.st_mtime_ns,
+                fingerprint=fingerprint,
+                replay_ids=replay_ids,
+            )
+        )
+        if progress:
+            progress(path, stat.st_size)
+    summary.redactions = redactor.findings
+    summary.seconds = time.perf_counter() - started
+    return summary

@@ -1,0 +1,149 @@
+"""The portable replay file (``vibecast save`` writes it, ``vibecast import`` reads it back).
+
+Format, version 1 (documented in ``docs/replay-file.md``): one zstd frame (no dictionary, so
+``zstd -d`` opens it anywhere) holding UTF-8 JSON lines:
+
+1. a header: ``{"format": "vibecast-replay", "version": 1, "replay": {...}, "event_count": N,
+   "blob_count": M, "saved_at": ms, "vibecast_version": "..."}``
+2. ``N`` lines, one RecordedEvent each, in replay order;
+3. ``M`` lines ``{"sha256": "...", "data": "<base64>"}``, the binary payloads events refer to.
+
+Events in the file are already redacted: a saved replay carries no more than the store had.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import zstandard
+
+from vibecast import __version__
+from vibecast.importers.base import CapturedSession, ImportIssue, SessionInfo
+from vibecast.model import RecordedEvent, Replay, decode_event, encode_event
+
+__all__ = ["FORMAT", "VERSION", "ReplayFileError", "is_replay_file", "read_replay_file", "write_replay_file"]
+
+FORMAT = "vibecast-replay"
+VERSION = 1
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+class ReplayFileError(Exception):
+    """The file is not a replay file this version can read."""
+
+
+def write_replay_file(
+    path: Path,
+    replay: Replay,
+    events: Sequence[RecordedEvent],
+    blobs: Mapping[str, bytes] | None = None,
+) -> int:
+    """Write ``replay`` to ``path`` atomically (temp file + rename). Returns the bytes written."""
+    blobs = dict(blobs or {})
+    header = {
+        "format": FORMAT,
+        "version": VERSION,
+        "replay": msgspec.to_builtins(replay),
+        "event_count": len(events),
+        "blob_count": len(blobs),
+        "saved_at": int(time.time() * 1000),
+        "vibecast_version": __version__,
+    }
+    tmp = path.with_name(path.name + ".partial")
+    compressor = zstandard.ZstdCompressor(level=19, write_checksum=True)
+    with tmp.open("wb") as raw, compressor.stream_writer(raw) as out:
+        out.write(msgspec.json.encode(header) + b"\n")
+        for event in events:
+            out.write(encode_event(event) + b"\n")
+        for sha, data in sorted(blobs.items()):
+            line = {"sha256": sha, "data": base64.b64encode(data).decode("ascii")}
+            out.write(msgspec.json.encode(line) + b"\n")
+    tmp.replace(path)
+    return path.stat().st_size
+
+
+def is_replay_file(path: Path) -> bool:
+    """Cheap check: a zstd frame whose first line is a vibecast-replay header."""
+    try:
+        with path.open("rb") as fh:
+            if fh.read(4) != _ZSTD_MAGIC:
+                return False
+            fh.seek(0)
+            reader = zstandard.ZstdDecompressor().stream_reader(fh)
+            head = reader.read(256)
+    except (OSError, zstandard.ZstdError):
+        return False
+    return b'"format":"vibecast-replay"' in head
+
+
+def _lines(path: Path) -> Iterable[bytes]:
+    with path.open("rb") as fh:
+        reader = zstandard.ZstdDecompressor().stream_reader(fh)
+        yield from io.BufferedReader(reader)  # type: ignore[arg-type]
+
+
+def read_replay_file(path: Path) -> tuple[CapturedSession, Replay]:
+    """Read a replay file back as a session the recorder can merge, plus the replay row it came from.
+
+    A damaged event line is skipped with a warning; a damaged header or a truncated frame raises
+    :class:`ReplayFileError` (a replay file is written atomically, so truncation means damage).
+    """
+    source = str(path)
+    lines = iter(_lines(path))
+    try:
+        header: dict[str, Any] = msgspec.json.decode(next(lines))
+    except (StopIteration, msgspec.DecodeError, zstandard.ZstdError) as exc:
+        raise ReplayFileError(f"{path}: not a vibecast replay file ({exc})") from exc
+    if header.get("format") != FORMAT:
+        raise ReplayFileError(f"{path}: not a vibecast replay file")
+    if header.get("version") != VERSION:
+        raise ReplayFileError(
+            f"{path}: replay file version {header.get('version')} is not supported "
+            f"(this vibecast reads version {VERSION}); upgrade vibecast"
+        )
+    replay = msgspec.convert(header["replay"], Replay)
+    issues: list[ImportIssue] = []
+    events: list[RecordedEvent] = []
+    blobs: dict[str, bytes] = {}
+    try:
+        for number in range(int(header.get("event_count", 0))):
+            line = next(lines)
+            try:
+                events.append(decode_event(line))
+            except msgspec.DecodeError as exc:
+                issues.append(ImportIssue(source, number + 2, f"skipped a damaged event: {exc}"))
+        for _ in range(int(header.get("blob_count", 0))):
+            item = msgspec.json.decode(next(lines))
+            data = base64.b64decode(item["data"])
+            if hashlib.sha256(data).hexdigest() != item["sha256"]:
+                issues.append(ImportIssue(source, None, f"blob {item['sha256'][:12]} is damaged"))
+                continue
+            blobs[item["sha256"]] = data
+    except StopIteration as exc:
+        raise ReplayFileError(f"{path}: replay file is truncated") from exc
+    except zstandard.ZstdError as exc:
+        raise ReplayFileError(f"{path}: replay file is damaged ({exc})") from exc
+    meta = replay.metadata
+    info = SessionInfo(
+        title=replay.title or meta.session_name or None,
+        model=meta.model,
+        cwd=meta.cwd,
+        git_branch=meta.git_branch,
+        claude_version=meta.claude_version,
+    )
+    session = CapturedSession(
+        session_id=replay.session_id,
+        events=events,
+        source=source,
+        info=info,
+        issues=issues,
+        blobs=blobs,
+    )
+    return session, replay
