@@ -1,0 +1,463 @@
+"""The chunk codec every storage backend shares: events <-> compressed, seekable chunks.
+
+A replay's events (sorted by ``relative_time_ms``) are cut into chunks of at most
+:data:`CHUNK_MAX_EVENTS` events or :data:`CHUNK_MAX_BYTES` of serialised events, whichever comes
+first, so that reading any moment of a long replay decompresses only a few kilobytes.
+
+Inside a chunk each event is its msgspec builtins form (wire names, defaults omitted) with what
+repeats from one event to the next taken out, because that is where JSON records spend their bytes
+after compression:
+
+* ``timestamp`` is stored as the delta from the previous event (the first from the chunk's base);
+  ``recorded_at`` as its difference from ``timestamp``, and ``relative_time_ms`` as its difference
+  from ``timestamp - origin`` — both 0, and therefore omitted, for nearly every event;
+* "sticky" fields (session id, cwd, model, agent ...) are omitted while they equal the previous
+  event's value; an explicit ``null`` says the value went away;
+* string values of at least :data:`BLOB_MIN_BYTES` UTF-8 bytes anywhere in an event are moved out
+  to the content-addressed blob store (sha256 of the UTF-8 bytes) and referenced from the chunk by
+  (event index, path, blob index), so a file read ten times is stored once.
+
+The chunk body is msgspec JSON, compressed with zstd and a trained dictionary shipped in the
+package (``dictionary/*.zdict``). The dictionary id is stored with each chunk and blob, so chunks
+written with an older dictionary stay readable when a newer one ships. Decoding gives back events
+equal (``==``) to the ones encoded, as long as their values are JSON values (non-finite floats are
+not).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import msgspec
+import zstandard
+
+from vibecast.model import RecordedEvent
+
+__all__ = [
+    "BLOB_MIN_BYTES",
+    "CHUNK_MAX_BYTES",
+    "CHUNK_MAX_EVENTS",
+    "COMPRESSION_LEVEL",
+    "CURRENT_DICTIONARY",
+    "FORMAT_VERSION",
+    "NO_DICTIONARY",
+    "BlobLoader",
+    "ChunkCodec",
+    "CodecError",
+    "EncodedBlob",
+    "EncodedChunk",
+    "blob_key",
+    "load_dictionaries",
+]
+
+FORMAT_VERSION = 1
+"""Version of the chunk body layout; stored in every chunk."""
+
+CHUNK_MAX_EVENTS = 256
+CHUNK_MAX_BYTES = 64 * 1024
+"""A chunk closes at this many events or this many bytes of serialised (inline) events."""
+
+BLOB_MIN_BYTES = 1024
+"""Strings at least this long (UTF-8 bytes) are stored once, by content hash, in the blob table."""
+
+COMPRESSION_LEVEL = 19
+"""zstd level for chunks and text blobs: reads are what matter, writes happen once."""
+
+BINARY_BLOB_LEVEL = 3
+"""zstd level tried on binary blobs (images): they are usually compressed already."""
+
+CURRENT_DICTIONARY = "events-v1.zdict"
+"""The dictionary new chunks are written with (a file in ``vibecast/store/dictionary/``)."""
+
+NO_DICTIONARY = 0
+"""``dict_id`` of data compressed without a dictionary."""
+
+STICKY_FIELDS = (
+    "sessionId",
+    "cwd",
+    "model",
+    "agentId",
+    "agentType",
+    "parentToolUseId",
+    "permissionMode",
+)
+"""Wire names of fields that usually keep their value from one event to the next."""
+
+BLOB_CODEC_ZSTD = "zstd"
+BLOB_CODEC_NONE = "none"
+
+_PathPart = str | int
+BlobLoader = Callable[[Sequence[str]], Mapping[str, bytes]]
+"""Given blob keys, returns their raw (decompressed) bytes."""
+
+
+class CodecError(Exception):
+    """Events could not be encoded, or stored bytes could not be decoded."""
+
+
+@dataclass(frozen=True)
+class EncodedBlob:
+    """A payload as the blob table stores it."""
+
+    key: str  # sha256 hex of the raw bytes
+    size: int  # raw bytes
+    codec: str  # BLOB_CODEC_ZSTD or BLOB_CODEC_NONE
+    dict_id: int
+    data: bytes
+
+
+@dataclass(frozen=True)
+class EncodedChunk:
+    """One chunk as a backend stores it, plus the large strings it refers to."""
+
+    seq: int
+    start_ms: int  # relative_time_ms of its first event
+    end_ms: int  # relative_time_ms of its last event
+    event_count: int
+    raw_size: int  # serialised body, before compression
+    dict_id: int
+    data: bytes
+    text_blobs: Mapping[str, bytes]  # key -> raw UTF-8 bytes of strings moved out of the chunk
+    attachment_blobs: frozenset[str]  # keys of blobs referenced by events' attachments
+
+    @property
+    def blob_keys(self) -> frozenset[str]:
+        """Every blob the chunk needs: its large strings and its events' attachments."""
+        return frozenset(self.text_blobs) | self.attachment_blobs
+
+
+class _ChunkBody(msgspec.Struct, array_like=True):
+    """The serialised chunk: what is compressed."""
+
+    version: int
+    base_ts: int  # timestamp of the first event
+    origin: int  # timestamp - relative_time_ms of the first event
+    events: list[dict[str, Any]]
+    blobs: list[str]  # keys of blobs referenced by ``refs``
+    refs: list[tuple[int, list[_PathPart], int]]  # (event index, path in event, blob index)
+
+
+_body_encoder = msgspec.json.Encoder()
+_body_decoder = msgspec.json.Decoder(_ChunkBody)
+_size_encoder = msgspec.json.Encoder()
+
+
+def blob_key(data: bytes) -> str:
+    """The content address of a payload: sha256 hex of its bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _text_bytes(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+@cache
+def load_dictionaries() -> dict[int, bytes]:
+    """The dictionaries shipped in the package, by zstd dictionary id."""
+    found: dict[int, bytes] = {}
+    folder = resources.files("vibecast.store").joinpath("dictionary")
+    for entry in folder.iterdir():
+        if entry.name.endswith(".zdict"):
+            data = entry.read_bytes()
+            found[zstandard.ZstdCompressionDict(data).dict_id()] = data
+    return found
+
+
+@cache
+def _current_dictionary() -> bytes | None:
+    entry = resources.files("vibecast.store").joinpath("dictionary", CURRENT_DICTIONARY)
+    return entry.read_bytes() if entry.is_file() else None
+
+
+@dataclass
+class _Pending:
+    """An event on its way into a chunk: builtins form, large strings already moved out."""
+
+    fields: dict[str, Any]
+    refs: list[tuple[list[_PathPart], str]]  # (path in event, blob key)
+    blobs: dict[str, bytes]  # blob key -> UTF-8 bytes of the string moved out
+    size: int  # serialised bytes, for cutting chunks
+
+
+_Batched = tuple[RecordedEvent, _Pending]
+
+
+class ChunkCodec:
+    """Turns sorted events into :class:`EncodedChunk` s and back.
+
+    ``dictionary`` is the zstd dictionary to write with (default: the shipped
+    :data:`CURRENT_DICTIONARY`; ``b""`` for none). ``dictionaries`` maps ids to every dictionary
+    that may be needed to read (default: all shipped ones).
+    """
+
+    def __init__(
+        self,
+        *,
+        level: int = COMPRESSION_LEVEL,
+        dictionary: bytes | None = None,
+        dictionaries: Mapping[int, bytes] | None = None,
+        chunk_max_events: int = CHUNK_MAX_EVENTS,
+        chunk_max_bytes: int = CHUNK_MAX_BYTES,
+        blob_min_bytes: int = BLOB_MIN_BYTES,
+    ) -> None:
+        if dictionary is None:
+            dictionary = _current_dictionary() or b""
+        self.level = level
+        self.chunk_max_events = max(1, chunk_max_events)
+        self.chunk_max_bytes = max(1, chunk_max_bytes)
+        self.blob_min_bytes = max(1, blob_min_bytes)
+        self._read_dicts = dict(load_dictionaries() if dictionaries is None else dictionaries)
+        if dictionary:
+            zdict = zstandard.ZstdCompressionDict(dictionary)
+            self.dict_id = zdict.dict_id()
+            self._read_dicts.setdefault(self.dict_id, dictionary)
+            zdict.precompute_compress(level=level)
+            self._compressor = self._new_compressor(level, zdict)
+        else:
+            self.dict_id = NO_DICTIONARY
+            self._compressor = self._new_compressor(level, None)
+        self._binary_compressor = self._new_compressor(BINARY_BLOB_LEVEL, None)
+        self._decompressors: dict[int, zstandard.ZstdDecompressor] = {}
+
+    @staticmethod
+    def _new_compressor(
+        level: int, zdict: zstandard.ZstdCompressionDict | None
+    ) -> zstandard.ZstdCompressor:
+        # The dictionary id lives in the database row; no need to repeat it in every frame.
+        return zstandard.ZstdCompressor(
+            level=level, dict_data=zdict, write_content_size=True, write_dict_id=False
+        )
+
+    def _decompressor(self, dict_id: int) -> zstandard.ZstdDecompressor:
+        decompressor = self._decompressors.get(dict_id)
+        if decompressor is None:
+            if dict_id == NO_DICTIONARY:
+                decompressor = zstandard.ZstdDecompressor()
+            else:
+                data = self._read_dicts.get(dict_id)
+                if data is None:
+                    raise CodecError(
+                        f"data was compressed with zstd dictionary {dict_id}, which this version "
+                        "of vibecast does not ship"
+                    )
+                decompressor = zstandard.ZstdDecompressor(
+                    dict_data=zstandard.ZstdCompressionDict(data)
+                )
+            self._decompressors[dict_id] = decompressor
+        return decompressor
+
+    # -- encoding ------------------------------------------------------------------------------
+    def encode(self, events: Sequence[RecordedEvent]) -> Iterator[EncodedChunk]:
+        """Chunks of ``events`` (already sorted), in order. Lazy: one chunk at a time."""
+        for seq, batch in enumerate(self._batches(events)):
+            yield self._encode_chunk(seq, batch)
+
+    def serialised_bodies(self, events: Sequence[RecordedEvent]) -> Iterator[bytes]:
+        """The uncompressed chunk bodies of ``events``: what a dictionary should be trained on."""
+        for batch in self._batches(events):
+            yield self._layout(batch)[0]
+
+    def _batches(self, events: Sequence[RecordedEvent]) -> Iterator[list[_Batched]]:
+        batch: list[_Batched] = []
+        batch_bytes = 0
+        for event in events:
+            pending = self._prepare(event)
+            full = len(batch) >= self.chunk_max_events
+            if batch and (full or batch_bytes + pending.size > self.chunk_max_bytes):
+                yield batch
+                batch, batch_bytes = [], 0
+            batch.append((event, pending))
+            batch_bytes += pending.size
+        if batch:
+            yield batch
+
+    def _prepare(self, event: RecordedEvent) -> _Pending:
+        try:
+            fields = msgspec.to_builtins(event)
+        except (TypeError, ValueError) as exc:
+            raise CodecError(f"event {event.id!r} cannot be stored: {exc}") from exc
+        refs: list[tuple[list[_PathPart], str]] = []
+        blobs: dict[str, bytes] = {}
+        for name, value in fields.items():
+            fields[name] = self._extract(value, [name], refs, blobs)
+        try:
+            size = len(_size_encoder.encode(fields))
+        except (TypeError, ValueError, UnicodeEncodeError) as exc:
+            raise CodecError(f"event {event.id!r} cannot be stored: {exc}") from exc
+        return _Pending(fields, refs, blobs, size)
+
+    def _extract(
+        self,
+        value: Any,
+        path: list[_PathPart],
+        refs: list[tuple[list[_PathPart], str]],
+        blobs: dict[str, bytes],
+    ) -> Any:
+        """``value`` with its large strings replaced by ``None`` (recorded in ``refs``)."""
+        if isinstance(value, str):
+            # A str of n characters has between n and 4n UTF-8 bytes: skip the encode when we can.
+            if len(value) * 4 < self.blob_min_bytes:
+                return value
+            data = _text_bytes(value)
+            if len(data) < self.blob_min_bytes:
+                return value
+            key = blob_key(data)
+            blobs[key] = data
+            refs.append((list(path), key))
+            return None
+        if isinstance(value, dict):
+            for name, item in value.items():
+                path.append(name)
+                value[name] = self._extract(item, path, refs, blobs)
+                path.pop()
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                path.append(index)
+                value[index] = self._extract(item, path, refs, blobs)
+                path.pop()
+        return value
+
+    def _encode_chunk(self, seq: int, batch: list[_Batched]) -> EncodedChunk:
+        raw, text_blobs, attachments = self._layout(batch)
+        return EncodedChunk(
+            seq=seq,
+            start_ms=batch[0][0].relative_time_ms,
+            end_ms=batch[-1][0].relative_time_ms,
+            event_count=len(batch),
+            raw_size=len(raw),
+            dict_id=self.dict_id,
+            data=self._compressor.compress(raw),
+            text_blobs=text_blobs,
+            attachment_blobs=frozenset(attachments),
+        )
+
+    @staticmethod
+    def _layout(batch: list[_Batched]) -> tuple[bytes, dict[str, bytes], set[str]]:
+        """The serialised body of a chunk, the strings it moved out, the attachments it names."""
+        first = batch[0][0]
+        base_ts = first.timestamp
+        origin = first.timestamp - first.relative_time_ms
+        previous_ts = base_ts
+        sticky: dict[str, Any] = {}
+        rows: list[dict[str, Any]] = []
+        blob_index: dict[str, int] = {}
+        refs: list[tuple[int, list[_PathPart], int]] = []
+        text_blobs: dict[str, bytes] = {}
+        attachments: set[str] = set()
+        for index, (event, pending) in enumerate(batch):
+            fields = pending.fields
+            fields["timestamp"] = event.timestamp - previous_ts
+            previous_ts = event.timestamp
+            _set_or_drop(fields, "recorded_at", event.recorded_at - event.timestamp)
+            _set_or_drop(
+                fields, "relative_time_ms", event.relative_time_ms - (event.timestamp - origin)
+            )
+            for name in STICKY_FIELDS:
+                value = fields.get(name)
+                if value == sticky.get(name):
+                    fields.pop(name, None)
+                else:
+                    fields[name] = value
+                    sticky[name] = value
+            rows.append(fields)
+            for path, key in pending.refs:
+                refs.append((index, path, blob_index.setdefault(key, len(blob_index))))
+            text_blobs.update(pending.blobs)
+            attachments.update(a.blob for a in event.attachments or () if a.blob)
+        body = _ChunkBody(
+            version=FORMAT_VERSION,
+            base_ts=base_ts,
+            origin=origin,
+            events=rows,
+            blobs=list(blob_index),
+            refs=refs,
+        )
+        return _body_encoder.encode(body), text_blobs, attachments
+
+    # -- decoding ------------------------------------------------------------------------------
+    def decode_chunk(
+        self, data: bytes, dict_id: int, load_blobs: BlobLoader
+    ) -> list[RecordedEvent]:
+        """The events of one stored chunk, large strings put back from the blob store."""
+        try:
+            raw = self._decompressor(dict_id).decompress(data)
+            body = _body_decoder.decode(raw)
+        except (zstandard.ZstdError, msgspec.DecodeError) as exc:
+            raise CodecError(f"corrupt chunk: {exc}") from exc
+        if body.version != FORMAT_VERSION:
+            raise CodecError(f"chunk format {body.version} is not supported")
+        rows = body.events
+        if body.blobs:
+            payloads = load_blobs(body.blobs)
+            missing = [key for key in body.blobs if key not in payloads]
+            if missing:
+                raise CodecError(f"chunk refers to missing blob {missing[0]}")
+            for index, path, blob in body.refs:
+                text = payloads[body.blobs[blob]].decode("utf-8", "surrogatepass")
+                _put(rows[index], path, text)
+        previous_ts = body.base_ts
+        sticky: dict[str, Any] = {}
+        events = []
+        for fields in rows:
+            timestamp = previous_ts + fields["timestamp"]
+            previous_ts = timestamp
+            fields["timestamp"] = timestamp
+            fields["recorded_at"] = timestamp + fields.get("recorded_at", 0)
+            fields["relative_time_ms"] = timestamp - body.origin + fields.get("relative_time_ms", 0)
+            for name in STICKY_FIELDS:
+                if name in fields:
+                    value = sticky[name] = fields[name]
+                    if value is None:
+                        del fields[name]
+                elif sticky.get(name) is not None:
+                    fields[name] = sticky[name]
+            try:
+                events.append(msgspec.convert(fields, RecordedEvent))
+            except msgspec.ValidationError as exc:
+                raise CodecError(f"corrupt event in chunk: {exc}") from exc
+        return events
+
+    # -- blobs ---------------------------------------------------------------------------------
+    def encode_blob(self, data: bytes, *, binary: bool = False) -> EncodedBlob:
+        """A payload compressed for the blob table (kept as is when compression does not help).
+
+        Text gets the dictionary and the full level; binary payloads (images, usually compressed
+        already) only a fast try without dictionary.
+        """
+        if binary:
+            packed, dict_id = self._binary_compressor.compress(data), NO_DICTIONARY
+        else:
+            packed, dict_id = self._compressor.compress(data), self.dict_id
+        if len(packed) < len(data):
+            return EncodedBlob(blob_key(data), len(data), BLOB_CODEC_ZSTD, dict_id, packed)
+        return EncodedBlob(blob_key(data), len(data), BLOB_CODEC_NONE, NO_DICTIONARY, data)
+
+    def decode_blob(self, codec: str, dict_id: int, data: bytes) -> bytes:
+        if codec == BLOB_CODEC_NONE:
+            return bytes(data)
+        if codec != BLOB_CODEC_ZSTD:
+            raise CodecError(f"unknown blob codec {codec!r}")
+        try:
+            return self._decompressor(dict_id).decompress(data)
+        except zstandard.ZstdError as exc:
+            raise CodecError(f"corrupt blob: {exc}") from exc
+
+
+def _set_or_drop(fields: dict[str, Any], name: str, delta: int) -> None:
+    if delta:
+        fields[name] = delta
+    else:
+        fields.pop(name, None)
+
+
+def _put(root: Any, path: Sequence[_PathPart], value: str) -> None:
+    """Set ``value`` at ``path`` inside nested dicts/lists."""
+    target = root
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
