@@ -1,0 +1,211 @@
+"""ReplayMetadata: what a replay browser says about a session, computed from its events.
+
+Counts are of things a person would count: a tool call is one call however many events
+reported it (pre, post, a hook and a transcript); an API response is one response however many
+transcript records repeat its token usage; a prompt typed once is one prompt even when both the
+hook and the transcript recorded it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import ntpath
+import posixpath
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+from vibecast.importers.base import SessionInfo
+from vibecast.model import EventType, RecordedEvent, ReplayMetadata
+from vibecast.recorder.subagents import count_subagents
+from vibecast.recorder.titles import real_prompts, session_title
+from vibecast.recorder.tools import ToolCall, pair_tool_calls
+
+__all__ = [
+    "FILE_TOOLS",
+    "TOKEN_KEYS",
+    "compute_metadata",
+    "count_prompts",
+    "display_path",
+    "files_touched",
+    "token_usage",
+    "tool_breakdown",
+]
+
+FILE_TOOLS = frozenset({"Read", "Write", "Edit", "MultiEdit", "NotebookRead", "NotebookEdit"})
+"""Tools whose input names a file they read or write (``file_path``, ``notebook_path``, ``path``).
+
+Search tools (Grep, Glob, LS) are left out on purpose: their ``path`` is where a search started,
+usually a directory, and listing it would make "files touched" say less, not more.
+"""
+_PATH_KEYS = ("file_path", "notebook_path", "path")
+
+TOKEN_KEYS = (
+    "input_tokens",
+    "output_tokens",
+    "cache_creation_input_tokens",
+    "cache_read_input_tokens",
+)
+
+SAME_PROMPT_WINDOW_MS = 10_000
+"""The same prompt twice within this window is one prompt reported by two sources."""
+
+
+def _thread(event: RecordedEvent) -> str:
+    """Which conversation an event belongs to: the main thread or one subagent."""
+    return event.parent_tool_use_id or event.agent_id or ""
+
+
+def tool_breakdown(calls: Iterable[ToolCall]) -> dict[str, int]:
+    """Tool name -> number of calls, most used first (ties by name)."""
+    counts = Counter(call.tool or "unknown" for call in calls)
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+
+
+def _call_failed(events: Sequence[RecordedEvent], call: ToolCall) -> bool:
+    return any(events[index].success is False for index in (*call.pres, *call.posts))
+
+
+def display_path(path: str, cwd: str | None) -> str:
+    """A path as a user wants to read it: relative to the session's directory when under it."""
+    path = path.strip()
+    windows = "\\" in path or (len(path) > 1 and path[1] == ":")
+    flavour = ntpath if windows else posixpath
+    path = flavour.normpath(path)
+    if cwd:
+        root = flavour.normpath(cwd.strip())
+        if path == root:
+            return "."
+        prefix = root.rstrip(flavour.sep) + flavour.sep
+        matches = path.lower().startswith(prefix.lower()) if windows else path.startswith(prefix)
+        if matches:
+            return path[len(prefix) :]
+    return path
+
+
+def files_touched(events: Iterable[RecordedEvent], cwd: str | None) -> list[str]:
+    """Files read or written by file tools, sorted and unique, relative to ``cwd`` when under it."""
+    paths: set[str] = set()
+    for event in events:
+        if event.tool not in FILE_TOOLS or not isinstance(event.tool_input, dict):
+            continue
+        for key in _PATH_KEYS:
+            value = event.tool_input.get(key)
+            if isinstance(value, str) and value.strip():
+                paths.add(display_path(value, cwd))
+                break
+    return sorted(paths)
+
+
+def token_usage(events: Iterable[RecordedEvent]) -> dict[str, int]:
+    """Summed token usage, one API response counted once.
+
+    Claude Code writes one transcript record per content block of a response, each repeating
+    the response's usage (input and cache counts equal, output growing as it streams). Within a
+    conversation thread, the (input, cache creation, cache read) triple identifies a response,
+    since every later request carries more context; the largest output count is its final one.
+    """
+    responses: dict[tuple[str, int, int, int], dict[str, int]] = {}
+    for event in events:
+        usage = event.usage
+        if not isinstance(usage, dict):
+            continue
+        counts = {
+            key: value
+            for key in TOKEN_KEYS
+            if isinstance(value := usage.get(key), int) and not isinstance(value, bool)
+        }
+        if not counts:
+            continue
+        key = (
+            _thread(event),
+            counts.get("input_tokens", 0),
+            counts.get("cache_creation_input_tokens", 0),
+            counts.get("cache_read_input_tokens", 0),
+        )
+        seen = responses.setdefault(key, {})
+        for name, value in counts.items():
+            seen[name] = max(seen.get(name, 0), value)
+    totals: dict[str, int] = {}
+    for counts in responses.values():
+        for name, value in counts.items():
+            totals[name] = totals.get(name, 0) + value
+    return {key: totals[key] for key in TOKEN_KEYS if key in totals}
+
+
+def count_prompts(events: Iterable[RecordedEvent]) -> int:
+    """Prompts the user typed in the main thread (one typed prompt reported twice counts once)."""
+    count = 0
+    last: tuple[str, int] | None = None
+    for event, typed in real_prompts(events):
+        if last and last[0] == typed and event.timestamp - last[1] <= SAME_PROMPT_WINDOW_MS:
+            continue
+        count += 1
+        last = (typed, event.timestamp)
+    return count
+
+
+def _main_thread_value(events: Sequence[RecordedEvent], field: str) -> str | None:
+    """The most frequent value of ``field`` in the main thread (else anywhere); ties: first seen."""
+    for main_only in (True, False):
+        values = Counter(
+            value
+            for event in events
+            if (not main_only or not _thread(event)) and (value := getattr(event, field))
+        )
+        if values:
+            return values.most_common(1)[0][0]
+    return None
+
+
+def _first_cwd(events: Sequence[RecordedEvent]) -> str | None:
+    for main_only in (True, False):
+        for event in events:
+            if event.cwd and (not main_only or not _thread(event)):
+                return event.cwd
+    return None
+
+
+def _iso_utc(ms: int) -> str:
+    moment = dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def compute_metadata(
+    events: Sequence[RecordedEvent], info: SessionInfo, sources: Sequence[str]
+) -> ReplayMetadata:
+    """The metadata of a replay whose ``events`` are final (ordered, timed, outcomes set).
+
+    ``info`` wins over what the events suggest (the importer read the session's own facts);
+    the model is otherwise the one the main thread used most, the directory its first.
+    """
+    if not events:
+        return ReplayMetadata(
+            session_name=info.title or "",
+            model=info.model,
+            cwd=info.cwd,
+            git_branch=info.git_branch,
+            claude_version=info.claude_version,
+            sources=list(dict.fromkeys(sources)),
+        )
+    calls = pair_tool_calls(events)
+    cwd = info.cwd or _first_cwd(events)
+    first = min(event.timestamp for event in events)
+    failed_calls = sum(1 for call in calls if _call_failed(events, call))
+    api_errors = sum(1 for event in events if event.type == EventType.API_ERROR)
+    return ReplayMetadata(
+        duration_ms=events[-1].relative_time_ms - events[0].relative_time_ms,
+        event_count=len(events),
+        tool_breakdown=tool_breakdown(calls),
+        files_touched=files_touched(events, cwd),
+        session_name=session_title(events, info),
+        recorded_date=_iso_utc(first),
+        model=info.model or _main_thread_value(events, "model"),
+        cwd=cwd,
+        git_branch=info.git_branch or None,
+        claude_version=info.claude_version or None,
+        token_usage=token_usage(events),
+        error_count=failed_calls + api_errors,
+        subagent_count=count_subagents(events),
+        prompt_count=count_prompts(events),
+        sources=list(dict.fromkeys(sources)),
+    )
