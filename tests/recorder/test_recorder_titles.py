@@ -120,3 +120,11 @@ def test_the_replay_title_follows_the_session_name_until_a_user_sets_one() -> No
 
 def _fields(replay) -> dict:
     return {name: getattr(replay, name) for name in replay.__struct_fields__}
+
+
+def test_a_placeholder_name_gives_way_once_the_first_prompt_arrives() -> None:
+    start = [event("st:0", EventType.SESSION_START, T0)]
+    replay, events = build_replay(session(start), now_ms=1)
+    assert replay.title == f"Session {SESSION[:8]}"
+    grown, _ = build_replay(session([*start, prompt("u:0", T0 + 5, "hi")]), replay, events)
+    assert grown.title == grown.metadata.session_name == "hi"

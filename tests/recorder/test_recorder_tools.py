@@ -143,3 +143,10 @@ def test_error_count_counts_failed_calls_and_api_errors() -> None:
     ]
     replay, _ = build_replay(session(captured), now_ms=1)
     assert replay.metadata.error_count == 3
+
+
+def test_a_result_without_call_or_tool_name_is_not_attributed_to_any_tool() -> None:
+    orphan = post("toolu_x", T0, tool=None, success=False)
+    replay, _ = build_replay(session([orphan, pre("toolu_y", T0 + 1)]), now_ms=1)
+    assert replay.metadata.tool_breakdown == {"Read": 1}
+    assert replay.metadata.error_count == 1

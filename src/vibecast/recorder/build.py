@@ -38,19 +38,19 @@ def build_events(
 
 
 def _merged_info(
-    info: SessionInfo, existing: ReplayMetadata | None, events: Sequence[RecordedEvent]
+    info: SessionInfo, existing: ReplayMetadata | None, stored: Sequence[RecordedEvent]
 ) -> SessionInfo:
     """The session's facts: this import's, else what an earlier import of the session knew.
 
     A hook capture knows no title or branch; importing it after the transcript must not erase
-    what the transcript said. A stored session name that is not the one the prompts give came
-    from the session's own title, so it is kept as the title.
+    what the transcript said. A stored session name that the stored events' prompts do not
+    give came from the session's own title, so it is kept as the title.
     """
     if existing is None:
         return info
     title = info.title
     if not title and existing.session_name:
-        from_prompts = session_title(events, SessionInfo())
+        from_prompts = session_title(stored, SessionInfo())
         title = existing.session_name if existing.session_name != from_prompts else None
     return replace(
         info,
@@ -79,7 +79,8 @@ def build_replay(
     events = build_events(existing_events, session.events)
     old_meta = existing.metadata if existing else None
     sources = [*(old_meta.sources if old_meta else ()), session.source]
-    metadata = compute_metadata(events, _merged_info(session.info, old_meta, events), sources)
+    info = _merged_info(session.info, old_meta, existing_events)
+    metadata = compute_metadata(events, info, sources)
 
     if existing is None:
         now = int(time.time() * 1000) if now_ms is None else now_ms

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from vibecast.importers.base import SessionInfo
 from vibecast.model import EventType, RecordedEvent, ReplayMetadata
 from vibecast.recorder.subagents import count_subagents
-from vibecast.recorder.titles import real_prompts, session_title
+from vibecast.recorder.titles import is_housekeeping, real_prompts, session_title
 from vibecast.recorder.tools import ToolCall, pair_tool_calls
 
 __all__ = [
@@ -56,8 +56,12 @@ def _thread(event: RecordedEvent) -> str:
 
 
 def tool_breakdown(calls: Iterable[ToolCall]) -> dict[str, int]:
-    """Tool name -> number of calls, most used first (ties by name)."""
-    counts = Counter(call.tool or "unknown" for call in calls)
+    """Tool name -> number of calls, most used first (ties by name).
+
+    A result whose call was never captured and does not name its tool is left out: there is
+    nothing to attribute it to.
+    """
+    counts = Counter(call.tool for call in calls if call.tool)
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
@@ -133,10 +137,16 @@ def token_usage(events: Iterable[RecordedEvent]) -> dict[str, int]:
 
 
 def count_prompts(events: Iterable[RecordedEvent]) -> int:
-    """Prompts the user typed in the main thread (one typed prompt reported twice counts once)."""
+    """Prompts the user gave the agent in the main thread.
+
+    Housekeeping commands (``/clear``, ``/mcp``) are not prompts; one prompt reported twice
+    (by a hook and by the transcript) counts once.
+    """
     count = 0
     last: tuple[str, int] | None = None
     for event, typed in real_prompts(events):
+        if is_housekeeping(typed):
+            continue
         if last and last[0] == typed and event.timestamp - last[1] <= SAME_PROMPT_WINDOW_MS:
             continue
         count += 1

@@ -15,7 +15,14 @@ from collections.abc import Iterable, Iterator, Sequence
 from vibecast.importers.base import SessionInfo
 from vibecast.model import EventType, RecordedEvent
 
-__all__ = ["TITLE_MAX_CHARS", "clean_prompt", "real_prompts", "session_title", "shorten"]
+__all__ = [
+    "TITLE_MAX_CHARS",
+    "clean_prompt",
+    "is_housekeeping",
+    "real_prompts",
+    "session_title",
+    "shorten",
+]
 
 TITLE_MAX_CHARS = 80
 
@@ -71,6 +78,11 @@ def clean_prompt(text: str | None) -> str | None:
     return typed or None
 
 
+def is_housekeeping(typed: str) -> bool:
+    """A slash command that manages the session (``/clear``, ``/mcp``) rather than asks for work."""
+    return typed in _HOUSEKEEPING
+
+
 def shorten(text: str, limit: int = TITLE_MAX_CHARS) -> str:
     """``text`` cut to ``limit`` characters at a word boundary, with an ellipsis when cut."""
     if len(text) <= limit:
@@ -109,7 +121,7 @@ def session_title(events: Sequence[RecordedEvent], info: SessionInfo) -> str:
         return shorten(_SPACES.sub(" ", info.title).strip())
     fallback: str | None = None
     for _event, typed in real_prompts(events):
-        if typed in _HOUSEKEEPING:
+        if is_housekeeping(typed):
             fallback = fallback or typed
             continue
         return shorten(typed)
