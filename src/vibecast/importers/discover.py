@@ -1,0 +1,70 @@
+"""Finding the files to import.
+
+A subagent transcript is part of its parent session's replay: it is read through the parent
+session file, so discovery leaves it out — unless its parent is missing, in which case it is
+the only way in. Claude Code's side files (``*.meta.json``, ``tool-results/``) are never sources.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from vibecast.config import Settings
+from vibecast.importers.subagents import is_agent_file
+from vibecast.importers.transcript import parent_session_file
+
+__all__ = ["discover"]
+
+_SUFFIXES = (".jsonl", ".json")
+_SKIP_DIRS = frozenset({"tool-results", "__pycache__", ".git", "node_modules"})
+_SKIP_NAMES = frozenset({"sessions-index.json"})
+
+
+def _is_source(path: Path) -> bool:
+    name = path.name
+    if not name.endswith(_SUFFIXES) or name.endswith(".meta.json") or name in _SKIP_NAMES:
+        return False
+    if name.startswith("agent-acompact"):
+        return False
+    return not (is_agent_file(path) and parent_session_file(path) is not None)
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir():
+            if entry.name not in _SKIP_DIRS:
+                yield from _walk(entry)
+        elif entry.is_file() and _is_source(entry):
+            yield entry
+
+
+def discover(paths: Sequence[Path], settings: Settings) -> list[Path]:
+    """The files to import for ``paths`` (or, with none, everything Claude Code and Vibecraft keep).
+
+    A file given explicitly is always returned (even a subagent file: reading it imports its
+    parent session); a directory contributes its importable files, recursively, in name order.
+    No paths means ``settings.claude_projects_dir`` (which honours ``CLAUDE_CONFIG_DIR``) plus
+    ``settings.vibecraft_events_file`` when it exists. The result has no duplicates.
+    """
+    if not paths:
+        found = (
+            list(_walk(settings.claude_projects_dir))
+            if settings.claude_projects_dir.is_dir()
+            else []
+        )
+        if settings.vibecraft_events_file.is_file():
+            found.append(settings.vibecraft_events_file)
+        return found
+    found = []
+    for path in paths:
+        path = Path(path).expanduser()
+        if path.is_dir():
+            found.extend(_walk(path))
+        elif path.exists():
+            found.append(path)
+    return list(dict.fromkeys(found))
