@@ -1,0 +1,71 @@
+"""Run the real `vibecast` command in a subprocess, against a throwaway home and Claude dir."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self):
+        return json.loads(self.out)
+
+
+Runner = Callable[..., Result]
+
+
+def make_env(home: Path, claude_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VIBECAST_", "CLAUDE_"))}
+    env.update(
+        VIBECAST_HOME=str(home),
+        CLAUDE_CONFIG_DIR=str(claude_dir),
+        VIBECRAFT_EVENTS_FILE=str(home / "no-vibecraft.jsonl"),
+        COLUMNS="200",
+        NO_COLOR="1",
+    )
+    return env
+
+
+@pytest.fixture
+def claude_dir(tmp_path: Path, shared_data: Path) -> Path:
+    """A Claude config dir whose projects/ holds copies of the shared real transcripts."""
+    root = tmp_path / "claude"
+    project = root / "projects" / "-path-to-Demo"
+    project.mkdir(parents=True)
+    for transcript in (shared_data / "claude-code" / "transcripts").glob("*.jsonl"):
+        shutil.copy(transcript, project / transcript.name)
+    return root
+
+
+@pytest.fixture
+def vibecast(tmp_path: Path, claude_dir: Path) -> Runner:
+    """Call as ``vibecast("list", "--json", home=...)``; home defaults to one per test."""
+    default_home = tmp_path / "home"
+
+    def run(*args: str, home: Path | None = None, timeout: float = 120) -> Result:
+        env = make_env(home or default_home, claude_dir)
+        proc = subprocess.run(
+            [sys.executable, "-m", "vibecast", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            check=False,
+        )
+        return Result(proc.returncode, proc.stdout, proc.stderr)
+
+    return run

@@ -1,0 +1,157 @@
+"""The CLI contract, end to end: the real command on the real shared transcripts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from vibecast.model import event_json_schema
+
+from .conftest import Runner
+
+
+def assert_one_line_error(result, *needles: str) -> None:
+    assert result.code != 0
+    assert "Traceback" not in result.err + result.out
+    lines = [line for line in result.err.splitlines() if line.strip()]
+    assert len(lines) == 1, result.err
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+
+
+@pytest.fixture
+def imported(vibecast: Runner, claude_dir: Path) -> dict:
+    result = vibecast("import", "--json")
+    assert result.code == 0, result.err
+    return result.json()
+
+
+def test_import_default_location_and_reimport_is_idempotent(
+    vibecast: Runner, imported: dict, claude_dir: Path
+) -> None:
+    transcripts = list((claude_dir / "projects").rglob("*.jsonl"))
+    assert imported["files"] == len(transcripts)
+    assert imported["replays_created"] >= len(transcripts)
+    assert imported["events"] > 500
+    listed = vibecast("list", "--json").json()
+    assert len(listed) == imported["replays_created"]
+
+    again = vibecast("import", "--json").json()
+    assert again["files_skipped"] == len(transcripts)
+    assert again["replays_created"] == again["replays_updated"] == 0
+
+    forced = vibecast("import", "--force", "--json").json()
+    assert forced["replays_created"] == forced["replays_updated"] == 0
+    assert forced["replays_unchanged"] == imported["replays_created"]
+    assert len(vibecast("list", "--json").json()) == len(listed)
+
+
+def test_import_summary_is_printed(vibecast: Runner) -> None:
+    result = vibecast("import")
+    assert result.code == 0
+    assert "replays created" in result.err and "events" in result.err
+
+
+def test_list_show_stats(vibecast: Runner, imported: dict) -> None:
+    replays = vibecast("list", "--json").json()
+    for replay in replays:
+        meta = replay["metadata"]
+        assert replay["title"]
+        assert meta["event_count"] > 0
+        assert meta["recorded_date"].startswith("20")
+    table = vibecast("list")
+    assert table.code == 0
+    for replay in replays:
+        assert replay["id"][:8] in table.out
+
+    biggest = max(replays, key=lambda r: r["metadata"]["event_count"])
+    by_prefix = vibecast("show", biggest["id"][:6], "--json").json()
+    by_session = vibecast("show", biggest["session_id"], "--json").json()
+    assert by_prefix == by_session
+    assert by_prefix["metadata"]["tool_breakdown"]
+    human = vibecast("show", biggest["id"][:6])
+    assert human.code == 0 and biggest["session_id"] in human.out
+
+    stats = vibecast("stats", "--json").json()
+    assert stats["replays"] == len(replays)
+    assert stats["events"] == sum(r["metadata"]["event_count"] for r in replays)
+    assert 0 < stats["stored_bytes"] < stats["raw_bytes_imported"]
+
+
+def test_events_window_is_valid_json_lines(vibecast: Runner, imported: dict) -> None:
+    replays = vibecast("list", "--json").json()
+    biggest = max(replays, key=lambda r: r["metadata"]["event_count"])
+    all_lines = vibecast("events", biggest["id"]).out.splitlines()
+    assert len(all_lines) == biggest["metadata"]["event_count"]
+    validator = jsonschema.Draft202012Validator(event_json_schema())
+    events = [json.loads(line) for line in all_lines]
+    for event in events:
+        validator.validate(event)
+    times = [e["relative_time_ms"] for e in events]
+    assert times == sorted(times)
+
+    middle = times[len(times) // 2]
+    window = vibecast("events", biggest["id"], "--from", str(middle), "--to", str(middle + 10_000))
+    got = [json.loads(line) for line in window.out.splitlines()]
+    expected = [e for e in events if middle <= e["relative_time_ms"] <= middle + 10_000]
+    assert got == expected and got
+
+
+def test_save_and_import_on_another_machine(vibecast: Runner, imported: dict, tmp_path: Path) -> None:
+    replays = vibecast("list", "--json").json()
+    replay = max(replays, key=lambda r: r["metadata"]["event_count"])
+    file = tmp_path / "shared.vibecast"
+    saved = vibecast("save", replay["id"][:8], "-o", str(file))
+    assert saved.code == 0, saved.err
+    assert file.stat().st_size > 0
+
+    other = tmp_path / "other-home"
+    result = vibecast("import", str(file), "--json", home=other)
+    assert result.code == 0, result.err
+    assert result.json()["replays_created"] == 1
+    original = vibecast("events", replay["id"]).out
+    copied = vibecast("events", replay["session_id"], home=other).out
+    assert copied == original
+    shown = vibecast("show", replay["session_id"], "--json", home=other).json()
+    assert shown["metadata"] == replay["metadata"] | {"sources": shown["metadata"]["sources"]}
+    assert shown["title"] == replay["title"]
+    # Importing the same file again changes nothing.
+    again = vibecast("import", str(file), "--force", "--json", home=other).json()
+    assert again["replays_unchanged"] == 1
+
+
+def test_delete(vibecast: Runner, imported: dict) -> None:
+    replays = vibecast("list", "--json").json()
+    victim = replays[0]
+    assert vibecast("delete", victim["id"], "-y").code == 0
+    remaining = vibecast("list", "--json").json()
+    assert victim["id"] not in {r["id"] for r in remaining}
+    assert len(remaining) == len(replays) - 1
+    assert_one_line_error(vibecast("show", victim["id"]), "error:")
+
+
+def test_errors_are_one_line(vibecast: Runner, imported: dict, tmp_path: Path) -> None:
+    assert_one_line_error(vibecast("show", "nope-not-a-replay"), "error:", "nope-not-a-replay")
+    assert_one_line_error(vibecast("events", "zzzz"), "error:")
+    assert_one_line_error(vibecast("import", str(tmp_path / "missing.jsonl")), "error:", "missing")
+    garbage = tmp_path / "garbage.vibecast"
+    garbage.write_bytes(b"\x28\xb5\x2f\xfd" + b"\x00" * 64)
+    result = vibecast("import", str(garbage))
+    assert "Traceback" not in result.err
+
+
+def test_every_command_has_help(vibecast: Runner) -> None:
+    for command in ["import", "list", "show", "events", "stats", "play", "delete", "save", "schema"]:
+        result = vibecast(command, "--help")
+        assert result.code == 0 and "Usage:" in result.out, command
+
+
+def test_empty_machine(vibecast: Runner, tmp_path: Path) -> None:
+    result = vibecast("list", home=tmp_path / "empty")
+    assert result.code == 0
+    assert "vibecast import" in result.err
+    stats = vibecast("stats", "--json", home=tmp_path / "empty").json()
+    assert stats["replays"] == 0
