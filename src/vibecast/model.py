@@ -139,6 +139,9 @@ class RecordedEvent(msgspec.Struct, omit_defaults=True, kw_only=True, rename=_wi
     usage: dict[str, int] | None = None  # token usage of an assistant message
     attachments: list[Attachment] | None = None
     raw: dict[str, Any] | None = None  # unknown records are kept as they came
+    # True when the source gave no time for this event and the importer estimated it (hook
+    # payloads carry no timestamp); the recorder prefers any exact time over an estimated one.
+    time_estimated: bool | None = None
     # The spec's replay fields. Importers set recorded_at = timestamp and relative_time_ms = 0;
     # the recorder computes relative_time_ms once it knows where the replay starts.
     recorded_at: int
