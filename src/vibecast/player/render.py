@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from rich.table import Table
 from rich.text import Text
 
 from vibecast.model import EventType, RecordedEvent
@@ -25,6 +26,8 @@ __all__ = ["EventRenderer", "escape_text", "format_clock", "summarize_response"]
 _UNSAFE = re.compile(
     r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]"
 )
+# Complete ANSI sequences (colours, cursor moves, titles) are styling, not content: dropped.
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 _TAB_WIDTH = 4
 
 
@@ -34,11 +37,11 @@ def _escape_char(match: re.Match[str]) -> str:
 
 
 def escape_text(text: str) -> str:
-    """``text`` with every terminal control character made visible (``\\x1b``), tabs expanded.
+    """``text`` made safe to print: ANSI styling dropped, other controls shown (``\\x07``).
 
-    Line breaks survive (``\\r\\n`` and a lone ``\\r`` become ``\\n``).
+    Line breaks survive (``\\r\\n`` and a lone ``\\r`` become ``\\n``); tabs become spaces.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    text = _ANSI.sub("", text).replace("\r\n", "\n").replace("\r", "\n")
     return _UNSAFE.sub(_escape_char, text).expandtabs(_TAB_WIDTH)
 
 
@@ -124,7 +127,13 @@ def _summarize_dict(response: dict[str, Any]) -> str:
         path = file.get("filePath") or ""
         lines = file.get("numLines") or file.get("totalLines")
         return f"{path} ({lines} lines)" if lines else str(path)
+    todos = response.get("newTodos")
+    if isinstance(todos, list):
+        done = sum(1 for t in todos if isinstance(t, dict) and t.get("status") == "completed")
+        return f"{len(todos)} todos, {done} done"
     filenames = response.get("filenames")
+    if isinstance(filenames, list) and not filenames:
+        return "no files"
     if isinstance(filenames, list):
         head = ", ".join(str(name) for name in filenames[:5])
         more = f" … and {len(filenames) - 5} more" if len(filenames) > 5 else ""
@@ -132,12 +141,13 @@ def _summarize_dict(response: dict[str, Any]) -> str:
         text = response.get("content")
         found = f"{count} file{'s' if count != 1 else ''}: {head}{more}"
         return f"{text}\n{found}" if isinstance(text, str) and text else found
+    if isinstance(response.get("filePath"), str):  # Write / Edit: the file, not its content again
+        kind = response.get("type")
+        verb = kind if isinstance(kind, str) else "updated"
+        return f"{verb} {response['filePath']}"
     for key in ("content", "output", "result", "text", "message", "error"):
         if key in response and response[key] not in (None, "", []):
             return summarize_response(response[key])
-    if "filePath" in response:
-        kind = response.get("type")
-        return f"{kind} {response['filePath']}" if isinstance(kind, str) else response["filePath"]
     return _compact_json(response)
 
 
@@ -155,6 +165,7 @@ def _diff_lines(old: str, new: str, max_lines: int) -> list[tuple[str, str]]:
     return rows
 
 
+_GUTTER = 8
 _FILE_KEYS = ("file_path", "notebook_path", "path", "filePath")
 _SUBAGENT_TOOLS = frozenset({"Task", "Agent"})
 
@@ -171,13 +182,14 @@ class EventRenderer:
         self._result_lines = result_lines
         self._depth_of_task: dict[str, int] = {}
         self._tool_of_use: dict[str, str] = {}
+        self._said: set[str] = set()  # assistant texts shown, so a tool call does not repeat them
 
     def depth(self, event: RecordedEvent) -> int:
         if event.parent_tool_use_id:
             return self._depth_of_task.get(event.parent_tool_use_id, 0) + 1
         return 1 if event.agent_id else 0
 
-    def render(self, event: RecordedEvent) -> Text:
+    def render(self, event: RecordedEvent) -> Table:
         """The event as a few lines: time gutter, indentation, icon, content."""
         depth = self.depth(event)
         if event.tool_use_id and event.tool:
@@ -194,7 +206,9 @@ class EventRenderer:
         if kind == EventType.USER_PROMPT_SUBMIT:
             return _text_block("❯ ", "bold cyan", event.prompt or "", 12, "bold")
         if kind == EventType.ASSISTANT_MESSAGE:
-            return _text_block("⏺ ", "bold white", event.text or event.assistant_text or "", 20)
+            said = event.text or event.assistant_text or ""
+            self._remember(said)
+            return _text_block("⏺ ", "bold white", said, 20)
         if kind == EventType.ASSISTANT_THINKING:
             thought = " ".join(escape_text(event.thinking or "").split())
             if len(thought) > self._thinking_chars:
@@ -256,14 +270,20 @@ class EventRenderer:
                     body.append(Text(f"  {mark} {_one_line(todo.get('content', ''), 120)}"))
         else:
             head.append(_one_line(_tool_summary(tool, event.tool_input), 200))
-        if event.assistant_text:
+        if event.assistant_text and event.assistant_text.strip() not in self._said:
+            self._remember(event.assistant_text)
             body.insert(0, Text("  " + _one_line(event.assistant_text, 200), style="italic"))
         return head, body
+
+    def _remember(self, said: str) -> None:
+        if len(self._said) > 256:  # only recent ones matter
+            self._said.clear()
+        self._said.add(said.strip())
 
     def _tool_result(self, event: RecordedEvent) -> tuple[Text, list[Text]]:
         tool = event.tool or self._tool_of_use.get(event.tool_use_id or "", "")
         failed = event.type == EventType.POST_TOOL_USE_FAILURE or event.success is False
-        duration = f" ({event.duration / 1000:.1f}s)" if event.duration is not None else ""
+        duration = f" ({_format_duration(event.duration)})" if event.duration is not None else ""
         if failed:
             message = event.error or summarize_response(event.tool_response) or "failed"
             lines = _clip(message, self._result_lines)
@@ -278,6 +298,10 @@ class EventRenderer:
         if lines:
             head.append(lines[0], style="dim")
         return head, [Text("    " + line, style="dim") for line in lines[1:]]
+
+
+def _format_duration(ms: int) -> str:
+    return f"{ms}ms" if ms < 1000 else f"{ms / 1000:.1f}s"
 
 
 def _file_of(data: dict[str, Any]) -> str | None:
@@ -341,16 +365,14 @@ def _status_line(event: RecordedEvent) -> Text:
     return Text("· " + label + (f": {extra}" if extra else ""), style="dim")
 
 
-def _layout(time_ms: int, depth: int, head: Text, body: list[Text]) -> Text:
-    """Time gutter, subagent indentation, then the lines."""
-    gutter = f"{format_clock(time_ms):>8} "
-    indent = "│   " * depth
-    out = Text()
-    out.append(gutter, style="dim")
-    out.append(indent, style="dim")
-    out.append_text(head)
-    for line in body:
-        out.append("\n" + " " * len(gutter))
-        out.append(indent, style="dim")
-        out.append_text(line)
-    return out
+def _layout(time_ms: int, depth: int, head: Text, body: list[Text]) -> Table:
+    """Time gutter, subagent guides, then the lines; wrapped lines keep their indentation."""
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(width=_GUTTER, justify="right", no_wrap=True, style="dim")
+    if depth:
+        grid.add_column(width=4 * depth, no_wrap=True, style="dim")
+    grid.add_column(ratio=1, overflow="fold")
+    content = Text("\n").join([head, *body])
+    guides = Text("\n".join(["│   " * depth] * (len(body) + 1)))
+    grid.add_row(format_clock(time_ms), *([guides] if depth else []), content)
+    return grid
