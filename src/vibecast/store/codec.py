@@ -62,10 +62,10 @@ CHUNK_MAX_EVENTS = 256
 CHUNK_MAX_BYTES = 64 * 1024
 """A chunk closes at this many events or this many bytes of serialised (inline) events."""
 
-BLOB_MIN_BYTES = 1024
+BLOB_MIN_BYTES = 4096
 """Strings at least this long (UTF-8 bytes) are stored once, by content hash, in the blob table."""
 
-COMPRESSION_LEVEL = 19
+COMPRESSION_LEVEL = 15
 """zstd level for chunks and text blobs: reads are what matter, writes happen once."""
 
 BINARY_BLOB_LEVEL = 3

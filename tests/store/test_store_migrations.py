@@ -1,0 +1,172 @@
+"""Migrations: applied once, in order, idempotent; the SQLite and PostgreSQL schemas are twins."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from store_helpers import make_event, make_replay
+
+from vibecast.store.base import StoreError
+from vibecast.store.migrations import (
+    MigrationError,
+    apply_sqlite,
+    load_migrations,
+    pending_migrations,
+    sqlite_statements,
+)
+from vibecast.store.sqlite import SQLiteStore
+
+EXPECTED_TABLES = {
+    "schema_migrations",
+    "replays",
+    "replay_annotations",
+    "replay_chunks",
+    "blobs",
+    "chunk_blob_refs",
+    "import_sources",
+}
+
+
+def tables(conn: sqlite3.Connection) -> set[str]:
+    rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    return {row[0] for row in rows}
+
+
+def test_migrations_are_numbered_from_one_without_gaps() -> None:
+    for dialect in ("sqlite", "postgresql"):
+        versions = [m.version for m in load_migrations(dialect)]
+        assert versions == list(range(1, len(versions) + 1))
+
+
+def test_apply_creates_the_schema_once() -> None:
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    applied = apply_sqlite(conn)
+    assert [m.name for m in applied] == ["initial"]
+    assert tables(conn) == EXPECTED_TABLES
+    assert apply_sqlite(conn) == []  # idempotent
+    assert conn.execute("SELECT version, name FROM schema_migrations").fetchall() == [
+        (1, "initial")
+    ]
+
+
+def test_reopening_a_store_keeps_data_and_applies_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "v.db"
+    with SQLiteStore(path) as store:
+        store.save_replay(make_replay(), [make_event(0, 0)])
+    with SQLiteStore(path) as store:
+        store.migrate()
+        store.migrate()
+        assert store.read_events(make_replay().id) == [make_event(0, 0)]
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == 1
+    conn.close()
+
+
+def test_a_database_from_a_newer_vibecast_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "v.db"
+    SQLiteStore(path).close()
+    conn = sqlite3.connect(path)
+    conn.execute("INSERT INTO schema_migrations VALUES (999, 'from_the_future', 0)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(StoreError, match="newer than this vibecast"):
+        SQLiteStore(path)
+    with pytest.raises(MigrationError):
+        pending_migrations("sqlite", [1, 999])
+
+
+def test_a_failing_migration_changes_nothing() -> None:
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    conn.execute("CREATE TABLE replays (id TEXT)")  # in the way of 0001
+    with pytest.raises(sqlite3.OperationalError):
+        apply_sqlite(conn)
+    assert tables(conn) == {"replays"}  # not even schema_migrations: all or nothing
+
+
+def test_apply_needs_an_autocommit_connection() -> None:
+    with pytest.raises(MigrationError, match="isolation_level=None"):
+        apply_sqlite(sqlite3.connect(":memory:"))
+
+
+def test_statement_splitter_respects_strings_and_comments() -> None:
+    sql = (
+        "-- a; comment\nCREATE TABLE t (x TEXT DEFAULT ';');\n\n"
+        "INSERT INTO t VALUES ('a;b');\n-- end"
+    )
+    assert list(sqlite_statements(sql)) == [
+        "-- a; comment\nCREATE TABLE t (x TEXT DEFAULT ';');",
+        "INSERT INTO t VALUES ('a;b');",
+    ]
+    with pytest.raises(MigrationError, match="incomplete"):
+        list(sqlite_statements("CREATE TABLE t (x TEXT"))
+
+
+def _schema(sql: str) -> dict[str, list[str]]:
+    """Table -> column names (and constraints) of CREATE TABLE statements, lower-cased."""
+    found: dict[str, list[str]] = {}
+    for name, body in re.findall(r"CREATE TABLE (\w+) \((.*?)\n\);", sql, flags=re.S):
+        columns = []
+        for line in body.splitlines():
+            line = re.sub(r"--.*", "", line).strip().rstrip(",")
+            if line:
+                columns.append(line.split()[0].lower())
+        found[name] = columns
+    return found
+
+
+def _indexes(sql: str) -> list[str]:
+    return [" ".join(m.split()) for m in re.findall(r"CREATE (?:UNIQUE )?INDEX [^;]+;", sql)]
+
+
+def test_postgresql_schema_is_the_twin_of_sqlite() -> None:
+    (lite,) = load_migrations("sqlite")
+    (pg,) = load_migrations("postgresql")
+    assert _schema(lite.sql) == _schema(pg.sql)
+    assert set(_schema(lite.sql)) == EXPECTED_TABLES - {"schema_migrations"}
+    assert _indexes(lite.sql) == _indexes(pg.sql)
+    assert "jsonb" in pg.sql and "bytea" in pg.sql and "GENERATED ALWAYS AS IDENTITY" in pg.sql
+
+
+def test_schema_has_the_spec_columns_and_indexes() -> None:
+    (lite,) = load_migrations("sqlite")
+    schema = _schema(lite.sql)
+    for column in [
+        "id",
+        "user_id",
+        "session_id",
+        "title",
+        "description",
+        "metadata",
+        "is_public",
+        "share_token",
+        "thumbnail_url",
+        "created_at",
+        "updated_at",
+        "status",
+        "share_expires_at",
+        "recorded_at",
+    ]:
+        assert column in schema["replays"]
+    assert "events" not in schema["replays"]
+    assert schema["replay_annotations"] == [
+        "id",
+        "replay_id",
+        "user_id",
+        "timestamp_ms",
+        "text",
+        "position",
+        "created_at",
+    ]
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    apply_sqlite(conn)
+    indexed = {
+        tuple(col[2] for col in conn.execute(f"PRAGMA index_info('{name}')"))
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+    }
+    for key in [("user_id",), ("session_id",), ("share_token",), ("created_at",)]:
+        assert key in indexed
+    assert ("user_id", "session_id") in indexed
+    assert ("replay_id", "start_ms") in indexed
