@@ -3,6 +3,7 @@
 Public API::
 
     discover(paths, settings) -> list[Path]      # what to import
+    source_files(path) -> list[Path]             # every file reading ``path`` looks at
     read_source(path) -> SourceResult            # one file -> sessions + issues, never raises
     event_from_hook_payload(payload, received_at_ms, seq) -> RecordedEvent   # one hook call
 
@@ -13,7 +14,7 @@ New file formats plug into :func:`read_source` with :func:`register_format` (see
 from __future__ import annotations
 
 from vibecast.importers.base import CapturedSession, ImportIssue, SessionInfo
-from vibecast.importers.discover import discover
+from vibecast.importers.discover import discover, source_files
 from vibecast.importers.formats import (
     FORMATS,
     SourceFormat,
@@ -37,5 +38,6 @@ __all__ = [
     "event_from_hook_payload",
     "read_source",
     "register_format",
+    "source_files",
     "tool_event_id",
 ]

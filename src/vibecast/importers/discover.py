@@ -11,10 +11,10 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from vibecast.config import Settings
-from vibecast.importers.subagents import is_agent_file
-from vibecast.importers.transcript import parent_session_file
+from vibecast.importers.subagents import find_agent_files, first_session_id, is_agent_file
+from vibecast.importers.transcript import SESSION_UUID, parent_session_file
 
-__all__ = ["discover"]
+__all__ = ["discover", "source_files"]
 
 _SUFFIXES = (".jsonl", ".json")
 _SKIP_DIRS = frozenset({"tool-results", "__pycache__", ".git", "node_modules"})
@@ -68,3 +68,27 @@ def discover(paths: Sequence[Path], settings: Settings) -> list[Path]:
         elif path.exists():
             found.append(path)
     return list(dict.fromkeys(found))
+
+
+def source_files(path: Path) -> list[Path]:
+    """Every file reading ``path`` may look at: the file itself, plus for a session transcript its
+    subagent files, their ``.meta.json`` sidecars and its saved tool outputs.
+
+    An importer that skips unchanged sources must watch all of them: a subagent file can grow
+    while its session file stays the same.
+    """
+    path = Path(path)
+    files = [path]
+    if not path.name.endswith(".jsonl") or is_agent_file(path):
+        return files
+    session_id = path.stem if SESSION_UUID.match(path.stem) else first_session_id(path) or path.stem
+    for agent in find_agent_files(path, session_id):
+        files.append(agent)
+        meta = agent.with_name(agent.name[: -len(".jsonl")] + ".meta.json")
+        if meta.is_file():
+            files.append(meta)
+    for folder in dict.fromkeys((path.parent / session_id, path.parent / path.stem)):
+        results = folder / "tool-results"
+        if results.is_dir():
+            files.extend(sorted(p for p in results.rglob("*") if p.is_file()))
+    return files

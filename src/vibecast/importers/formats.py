@@ -63,10 +63,11 @@ _TRANSCRIPT_TYPES = frozenset(
 
 @dataclass
 class SourceResult:
-    """What one source file gave: its sessions, every warning about it, and the format read.
+    """What one source file gave: its sessions, warnings, and the format read.
 
-    ``issues`` is the complete list for the source; each session's own ``issues`` is the part
-    about that session.
+    Warnings about a session's records are in that session's ``issues``; ``issues`` here holds
+    the rest (unreadable lines, an unknown format, ...). A warning is in exactly one of them, so
+    the full list is ``issues`` plus every session's ``issues``.
     """
 
     sessions: list[CapturedSession] = field(default_factory=list)
@@ -131,10 +132,13 @@ def _from_builders(
     probe: SourceProbe, built: list[tuple[SessionBuilder, list[ImportIssue]]], name: str
 ) -> SourceResult:
     sessions = []
+    attributed: set[int] = set()
     for builder, issues in built:
         builder.issues = issues
+        attributed.update(id(issue) for issue in issues)
         sessions.append(builder.build())
-    return SourceResult(sessions=sessions, issues=probe.log.issues, format=name)
+    rest = [issue for issue in probe.log.issues if id(issue) not in attributed]
+    return SourceResult(sessions=sessions, issues=rest, format=name)
 
 
 def _sniff_hooks(probe: SourceProbe) -> bool:

@@ -198,7 +198,7 @@ def _assign(chains: list[_Chain], calls: list[TaskCall]) -> None:
             continue
         started = parse_timestamp(chain.root.get("timestamp"))
         for call in calls:
-            if call.assigned:
+            if call.assigned or not call.prompt:  # a call without a prompt spawned nothing
                 continue
             if (
                 started is None

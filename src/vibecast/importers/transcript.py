@@ -37,15 +37,23 @@ from vibecast.importers.subagents import (
 )
 from vibecast.importers.tool_results import PersistedOutputs
 
-__all__ = ["TranscriptResult", "parent_session_file", "read_transcript_records"]
+__all__ = [
+    "SESSION_UUID",
+    "TranscriptResult",
+    "parent_session_file",
+    "read_transcript_lines",
+    "read_transcript_records",
+]
 
-_SESSION_UUID = re.compile(
+SESSION_UUID = re.compile(
     r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 )
 
 
 @dataclass
 class TranscriptResult:
+    """Sessions (each with its own issues) and the issues about the file as a whole."""
+
     sessions: list[CapturedSession] = field(default_factory=list)
     issues: list[ImportIssue] = field(default_factory=list)
 
@@ -66,7 +74,7 @@ def parent_session_file(path: Path) -> Path | None:
 
 def _primary_session_id(path: Path, records: list[Record]) -> str:
     stem = path.name.split(".", 1)[0]
-    if _SESSION_UUID.match(stem):
+    if SESSION_UUID.match(stem):
         return stem
     for _, record in reversed(records):
         session_id = record.get("sessionId")
@@ -222,8 +230,7 @@ def read_transcript_records(path: Path, records: list[tuple[int, Any]]) -> Trans
             load_issues = [issue for log in logs for issue in log.issues]
         if not group and not agent_files:
             continue
-        session, issues = _build_session(path, session_id, group, agent_files, load_issues)
-        result.issues.extend(issues)
+        session, _ = _build_session(path, session_id, group, agent_files, load_issues)
         if session.events or session.info.title:
             result.sessions.append(session)
     return result
