@@ -249,7 +249,7 @@ class ReplayPlayer:
             return event
 
     def stop(self) -> None:
-        """Make :meth:`run` return as soon as possible."""
+        """Make :meth:`run` return as soon as possible (or at once, if it has not started)."""
         with self._cond:
             self._stop = True
             self._changed()
@@ -266,7 +266,6 @@ class ReplayPlayer:
             if self._running:
                 raise RuntimeError("this player is already running")
             self._running = True
-            self._stop = False
             self._sync_pause(clock.now_ns())
         try:
             while True:
@@ -292,6 +291,7 @@ class ReplayPlayer:
         finally:
             with self._cond:
                 self._running = False
+                self._stop = False  # consumed: a later run() plays on
                 self._sync_pause(clock.now_ns())
 
     def _commit(self, deadline: int, generation: int) -> Emission | None:

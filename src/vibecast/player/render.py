@@ -158,10 +158,10 @@ def _diff_lines(old: str, new: str, max_lines: int) -> list[tuple[str, str]]:
         if line.startswith(("---", "+++", "@@")):
             continue
         style = "red" if line.startswith("-") else "green"
-        rows.append((style, _one_line(line, 200)))
+        rows.append((style, f"  {line[0]} {_one_line(line[1:], 200)}"))
     if len(rows) > max_lines:
         hidden = len(rows) - max_lines
-        rows = [*rows[:max_lines], ("dim", f"… ({hidden} more changed lines)")]
+        rows = [*rows[:max_lines], ("dim", f"  … ({hidden} more changed lines)")]
     return rows
 
 
