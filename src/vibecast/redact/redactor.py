@@ -1,0 +1,195 @@
+"""The redactor the import pipeline runs on every event before anything is written."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections import Counter
+from typing import Any
+
+import msgspec
+
+from vibecast.config import RedactionSettings
+from vibecast.model import RecordedEvent
+from vibecast.redact.files import omit_file_contents
+from vibecast.redact.names import classify_name, is_secret_value, kind_for
+from vibecast.redact.scanner import MIN_TEXT, Finding, Scanner
+
+__all__ = ["IDENTITY_FIELDS", "Redactor", "placeholder"]
+
+log = logging.getLogger(__name__)
+
+IDENTITY_FIELDS = frozenset(
+    {"id", "session_id", "type", "tool_use_id", "parent_tool_use_id", "agent_id"}
+)
+"""Fields that identify and link events; they are never rewritten (merging relies on them)."""
+
+# Fields that cannot hold text (numbers, flags, the viewer's camera) are not looked at.
+_NOT_TEXT = frozenset(
+    {"timestamp", "success", "duration", "recorded_at", "relative_time_ms", "scene_state", "usage"}
+)
+_SCANNED_FIELDS = tuple(
+    name
+    for name in RecordedEvent.__struct_fields__
+    if name not in IDENTITY_FIELDS and name not in _NOT_TEXT
+)
+_POLICY_FIELDS = frozenset({"tool_response", "raw"})
+_MAX_DEPTH = 200
+_AUTH_SCHEMES = ("bearer ", "basic ", "token ")
+
+
+def placeholder(kind: str) -> str:
+    """What a secret of ``kind`` is replaced with, e.g. ``[REDACTED:aws-access-key]``."""
+    return f"[REDACTED:{kind}]"
+
+
+class Redactor:
+    """Replaces secrets with typed placeholders and applies the file-content policy.
+
+    One redactor serves a whole import; ``findings`` counts what it replaced, by kind, and
+    ``omitted`` counts file payloads dropped by the policy (``read-contents``,
+    ``original-file``). ``issues`` lists settings that could not be used (an invalid pattern is
+    skipped with a warning rather than failing the import).
+    """
+
+    def __init__(self, settings: RedactionSettings | None = None) -> None:
+        self.settings = settings if settings is not None else RedactionSettings()
+        self.findings: Counter[str] = Counter()
+        self.omitted: Counter[str] = Counter()
+        self.issues: list[str] = []
+        patterns: list[re.Pattern[str]] = []
+        for pattern in self.settings.patterns:
+            try:
+                patterns.append(re.compile(pattern))
+            except re.error as exc:
+                message = f"redaction pattern {pattern!r} ignored: {exc}"
+                self.issues.append(message)
+                log.warning(message)
+        self._scanner = Scanner(patterns, self.settings.strings)
+        self._has_custom = bool(patterns or self.settings.strings)
+
+    # -- text ----------------------------------------------------------------------------------
+
+    def scan(self, text: str) -> list[Finding]:
+        """Where the secrets in ``text`` are (nothing is counted or replaced)."""
+        return self._scanner.scan(text)
+
+    def redact_text(self, text: str) -> str:
+        """``text`` with every secret replaced; the same object when there was none."""
+        if len(text) < MIN_TEXT and not self._has_custom:
+            return text
+        try:
+            found = self._scanner.scan(text)
+        except Exception:  # a bug here must not let the text through unredacted
+            log.exception("redaction failed on a %d-character string; dropping it", len(text))
+            self.findings["unscannable"] += 1
+            return placeholder("unscannable")
+        if not found:
+            return text
+        parts: list[str] = []
+        pos = 0
+        for finding in found:
+            parts.append(text[pos : finding.start])
+            parts.append(placeholder(finding.kind))
+            self.findings[finding.kind] += 1
+            pos = finding.end
+        parts.append(text[pos:])
+        return "".join(parts)
+
+    # -- JSON-like values ----------------------------------------------------------------------
+
+    def redact_value(self, value: Any) -> Any:
+        """A deep copy-on-write walk of dicts and lists: every string (keys too) is redacted,
+        and a string held under a secret-looking key (``"password"``, ``"apiKey"``) is redacted
+        when it looks like a secret. Unchanged containers are returned as they are."""
+        return self._walk(value, 0)
+
+    def _walk(self, value: Any, depth: int) -> Any:
+        kind = type(value)
+        if kind is str:
+            return self.redact_text(value)
+        if kind is dict:
+            return self._walk_dict(value, depth)
+        if kind is list:
+            if depth > _MAX_DEPTH:
+                return self._flatten(value)
+            items = [self._walk(item, depth + 1) for item in value]
+            return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
+        return value
+
+    def _walk_dict(self, value: dict[Any, Any], depth: int) -> Any:
+        if depth > _MAX_DEPTH:
+            return self._flatten(value)
+        out: dict[Any, Any] | None = None
+        for i, (key, item) in enumerate(value.items()):
+            new_key = self.redact_text(key) if type(key) is str else key
+            if type(item) is str and type(key) is str:
+                new_item = self._keyed_text(key, item)
+            else:
+                new_item = self._walk(item, depth + 1)
+            if out is None and (new_key is not key or new_item is not item):
+                out = dict(list(value.items())[:i])
+            if out is not None:
+                while new_key in out:  # two keys redacted to the same placeholder
+                    new_key = f"{new_key}#"
+                out[new_key] = new_item
+        return out if out is not None else value
+
+    def _keyed_text(self, key: str, text: str) -> str:
+        """A string under ``key``: the whole value when the key names a secret, else scanned."""
+        name_class = classify_name(key) if len(text) >= 3 else None
+        if name_class is not None:
+            scheme = 0
+            low = text[:7].lower()
+            for prefix in _AUTH_SCHEMES:
+                if low.startswith(prefix):
+                    scheme = len(prefix)
+                    break
+            value = text[scheme:].strip()
+            if is_secret_value(name_class, value, bare=False, env_style=False):
+                kind = kind_for(key, name_class)
+                self.findings[kind] += 1
+                return text[:scheme] + placeholder(kind)
+        return self.redact_text(text)
+
+    def _flatten(self, value: Any) -> str:
+        """Too deep to walk: kept as redacted JSON text rather than risk the recursion limit."""
+        return self.redact_text(json.dumps(value, ensure_ascii=False, default=str))
+
+    # -- events --------------------------------------------------------------------------------
+
+    def redact_event(self, event: RecordedEvent) -> RecordedEvent:
+        """The event with file contents omitted (unless kept by the settings) and every string
+        field redacted — ``tool_input``, ``tool_response`` and ``raw`` deeply. Identity fields
+        (:data:`IDENTITY_FIELDS`) are left alone. The input event is not modified."""
+        changes: dict[str, Any] = {}
+        for name in _SCANNED_FIELDS:
+            original = getattr(event, name)
+            if original is None:
+                continue
+            value = original
+            if not self.settings.keep_file_contents and name in _POLICY_FIELDS:
+                value = omit_file_contents(
+                    event.tool if name == "tool_response" else None, value, self.omitted
+                )
+            if type(value) is str:
+                new = self.redact_text(value)
+            elif name == "attachments":
+                new = [self._redact_attachment(a) for a in value]
+                if all(a is b for a, b in zip(new, value, strict=True)):
+                    new = value
+            else:
+                new = self._walk(value, 0)
+            if new is not original:
+                changes[name] = new
+        return msgspec.structs.replace(event, **changes) if changes else event
+
+    def _redact_attachment(self, attachment: Any) -> Any:
+        name = getattr(attachment, "name", None)
+        if not name:
+            return attachment
+        redacted = self.redact_text(name)
+        return (
+            attachment if redacted is name else msgspec.structs.replace(attachment, name=redacted)
+        )
