@@ -13,13 +13,13 @@ def make_event(index: int, rel_ms: int, session: str = "sess-1", **fields: Any) 
     """A plausible event ``rel_ms`` after the session start."""
     fields.setdefault("type", "assistant_message")
     fields.setdefault("text", f"step {index}")
+    fields.setdefault("cwd", "/home/dev/project")
     return RecordedEvent(
         id=f"{session}:{index}",
         timestamp=BASE_TS + rel_ms,
         recorded_at=BASE_TS + rel_ms,
         relative_time_ms=rel_ms,
         session_id=session,
-        cwd="/home/dev/project",
         **fields,
     )
 

@@ -198,11 +198,11 @@ def test_chunks_close_at_the_event_limit() -> None:
 
 
 def test_chunks_close_at_the_byte_limit() -> None:
-    text = "x" * 1000  # below the blob threshold: stays inline
+    text = "x" * (BLOB_MIN_BYTES // 3)  # below the blob threshold: stays inline
     events = [make_event(i, i, text=f"{i} {text}") for i in range(200)]
     chunks = list(CODEC.encode(events))
     assert len(chunks) > 1
-    assert all(c.raw_size <= CHUNK_MAX_BYTES + 1024 for c in chunks)
+    assert all(c.raw_size <= CHUNK_MAX_BYTES + BLOB_MIN_BYTES for c in chunks)
     assert all(c.event_count < CHUNK_MAX_EVENTS for c in chunks)
     assert sum(c.event_count for c in chunks) == 200
     assert round_trip(CODEC, events) == events
@@ -259,6 +259,35 @@ def test_attachment_blobs_are_listed_with_the_chunk() -> None:
     (chunk,) = CODEC.encode([event])
     assert chunk.attachment_blobs == {key}
     assert chunk.blob_keys == {key}
+
+
+def test_huge_sticky_values_round_trip() -> None:
+    huge_cwd = "/very/deep" * BLOB_MIN_BYTES
+    events = [
+        make_event(0, 0),
+        make_event(1, 1, cwd=huge_cwd),
+        make_event(2, 2, cwd=None),
+        make_event(3, 3, cwd=huge_cwd),
+        make_event(4, 4, cwd=huge_cwd),
+        make_event(5, 5),
+    ]
+    assert round_trip(CODEC, events) == events
+
+
+def test_window_decoding_builds_and_loads_only_what_it_returns() -> None:
+    events = [make_event(i, i * 100, text=f"{i}" * BLOB_MIN_BYTES) for i in range(6)]
+    (chunk,) = CODEC.encode(events)
+    asked: list[str] = []
+    blobs = dict(chunk.text_blobs)
+
+    def load(keys: Sequence[str]) -> Mapping[str, bytes]:
+        asked.extend(keys)
+        return {key: blobs[key] for key in keys}
+
+    window = CODEC.decode_chunk(chunk.data, chunk.dict_id, load, 150, 300)
+    assert window == events[2:4]
+    assert sorted(asked) == sorted(blob_key(e.text.encode()) for e in events[2:4])
+    assert CODEC.decode_chunk(chunk.data, chunk.dict_id, load, 1000, None) == []
 
 
 def test_missing_blob_is_a_codec_error() -> None:

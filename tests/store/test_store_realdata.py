@@ -67,16 +67,31 @@ def test_every_shared_sample_round_trips(shared_data: Path, tmp_path: Path) -> N
 
 
 def test_long_real_replay_reads_windows_from_few_chunks(shared_data: Path, tmp_path: Path):
+    # The largest real session, played five times end to end: a long replay of real events.
     path = max(_transcripts(shared_data), key=lambda p: p.stat().st_size)
-    events, _ = transcript_events(path)
+    session, _ = transcript_events(path)
+    span = session[-1].relative_time_ms + 60_000
+    events = [
+        msgspec.structs.replace(
+            event,
+            id=f"{event.id}#{copy}",
+            timestamp=event.timestamp + copy * span,
+            recorded_at=event.recorded_at + copy * span,
+            relative_time_ms=event.relative_time_ms + copy * span,
+        )
+        for copy in range(5)
+        for event in session
+    ]
     store = SQLiteStore(tmp_path / "v.db")
     store.save_replay(make_replay(), events)
     total_chunks = store.stats().chunks
-    assert total_chunks >= 4
-    store.chunks_read = 0
-    middle = events[len(events) // 2].relative_time_ms
-    assert store.read_events(make_replay().id, middle, middle + 1000)
-    assert store.chunks_read <= 2 < total_chunks
+    assert total_chunks >= 8
+    for start in range(0, 5 * span, span // 3):
+        store.chunks_read = 0
+        window = store.read_events(make_replay().id, start, start + 10_000)
+        assert window == [e for e in events if start <= e.relative_time_ms <= start + 10_000]
+        assert store.chunks_read <= 2
+    assert store.read_events(make_replay().id) == events
     store.close()
 
 

@@ -415,9 +415,7 @@ class SQLiteStore(Store):
                 for dict_id, data in rows:
                     self.chunks_read += 1
                     events.extend(
-                        event
-                        for event in self.codec.decode_chunk(data, dict_id, self._load_blobs)
-                        if low <= event.relative_time_ms <= high
+                        self.codec.decode_chunk(data, dict_id, self._load_blobs, low, high)
                     )
             return events
 
