@@ -9,6 +9,7 @@ import pytest
 from importer_source_json import SHARED
 
 from vibecast.importers import read_source
+from vibecast.importers.timestamps import parse_timestamp
 from vibecast.model import EventType
 
 SMALL = SHARED / "claude-code/transcripts/1af7fc5e-8455-4414-9ccd-011d40f70b2a.jsonl"
@@ -175,3 +176,11 @@ def test_many_bad_lines_are_capped(tmp_path, lines) -> None:
     result = read_source(write(tmp_path, data))
     assert len(result.issues) <= 51
     assert result.issues[-1].message.endswith("more issues not shown")
+
+
+def test_records_without_a_time_take_the_sessions_time(tmp_path, lines) -> None:
+    odd = json.dumps({"type": "hologram", "sessionId": SESSION, "uuid": "h0"}).encode()
+    result = read_source(write(tmp_path, b"\n".join([odd, *lines])))
+    first = json.loads(lines[0])["timestamp"]
+    unknown = next(e for e in result.sessions[0].events if e.type == EventType.UNKNOWN)
+    assert unknown.timestamp == parse_timestamp(first)

@@ -66,14 +66,15 @@ def test_times_are_logged_or_synthesised_in_file_order(path: Path) -> None:
     result = read_source(path)
     logged = [parse_timestamp(p.get("timestamp") or p.get("logged_at")) for p in payloads]
     synthesised = [i for i in result.issues if "synthesised" in i.message]
+    events = [e for s in result.sessions for e in s.events]
+    guessed = [bool(e.raw and e.raw.get("timeSynthesised")) for e in events]
     if all(t is not None for t in logged):
-        assert not synthesised
-        times = sorted(e.timestamp for s in result.sessions for e in s.events)
-        assert times == sorted(logged)
+        assert not synthesised and not any(guessed)
+        assert sorted(e.timestamp for e in events) == sorted(logged)
     else:
-        assert len(synthesised) == 1
-        events = sorted((e for s in result.sessions for e in s.events), key=lambda e: e.timestamp)
+        assert len(synthesised) == 1 and all(guessed)
         assert len({e.timestamp for e in events}) == len(events)
+        assert max(e.timestamp for e in events) <= int(path.stat().st_mtime * 1000)
 
 
 def test_tool_failures_keep_their_error(shared_data: Path) -> None:

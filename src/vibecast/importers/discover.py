@@ -7,6 +7,7 @@ the only way in. Claude Code's side files (``*.meta.json``, ``tool-results/``) a
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -31,23 +32,30 @@ def _is_source(path: Path) -> bool:
 
 
 def _walk(folder: Path) -> Iterator[Path]:
+    """Importable files under ``folder``, in name order; symlinked folders are not followed."""
     try:
-        entries = sorted(folder.iterdir())
+        with os.scandir(folder) as scan:
+            entries = sorted(scan, key=lambda e: e.name)
     except OSError:
         return
     for entry in entries:
-        if entry.is_dir():
-            if entry.name not in _SKIP_DIRS:
-                yield from _walk(entry)
-        elif entry.is_file() and _is_source(entry):
-            yield entry
+        path = Path(entry.path)
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name not in _SKIP_DIRS:
+                    yield from _walk(path)
+            elif entry.is_file() and _is_source(path):
+                yield path
+        except OSError:
+            continue
 
 
 def discover(paths: Sequence[Path], settings: Settings) -> list[Path]:
     """The files to import for ``paths`` (or, with none, everything Claude Code and Vibecraft keep).
 
     A file given explicitly is always returned (even a subagent file: reading it imports its
-    parent session); a directory contributes its importable files, recursively, in name order.
+    parent session; even a missing one, so the caller can report it); a directory contributes
+    its importable files, recursively, in name order.
     No paths means ``settings.claude_projects_dir`` (which honours ``CLAUDE_CONFIG_DIR``) plus
     ``settings.vibecraft_events_file`` when it exists. The result has no duplicates.
     """
@@ -65,7 +73,7 @@ def discover(paths: Sequence[Path], settings: Settings) -> list[Path]:
         path = Path(path).expanduser()
         if path.is_dir():
             found.extend(_walk(path))
-        elif path.exists():
+        else:
             found.append(path)
     return list(dict.fromkeys(found))
 

@@ -7,7 +7,11 @@ one file per hook type, mixing sessions, where the script may have added ``times
 
 Real stdin carries no time. When a capture has none either, events are spaced
 :data:`SYNTHETIC_SPACING_MS` apart in file order, ending at the file's modification time, and
-the file gets one warning saying so: the order is true, the times are not.
+the file gets one warning saying so: the order is true, the times are not. Such events carry
+``raw["timeSynthesised"] = True`` so that a consumer merging them with timed sources (a
+transcript of the same session) can tell a guessed time from a recorded one. Ending at the
+modification time makes a guess later than the truth, never earlier (the file was written after
+the hooks ran), which matters where the earliest of two times wins.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ __all__ = [
     "HOOK_EVENT_TYPES",
     "LOGGER_FIELDS",
     "SYNTHETIC_SPACING_MS",
+    "TIME_SYNTHESISED",
     "derive_success",
     "event_from_hook_payload",
     "hook_payload_of",
@@ -52,6 +57,7 @@ HOOK_EVENT_TYPES: dict[str, EventType] = {
 # Added by logging scripts, not by Claude Code: never part of an event's identity.
 LOGGER_FIELDS = frozenset({"timestamp", "logged_at", "raw_input", "hook_decision", "received_at"})
 SYNTHETIC_SPACING_MS = 1000
+TIME_SYNTHESISED = "timeSynthesised"  # raw key marking a guessed timestamp
 
 # Payload fields that become RecordedEvent fields; everything else is kept in ``raw``.
 _MAPPED = frozenset(
@@ -205,15 +211,13 @@ def _logged_time(entry: dict[str, Any]) -> int | None:
     return None
 
 
-def _times(entries: list[dict[str, Any]], end_ms: int) -> tuple[list[int], int]:
-    """One time per entry: the logged one, else synthesised in file order; and how many were."""
+def _times(entries: list[dict[str, Any]], end_ms: int) -> tuple[list[int], list[bool]]:
+    """One time per entry: the logged one, else synthesised in file order; and which were."""
     known = [_logged_time(entry) for entry in entries]
     times: list[int] = []
-    synthesised = 0
     last: int | None = None
     for index, ts in enumerate(known):
         if ts is None:
-            synthesised += 1
             if last is None:
                 following = next(
                     ((j, t) for j, t in enumerate(known[index:], index) if t is not None), None
@@ -229,7 +233,7 @@ def _times(entries: list[dict[str, Any]], end_ms: int) -> tuple[list[int], int]:
                 ts = end_ms - (len(entries) - 1 - index) * SYNTHETIC_SPACING_MS
         times.append(ts)
         last = ts
-    return times, synthesised
+    return times, [ts is None for ts in known]
 
 
 def read_hook_payloads(
@@ -243,7 +247,8 @@ def read_hook_payloads(
         end_ms = int(path.stat().st_mtime * 1000)
     except OSError:
         end_ms = 0
-    times, synthesised = _times([entry for _, entry in entries], end_ms)
+    times, synthetic = _times([entry for _, entry in entries], end_ms)
+    synthesised = sum(synthetic)
     if synthesised:
         log.add(
             None,
@@ -253,7 +258,7 @@ def read_hook_payloads(
     builders: dict[str, SessionBuilder] = {}
     session_issues: dict[str, list[ImportIssue]] = {}
     occurrences: Counter[str] = Counter()
-    for (line, entry), ts in zip(entries, times, strict=True):
+    for (line, entry), ts, guessed in zip(entries, times, synthetic, strict=True):
         payload = hook_payload_of(entry)
         digest = content_hash(payload)
         seq = occurrences[digest]
@@ -264,6 +269,8 @@ def read_hook_payloads(
             builder = builders[session_id] = SessionBuilder(session_id, str(path))
             session_issues[session_id] = []
         event = event_from_hook_payload(payload, ts, seq, blobs=builder.blobs)
+        if guessed:
+            event.raw = {**(event.raw or {}), TIME_SYNTHESISED: True}
         builder.add(event)
         if event.type == EventType.UNKNOWN:
             name = payload.get("hook_event_name")

@@ -104,6 +104,7 @@ class RecordMapper:
         *,
         skip_agents: frozenset[str] = frozenset(),
         agent_types: dict[str, str | None] | None = None,
+        start_ts: int | None = None,
     ) -> None:
         self._b = builder
         self._issues = issues
@@ -113,7 +114,7 @@ class RecordMapper:
             skip_agents  # agents whose own file is imported: ignore their progress copies
         )
         self._agent_types = agent_types or {}
-        self._last_ts: int | None = None
+        self._last_ts: int | None = start_ts  # records without a time take the one before
         self._ts_by_uuid: dict[str, int] = {}
         self._seen_content: Counter[str] = Counter()
         self._message_event: dict[str, RecordedEvent] = {}

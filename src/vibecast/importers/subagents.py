@@ -18,6 +18,7 @@ Files named ``agent-acompact-*`` are Claude Code's own compaction calls, and unl
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -47,6 +48,8 @@ _AGENT_ID_TEXT = re.compile(r"\bagent_?[iI]d:\s*([\w@.-]+)")
 _WARMUP = "Warmup"
 # A sidechain chain may start a little before its Task call is written (same second).
 _ORDER_TOLERANCE_MS = 2000
+_HEAD_LINES = 20
+_MAX_HEAD_LINE = 4 * 1024 * 1024
 
 Record = tuple[int, dict[str, Any]]
 
@@ -272,13 +275,27 @@ def find_agent_files(transcript: Path, session_id: str) -> list[Path]:
 
 
 def first_session_id(path: Path) -> str | None:
-    """The sessionId of a transcript's first readable record (reads the first 64 KiB only)."""
+    """The sessionId of a transcript's first records (cached per file version).
+
+    Discovery asks this of every ``agent-*.jsonl`` once per session in the folder, so the
+    answer is cached by path, size and modification time.
+    """
     try:
-        with path.open("rb") as handle:
-            head = handle.read(65536)
+        stat = path.stat()
     except OSError:
         return None
-    for line in head.split(b"\n")[:20]:
+    return _first_session_id(str(path), stat.st_size, stat.st_mtime_ns)
+
+
+@functools.lru_cache(maxsize=4096)
+def _first_session_id(path: str, size: int, mtime_ns: int) -> str | None:
+    del size, mtime_ns  # part of the cache key only
+    try:
+        with open(path, "rb") as handle:
+            lines = [handle.readline(_MAX_HEAD_LINE) for _ in range(_HEAD_LINES)]
+    except OSError:
+        return None
+    for line in lines:
         try:
             record = msgspec.json.decode(line)
         except (msgspec.DecodeError, UnicodeDecodeError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 __all__ = ["parse_timestamp"]
@@ -14,8 +14,10 @@ _SECONDS_LIMIT = 100_000_000_000
 def parse_timestamp(value: Any) -> int | None:
     """Epoch ms from an ISO 8601 string or an epoch number (s or ms); None if unusable.
 
-    Naive ISO strings (no offset, as Python logging scripts write them) are read as UTC: the
-    writer's time zone is unknown, and UTC keeps the result the same on every machine.
+    Naive ISO strings (no offset) are what hook-logging scripts write with
+    ``datetime.now().isoformat()``: local time of the machine that logged. They are read in this
+    machine's time zone, which is right when the logs are imported where they were written (the
+    usual case); logs from another zone are off by the difference.
     """
     if isinstance(value, bool):
         return None
@@ -29,6 +31,4 @@ def parse_timestamp(value: Any) -> int | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return int(moment.timestamp() * 1000)
+    return int(moment.timestamp() * 1000)  # naive: local time

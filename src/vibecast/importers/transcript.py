@@ -35,6 +35,7 @@ from vibecast.importers.subagents import (
     link_agent_files,
     link_inline_sidechains,
 )
+from vibecast.importers.timestamps import parse_timestamp
 from vibecast.importers.tool_results import PersistedOutputs
 
 __all__ = [
@@ -162,6 +163,10 @@ def _build_session(
         PersistedOutputs.for_transcript(path, session_id),
         skip_agents=frozenset(agent.agent_id for agent in linked),
         agent_types={call.tool_use_id: call.agent_type for call in calls.values()},
+        start_ts=next(
+            (ts for _, r in everything if (ts := parse_timestamp(r.get("timestamp"))) is not None),
+            None,
+        ),
     )
     unlinked_sidechain = 0
     for line, record in group:
