@@ -150,3 +150,15 @@ def test_a_result_without_call_or_tool_name_is_not_attributed_to_any_tool() -> N
     replay, _ = build_replay(session([orphan, pre("toolu_y", T0 + 1)]), now_ms=1)
     assert replay.metadata.tool_breakdown == {"Read": 1}
     assert replay.metadata.error_count == 1
+
+
+def test_results_without_ids_find_the_waiting_call_with_the_same_input() -> None:
+    hooks = [
+        pre(None, T0, tool="Bash", tool_input={"command": "sleep 5"}),
+        pre(None, T0 + 10, tool="Bash", tool_input={"command": "ls"}),
+        post(None, T0 + 30, tool="Bash", tool_input={"command": "ls"}),
+        post(None, T0 + 5000, tool="Bash", tool_input={"command": "sleep 5"}),
+    ]
+    events = build_events((), hooks)
+    durations = {e.tool_input["command"]: e.duration for e in events if e.type == "post_tool_use"}
+    assert durations == {"ls": 20, "sleep 5": 5000}

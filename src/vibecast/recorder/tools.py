@@ -3,14 +3,15 @@
 A tool call shows up as a ``pre_tool_use`` (the call) and a ``post_tool_use`` or
 ``post_tool_use_failure`` (its result). Pairs are matched by ``toolUseId``; sources without it
 (hook payloads of Claude Code 1.0.x) are paired per session and tool in first-in-first-out order,
-which is how Claude Code runs the calls of one tool. ``success`` is never taken on faith: a
-blanket ``true`` (Vibecraft's hook reports every tool as successful) is replaced by what the
-result itself says.
+which is how Claude Code runs the calls of one tool — preferring the oldest waiting call with the
+same input, since a PostToolUse payload repeats its call's ``tool_input``. ``success`` is never
+taken on faith: a blanket ``true`` (Vibecraft's hook reports every tool as successful) is
+replaced by what the result itself says.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict, deque
+from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -33,6 +34,9 @@ POST_TYPES = frozenset({EventType.POST_TOOL_USE, EventType.POST_TOOL_USE_FAILURE
 # How tools report failure in a string result (transcripts' ``toolUseResult`` of a failed call).
 _ERROR_PREFIXES = ("Error:", "Error ", "InputValidationError")
 _ERROR_MARKER = "<tool_use_error>"
+# How many waiting calls a result without id is compared with, oldest first (bounds the cost
+# when a capture holds calls whose results were never recorded).
+_INPUT_MATCH_WINDOW = 64
 
 
 @dataclass
@@ -85,12 +89,12 @@ def pair_tool_calls(events: Sequence[RecordedEvent]) -> list[ToolCall]:
     """The tool calls among ``events`` (in time order), each counted once.
 
     Calls with a ``toolUseId`` group every pre and post of that id (a hook and a transcript may
-    both have reported it). Calls without one are paired FIFO per (session, tool); a post
-    without a pre before it is a call of its own.
+    both have reported it). Calls without one are paired FIFO per (session, tool), the oldest
+    waiting call with the same input first; a post without a pre before it is a call of its own.
     """
     by_id: dict[str, ToolCall] = {}
     calls: list[ToolCall] = []
-    waiting: defaultdict[tuple[str, str | None], deque[ToolCall]] = defaultdict(deque)
+    waiting: defaultdict[tuple[str, str | None], list[ToolCall]] = defaultdict(list)
     for index, event in enumerate(events):
         is_pre = event.type == EventType.PRE_TOOL_USE
         if not is_pre and event.type not in POST_TYPES:
@@ -109,7 +113,9 @@ def pair_tool_calls(events: Sequence[RecordedEvent]) -> list[ToolCall]:
             calls.append(call)
             queue.append(call)
         elif queue:
-            queue.popleft().posts.append(index)
+            candidates = enumerate(queue[:_INPUT_MATCH_WINDOW])
+            same = (i for i, c in candidates if events[c.pres[0]].tool_input == event.tool_input)
+            queue.pop(next(same, 0)).posts.append(index)
         else:
             calls.append(ToolCall(event.tool, None, posts=[index]))
     return calls
