@@ -39,6 +39,7 @@ def test_memory_database() -> None:
         ("sqlite:///:memory:", ":memory:"),
         ("sqlite://", ":memory:"),
         ("sqlite:///srv/v.db?mode=rwc", "/srv/v.db"),
+        ("sqlite:///C:/Users/me/v.db", str(Path("C:/Users/me/v.db"))),
     ],
 )
 def test_sqlite_paths(url: str, path: str) -> None:

@@ -72,6 +72,14 @@ def test_saving_again_replaces_events_and_keeps_created_at(store: SQLiteStore) -
     assert store.stats().chunks == 1
 
 
+def test_a_replay_without_events(store: SQLiteStore) -> None:
+    replay = make_replay(REPLAY_A, metadata=ReplayMetadata(recorded_date="2025-09-03T00:52:31Z"))
+    store.save_replay(replay, [])
+    assert store.get_replay(REPLAY_A) == replay
+    assert store.read_events(REPLAY_A) == []
+    assert store.stats().chunks == 0
+
+
 def test_unsorted_events_are_stored_sorted(store: SQLiteStore) -> None:
     events = timeline(6)
     store.save_replay(make_replay(REPLAY_A), list(reversed(events)))

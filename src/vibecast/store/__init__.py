@@ -6,6 +6,7 @@ database URL, creates what is missing and brings the schema up to date.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from vibecast.store.base import (
@@ -43,8 +44,8 @@ def sqlite_path(database_url: str) -> str:
     rest = database_url[len(_SQLITE_SCHEME) :].split("?", 1)[0]
     if rest in ("", "/", _MEMORY, "/" + _MEMORY):
         return _MEMORY
-    if rest.startswith("/~"):
-        rest = rest[1:]
+    if rest.startswith("/~") or re.match(r"^/[A-Za-z]:[/\\]", rest):
+        rest = rest[1:]  # sqlite:///~/x.db and sqlite:///C:/x.db
     path = Path(rest).expanduser()
     if str(path).startswith("//"):  # sqlite:////abs -> //abs: the same file, said twice
         path = Path("/" + str(path).lstrip("/"))
