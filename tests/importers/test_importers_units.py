@@ -11,7 +11,9 @@ import pytest
 from vibecast.importers.content import classify_user_text, move_binaries_out
 from vibecast.importers.issues import IssueLog
 from vibecast.importers.jsonio import decode_array, iter_json_lines
+from vibecast.importers.system_records import pr_link_event, system_event
 from vibecast.importers.timestamps import parse_timestamp
+from vibecast.model import EventType
 
 
 @pytest.mark.parametrize(
@@ -137,3 +139,60 @@ def test_json_lines_with_crlf_and_blank_lines() -> None:
         (4, {"b": 2}),
     ]
     assert log.issues == []
+
+
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        (
+            {
+                "subtype": None,
+                "level": "info",
+                "content": "Running \x1b[1mPostToolUse:Read\x1b[22m...",
+            },
+            None,
+        ),
+        (
+            {
+                "level": "info",
+                "content": "\x1b[1mPreToolUse:Bash\x1b[22m [x] completed successfully",
+            },
+            None,
+        ),
+        (
+            {
+                "level": "warning",
+                "content": "\x1b[1mPreToolUse:Bash\x1b[22m [guard.sh] failed: blocked",
+            },
+            (EventType.SYSTEM, "PreToolUse:Bash [guard.sh] failed: blocked"),
+        ),
+        ({"subtype": "turn_duration", "durationMs": 5}, None),
+        ({"subtype": "stop_hook_summary", "hookErrors": [], "preventedContinuation": False}, None),
+        (
+            {"subtype": "stop_hook_summary", "hookErrors": ["boom"], "stopReason": "lint failed"},
+            (EventType.SYSTEM, "Stop hook: lint failed"),
+        ),
+        (
+            {"subtype": "local_command", "content": "<command-name>/usage</command-name>"},
+            (EventType.SYSTEM, "/usage"),
+        ),
+        (
+            {"subtype": "informational", "content": "Rewound", "level": "info"},
+            (EventType.SYSTEM, "Rewound"),
+        ),
+    ],
+)
+def test_system_records(record: dict, expected: tuple | None) -> None:
+    mapped = system_event({"type": "system", **record})
+    if expected is None:
+        assert mapped is None
+    else:
+        assert mapped is not None and (mapped[0], mapped[1]["text"]) == expected
+
+
+def test_pr_links() -> None:
+    record = {"type": "pr-link", "prNumber": 7, "prUrl": "https://github.com/o/r/pull/7"}
+    assert pr_link_event(record) == (
+        EventType.SYSTEM,
+        {"text": "Pull request #7: https://github.com/o/r/pull/7"},
+    )

@@ -16,11 +16,7 @@ user ``tool_result``                  post_tool_use / post_tool_use_failure (``i
 assistant text / thinking             assistant_message / assistant_thinking
 assistant ``tool_use``                pre_tool_use (``assistantText`` = text said before it)
 assistant ``isApiErrorMessage``       api_error
-system ``compact_boundary`` /         compact_boundary (``raw`` keeps trigger, preTokens, …)
-``microcompact_boundary``
-system ``api_error``                  api_error
-other system records                  system; hook progress chatter and turn durations are
-                                      dropped
+``system`` records, ``pr-link``       see :mod:`vibecast.importers.system_records`
 ``summary``                           summary (and the session title)
 ``custom-title`` / ``ai-title``       the session title only
 ``queue-operation`` task notice       notification (a background agent finished)
@@ -45,11 +41,11 @@ from vibecast.importers.content import (
     blocks_text,
     classify_user_text,
     move_binaries_out,
-    strip_ansi,
 )
 from vibecast.importers.ids import content_event_id, record_event_id, tool_event_id
 from vibecast.importers.issues import IssueLog
 from vibecast.importers.subagents import Nesting
+from vibecast.importers.system_records import Mapped, pr_link_event, system_event
 from vibecast.importers.timestamps import parse_timestamp
 from vibecast.importers.tool_results import PersistedOutputs
 from vibecast.model import Attachment, EventType, RecordedEvent
@@ -72,11 +68,8 @@ _SILENT_TYPES = frozenset(
         "tag",
     }
 )
-_SILENT_SYSTEM_SUBTYPES = frozenset({"turn_duration", "bridge_status", "thinking"})
 _ASSISTANT_TOOL_CALLS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
-_HOOK_CHATTER = re.compile(r"^(Running )?\x1b\[1m\w+(:\S*)?\x1b\[22m")
 _TOOL_USE_ERROR = re.compile(r"^\s*<tool_use_error>(.*)</tool_use_error>\s*$", re.S)
-_CAVEAT_LEVELS = frozenset({None, "info", "suggestion", "debug"})
 
 
 def _usage_of(usage: Any) -> dict[str, int] | None:
@@ -110,9 +103,8 @@ class RecordMapper:
         self._issues = issues
         self._tools = tools
         self._outputs = outputs
-        self._skip_agents = (
-            skip_agents  # agents whose own file is imported: ignore their progress copies
-        )
+        # Agents whose own file is imported: their copies inside progress records are ignored.
+        self._skip_agents = skip_agents
         self._agent_types = agent_types or {}
         self._last_ts: int | None = start_ts  # records without a time take the one before
         self._ts_by_uuid: dict[str, int] = {}
@@ -120,7 +112,7 @@ class RecordMapper:
         self._message_event: dict[str, RecordedEvent] = {}
         self._message_usage: dict[str, dict[str, int]] = {}
         self._message_text: dict[str, str] = {}
-        self._summaries: list[tuple[int, str, str | None]] = []
+        self._summaries: list[tuple[str, str | None]] = []
         self._titles: dict[str, str] = {}
         self._main_cwd: str | None = None
         self._any_cwd: str | None = None  # for a session seen only through subagent records
@@ -210,14 +202,12 @@ class RecordMapper:
         elif kind == "assistant":
             self._assistant(line, record, ts, nest)
         elif kind == "system":
-            self._system(record, ts, nest)
+            self._system(record, ts, nest, system_event(record))
         elif kind == "summary":
             summary = record.get("summary")
             if isinstance(summary, str) and summary.strip():
                 leaf = record.get("leafUuid")
-                self._summaries.append(
-                    (line, summary.strip(), leaf if isinstance(leaf, str) else None)
-                )
+                self._summaries.append((summary.strip(), leaf if isinstance(leaf, str) else None))
         elif kind == "custom-title":
             self._title("custom", record.get("customTitle") or record.get("title"))
         elif kind == "ai-title":
@@ -227,13 +217,7 @@ class RecordMapper:
         elif kind == "progress":
             self._progress(line, record, nest)
         elif kind == "pr-link":
-            url = record.get("prUrl")
-            text = (
-                f"Pull request #{record.get('prNumber')}: {url}" if url else "Pull request linked"
-            )
-            self._emit(
-                self._record_key(record, "pr"), EventType.SYSTEM, ts, record, nest, text=text
-            )
+            self._system(record, ts, nest, pr_link_event(record))
         elif kind in _SILENT_TYPES:
             return
         else:
@@ -246,7 +230,7 @@ class RecordMapper:
             if event is not None:
                 event.usage = usage
         first_ts = min(self._ts_by_uuid.values(), default=self._last_ts or 0)
-        for _, summary, leaf in self._summaries:
+        for summary, leaf in self._summaries:
             ts = self._ts_by_uuid.get(leaf, first_ts) if leaf else first_ts
             key = content_event_id("summary", [summary, leaf], 0)
             self._b.emit(key, EventType.SUMMARY, ts, text=summary, cwd=self._main_cwd)
@@ -267,12 +251,18 @@ class RecordMapper:
             self._titles[source] = value.strip()
 
     def _unknown(
-        self, line: int, record: dict[str, Any], ts: int, nest: Nesting, what: str
+        self,
+        line: int,
+        record: dict[str, Any],
+        ts: int,
+        nest: Nesting,
+        what: str,
+        event_id: str | None = None,
     ) -> None:
+        """Keep what we cannot map as an ``unknown`` event (``raw`` = it), warning once per kind."""
         self._issues.once(what, line, f"unknown {what} kept as an unknown event")
-        self._emit(
-            self._record_key(record, "unknown"), EventType.UNKNOWN, ts, record, nest, raw=record
-        )
+        event_id = event_id or self._record_key(record, "unknown")
+        self._emit(event_id, EventType.UNKNOWN, ts, record, nest, raw=record)
 
     # ---------------------------------------------------------------- user records
 
@@ -312,6 +302,7 @@ class RecordMapper:
                     ts,
                     nest,
                     f"user content block {block_type!r}",
+                    record_event_id(key, index),
                 )
         if prompt_index is None:
             return
@@ -566,98 +557,19 @@ class RecordMapper:
             ts,
             nest,
             f"assistant content block {block_type!r}",
+            event_id,
         )
         return None
 
     # ---------------------------------------------------------------- system and other records
 
-    def _system(self, record: dict[str, Any], ts: int, nest: Nesting) -> None:
-        subtype = record.get("subtype")
-        content = record.get("content") if isinstance(record.get("content"), str) else ""
-        level = record.get("level") if isinstance(record.get("level"), str) else None
-        key = self._record_key(record, "system")
-        if subtype in ("compact_boundary", "microcompact_boundary"):
-            meta_key = (
-                "compactMetadata" if subtype == "compact_boundary" else "microcompactMetadata"
-            )
-            meta = record.get(meta_key)
-            raw: dict[str, Any] = {"subtype": subtype}
-            if isinstance(meta, dict):
-                raw.update(meta)
-            text = content or (
-                "Conversation compacted"
-                if subtype == "compact_boundary"
-                else "Context microcompacted"
-            )
-            self._emit(
-                record_event_id(key, 0),
-                EventType.COMPACT_BOUNDARY,
-                ts,
-                record,
-                nest,
-                text=text,
-                raw=raw,
-            )
-        elif subtype == "api_error":
-            error = record.get("error")
-            if isinstance(error, dict):
-                inner = error.get("error") if isinstance(error.get("error"), dict) else error
-                message = inner.get("message") or error.get("message")
-                error_text = str(message) if message else str(error)
-            else:
-                error_text = str(error) if error else content or "API error"
-            raw = {k: record[k] for k in ("retryInMs", "retryAttempt", "maxRetries") if k in record}
-            self._emit(
-                record_event_id(key, 0),
-                EventType.API_ERROR,
-                ts,
-                record,
-                nest,
-                text=content or None,
-                error=error_text,
-                raw=raw or None,
-            )
-        elif subtype == "stop_hook_summary":
-            errors = record.get("hookErrors")
-            if errors or record.get("preventedContinuation") is True:
-                reason = record.get("stopReason") or ""
-                text = f"Stop hook: {reason or 'prevented continuation'}"
-                self._emit(
-                    record_event_id(key, 0),
-                    EventType.SYSTEM,
-                    ts,
-                    record,
-                    nest,
-                    text=text,
-                    raw={"hookErrors": errors},
-                )
-        elif subtype == "local_command":
-            classified = classify_user_text(content)
-            if classified.kind != "noise" and classified.text.strip():
-                self._emit(
-                    record_event_id(key, 0),
-                    EventType.SYSTEM,
-                    ts,
-                    record,
-                    nest,
-                    text=classified.text,
-                )
-        elif subtype in _SILENT_SYSTEM_SUBTYPES:
-            return
-        elif level in _CAVEAT_LEVELS and _HOOK_CHATTER.match(content):
-            return  # "Running PreToolUse:Bash…" / "…completed successfully" (1.0.x hook progress)
-        else:
-            text = strip_ansi(content) or (subtype if isinstance(subtype, str) else "")
-            raw = {k: v for k, v in (("subtype", subtype), ("level", level)) if v}
-            self._emit(
-                record_event_id(key, 0),
-                EventType.SYSTEM,
-                ts,
-                record,
-                nest,
-                text=text,
-                raw=raw or None,
-            )
+    def _system(
+        self, record: dict[str, Any], ts: int, nest: Nesting, mapped: Mapped | None
+    ) -> None:
+        if mapped is not None:
+            event_type, fields = mapped
+            event_id = record_event_id(self._record_key(record, "system"), 0)
+            self._emit(event_id, event_type, ts, record, nest, **fields)
 
     def _queue_operation(self, record: dict[str, Any], ts: int, nest: Nesting) -> None:
         content = record.get("content")
