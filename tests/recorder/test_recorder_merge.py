@@ -146,3 +146,31 @@ def test_session_facts_of_an_earlier_import_survive_a_poorer_source() -> None:
     assert again.title == "Fix the build"
     assert (again.metadata.git_branch, again.metadata.claude_version) == ("main", "1.0.98")
     assert again.metadata.tool_breakdown == {"Bash": 2, "Grep": 1, "Read": 1}
+
+
+def test_a_time_the_source_gave_beats_an_importers_estimate() -> None:
+    guessed = [
+        pre("toolu_1", T0 - 60_000, time_estimated=True, permission_mode="default"),
+        post("toolu_1", T0 + 90_000, raw={"timeSynthesised": True, "transcript_path": "/t"}),
+    ]
+    exact = [pre("toolu_1", T0, assistant_text="reading"), post("toolu_1", T0 + 700)]
+    for first, second in ((guessed, exact), (exact, guessed)):
+        replay, events = build_replay(session(first), now_ms=1)
+        _, merged = build_replay(session(second), replay, events, now_ms=2)
+        call, result = by_id(merged)["toolu_1:pre"], by_id(merged)["toolu_1:post"]
+        assert (call.timestamp, result.timestamp) == (T0, T0 + 700)
+        assert call.time_estimated is None and call.permission_mode == "default"
+        assert result.raw == {"transcript_path": "/t"}  # the guess flag is gone with the guess
+        assert result.duration == call.duration == 700
+
+
+def test_estimated_times_give_no_duration_and_two_estimates_keep_the_earliest() -> None:
+    first = [pre("toolu_1", T0 + 50, time_estimated=True), post("toolu_1", T0 + 1050)]
+    replay, events = build_replay(session(first), now_ms=1)
+    call, result = by_id(events)["toolu_1:pre"], by_id(events)["toolu_1:post"]
+    assert (call.duration, result.duration) == (None, None)
+    assert (call.success, result.success) == (True, True)
+    again = [pre("toolu_1", T0 + 20, time_estimated=True)]
+    _, merged = build_replay(session(again), replay, events, now_ms=2)
+    assert by_id(merged)["toolu_1:pre"].timestamp == T0 + 20
+    assert by_id(merged)["toolu_1:pre"].time_estimated is True

@@ -19,6 +19,7 @@ from typing import Any
 import msgspec
 
 from vibecast.model import EventType, RecordedEvent
+from vibecast.recorder.merge import time_is_estimated
 
 __all__ = [
     "POST_TYPES",
@@ -131,17 +132,23 @@ def apply_outcomes(events: list[RecordedEvent], calls: Sequence[ToolCall]) -> No
     """Set success and duration on the events of each call (in place in ``events``).
 
     A post's duration is its time since the call's first pre (never negative, whatever the
-    clocks of two sources say). Every pre gets the outcome of the call — success and duration —
+    clocks of two sources say), and None when either time is an importer's estimate: a made-up
+    duration is worse than none. Every pre gets the outcome of the call — success and duration —
     so a window that holds only the pre still knows how the call ended; a pre without a post is
     in progress or was interrupted, so its success is None.
     """
     for call in calls:
         outcomes: list[tuple[bool | None, int | None]] = []
-        start = events[call.pres[0]].timestamp if call.pres else None
+        first = events[call.pres[0]] if call.pres else None
         for index in call.posts:
             post = events[index]
             success = derive_success(post)
-            duration = max(0, post.timestamp - start) if start is not None else post.duration
+            if first is None:
+                duration = post.duration
+            elif time_is_estimated(first) or time_is_estimated(post):
+                duration = None
+            else:
+                duration = max(0, post.timestamp - first.timestamp)
             events[index] = _replace(post, success=success, duration=duration)
             outcomes.append((success, duration))
         if outcomes:
