@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from importer_source_json import SHARED
 
 from vibecast.importers import read_source
 from vibecast.importers.timestamps import parse_timestamp
-from vibecast.model import EventType
+from vibecast.model import EventType, encode_event
 
 SMALL = SHARED / "claude-code/transcripts/1af7fc5e-8455-4414-9ccd-011d40f70b2a.jsonl"
 SESSION = "1af7fc5e-8455-4414-9ccd-011d40f70b2a"
@@ -184,3 +185,18 @@ def test_records_without_a_time_take_the_sessions_time(tmp_path, lines) -> None:
     first = json.loads(lines[0])["timestamp"]
     unknown = next(e for e in result.sessions[0].events if e.type == EventType.UNKNOWN)
     assert unknown.timestamp == parse_timestamp(first)
+
+
+def test_an_unknown_record_never_keeps_inline_base64(tmp_path, lines) -> None:
+    png = bytes(range(200))
+    encoded = base64.b64encode(png).decode()
+    image = {
+        "type": "image",
+        "source": {"type": "base64", "media_type": "image/png", "data": encoded},
+    }
+    odd = json.dumps({"type": "hologram", "sessionId": SESSION, "uuid": "h9", "frames": [image]})
+    result = read_source(write(tmp_path, b"\n".join([*lines, odd.encode()])))
+    session = result.sessions[0]
+    unknown = next(e for e in session.events if e.type == EventType.UNKNOWN)
+    assert encoded not in encode_event(unknown).decode()
+    assert session.blobs[unknown.attachments[0].blob] == png

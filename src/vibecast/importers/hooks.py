@@ -135,6 +135,8 @@ def event_from_hook_payload(
     event_type = HOOK_EVENT_TYPES.get(name) if isinstance(name, str) else None
     session_id = _str(payload.get("session_id")) or "unknown"
     tool_use_id = _str(payload.get("tool_use_id"))
+    store = blobs if blobs is not None else {}
+    attachments: list[Attachment] = []
     if event_type is None:
         return RecordedEvent(
             id=content_event_id("hook", payload, seq),
@@ -142,7 +144,8 @@ def event_from_hook_payload(
             type=EventType.UNKNOWN,
             session_id=session_id,
             cwd=_str(payload.get("cwd")),
-            raw=payload,
+            raw=move_binaries_out(payload, store, attachments),
+            attachments=attachments or None,
             recorded_at=received_at_ms,
             relative_time_ms=0,
         )
@@ -155,8 +158,6 @@ def event_from_hook_payload(
         event_id = tool_event_id(tool_use_id, event_type)
     else:
         event_id = content_event_id("hook", payload, seq)
-    store = blobs if blobs is not None else {}
-    attachments: list[Attachment] = []
     tool_input = move_binaries_out(payload.get("tool_input"), store, attachments)
     tool_response = move_binaries_out(payload.get("tool_response"), store, attachments)
     success: bool | None = None

@@ -262,7 +262,11 @@ class RecordMapper:
         """Keep what we cannot map as an ``unknown`` event (``raw`` = it), warning once per kind."""
         self._issues.once(what, line, f"unknown {what} kept as an unknown event")
         event_id = event_id or self._record_key(record, "unknown")
-        self._emit(event_id, EventType.UNKNOWN, ts, record, nest, raw=record)
+        attachments: list[Attachment] = []
+        raw = move_binaries_out(record, self._b.blobs, attachments)
+        self._emit(
+            event_id, EventType.UNKNOWN, ts, record, nest, raw=raw, attachments=attachments or None
+        )
 
     # ---------------------------------------------------------------- user records
 

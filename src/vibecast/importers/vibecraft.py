@@ -155,12 +155,14 @@ def read_vibecraft_events(
             elif record.get("type") in VIBECRAFT_TYPES:
                 event = _event(record, ts, occurrence, builder.blobs)
             else:
+                attachments: list[Attachment] = []
                 event = RecordedEvent(
                     id=content_event_id("vibecraft", record, occurrence),
                     timestamp=ts,
                     type=EventType.UNKNOWN,
                     session_id=session_id,
-                    raw=record,
+                    raw=move_binaries_out(record, builder.blobs, attachments),
+                    attachments=attachments or None,
                     recorded_at=ts,
                     relative_time_ms=0,
                 )
