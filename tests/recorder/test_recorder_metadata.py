@@ -34,7 +34,7 @@ def test_files_touched_are_relative_to_the_session_directory_sorted_and_unique()
         pre("t8", T0 + 8, tool="Read", tool_input="not a dict"),
         pre("t9", T0 + 9, tool="Read", tool_input={"file_path": "/home/u/application/x.py"}),
     ]
-    assert files_touched(captured, cwd) == [
+    expected = [
         "/etc/hosts",
         "/home/u/application/x.py",
         "README.md",
@@ -42,8 +42,13 @@ def test_files_touched_are_relative_to_the_session_directory_sorted_and_unique()
         "lib/util.py",
         "src/main.py",
     ]
-    replay, _ = build_replay(session(captured, info=SessionInfo(cwd=cwd)), now_ms=1)
-    assert replay.metadata.files_touched == files_touched(captured, cwd)
+    assert files_touched(captured, cwd) == expected
+    failed_read = [
+        pre("t10", T0 + 10, tool="Read", tool_input={"file_path": "/home/u/app/src"}),
+        post("t10", T0 + 11, tool="Read", tool_response="Error: EISDIR: illegal operation"),
+    ]
+    replay, _ = build_replay(session(captured + failed_read, info=SessionInfo(cwd=cwd)), now_ms=1)
+    assert replay.metadata.files_touched == expected  # a failed call touched nothing
     assert replay.metadata.cwd == cwd
 
 

@@ -87,10 +87,16 @@ def display_path(path: str, cwd: str | None) -> str:
 
 
 def files_touched(events: Iterable[RecordedEvent], cwd: str | None) -> list[str]:
-    """Files read or written by file tools, sorted and unique, relative to ``cwd`` when under it."""
+    """Files read or written by file tools, sorted and unique, relative to ``cwd`` when under it.
+
+    A call that failed touched nothing (a rejected Write, a Read of a directory); one whose
+    outcome is unknown (still running, or only its call was captured) counts.
+    """
     paths: set[str] = set()
     for event in events:
         if event.tool not in FILE_TOOLS or not isinstance(event.tool_input, dict):
+            continue
+        if event.success is False:
             continue
         for key in _PATH_KEYS:
             value = event.tool_input.get(key)
