@@ -100,7 +100,7 @@ def classify_name(name: str) -> NameClass | None:
 def kind_for(name: str, name_class: NameClass) -> str:
     """The placeholder kind for a value redacted because of its name."""
     joined = "_".join(_words(name))
-    if "aws" in joined and ("secret" in joined or "key" in joined):
+    if "secret_access_key" in joined or ("aws" in joined and "secret" in joined):
         return "aws-secret-key"
     if name_class == "password":
         return "password"
@@ -211,6 +211,10 @@ def looks_random(value: str, min_len: int = 16) -> bool:
     has_alpha = any(c.isalpha() for c in value)
     if not (has_digit and has_alpha):
         return False
-    if value.startswith(_PATH_PREFIXES) and "+" not in value and "=" not in value:
+    if (
+        value.startswith(_PATH_PREFIXES)
+        and value.count("/") >= 2
+        and not any(c in value for c in "+=")
+    ):
         return False  # a path, not base64
     return shannon_entropy(value) >= 3.0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import json
 import logging
 import re
@@ -44,6 +46,18 @@ def placeholder(kind: str) -> str:
     return f"[REDACTED:{kind}]"
 
 
+def _render(text: str, spans: list[tuple[int, int, str]]) -> str:
+    """``text`` with each (start, end, kind) span replaced by its placeholder."""
+    parts: list[str] = []
+    pos = 0
+    for start, end, kind in spans:
+        parts.append(text[pos:start])
+        parts.append(placeholder(kind))
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
 class Redactor:
     """Replaces secrets with typed placeholders and applies the file-content policy.
 
@@ -79,23 +93,45 @@ class Redactor:
         """``text`` with every secret replaced; the same object when there was none."""
         if len(text) < MIN_TEXT and not self._has_custom:
             return text
-        try:
-            found = self._scanner.scan(text)
-        except Exception:  # a bug here must not let the text through unredacted
-            log.exception("redaction failed on a %d-character string; dropping it", len(text))
-            self.findings["unscannable"] += 1
+        found = self._scan_or_none(text)
+        if found is None:
             return placeholder("unscannable")
         if not found:
             return text
-        parts: list[str] = []
-        pos = 0
         for finding in found:
-            parts.append(text[pos : finding.start])
-            parts.append(placeholder(finding.kind))
             self.findings[finding.kind] += 1
-            pos = finding.end
-        parts.append(text[pos:])
-        return "".join(parts)
+        return _render(text, [(f.start, f.end, f.kind) for f in found])
+
+    def _scan_or_none(self, text: str) -> list[Finding] | None:
+        try:
+            return self._scanner.scan(text)
+        except Exception:  # a bug here must not let the text through unredacted
+            log.exception("redaction failed on a %d-character string; dropping it", len(text))
+            self.findings["unscannable"] += 1
+            return None
+
+    def redact_lines(self, lines: list[str]) -> list[str]:
+        """Strings that belong together (a diff's lines, an output split in chunks) scanned as
+        one text, so a secret spread over several of them — a PEM block in a patch — is found.
+        Returns ``lines`` itself when nothing was found."""
+        joined = "\n".join(lines)
+        found = self._scan_or_none(joined)
+        if found is None:
+            return [placeholder("unscannable")] * len(lines)
+        if not found:
+            return lines
+        starts = list(itertools.accumulate((len(line) + 1 for line in lines[:-1]), initial=0))
+        spans: list[list[tuple[int, int, str]]] = [[] for _ in lines]
+        for finding in found:
+            self.findings[finding.kind] += 1
+            i = bisect.bisect_right(starts, finding.start) - 1
+            while i < len(lines) and starts[i] < finding.end:
+                lo = max(finding.start, starts[i]) - starts[i]
+                hi = min(finding.end, starts[i] + len(lines[i])) - starts[i]
+                if hi > lo:
+                    spans[i].append((lo, hi, finding.kind))
+                i += 1
+        return [_render(line, s) if s else line for line, s in zip(lines, spans, strict=True)]
 
     # -- JSON-like values ----------------------------------------------------------------------
 
@@ -114,7 +150,16 @@ class Redactor:
         if kind is list:
             if depth > _MAX_DEPTH:
                 return self._flatten(value)
-            items = [self._walk(item, depth + 1) for item in value]
+            texts = [i for i, item in enumerate(value) if type(item) is str]
+            if len(texts) < 2:
+                items = [self._walk(item, depth + 1) for item in value]
+            else:
+                items = [
+                    item if type(item) is str else self._walk(item, depth + 1) for item in value
+                ]
+                lines = self.redact_lines([value[i] for i in texts])
+                for i, line in zip(texts, lines, strict=True):
+                    items[i] = line
             return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
         return value
 

@@ -353,7 +353,7 @@ CONTEXT_RULES: tuple[ContextRule, ...] = (
     ContextRule(
         "url-password",
         (b"://",),
-        re.compile(r"://[^\s:/?#\[\]@\"'<>`]{1,128}:([^\s/?#\[\]@\"'<>`]{1,256})@"),
+        re.compile(r"://[^\s:/?#\[\]@\"'<>`]{0,128}:([^\s/?#\[\]@\"'<>`]{1,256})@"),
         group=1,
     ),
     ContextRule(
