@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from store_helpers import BASE_TS, make_event, make_replay
+from store_strategies import events_strategy
 
 from vibecast.model import Attachment, RecordedEvent, ReplayMetadata
 from vibecast.store.base import AmbiguousReplayId, ImportSource, ReplayNotFound, StoreError
@@ -42,6 +43,20 @@ def test_save_and_read_back(store: SQLiteStore) -> None:
     assert store.find_replay_by_session("sess-1", user_id="someone-else") is None
     assert store.get_replay("nope") is None
     assert store.read_events("nope") == []
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(events=events_strategy(max_events=10), low=st.integers(0, 600_000))
+def test_arbitrary_events_round_trip_through_the_database(
+    events: list[RecordedEvent], low: int
+) -> None:
+    events.sort(key=lambda event: event.relative_time_ms)
+    with SQLiteStore(":memory:", codec=ChunkCodec(chunk_max_events=3)) as store:
+        store.save_replay(make_replay(REPLAY_A), events)
+        assert store.read_events(REPLAY_A) == events
+        high = low + 200_000
+        window = [e for e in events if low <= e.relative_time_ms <= high]
+        assert store.read_events(REPLAY_A, low, high) == window
 
 
 def test_data_survives_reopening_the_file(db_path: Path) -> None:

@@ -161,10 +161,6 @@ def blob_key(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _text_bytes(text: str) -> bytes:
-    return text.encode("utf-8", "surrogatepass")
-
-
 @cache
 def load_dictionaries() -> dict[int, bytes]:
     """The dictionaries shipped in the package, by zstd dictionary id."""
@@ -292,11 +288,11 @@ class ChunkCodec:
             raise CodecError(f"event {event.id!r} cannot be stored: {exc}") from exc
         refs: list[tuple[list[_PathPart], str]] = []
         blobs: dict[str, bytes] = {}
-        for name, value in fields.items():
-            fields[name] = self._extract(value, [name], refs, blobs)
         try:
+            for name, value in fields.items():
+                fields[name] = self._extract(value, [name], refs, blobs)
             size = len(_size_encoder.encode(fields))
-        except (TypeError, ValueError, UnicodeEncodeError) as exc:
+        except (TypeError, ValueError) as exc:  # includes UnicodeEncodeError (lone surrogates)
             raise CodecError(f"event {event.id!r} cannot be stored: {exc}") from exc
         return _Pending(fields, refs, blobs, size)
 
@@ -312,7 +308,7 @@ class ChunkCodec:
             # A str of n characters has between n and 4n UTF-8 bytes: skip the encode when we can.
             if len(value) * 4 < self.blob_min_bytes:
                 return value
-            data = _text_bytes(value)
+            data = value.encode()
             if len(data) < self.blob_min_bytes:
                 return value
             key = blob_key(data)
@@ -441,7 +437,7 @@ class ChunkCodec:
                 payload = payloads.get(body.blobs[blob])
                 if payload is None:
                     raise CodecError(f"chunk refers to missing blob {body.blobs[blob]}")
-                _put(selected[index], path, payload.decode("utf-8", "surrogatepass"))
+                _put(selected[index], path, payload.decode())
         try:
             return [msgspec.convert(fields, RecordedEvent) for fields in selected.values()]
         except msgspec.ValidationError as exc:
