@@ -3,6 +3,7 @@ blob dedup and garbage collection, replay lookup, import records and accounting.
 
 from __future__ import annotations
 
+import random
 import sqlite3
 from pathlib import Path
 
@@ -243,6 +244,16 @@ def test_large_strings_are_stored_once_across_replays(raw_db: sqlite3.Connection
     assert count(raw_db, "SELECT count(*) FROM blobs") == 0  # nobody needs it: collected
     assert not store.delete_replay(REPLAY_B)
     store.close()
+
+
+def test_deleting_gives_the_space_back(store: SQLiteStore, raw_db: sqlite3.Connection) -> None:
+    rng = random.Random(7)
+    noise = [make_event(i, i, text=rng.randbytes(6000).hex()) for i in range(100)]  # ~600 KB
+    store.save_replay(make_replay(REPLAY_A), noise)
+    pages = count(raw_db, "PRAGMA page_count")
+    store.delete_replay(REPLAY_A)
+    assert count(raw_db, "PRAGMA freelist_count") == 0
+    assert count(raw_db, "PRAGMA page_count") < pages
 
 
 def test_replacing_a_replay_collects_blobs_it_no_longer_needs(

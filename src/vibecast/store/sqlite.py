@@ -79,6 +79,8 @@ class SQLiteStore(Store):
             )
             self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self._conn.execute("PRAGMA foreign_keys = ON")
+            # Only takes on a new, empty file: lets delete_replay give the space back to the disk.
+            self._conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
             if self.path != ":memory:":
                 self._conn.execute("PRAGMA journal_mode = WAL")
                 # WAL + NORMAL: a power cut may lose the last commit, never corrupt the file.
@@ -385,10 +387,13 @@ class SQLiteStore(Store):
             return [_replay(row) for row in rows]
 
     def delete_replay(self, replay_id: str) -> bool:
-        with self._errors(f"deleting replay {replay_id}"), self._transaction() as conn:
-            old_blobs = self._replay_blob_keys(replay_id)
-            deleted = conn.execute("DELETE FROM replays WHERE id = ?", (replay_id,)).rowcount
-            self._collect_blobs(old_blobs)
+        with self._errors(f"deleting replay {replay_id}"):
+            with self._transaction() as conn:
+                old_blobs = self._replay_blob_keys(replay_id)
+                deleted = conn.execute("DELETE FROM replays WHERE id = ?", (replay_id,)).rowcount
+                self._collect_blobs(old_blobs)
+            # executescript steps the pragma to the end (execute frees a single page).
+            self._conn.executescript("PRAGMA incremental_vacuum;")
             return deleted > 0
 
     # -- events ------------------------------------------------------------------------------
