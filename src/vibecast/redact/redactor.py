@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import json
 import logging
 import re
 from collections import Counter
@@ -199,8 +198,22 @@ class Redactor:
         return self.redact_text(text)
 
     def _flatten(self, value: Any) -> str:
-        """Too deep to walk: kept as redacted JSON text rather than risk the recursion limit."""
-        return self.redact_text(json.dumps(value, ensure_ascii=False, default=str))
+        """Too deep to walk safely (real tool results are never this deep): its strings are
+        kept, redacted, as one text, rather than risk the recursion limit."""
+        log.warning("a value nested deeper than %d levels was flattened to text", _MAX_DEPTH)
+        strings: list[str] = []
+        stack = [value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str):
+                strings.append(item)
+            elif isinstance(item, dict):
+                stack.extend(reversed([v for kv in item.items() for v in kv]))
+            elif isinstance(item, list):
+                stack.extend(reversed(item))
+            elif item is not None:
+                strings.append(str(item))
+        return self.redact_text("\n".join(strings))
 
     # -- events --------------------------------------------------------------------------------
 
