@@ -17,7 +17,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("VIBECAST_SHARED_DATA", ROOT.parent / "shared" / "data"))
 TRANSCRIPTS = sorted((SHARED_DATA / "claude-code" / "transcripts").glob("*.jsonl"))
 CLAUDE_CODE_FILES = sorted(
-    p for p in (SHARED_DATA / "claude-code").rglob("*") if p.is_file() and p.suffix in {".json", ".jsonl"}
+    p
+    for p in (SHARED_DATA / "claude-code").rglob("*")
+    if p.is_file() and p.suffix in {".json", ".jsonl"}
 )
 
 

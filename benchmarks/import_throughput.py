@@ -13,7 +13,6 @@ import argparse
 import time
 
 from _common import SHARED_DATA, TRANSCRIPTS, temp_store, verdict
-
 from vibecast.importers import read_source
 from vibecast.pipeline import import_paths
 from vibecast.redact import Redactor
@@ -60,8 +59,10 @@ def main() -> None:
     print(f"redact only:  {mb / redact_time:8.1f} MB/s")
     print(f"import (all stages, best run): {best * 1000:.0f} ms")
     rate = mb / best
-    print(f"import throughput: {rate:.1f} MB/s, {events / best:,.0f} events/s "
-          f"(target >= {TARGET_MB_S:.0f} MB/s) {verdict(rate >= TARGET_MB_S)}")
+    print(
+        f"import throughput: {rate:.1f} MB/s, {events / best:,.0f} events/s "
+        f"(target >= {TARGET_MB_S:.0f} MB/s) {verdict(rate >= TARGET_MB_S)}"
+    )
 
 
 if __name__ == "__main__":

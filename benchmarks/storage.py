@@ -14,15 +14,18 @@ transcripts, so this measures the dictionary on data it has not seen.
 from __future__ import annotations
 
 import zstandard
-from _common import TRANSCRIPTS, temp_store, verdict
 
+from _common import TRANSCRIPTS, temp_store, verdict
 from vibecast.pipeline import import_paths
 
 TARGET_RATIO = 0.5
 
 
 def main() -> None:
-    header = f"{'transcript':44} {'raw':>9} {'zstd-19':>9} {'stored':>9} {'ratio':>6} {'KB/min':>7} {'db file':>9}"
+    header = (
+        f"{'transcript':44} {'raw':>9} {'zstd-19':>9} {'stored':>9} {'ratio':>6} "
+        f"{'KB/min':>7} {'db file':>9}"
+    )
     print(header)
     print("-" * len(header))
     totals = {"raw": 0, "zstd": 0, "stored": 0}
@@ -45,13 +48,17 @@ def main() -> None:
         totals["raw"] += len(raw)
         totals["zstd"] += zstd19
         totals["stored"] += stats.stored_bytes
-        print(f"{path.name[:44]:44} {len(raw):9,} {zstd19:9,} {stats.stored_bytes:9,} "
-              f"{ratio:6.3f} {per_min:7.1f} {db_file:9,}")
+        print(
+            f"{path.name[:44]:44} {len(raw):9,} {zstd19:9,} {stats.stored_bytes:9,} "
+            f"{ratio:6.3f} {per_min:7.1f} {db_file:9,}"
+        )
     overall = totals["stored"] / totals["zstd"]
     print("-" * len(header))
     print(f"{'all':44} {totals['raw']:9,} {totals['zstd']:9,} {totals['stored']:9,} {overall:6.3f}")
-    print(f"stored / zstd-19: overall {overall:.3f}, worst {max(ratios):.3f} "
-          f"(target <= {TARGET_RATIO}) {verdict(max(ratios) <= TARGET_RATIO)}")
+    print(
+        f"stored / zstd-19: overall {overall:.3f}, worst {max(ratios):.3f} "
+        f"(target <= {TARGET_RATIO}) {verdict(max(ratios) <= TARGET_RATIO)}"
+    )
 
 
 if __name__ == "__main__":

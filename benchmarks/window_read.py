@@ -14,7 +14,6 @@ from __future__ import annotations
 import time
 
 from _common import TRANSCRIPTS, percentile, temp_store, verdict
-
 from vibecast.pipeline import import_paths
 from vibecast.store import open_store
 
@@ -50,33 +49,42 @@ def main() -> None:
         p50, p99 = percentile(timings, 50), percentile(timings, 99)
         print(f"replay: {largest.name}, {len(events)} events, {duration / 60000:.1f} min")
         print(f"10 s windows: {len(timings)}, first read (cold) {first:.2f} ms")
-        print(f"p50 {p50:.3f} ms, p99 {p99:.3f} ms, max {max(timings):.3f} ms "
-              f"(target p99 <= {TARGET_MS:.0f} ms) {verdict(p99 <= TARGET_MS)}")
+        print(
+            f"p50 {p50:.3f} ms, p99 {p99:.3f} ms, max {max(timings):.3f} ms "
+            f"(target p99 <= {TARGET_MS:.0f} ms) {verdict(p99 <= TARGET_MS)}"
+        )
 
         # The same real events, repeated 20 times end to end: a replay 20x as long.
         copies = 20
         span = duration + 60_000
         long_events = [
-            type(e)(**{
-                **{f: getattr(e, f) for f in e.__struct_fields__},
-                "id": f"{e.id}#{i}",
-                "timestamp": e.timestamp + i * span,
-                "recorded_at": e.recorded_at + i * span,
-                "relative_time_ms": e.relative_time_ms + i * span,
-            })
+            type(e)(
+                **{
+                    **{f: getattr(e, f) for f in e.__struct_fields__},
+                    "id": f"{e.id}#{i}",
+                    "timestamp": e.timestamp + i * span,
+                    "recorded_at": e.recorded_at + i * span,
+                    "relative_time_ms": e.relative_time_ms + i * span,
+                }
+            )
             for i in range(copies)
             for e in events
         ]
         long_replay = type(replay)(
-            **{**{f: getattr(replay, f) for f in replay.__struct_fields__},
-               "id": "00000000-0000-4000-8000-000000000020", "session_id": "bench-long"}
+            **{
+                **{f: getattr(replay, f) for f in replay.__struct_fields__},
+                "id": "00000000-0000-4000-8000-000000000020",
+                "session_id": "bench-long",
+            }
         )
         store.save_replay(long_replay, long_events)
         long_timings, _ = measure(settings.database_url, long_replay.id, copies * span)
         long_p50 = percentile(long_timings, 50)
-        print(f"20x longer replay ({len(long_events)} events): p50 {long_p50:.3f} ms, "
-              f"p99 {percentile(long_timings, 99):.3f} ms; p50 ratio long/short "
-              f"{long_p50 / p50:.2f} (near 1 = only the needed chunks are read)")
+        print(
+            f"20x longer replay ({len(long_events)} events): p50 {long_p50:.3f} ms, "
+            f"p99 {percentile(long_timings, 99):.3f} ms; p50 ratio long/short "
+            f"{long_p50 / p50:.2f} (near 1 = only the needed chunks are read)"
+        )
 
 
 if __name__ == "__main__":

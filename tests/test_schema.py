@@ -8,15 +8,18 @@ from pathlib import Path
 import jsonschema
 import msgspec
 
-from conftest import ROOT
 from vibecast.importers import read_source
 from vibecast.model import event_json_schema
 from vibecast.recorder import build_replay
 
+ROOT = Path(__file__).resolve().parent.parent
+
 
 def test_published_schema_matches_the_model() -> None:
     published = json.loads((ROOT / "docs" / "event-schema.json").read_text())
-    assert published == event_json_schema(), "regenerate with: vibecast schema > docs/event-schema.json"
+    assert published == event_json_schema(), (
+        "regenerate with: vibecast schema > docs/event-schema.json"
+    )
 
 
 def test_every_shared_event_validates(shared_data: Path) -> None:
@@ -24,8 +27,8 @@ def test_every_shared_event_validates(shared_data: Path) -> None:
     files = [
         p
         for p in sorted(shared_data.rglob("*"))
-        if p.is_file() and p.suffix in {".json", ".jsonl"} and "claude-code" in p.parts
-        or p.parent.name == "vibecraft" and p.suffix == ".jsonl"
+        if (p.is_file() and p.suffix in {".json", ".jsonl"} and "claude-code" in p.parts)
+        or (p.parent.name == "vibecraft" and p.suffix == ".jsonl")
     ]
     checked = 0
     for path in files:

@@ -1,11 +1,11 @@
 """The one event model every part of vibecast speaks.
 
-A :class:`RecordedEvent` is Vibecraft's ``ClaudeEvent`` (camelCase on the wire, exactly as Vibecraft's
-hook writes it) plus the three fields the replay spec adds, which keep the spec's snake_case names:
-``recorded_at``, ``relative_time_ms`` and ``scene_state``. Importers, the recorder, the store, the
-player and the API all pass these structs around; JSON is produced by :func:`encode_event` and read
-back by :func:`decode_event`. The published JSON Schema (``docs/event-schema.json``) is generated
-from these definitions by :func:`event_json_schema`.
+A :class:`RecordedEvent` is Vibecraft's ``ClaudeEvent`` (camelCase on the wire, exactly as
+Vibecraft's hook writes it) plus the three fields the replay spec adds, which keep the spec's
+snake_case names: ``recorded_at``, ``relative_time_ms`` and ``scene_state``. Importers, the
+recorder, the store, the player and the API all pass these structs around; JSON is produced by
+:func:`encode_event` and read back by :func:`decode_event`. The published JSON Schema
+(``docs/event-schema.json``) is generated from these definitions by :func:`event_json_schema`.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from vibecast.config import Settings
-from vibecast.importers import discover, read_source
+from vibecast.importers import discover, read_source, source_files
 from vibecast.importers.base import CapturedSession, ImportIssue
 from vibecast.recorder import build_replay
 from vibecast.redact import Redactor
@@ -41,12 +41,34 @@ class ImportSummary:
     seconds: float = 0.0
 
 
-def _fingerprint(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+@dataclass(frozen=True)
+class _SourceState:
+    """What a source looks like on disk: the file and everything reading it touches."""
+
+    size: int
+    mtime_ns: int
+    files: tuple[Path, ...]
+
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256()
+        for file in self.files:
+            digest.update(str(file.name).encode() + b"\0")
+            with file.open("rb") as fh:
+                for block in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                    digest.update(block)
+        return digest.hexdigest()
+
+
+def _source_state(path: Path) -> _SourceState:
+    """Size and newest mtime over the file and its subagent files and saved tool outputs, so a
+    subagent file that grew makes its (unchanged) session file count as changed."""
+    files = tuple(source_files(path))
+    stats = [file.stat() for file in files]
+    return _SourceState(
+        size=sum(st.st_size for st in stats),
+        mtime_ns=max(st.st_mtime_ns for st in stats),
+        files=files,
+    )
 
 
 def save_session(
@@ -81,8 +103,9 @@ def import_paths(
 ) -> ImportSummary:
     """Import every session found under ``paths`` (default: Claude Code's and Vibecraft's logs).
 
-    Files unchanged since their last import (same size, mtime and content hash) are skipped unless
-    ``force``. Warnings about single records are collected in the summary; they never stop the run.
+    Sources unchanged since their last import (same size and mtime, or same content hash, over
+    the file and its subagent files and saved tool outputs) are skipped unless ``force``. Warnings
+    about single records are collected in the summary; they never stop the run.
     """
     started = time.perf_counter()
     summary = ImportSummary()
@@ -92,35 +115,32 @@ def import_paths(
         on_files(files)
     for path in files:
         try:
-            stat = path.stat()
+            state = _source_state(path)
         except OSError as exc:
             summary.issues.append(ImportIssue(str(path), None, f"cannot read: {exc.strerror}"))
             continue
         summary.files += 1
         known = store.get_import_source(str(path))
-        if not force and known and known.size == stat.st_size and known.mtime_ns == stat.st_mtime_ns:
+        unchanged = known and known.size == state.size and known.mtime_ns == state.mtime_ns
+        fingerprint = "" if unchanged and not force else state.fingerprint()
+        if not force and known and (unchanged or known.fingerprint == fingerprint):
             summary.files_skipped += 1
-            if progress:
-                progress(path, stat.st_size)
-            continue
-        fingerprint = _fingerprint(path)
-        if not force and known and known.fingerprint == fingerprint:
-            summary.files_skipped += 1
-            store.record_import_source(
-                ImportSource(
-                    path=str(path),
-                    size=stat.st_size,
-                    mtime_ns=stat.st_mtime_ns,
-                    fingerprint=fingerprint,
-                    replay_ids=known.replay_ids,
+            if not unchanged:  # touched but identical: remember the new mtime
+                store.record_import_source(
+                    ImportSource(
+                        path=str(path),
+                        size=state.size,
+                        mtime_ns=state.mtime_ns,
+                        fingerprint=fingerprint,
+                        replay_ids=known.replay_ids,
+                    )
                 )
-            )
             if progress:
-                progress(path, stat.st_size)
+                progress(path, state.size)
             continue
 
         result = read_source(path)
-        summary.bytes_read += stat.st_size
+        summary.bytes_read += state.size
         summary.issues.extend(result.issues)
         replay_ids: list[str] = []
         for session in result.sessions:
@@ -148,14 +168,14 @@ def import_paths(
         store.record_import_source(
             ImportSource(
                 path=str(path),
-                size=stat.st_size,
-                mtime_ns=stat.st_mtime_ns,
+                size=state.size,
+                mtime_ns=state.mtime_ns,
                 fingerprint=fingerprint,
                 replay_ids=replay_ids,
             )
         )
         if progress:
-            progress(path, stat.st_size)
+            progress(path, state.size)
     summary.redactions = redactor.findings
     summary.seconds = time.perf_counter() - started
     return summary

@@ -28,7 +28,14 @@ from vibecast import __version__
 from vibecast.importers.base import CapturedSession, ImportIssue, SessionInfo
 from vibecast.model import RecordedEvent, Replay, decode_event, encode_event
 
-__all__ = ["FORMAT", "VERSION", "ReplayFileError", "is_replay_file", "read_replay_file", "write_replay_file"]
+__all__ = [
+    "FORMAT",
+    "VERSION",
+    "ReplayFileError",
+    "is_replay_file",
+    "read_replay_file",
+    "write_replay_file",
+]
 
 FORMAT = "vibecast-replay"
 VERSION = 1
@@ -69,38 +76,36 @@ def write_replay_file(
     return path.stat().st_size
 
 
-def is_replay_file(path: Path) -> bool:
-    """Cheap check: a zstd frame whose first line is a vibecast-replay header."""
-    try:
-        with path.open("rb") as fh:
-            if fh.read(4) != _ZSTD_MAGIC:
-                return False
-            fh.seek(0)
-            reader = zstandard.ZstdDecompressor().stream_reader(fh)
-            head = reader.read(256)
-    except (OSError, zstandard.ZstdError):
+def is_replay_file(data: bytes) -> bool:
+    """Cheap check: a zstd frame starting with a vibecast-replay header (decodes one block)."""
+    if not data.startswith(_ZSTD_MAGIC):
         return False
-    return b'"format":"vibecast-replay"' in head
+    try:
+        head = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data)).read(64)
+    except zstandard.ZstdError:
+        return False
+    return head.startswith(b'{"format":"vibecast-replay"')
 
 
-def _lines(path: Path) -> Iterable[bytes]:
-    with path.open("rb") as fh:
-        reader = zstandard.ZstdDecompressor().stream_reader(fh)
-        yield from io.BufferedReader(reader)  # type: ignore[arg-type]
+def _lines(data: bytes) -> Iterable[bytes]:
+    reader = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data))
+    yield from io.BufferedReader(reader)  # type: ignore[arg-type]
 
 
-def read_replay_file(path: Path) -> tuple[CapturedSession, Replay]:
-    """Read a replay file back as a session the recorder can merge, plus the replay row it came from.
+def read_replay_file(path: Path, data: bytes | None = None) -> tuple[CapturedSession, Replay]:
+    """A replay file as a session the recorder can merge, plus the replay row it came from.
 
     A damaged event line is skipped with a warning; a damaged header or a truncated frame raises
     :class:`ReplayFileError` (a replay file is written atomically, so truncation means damage).
     """
     source = str(path)
-    lines = iter(_lines(path))
+    lines = iter(_lines(path.read_bytes() if data is None else data))
     try:
         header: dict[str, Any] = msgspec.json.decode(next(lines))
     except (StopIteration, msgspec.DecodeError, zstandard.ZstdError) as exc:
         raise ReplayFileError(f"{path}: not a vibecast replay file ({exc})") from exc
+    if not isinstance(header, dict):
+        raise ReplayFileError(f"{path}: not a vibecast replay file")
     if header.get("format") != FORMAT:
         raise ReplayFileError(f"{path}: not a vibecast replay file")
     if header.get("version") != VERSION:
@@ -126,8 +131,8 @@ def read_replay_file(path: Path) -> tuple[CapturedSession, Replay]:
                 issues.append(ImportIssue(source, None, f"blob {item['sha256'][:12]} is damaged"))
                 continue
             blobs[item["sha256"]] = data
-    except StopIteration as exc:
-        raise ReplayFileError(f"{path}: replay file is truncated") from exc
+    except (StopIteration, msgspec.DecodeError, KeyError, ValueError) as exc:
+        raise ReplayFileError(f"{path}: replay file is truncated or damaged") from exc
     except zstandard.ZstdError as exc:
         raise ReplayFileError(f"{path}: replay file is damaged ({exc})") from exc
     meta = replay.metadata

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 
 from vibecast.model import event_json_schema
 
-from .conftest import Runner
+Runner = Callable[..., Any]
 
 
 def assert_one_line_error(result, *needles: str) -> None:
@@ -100,7 +102,9 @@ def test_events_window_is_valid_json_lines(vibecast: Runner, imported: dict) -> 
     assert got == expected and got
 
 
-def test_save_and_import_on_another_machine(vibecast: Runner, imported: dict, tmp_path: Path) -> None:
+def test_save_and_import_on_another_machine(
+    vibecast: Runner, imported: dict, tmp_path: Path
+) -> None:
     replays = vibecast("list", "--json").json()
     replay = max(replays, key=lambda r: r["metadata"]["event_count"])
     file = tmp_path / "shared.vibecast"
@@ -111,7 +115,7 @@ def test_save_and_import_on_another_machine(vibecast: Runner, imported: dict, tm
     other = tmp_path / "other-home"
     result = vibecast("import", str(file), "--json", home=other)
     assert result.code == 0, result.err
-    assert result.json()["replays_created"] == 1
+    assert result.json()["replays_created"] == 1, result.out
     original = vibecast("events", replay["id"]).out
     copied = vibecast("events", replay["session_id"], home=other).out
     assert copied == original
@@ -144,7 +148,17 @@ def test_errors_are_one_line(vibecast: Runner, imported: dict, tmp_path: Path) -
 
 
 def test_every_command_has_help(vibecast: Runner) -> None:
-    for command in ["import", "list", "show", "events", "stats", "play", "delete", "save", "schema"]:
+    for command in [
+        "import",
+        "list",
+        "show",
+        "events",
+        "stats",
+        "play",
+        "delete",
+        "save",
+        "schema",
+    ]:
         result = vibecast(command, "--help")
         assert result.code == 0 and "Usage:" in result.out, command
 

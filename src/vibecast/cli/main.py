@@ -6,6 +6,7 @@ Every command prints one clear line and exits non-zero on error; a traceback is 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -173,10 +174,8 @@ def import_command(
         def on_files(files: list[Path]) -> None:
             total = 0
             for file in files:
-                try:
+                with contextlib.suppress(OSError):
                     total += file.stat().st_size
-                except OSError:
-                    pass
             progress.update(task, total=total)
 
         def advance(path: Path, size: int) -> None:
@@ -233,7 +232,9 @@ def list_command(state: Context, as_json: bool, limit: int, offset: int) -> None
         click.echo(json.dumps([_replay_json(r) for r in replays], indent=2))
         return
     if not replays:
-        err_console.print("No replays yet. Run `vibecast import` to import your Claude Code sessions.")
+        err_console.print(
+            "No replays yet. Run `vibecast import` to import your Claude Code sessions."
+        )
         return
     table = Table(box=None, header_style="bold", pad_edge=False)
     for column, justify in [
@@ -357,12 +358,26 @@ def _parse_time_option(_ctx: click.Context, _param: click.Parameter, value: str 
 
 @cli.command("play")
 @click.argument("replay_id", metavar="ID")
-@click.option("--speed", default=1.0, show_default=True, type=click.FloatRange(0.25, 16.0),
-              help="Playback speed, 0.25 to 16.")
-@click.option("--from", "start", callback=_parse_time_option, metavar="T",
-              help="Start at T (90, 90s, 1:30, 1500ms).")
-@click.option("--idle-limit", type=click.FloatRange(min=0.1), metavar="S",
-              help="Play any pause longer than S seconds as S seconds.")
+@click.option(
+    "--speed",
+    default=1.0,
+    show_default=True,
+    type=click.FloatRange(0.25, 16.0),
+    help="Playback speed, 0.25 to 16.",
+)
+@click.option(
+    "--from",
+    "start",
+    callback=_parse_time_option,
+    metavar="T",
+    help="Start at T (90, 90s, 1:30, 1500ms).",
+)
+@click.option(
+    "--idle-limit",
+    type=click.FloatRange(min=0.1),
+    metavar="S",
+    help="Play any pause longer than S seconds as S seconds.",
+)
 @pass_context
 @_handle_errors
 def play_command(
@@ -409,8 +424,12 @@ def delete_command(state: Context, replay_id: str, yes: bool) -> None:
 
 @cli.command("save")
 @click.argument("replay_id", metavar="ID")
-@click.option("-o", "--output", type=click.Path(path_type=Path, dir_okay=False),
-              help="File to write (default: <id>.vibecast in the current directory).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File to write (default: <id>.vibecast in the current directory).",
+)
 @pass_context
 @_handle_errors
 def save_command(state: Context, replay_id: str, output: Path | None) -> None:

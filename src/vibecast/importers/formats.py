@@ -34,6 +34,8 @@ from vibecast.importers.issues import IssueLog
 from vibecast.importers.jsonio import decode_array, iter_json_lines, strip_bom
 from vibecast.importers.transcript import parent_session_file, read_transcript_records
 from vibecast.importers.vibecraft import looks_like_vibecraft_event, read_vibecraft_events
+from vibecast.replayfile import FORMAT as REPLAY
+from vibecast.replayfile import ReplayFileError, is_replay_file, read_replay_file
 
 __all__ = [
     "FORMATS",
@@ -187,7 +189,20 @@ def _read_transcript(probe: SourceProbe) -> SourceResult:
     return SourceResult(sessions=read.sessions, issues=probe.log.issues + read.issues, format=name)
 
 
+def _sniff_replay_file(probe: SourceProbe) -> bool:
+    return is_replay_file(probe.data)
+
+
+def _read_replay_file(probe: SourceProbe) -> SourceResult:
+    try:
+        session, _replay = read_replay_file(probe.path, probe.data)
+    except ReplayFileError as exc:
+        return SourceResult(issues=[ImportIssue(str(probe.path), None, str(exc))], format=REPLAY)
+    return SourceResult(sessions=[session], format=REPLAY)
+
+
 FORMATS: list[SourceFormat] = [
+    SourceFormat(REPLAY, _sniff_replay_file, _read_replay_file),
     SourceFormat("claude-hook-payloads", _sniff_hooks, _read_hooks),
     SourceFormat("vibecraft-events", _sniff_vibecraft, _read_vibecraft),
     SourceFormat("claude-transcript", _sniff_transcript, _read_transcript),

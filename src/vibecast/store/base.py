@@ -56,7 +56,7 @@ class ImportSource(msgspec.Struct, kw_only=True):
 
 
 class Store(ABC):
-    """Replays, their events, and what was imported. All writes of one replay are one transaction."""
+    """Replays, their events, and what was imported. One replay is written in one transaction."""
 
     @abstractmethod
     def migrate(self) -> None:
