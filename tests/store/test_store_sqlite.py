@@ -294,6 +294,16 @@ def test_images_are_stored_as_blobs(store: SQLiteStore, raw_db: sqlite3.Connecti
     assert count(raw_db, "SELECT count(*) FROM blobs") == 0
 
 
+def test_many_blobs_in_one_chunk(store: SQLiteStore, raw_db: sqlite3.Connection) -> None:
+    images = {blob_key(f"image {i}".encode()): f"image {i}".encode() for i in range(1200)}
+    attachments = [Attachment(kind="image", blob=key) for key in images]
+    event = make_event(0, 0, attachments=attachments)
+    store.save_replay(make_replay(REPLAY_A), [event], blobs=images)
+    assert count(raw_db, "SELECT count(*) FROM chunk_blob_refs") == 1200
+    assert store.read_events(REPLAY_A) == [event]
+    assert all(store.get_blob(key) == data for key, data in list(images.items())[::97])
+
+
 # -- lookup -------------------------------------------------------------------------------------
 @pytest.fixture
 def three_replays(store: SQLiteStore) -> SQLiteStore:

@@ -44,6 +44,8 @@ _REPLAY_COLUMNS = (
     "id, session_id, user_id, title, description, metadata, is_public, thumbnail_url, status, "
     "created_at, updated_at"
 )
+_BATCH = 500
+"""Keys per ``IN (...)`` query: well under SQLite's limit on bound parameters."""
 _metadata_decoder = msgspec.json.Decoder(ReplayMetadata)
 _ids_decoder = msgspec.json.Decoder(list[str])
 
@@ -189,15 +191,8 @@ class SQLiteStore(Store):
 
     def _missing_blobs(self, needed: Mapping[str, bytes | None]) -> list[str]:
         """Blobs we must insert: not in the table yet, and we have their bytes."""
-        keys = list(needed)
-        present: set[str] = set()
-        for start in range(0, len(keys), 500):
-            batch = keys[start : start + 500]
-            rows = self._conn.execute(
-                f"SELECT sha256 FROM blobs WHERE sha256 IN ({_placeholders(len(batch))})", batch
-            )
-            present.update(row[0] for row in rows)
-        return [key for key in keys if key not in present and needed[key] is not None]
+        present = self._present(list(needed))
+        return [key for key, data in needed.items() if key not in present and data is not None]
 
     def _insert_chunk(
         self,
@@ -233,12 +228,15 @@ class SQLiteStore(Store):
                 log.warning("replay %s: attachment blob %s is not available", replay_id, key)
 
     def _present(self, keys: Sequence[str]) -> set[str]:
-        if not keys:
-            return set()
-        rows = self._conn.execute(
-            f"SELECT sha256 FROM blobs WHERE sha256 IN ({_placeholders(len(keys))})", list(keys)
-        )
-        return {row[0] for row in rows}
+        """Those of ``keys`` that are in the blob table."""
+        present: set[str] = set()
+        for start in range(0, len(keys), _BATCH):
+            batch = list(keys[start : start + _BATCH])
+            rows = self._conn.execute(
+                f"SELECT sha256 FROM blobs WHERE sha256 IN ({_placeholders(len(batch))})", batch
+            )
+            present.update(row[0] for row in rows)
+        return present
 
     def _upsert_replay(
         self, conn: sqlite3.Connection, replay: Replay, events: Sequence[RecordedEvent]
@@ -314,8 +312,8 @@ class SQLiteStore(Store):
     def _load_blobs(self, keys: Sequence[str]) -> dict[str, bytes]:
         found: dict[str, bytes] = {}
         unique = list(dict.fromkeys(keys))
-        for start in range(0, len(unique), 500):
-            batch = unique[start : start + 500]
+        for start in range(0, len(unique), _BATCH):
+            batch = unique[start : start + _BATCH]
             rows = self._conn.execute(
                 "SELECT sha256, codec, dict_id, data FROM blobs "
                 f"WHERE sha256 IN ({_placeholders(len(batch))})",
