@@ -202,3 +202,26 @@ def test_rules_include_detect_secrets_plugins() -> None:
     sources = {rule.source for rule in tokens + contexts}
     assert {"detect-secrets:AWSKeyDetector", "detect-secrets:BasicAuthDetector"} <= sources
     assert all(rule.prefixes and all(rule.prefixes) for rule in all_token_rules())
+
+
+def test_putty_private_lines_are_redacted() -> None:
+    body = "\n".join(base64.b64encode(bytes(range(i, i + 45))).decode() for i in range(0, 180, 45))
+    text = f"PuTTY-User-Key-File-3: ssh-rsa\nPrivate-Lines: 4\n{body}\nPrivate-MAC: 00ff"
+    out = Redactor().redact_text(text)
+    assert "[REDACTED:private-key]" in out and body.splitlines()[1] not in out
+
+
+def test_detect_secrets_regexes_are_wired_to_the_right_kinds() -> None:
+    """Each detect-secrets regex we take matches a planted secret of the kind we file it under
+    (guards the plugin/index table against a detect-secrets release reordering its lists)."""
+    from planted import planted_secrets
+
+    secrets = [planted.secret for planted in planted_secrets()]
+    checked = 0
+    for rule in detect_secrets_rules()[0]:
+        samples = [s for s in secrets if any(p in s for p in rule.prefixes)]
+        if not samples or rule.anchor_back:
+            continue
+        assert any(rule.regex.search(s) for s in samples), (rule.source, rule.kind)
+        checked += 1
+    assert checked >= 10

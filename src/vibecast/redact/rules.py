@@ -20,6 +20,7 @@ were cross-checked against gitleaks' default rules (MIT); no gitleaks code or da
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -51,6 +52,8 @@ __all__ = [
     "all_token_rules",
     "detect_secrets_rules",
 ]
+
+log = logging.getLogger(__name__)
 
 TOKEN_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-+/=.~"
 """Characters a credential token is made of; the scanner only looks at long runs of these."""
@@ -295,40 +298,35 @@ _DS_CONTEXT_PLUGINS: tuple[tuple[type, int, str, tuple[bytes, ...], int, int | N
 )
 
 
-def _plugin_regex(plugin: type, index: int) -> re.Pattern[str]:
-    denylist = plugin.denylist  # type: ignore[attr-defined]
+def _plugin_regex(plugin: type, index: int) -> re.Pattern[str] | None:
+    """The plugin's ``index``-th regex; None (and a warning) if a new detect-secrets release
+    changed its list, so an upgrade degrades to our own rules instead of failing imports."""
+    denylist = getattr(plugin, "denylist", ())
+    if index >= len(denylist):
+        log.warning("detect-secrets %s has no regex #%d; rule skipped", plugin.__name__, index)
+        return None
     regex = denylist[index]
     return regex if isinstance(regex, re.Pattern) else re.compile(regex)
 
 
 def detect_secrets_rules() -> tuple[tuple[TokenRule, ...], tuple[ContextRule, ...]]:
     """detect-secrets' plugin regexes as rules (token rules, context rules)."""
-    tokens = tuple(
-        TokenRule(
-            kind,
-            prefixes,
-            _plugin_regex(plugin, index),
-            anchor_back=back,
-            validate=jwt.JwtTokenDetector.is_formally_valid
-            if plugin is jwt.JwtTokenDetector
-            else None,
-            source=f"detect-secrets:{plugin.__name__}",
-            priority=2,
-        )
-        for plugin, index, kind, prefixes, back in _DS_TOKEN_PLUGINS
-    )
-    contexts = tuple(
-        ContextRule(
-            kind,
-            keywords,
-            _plugin_regex(plugin, index),
-            group=group,
-            window=window,
-            source=f"detect-secrets:{plugin.__name__}",
-        )
-        for plugin, index, kind, keywords, group, window in _DS_CONTEXT_PLUGINS
-    )
-    return tokens, contexts
+    tokens = []
+    for plugin, index, kind, prefixes, back in _DS_TOKEN_PLUGINS:
+        regex = _plugin_regex(plugin, index)
+        if regex is not None:
+            validate = (
+                jwt.JwtTokenDetector.is_formally_valid if plugin is jwt.JwtTokenDetector else None
+            )
+            source = f"detect-secrets:{plugin.__name__}"
+            tokens.append(TokenRule(kind, prefixes, regex, 0, back, validate, source, priority=2))
+    contexts = []
+    for plugin, index, kind, keywords, group, window in _DS_CONTEXT_PLUGINS:
+        regex = _plugin_regex(plugin, index)
+        if regex is not None:
+            source = f"detect-secrets:{plugin.__name__}"
+            contexts.append(ContextRule(kind, keywords, regex, group, window, source=source))
+    return tuple(tokens), tuple(contexts)
 
 
 # Our context rules. Passwords in URLs: detect-secrets' rule (above) follows RFC 3986 and misses
@@ -339,7 +337,7 @@ CONTEXT_RULES: tuple[ContextRule, ...] = (
         (b"private key",),
         re.compile(
             r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----"
-            r"(?:[\s\S]*?-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----"
+            r"(?:[\s\S]{0,16384}?-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----"
             r"|[A-Za-z0-9+/=\s\\:,.-]*)"
         ),
         priority=3,
