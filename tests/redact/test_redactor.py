@@ -225,3 +225,14 @@ def test_detect_secrets_regexes_are_wired_to_the_right_kinds() -> None:
         assert any(rule.regex.search(s) for s in samples), (rule.source, rule.kind)
         checked += 1
     assert checked >= 10
+
+
+def test_session_info_is_redacted() -> None:
+    from vibecast.importers.base import SessionInfo
+
+    info = SessionInfo(title=f"Rotate {GHP} before Friday", cwd="/srv/app", git_branch="main")
+    out = Redactor().redact_info(info)
+    assert out.title == "Rotate [REDACTED:github-pat] before Friday"
+    assert (out.cwd, out.git_branch) == ("/srv/app", "main")
+    plain = SessionInfo(title="Fix the login page")
+    assert Redactor().redact_info(plain) is plain

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 import logging
 import re
@@ -12,6 +13,7 @@ from typing import Any
 import msgspec
 
 from vibecast.config import RedactionSettings
+from vibecast.importers.base import SessionInfo
 from vibecast.model import RecordedEvent
 from vibecast.redact.files import omit_file_contents
 from vibecast.redact.names import classify_name, is_secret_value, kind_for
@@ -242,6 +244,17 @@ class Redactor:
             if new is not original:
                 changes[name] = new
         return msgspec.structs.replace(event, **changes) if changes else event
+
+    def redact_info(self, info: SessionInfo) -> SessionInfo:
+        """The session facts that are not events (its title, cwd, branch ...) feed the replay's
+        metadata; they are redacted like event text."""
+        changes = {
+            f.name: self.redact_text(value)
+            for f in dataclasses.fields(info)
+            if isinstance(value := getattr(info, f.name), str)
+        }
+        changed = {k: v for k, v in changes.items() if v is not getattr(info, k)}
+        return dataclasses.replace(info, **changed) if changed else info
 
     def _redact_attachment(self, attachment: Any) -> Any:
         name = getattr(attachment, "name", None)
