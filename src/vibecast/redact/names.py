@@ -65,8 +65,8 @@ _STOP_LAST = _wordset(
 # ``*_key`` names that are not secrets.
 _NOT_SECRET_KEY = _wordset(
     "public publishable primary foreign sort partition cache idempotency unique react map hot "
-    "dict object row column table lookup composite natural ssh host gpg pgp signing_public "
-    "event shortcut hotkey keyboard press api_public"
+    "dict object row column table lookup composite natural ssh host gpg pgp "
+    "event shortcut hotkey keyboard press"
 )
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[_.\-\s]+")
