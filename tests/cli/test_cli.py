@@ -169,3 +169,19 @@ def test_empty_machine(vibecast: Runner, tmp_path: Path) -> None:
     assert "vibecast import" in result.err
     stats = vibecast("stats", "--json", home=tmp_path / "empty").json()
     assert stats["replays"] == 0
+
+
+def test_play_prints_the_session_when_piped(vibecast: Runner, imported: dict) -> None:
+    replays = vibecast("list", "--json").json()
+    shortest = min(replays, key=lambda r: r["metadata"]["duration_ms"])
+    assert shortest["metadata"]["duration_ms"] < 60_000, "expects the 33 s /init session"
+    result = vibecast("play", shortest["id"][:8], "--speed", "16")
+    assert result.code == 0, result.err
+    assert "/init" in result.out
+    for tool in shortest["metadata"]["tool_breakdown"]:
+        assert tool in result.out
+    late = vibecast("play", shortest["id"][:8], "--speed", "16", "--from", "0:25")
+    assert late.code == 0 and "/init" not in late.out.split("\n", 1)[1]
+    assert_one_line_error(vibecast("play", shortest["id"][:8], "--from", "9:99:99"), "past the end")
+    bad = vibecast("play", shortest["id"][:8], "--speed", "100")
+    assert bad.code == 2 and "Traceback" not in bad.err
