@@ -34,7 +34,7 @@ class ImportSummary:
     replays_created: int = 0
     replays_updated: int = 0
     replays_unchanged: int = 0
-    events: int = 0
+    events: int = 0  # events added to the store
     issues: list[ImportIssue] = field(default_factory=list)
     redactions: Counter[str] = field(default_factory=Counter)
     replay_ids: list[str] = field(default_factory=list)
@@ -77,18 +77,19 @@ def save_session(
     redactor: Redactor,
     user_id: str = "local",
 ) -> tuple[str, str, int]:
-    """Redact, merge with what is stored, save. Returns (replay_id, outcome, event_count).
+    """Redact, merge with what is stored, save. Returns (replay_id, outcome, new_events).
 
-    ``outcome`` is ``"created"``, ``"updated"`` or ``"unchanged"``.
+    ``outcome`` is ``"created"``, ``"updated"`` or ``"unchanged"``; ``new_events`` is how many
+    events the replay gained (merging never removes any).
     """
     session.events = [redactor.redact_event(event) for event in session.events]
     existing = store.find_replay_by_session(session.session_id, user_id)
     existing_events = store.read_events(existing.id) if existing else []
     replay, events = build_replay(session, existing, existing_events, user_id=user_id)
     if existing is not None and events == existing_events and replay.metadata == existing.metadata:
-        return existing.id, "unchanged", len(events)
+        return existing.id, "unchanged", 0
     store.save_replay(replay, events, session.blobs)
-    return replay.id, ("updated" if existing else "created"), len(events)
+    return replay.id, ("updated" if existing else "created"), len(events) - len(existing_events)
 
 
 def import_paths(
