@@ -50,7 +50,8 @@ def test_events_read_back_equal_events_written(store_and_settings, shared_data: 
 
 def test_import_everything_shared_without_errors(store_and_settings, shared_data: Path) -> None:
     store, settings = store_and_settings
-    summary = import_paths(store, settings, [shared_data / "claude-code", shared_data / "vibecraft"])
+    folders = [shared_data / "claude-code", shared_data / "vibecraft"]
+    summary = import_paths(store, settings, folders)
     assert summary.files >= 25
     assert summary.replays_created == len(store.list_replays(limit=1000))
     assert not [i for i in summary.issues if "not saved" in i.message or "failed" in i.message]
