@@ -11,7 +11,6 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -35,16 +34,13 @@ class Clock(Protocol):
 
 
 class SystemClock:
-    """``perf_counter_ns`` time; sleeps on the condition variable, then spins the last stretch.
+    """``perf_counter_ns`` time; sleeps on the condition variable, then busy-waits the last stretch.
 
-    The spin yields the CPU (``sleep(0)``, about 70 µs with Linux timer slack) until the last
-    ``yield_ns`` and busy-waits with ``sched_yield`` only for that final part, so a 2-core machine
-    shared with other work keeps its CPU while deadlines are still hit to well under a millisecond.
+    The final stretch (the player's ``spin_ns``, about a millisecond) is a pure busy loop: giving
+    the CPU away there, even with ``sched_yield`` or ``sleep(0)``, lets another process on a busy
+    machine take a whole time slice (3-4 ms on Linux) and the deadline is missed. Having slept
+    until then, the thread has little CPU time on record, so the scheduler lets it spin.
     """
-
-    def __init__(self, yield_ns: int = 200_000) -> None:
-        self._yield_ns = yield_ns
-        self._sched_yield: Callable[[], None] = getattr(os, "sched_yield", lambda: time.sleep(0))
 
     def now_ns(self) -> int:
         return time.perf_counter_ns()
@@ -54,11 +50,8 @@ class SystemClock:
 
     def spin_until(self, deadline_ns: int) -> None:
         now = time.perf_counter_ns
-        while (remaining := deadline_ns - now()) > 0:
-            if remaining > self._yield_ns:
-                time.sleep(0)
-            else:
-                self._sched_yield()
+        while now() < deadline_ns:
+            pass
 
 
 class ManualClock:

@@ -22,7 +22,7 @@ from vibecast.player.timeline import SPEEDS, VirtualClock, check_idle_limit, che
 
 __all__ = ["Emission", "Jump", "PlayerState", "PlayerUpdate", "ReplayPlayer"]
 
-SPIN_NS = 1_500_000
+SPIN_NS = 1_000_000
 """The driver sleeps until this long before a deadline, then spins (see ``SystemClock``)."""
 PREFETCH_SLACK_NS = 20_000_000
 """Load the next window only when the next emit is at least this far away."""
