@@ -16,6 +16,7 @@ from typing import Literal
 
 from detect_secrets.filters.heuristic import (
     is_not_alphanumeric_string,
+    is_potential_uuid,
     is_sequential_string,
     is_templated_secret,
 )
@@ -60,7 +61,11 @@ _STOP_LAST = _wordset(
     "mode method regex pattern template placeholder description error errors message input "
     "visible show toggle icon class style min max minlength maxlength strength rules rule "
     "limit limits usage budget index position location source sources option options config "
-    "reset hash salt"
+    "reset hash salt used date time at changed created updated age"
+)
+# Tokens that are handles, not credentials: pagination, idempotency, request ids.
+_NOT_CREDENTIAL = _wordset(
+    "next continuation page pagination cursor request idempotency marker sync"
 )
 # ``*_key`` names that are not secrets.
 _NOT_SECRET_KEY = _wordset(
@@ -68,6 +73,7 @@ _NOT_SECRET_KEY = _wordset(
     "dict object row column table lookup composite natural ssh host gpg pgp "
     "event shortcut hotkey keyboard press"
 )
+_PUBLIC = frozenset({"public", "publishable", "pub"})
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _SPLIT = re.compile(r"[_.\-\s]+")
 
@@ -83,6 +89,8 @@ def classify_name(name: str) -> NameClass | None:
     words = _words(name)
     if not words or words[-1] in _STOP_LAST or words[-1] == "secrets" or len(name) > 80:
         return None
+    if any(w in _PUBLIC or w in _NOT_CREDENTIAL for w in words):
+        return None  # ``publicKeyToken``, ``NextToken``: meant to be seen, or handles
     joined = "_".join(words)
     if any(w in _PASSWORD_WORDS or "password" in w or "passwd" in w for w in words):
         return "password"
@@ -167,12 +175,17 @@ _PLACEHOLDER_PREFIXES = (
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*")
 _CODE_CHARS = frozenset("()[]{}`")  # a call, an index, a template: code, not a value
 _PATH_PREFIXES = ("/", "./", "../", "~/")
+_DOTTED = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
+_WORD_PIECES = re.compile(r"[A-Z][a-z]{2,}|[A-Z]{2,}(?![a-z])|[a-z]{3,}|\d{1,3}")
+_WORDY = re.compile(r"[a-z][a-z0-9]*(?:[_-][a-z0-9]+)+|[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+")
 
 
 def _is_placeholder(value: str) -> bool:
     low = value.lower()
     return (
         low in _PLACEHOLDERS
+        or "EXAMPLE" in value  # AWS's documentation keys (``…EXAMPLEKEY``)
+        or ("password" in low and not any(c.isdigit() for c in low))  # ``challengePassword``
         or low.startswith(_PLACEHOLDER_PREFIXES)
         or low.endswith(("_here", "-here", "...", "…"))
         or len(set(low)) <= 2
@@ -200,6 +213,8 @@ def is_secret_value(name_class: NameClass, value: str, *, bare: bool, env_style:
             return False  # ``PWD=/home/me``: the working directory, not a password
         # ``password = new_password``: a bare word outside shell/dotenv is a variable.
         return not (bare and not env_style and _IDENTIFIER.fullmatch(value))
+    if name_class == "token" and is_potential_uuid(value):
+        return False  # ``ChangeToken``, ``ClientToken``: UUID handles, not credentials
     return looks_random(value, min_len=20 if name_class == "key" else 16)
 
 
@@ -217,4 +232,15 @@ def looks_random(value: str, min_len: int = 16) -> bool:
         and not any(c in value for c in "+=")
     ):
         return False  # a path, not base64
+    if _WORDY.fullmatch(value) and sum(c.isdigit() for c in value) < len(value) / 5:
+        return False  # ``s3_disable_express_auth``: an identifier made of words
+    if _DOTTED.fullmatch(value) or _is_camel_words(value):
+        return False  # ``ed25519.Ed25519PrivateKey``, ``PKCS7PrivateKeyTypes``: code
     return shannon_entropy(value) >= 3.0
+
+
+def _is_camel_words(value: str) -> bool:
+    """``PKCS7PrivateKeyTypes``: capitalised words and a few digits, not random characters."""
+    pieces = _WORD_PIECES.findall(value)
+    capitalised = sum(1 for p in pieces if p[0].isupper() and p[1:].islower())
+    return capitalised >= 2 and sum(map(len, pieces)) >= 0.9 * len(value)

@@ -99,6 +99,11 @@ class ContextRule:
     priority: int = 1
 
 
+def _not_aws_example(key: str) -> bool:
+    """AWS's documentation uses ``AKIAIOSFODNN7EXAMPLE``-style keys; they are not secrets."""
+    return not key.endswith("EXAMPLE")
+
+
 def _rule(kind: str, prefixes: str | tuple[str, ...], pattern: str, **kw: object) -> TokenRule:
     if isinstance(prefixes, str):
         prefixes = (prefixes,)
@@ -119,6 +124,7 @@ TOKEN_RULES: tuple[TokenRule, ...] = (
         "aws-access-key",
         ("AKIA", "ASIA", "ABIA", "ACCA", "A3T"),
         r"(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}",
+        validate=_not_aws_example,
         priority=3,
     ),
     _rule("github-pat", "ghp_", r"ghp_[A-Za-z0-9]{36,}", priority=3),
@@ -316,7 +322,11 @@ def detect_secrets_rules() -> tuple[tuple[TokenRule, ...], tuple[ContextRule, ..
         regex = _plugin_regex(plugin, index)
         if regex is not None:
             validate = (
-                jwt.JwtTokenDetector.is_formally_valid if plugin is jwt.JwtTokenDetector else None
+                jwt.JwtTokenDetector.is_formally_valid
+                if plugin is jwt.JwtTokenDetector
+                else _not_aws_example
+                if plugin is aws.AWSKeyDetector
+                else None
             )
             source = f"detect-secrets:{plugin.__name__}"
             tokens.append(TokenRule(kind, prefixes, regex, 0, back, validate, source, priority=2))
@@ -337,8 +347,8 @@ CONTEXT_RULES: tuple[ContextRule, ...] = (
         (b"private key",),
         re.compile(
             r"-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----"
-            r"(?:[\s\S]{0,16384}?-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----"
-            r"|[A-Za-z0-9+/=\s\\:,.-]*)"
+            r"(?:[\s\S]{64,16384}?-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----"
+            r"|[A-Za-z0-9+/=\s\\:,.-]{64,})"
         ),
         priority=3,
     ),

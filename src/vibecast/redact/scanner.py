@@ -25,7 +25,13 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from vibecast.redact.names import classify_name, is_secret_value, kind_for, looks_random
+from vibecast.redact.names import (
+    classify_name,
+    is_secret_value,
+    kind_for,
+    looks_random,
+    shannon_entropy,
+)
 from vibecast.redact.rules import (
     CONTEXT_RULES,
     TOKEN_CHARS,
@@ -40,6 +46,7 @@ __all__ = ["CUSTOM_KIND", "Finding", "Scanner"]
 CUSTOM_KIND = "custom"
 MIN_TEXT = 8  # no built-in rule can match a shorter string
 MIN_TOKEN = 20  # the shortest token a token rule accepts (``AKIA`` + 16)
+MIN_TOKEN_ENTROPY = 3.0  # bits per character; 20 random base32 characters have about 3.8
 _MEMO_MAX_LEN = 512  # short strings repeat a lot (paths, cwd, names): their results are cached
 _MEMO_MAX_ENTRIES = 65536
 
@@ -220,7 +227,10 @@ class Scanner:
         s, e = m.span(rule.group)
         if s < 0 or e <= s:
             return
-        if rule.validate is not None and not rule.validate(text[s:e]):
+        value = text[s:e]
+        if shannon_entropy(value) < MIN_TOKEN_ENTROPY:
+            return  # ``SKxxxxxxxx…`` in documentation: the shape without the randomness
+        if rule.validate is not None and not rule.validate(value):
             return
         hits.append((s, e, rule.priority, rule.kind))
 
@@ -285,22 +295,36 @@ class Scanner:
             name_class = classify_name(name)
             if name_class is None:
                 continue
+            if start > 0 and text[start - 1] == ":" and text.startswith(":", end):
+                continue  # ``arn:aws:secretsmanager:…:secret:Name``: a path, not an assignment
             op = _OP.match(text, end)
             if op is None and name.startswith("-"):
                 op = _FLAG_OP.match(text, end)  # ``--password hunter2``
             if op is None or op.end() >= len(text):
                 continue
-            env_style = op.group() == "=" and _ENV_NAME.fullmatch(name) is not None
+            flag = name.startswith("-")
+            env_style = flag or (op.group() == "=" and _ENV_NAME.fullmatch(name) is not None)
             found = _value_at(text, op.end())
             if found is None:
                 continue
             vs, ve, bare = found
+            if bare and ve < len(text) and text[ve] in "([":
+                continue  # ``password = base64.b16encode(...)``: a call, not a value
             value = text[vs:ve]
             if name_class != "password":
                 scheme = _AUTH_SCHEME.match(value)
                 if scheme is not None and not bare:
                     vs += scheme.end()
                     value = text[vs:ve]
+            if (
+                bare
+                and name_class == "password"
+                and op.group()[:1] in " \t"
+                and not any(c.isdigit() for c in value)
+            ):
+                # ``Pass :meth:``, ``--password options`` are prose; ``password = hunter2``
+                # (INI) and ``--password hunter2`` are not.
+                continue
             if is_secret_value(name_class, value, bare=bare, env_style=env_style):
                 hits.append((vs, ve, 1, kind_for(name, name_class)))
 
