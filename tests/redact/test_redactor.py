@@ -47,6 +47,26 @@ NOT_SECRETS = [
     "export const AuthenticationTokenRefreshHandlerFactory = createFactory();",
     "https://user@example.com/repo.git and http://localhost:3000/api/auth/callback",
     "The secret to good tests is keeping them fast; the key point is isolation.",
+    # Seen in real library code and API docs while tuning the rules:
+    "password = base64.b16encode(random_bytes[:8]).decode('utf-8')",
+    "credentials = standard_b64encode(credentials)",
+    "can be provided via the --username and --password options",
+    "Pass :meth:`peek` a default value",
+    "def encode_private(self, private_key: ed25519.Ed25519PrivateKey, f_priv: _FragList):",
+    "    private_key: PKCS7PrivateKeyTypes,",
+    "X25519PrivateKey = rust_openssl.hpke.MLKEM768X25519PrivateKey",
+    "s3_disable_express_session_auth=s3_disable_express_session_auth,",
+    'processorArchitecture="*" publicKeyToken="1fc8b3b9a1e18e3b"',
+    f'"NextToken": "{base64.b64encode(hashlib.sha512(b"page-2").digest()).decode()}",',
+    f'"ChangeToken": "{uuid.UUID(int=0xABCD12F246DA4FDBB8D5FBD4C466928F)}",',
+    '"PasswordLastUsed": "2016-09-08T21:47:36Z",',
+    '"ARN": "arn:aws:secretsmanager:us-west-2:123456789012:secret:MyTestDatabaseSecret-a1b2c3"',
+    '"AccessKeyId": "AKIAIOSFODNN7EXAMPLE",'
+    ' "SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"',
+    '_SK_START = b"-----BEGIN OPENSSH PRIVATE KEY-----"\n'
+    '_SK_END = b"-----END OPENSSH PRIVATE KEY-----"',
+    'AttributeOID.CHALLENGE_PASSWORD: "challengePassword",',
+    "# Auth token (SKxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx)",
 ]
 
 
