@@ -233,3 +233,11 @@ def test_renderer_nests_subagents_of_subagents() -> None:
     inner = event(1, "pre_tool_use", tool="Task", tool_use_id="t2", parent_tool_use_id="t1")
     deepest = event(2, "assistant_message", text="hi", parent_tool_use_id="t2")
     assert [renderer.depth(e) for e in (outer, inner, deepest) if renderer.render(e)] == [0, 1, 2]
+
+
+def test_interactive_play_without_a_terminal_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Asking for keys where there is no terminal to read them from is an error, not a hang."""
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    console, _ = plain_console()
+    with pytest.raises(ValueError, match="terminal"):
+        play_in_terminal(session(), title="x", duration_ms=1900, console=console, interactive=True)

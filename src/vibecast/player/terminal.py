@@ -153,6 +153,8 @@ def play_in_terminal(
     instant = speed == 0 or math.isinf(speed)
     if interactive is None:
         interactive = console.is_terminal and sys.stdin.isatty()
+    elif interactive and not sys.stdin.isatty():
+        raise ValueError("interactive play needs a terminal on stdin")
     interactive = interactive and not instant
     player = ReplayPlayer(
         events_or_loader,
