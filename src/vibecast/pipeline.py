@@ -83,6 +83,7 @@ def save_session(
     events the replay gained (merging never removes any).
     """
     session.events = [redactor.redact_event(event) for event in session.events]
+    session.info = redactor.redact_info(session.info)
     existing = store.find_replay_by_session(session.session_id, user_id)
     existing_events = store.read_events(existing.id) if existing else []
     replay, events = build_replay(session, existing, existing_events, user_id=user_id)
