@@ -7,11 +7,13 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from player_helpers import event
 from rich.console import Console
 
 from vibecast.importers import read_source
-from vibecast.model import RecordedEvent
+from vibecast.model import EventType, RecordedEvent
 from vibecast.player.render import EventRenderer, escape_text, summarize_response
 from vibecast.player.terminal import play_in_terminal
 from vibecast.recorder import build_replay
@@ -241,3 +243,72 @@ def test_interactive_play_without_a_terminal_is_refused(monkeypatch: pytest.Monk
     console, _ = plain_console()
     with pytest.raises(ValueError, match="terminal"):
         play_in_terminal(session(), title="x", duration_ms=1900, console=console, interactive=True)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=40),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+# Every key a renderer looks at, holding anything at all (scalars often: they break loops).
+tool_inputs = (
+    st.fixed_dictionaries(
+        {
+            key: st.integers() | st.booleans() | st.text(max_size=40) | json_values
+            for key in ("command", "file_path", "old_string", "new_string", "edits", "todos")
+        }
+    )
+    | json_values
+)
+TOOL_TYPES = ["pre_tool_use", "post_tool_use", "post_tool_use_failure", "permission_request"]
+
+
+def render_plain(unusual: RecordedEvent) -> str:
+    console, out = plain_console()
+    console.print(EventRenderer().render(unusual))
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    "tool", ["Bash", "Edit", "MultiEdit", "Write", "TodoWrite", "Task", "Grep", "mcp__x", None]
+)
+@settings(max_examples=60, deadline=None)
+@given(
+    type=st.just("pre_tool_use") | st.sampled_from(TOOL_TYPES),
+    tool_input=tool_inputs,
+    tool_response=json_values,
+    success=st.one_of(st.none(), st.booleans()),
+)
+def test_tool_events_of_any_shape_render(
+    tool: str | None, type: str, tool_input: object, tool_response: object, success: bool | None
+) -> None:
+    unusual = event(
+        5,
+        type,
+        tool=tool,
+        tool_input=tool_input,
+        tool_response=tool_response,
+        success=success,
+        tool_use_id="t",
+    )
+    assert "\x1b" not in render_plain(unusual)
+
+
+@settings(max_examples=100, deadline=None)
+@given(type=st.sampled_from([*EventType, "new"]), text=st.one_of(st.none(), st.text(max_size=60)))
+def test_any_event_type_renders(type: str, text: str | None) -> None:
+    unusual = event(
+        5,
+        str(type),
+        text=text,
+        prompt=text,
+        thinking=text,
+        error=text,
+        message=text,
+        agent_type=text,
+        raw={"x": text},
+        parent_tool_use_id=text,
+    )
+    assert "\x1b" not in render_plain(unusual)

@@ -29,6 +29,10 @@ _UNSAFE = re.compile(
 # Complete ANSI sequences (colours, cursor moves, titles) are styling, not content: dropped.
 _ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
 _TAB_WIDTH = 4
+_GUTTER = 8  # width of the time column
+_DIFF_INPUT_LINES = 200
+_FILE_KEYS = ("file_path", "notebook_path", "path", "filePath")
+_SUBAGENT_TOOLS = frozenset({"Task", "Agent"})
 
 
 def _escape_char(match: re.Match[str]) -> str:
@@ -154,7 +158,9 @@ def _summarize_dict(response: dict[str, Any]) -> str:
 def _diff_lines(old: str, new: str, max_lines: int) -> list[tuple[str, str]]:
     """A short line diff of an Edit: ``(style, line)`` pairs, changed lines only."""
     rows: list[tuple[str, str]] = []
-    for line in difflib.unified_diff(old.splitlines(), new.splitlines(), lineterm="", n=0):
+    # difflib is quadratic: an Edit that replaces a whole file is shown by its first lines only.
+    before, after = old.splitlines()[:_DIFF_INPUT_LINES], new.splitlines()[:_DIFF_INPUT_LINES]
+    for line in difflib.unified_diff(before, after, lineterm="", n=0):
         if line.startswith(("---", "+++", "@@")):
             continue
         style = "red" if line.startswith("-") else "green"
@@ -163,11 +169,6 @@ def _diff_lines(old: str, new: str, max_lines: int) -> list[tuple[str, str]]:
         hidden = len(rows) - max_lines
         rows = [*rows[:max_lines], ("dim", f"  … ({hidden} more changed lines)")]
     return rows
-
-
-_GUTTER = 8
-_FILE_KEYS = ("file_path", "notebook_path", "path", "filePath")
-_SUBAGENT_TOOLS = frozenset({"Task", "Agent"})
 
 
 class EventRenderer:
@@ -250,7 +251,7 @@ class EventRenderer:
         elif tool in {"Edit", "MultiEdit"}:
             head.append(_one_line(_file_of(data) or "", 200))
             edits = data.get("edits") if tool == "MultiEdit" else [data]
-            edits = [e for e in edits or [] if isinstance(e, dict)]
+            edits = [e for e in edits if isinstance(e, dict)] if isinstance(edits, list) else []
             if tool == "MultiEdit":
                 head.append(f"  ({len(edits)} edits)", style="dim")
             for edit in edits[:3]:
