@@ -378,10 +378,16 @@ def _parse_time_option(_ctx: click.Context, _param: click.Parameter, value: str 
     metavar="S",
     help="Play any pause longer than S seconds as S seconds.",
 )
+@click.option("--instant", is_flag=True, help="Print every event at once, without timing.")
 @pass_context
 @_handle_errors
 def play_command(
-    state: Context, replay_id: str, speed: float, start: int, idle_limit: float | None
+    state: Context,
+    replay_id: str,
+    speed: float,
+    start: int,
+    idle_limit: float | None,
+    instant: bool,
 ) -> None:
     """Play a replay in the terminal (space pause, ←/→ 10 s, ,/. step, +/- speed, q quit)."""
     from vibecast.player.terminal import play_in_terminal
@@ -401,7 +407,7 @@ def play_command(
         load,
         title=replay.title or replay.metadata.session_name,
         duration_ms=duration,
-        speed=speed,
+        speed=0 if instant else speed,
         start_ms=start,
         idle_limit_ms=None if idle_limit is None else round(idle_limit * 1000),
     )
