@@ -6,13 +6,14 @@ import base64
 import hashlib
 import json
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from importer_source_json import CHAT_ARRAYS, HOOK_FILES, hook_payloads
 
 from vibecast.importers import event_from_hook_payload, read_source
-from vibecast.importers.timestamps import parse_timestamp
+from vibecast.importers.timestamps import parse_timestamp, read_time
 from vibecast.model import EventType
 
 EXPECTED_TYPE = {
@@ -64,17 +65,59 @@ def test_every_payload_becomes_its_event(path: Path) -> None:
 def test_times_are_logged_or_synthesised_in_file_order(path: Path) -> None:
     payloads = hook_payloads(path)
     result = read_source(path)
-    logged = [parse_timestamp(p.get("timestamp") or p.get("logged_at")) for p in payloads]
-    synthesised = [i for i in result.issues if "synthesised" in i.message]
+    logged = [read_time(p.get("timestamp") or p.get("logged_at")) for p in payloads]
+    warnings = [i for i in result.issues if "timeEstimated" in i.message]
     events = [e for s in result.sessions for e in s.events]
-    guessed = [bool(e.raw and e.raw.get("timeSynthesised")) for e in events]
+    assert all(e.raw is None or "timeSynthesised" not in e.raw for e in events)
+    if all(t is not None and t.exact for t in logged):
+        assert not warnings and not any(e.time_estimated for e in events)
+    else:  # no time, or a logger's time without zone: one warning, every guess marked
+        assert len(warnings) == 1
+        guessed = [e for e, t in zip(events, logged, strict=True) if t is None or not t.exact]
+        assert guessed and all(e.time_estimated is True for e in guessed)
     if all(t is not None for t in logged):
-        assert not synthesised and not any(guessed)
-        assert sorted(e.timestamp for e in events) == sorted(logged)
+        assert sorted(e.timestamp for e in events) == sorted(t.ms for t in logged if t)
+        assert "synthesised" not in " ".join(i.message for i in warnings)
     else:
-        assert len(synthesised) == 1 and all(guessed)
+        assert "synthesised" in warnings[0].message
         assert len({e.timestamp for e in events}) == len(events)
         assert max(e.timestamp for e in events) <= int(path.stat().st_mtime * 1000)
+
+
+def test_naive_logger_times_are_kept_as_local_time_but_marked_estimated(
+    shared_data: Path,
+) -> None:
+    """cka-buddy's logger wrote naive local times (its zone is ~6 h off the transcript's UTC)."""
+    path = shared_data / "claude-code/hook-payloads/cc-2.1.62/session_end.json"
+    payloads = hook_payloads(path)
+    result = read_source(path)
+    events = {e.session_id: e for s in result.sessions for e in s.events}
+    for payload in payloads:
+        event = events[payload["session_id"]]
+        naive = datetime.fromisoformat(payload["logged_at"])
+        assert event.timestamp == int(naive.timestamp() * 1000)
+        assert event.time_estimated is True
+    (warning,) = result.issues
+    assert "without a time zone" in warning.message and "synthesised" not in warning.message
+
+
+def test_times_with_a_zone_are_exact(tmp_path: Path) -> None:
+    capture = tmp_path / "hooks.json"
+    payload = {**PAYLOAD, "hook_event_name": "Stop", "stop_hook_active": False}
+    capture.write_text(
+        json.dumps(
+            [
+                {**payload, "timestamp": "2026-02-28T03:50:50.230Z"},
+                {**payload, "logged_at": 1772250651230},
+                {**payload, "logged_at": "2026-02-27T21:51:51.230"},
+            ]
+        )
+    )
+    result = read_source(capture)
+    events = result.sessions[0].events
+    assert [e.time_estimated for e in events] == [None, None, True]
+    assert [e.timestamp for e in events[:2]] == [1772250650230, 1772250651230]
+    assert len(result.issues) == 1
 
 
 def test_tool_failures_keep_their_error(shared_data: Path) -> None:

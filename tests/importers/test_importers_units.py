@@ -12,7 +12,7 @@ from vibecast.importers.content import classify_user_text, move_binaries_out
 from vibecast.importers.issues import IssueLog
 from vibecast.importers.jsonio import decode_array, iter_json_lines
 from vibecast.importers.system_records import pr_link_event, system_event
-from vibecast.importers.timestamps import parse_timestamp
+from vibecast.importers.timestamps import parse_timestamp, read_time
 from vibecast.model import EventType
 
 
@@ -88,6 +88,22 @@ def test_task_notifications() -> None:
 )
 def test_timestamps(value: object, expected: int | None) -> None:
     assert parse_timestamp(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "exact"),
+    [
+        ("2025-09-03T00:52:31.217Z", True),
+        ("2025-09-03T02:52:31.217+02:00", True),
+        (1756860751217, True),
+        (1756860751.217, True),
+        ("2025-09-03T00:52:31.217", False),  # a logger's local time, zone unknown
+        ("2025-09-03", False),
+    ],
+)
+def test_a_time_without_zone_is_not_exact(value: object, exact: bool) -> None:
+    time = read_time(value)
+    assert time is not None and time.exact is exact and time.ms == parse_timestamp(value)
 
 
 def test_binaries_move_out_and_plain_data_is_not_copied() -> None:

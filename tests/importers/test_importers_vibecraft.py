@@ -77,3 +77,24 @@ def test_unmapped_hook_in_vibecraft_log_warns(tmp_path: Path) -> None:
     assert session.events[0].type == EventType.UNKNOWN
     assert session.events[0].raw["hook_event_name"] == "ConfigChange"
     assert any("ConfigChange" in i.message for i in session.issues)
+
+
+def test_vibecraft_times_are_exact_milliseconds() -> None:
+    by_id = {r["id"]: r for r in lines()}
+    mapped = list(events().values())
+    assert mapped and all(e.time_estimated is None for e in mapped)
+    kept = [e for e in mapped if e.id in by_id]
+    assert kept and all(e.timestamp == by_id[e.id]["timestamp"] for e in kept)
+
+
+def test_a_vibecraft_time_without_zone_is_marked_estimated(tmp_path: Path) -> None:
+    exact = [
+        {"id": f"e{n}", "type": "stop", "sessionId": "s", "timestamp": 1772250650230 + n}
+        for n in range(3)
+    ]
+    naive = {**exact[0], "id": "naive", "timestamp": "2026-02-27T21:50:50.230"}
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in (*exact, naive)) + "\n")
+    mapped = {e.id: e for s in read_source(path).sessions for e in s.events}
+    assert [mapped[f"e{n}"].time_estimated for n in range(3)] == [None, None, None]
+    assert mapped["naive"].time_estimated is True

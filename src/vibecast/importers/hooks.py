@@ -7,11 +7,12 @@ one file per hook type, mixing sessions, where the script may have added ``times
 
 Real stdin carries no time. When a capture has none either, events are spaced
 :data:`SYNTHETIC_SPACING_MS` apart in file order, ending at the file's modification time, and
-the file gets one warning saying so: the order is true, the times are not. Such events carry
-``raw["timeSynthesised"] = True`` so that a consumer merging them with timed sources (a
-transcript of the same session) can tell a guessed time from a recorded one. Ending at the
-modification time makes a guess later than the truth, never earlier (the file was written after
-the hooks ran), which matters where the earliest of two times wins.
+the file gets one warning saying so: the order is true, the times are not. A logger's time
+without a zone (``datetime.now().isoformat()``) is read as this machine's local time, which is
+only a guess about the logger's zone. Both kinds of events are marked ``time_estimated``, so
+that the recorder can tell a guessed time from a recorded one and re-time them against an
+exact source of the same session (a transcript). Ending at the modification time makes a guess
+later than the truth, never earlier (the file was written after the hooks ran).
 """
 
 from __future__ import annotations
@@ -25,14 +26,13 @@ from vibecast.importers.builder import SessionBuilder
 from vibecast.importers.content import move_binaries_out
 from vibecast.importers.ids import content_event_id, content_hash, tool_event_id
 from vibecast.importers.issues import IssueLog
-from vibecast.importers.timestamps import parse_timestamp
+from vibecast.importers.timestamps import SourceTime, read_time
 from vibecast.model import Attachment, EventType, RecordedEvent
 
 __all__ = [
     "HOOK_EVENT_TYPES",
     "LOGGER_FIELDS",
     "SYNTHETIC_SPACING_MS",
-    "TIME_SYNTHESISED",
     "derive_success",
     "event_from_hook_payload",
     "hook_payload_of",
@@ -57,7 +57,6 @@ HOOK_EVENT_TYPES: dict[str, EventType] = {
 # Added by logging scripts, not by Claude Code: never part of an event's identity.
 LOGGER_FIELDS = frozenset({"timestamp", "logged_at", "raw_input", "hook_decision", "received_at"})
 SYNTHETIC_SPACING_MS = 1000
-TIME_SYNTHESISED = "timeSynthesised"  # raw key marking a guessed timestamp
 
 # Payload fields that become RecordedEvent fields; everything else is kept in ``raw``.
 _MAPPED = frozenset(
@@ -204,17 +203,18 @@ def event_from_hook_payload(
     )
 
 
-def _logged_time(entry: dict[str, Any]) -> int | None:
+def _logged_time(entry: dict[str, Any]) -> SourceTime | None:
     for key in ("timestamp", "logged_at", "received_at"):
-        ts = parse_timestamp(entry.get(key))
-        if ts is not None:
-            return ts
+        time = read_time(entry.get(key))
+        if time is not None:
+            return time
     return None
 
 
-def _times(entries: list[dict[str, Any]], end_ms: int) -> tuple[list[int], list[bool]]:
-    """One time per entry: the logged one, else synthesised in file order; and which were."""
-    known = [_logged_time(entry) for entry in entries]
+def _times(entries: list[dict[str, Any]], end_ms: int) -> tuple[list[int], list[SourceTime | None]]:
+    """One time per entry: the logged one, else synthesised in file order; and what was logged."""
+    logged = [_logged_time(entry) for entry in entries]
+    known = [time.ms if time is not None else None for time in logged]
     times: list[int] = []
     last: int | None = None
     for index, ts in enumerate(known):
@@ -234,7 +234,27 @@ def _times(entries: list[dict[str, Any]], end_ms: int) -> tuple[list[int], list[
                 ts = end_ms - (len(entries) - 1 - index) * SYNTHETIC_SPACING_MS
         times.append(ts)
         last = ts
-    return times, [ts is None for ts in known]
+    return times, logged
+
+
+def _time_warning(logged: list[SourceTime | None]) -> str | None:
+    """The file's one warning about times it did not give exactly, if any."""
+    missing = sum(1 for time in logged if time is None)
+    naive = sum(1 for time in logged if time is not None and not time.exact)
+    parts = []
+    if missing:
+        parts.append(
+            f"{missing} of {len(logged)} payloads carry no time (hook stdin has none): their "
+            f"times are synthesised in file order, {SYNTHETIC_SPACING_MS} ms apart"
+        )
+    if naive:
+        parts.append(
+            f"{naive} of {len(logged)} payloads carry a logger time without a time zone: read "
+            "as this machine's local time"
+        )
+    if not parts:
+        return None
+    return "; ".join(parts) + " (marked timeEstimated)"
 
 
 def read_hook_payloads(
@@ -248,18 +268,14 @@ def read_hook_payloads(
         end_ms = int(path.stat().st_mtime * 1000)
     except OSError:
         end_ms = 0
-    times, synthetic = _times([entry for _, entry in entries], end_ms)
-    synthesised = sum(synthetic)
-    if synthesised:
-        log.add(
-            None,
-            f"{synthesised} of {len(entries)} payloads carry no time (hook stdin has none): "
-            f"their times are synthesised in file order, {SYNTHETIC_SPACING_MS} ms apart",
-        )
+    times, logged = _times([entry for _, entry in entries], end_ms)
+    warning = _time_warning(logged)
+    if warning:
+        log.add(None, warning)
     builders: dict[str, SessionBuilder] = {}
     session_issues: dict[str, list[ImportIssue]] = {}
     occurrences: Counter[str] = Counter()
-    for (line, entry), ts, guessed in zip(entries, times, synthetic, strict=True):
+    for (line, entry), ts, given in zip(entries, times, logged, strict=True):
         payload = hook_payload_of(entry)
         digest = content_hash(payload)
         seq = occurrences[digest]
@@ -270,8 +286,8 @@ def read_hook_payloads(
             builder = builders[session_id] = SessionBuilder(session_id, str(path))
             session_issues[session_id] = []
         event = event_from_hook_payload(payload, ts, seq, blobs=builder.blobs)
-        if guessed:
-            event.raw = {**(event.raw or {}), TIME_SYNTHESISED: True}
+        if given is None or not given.exact:
+            event.time_estimated = True
         builder.add(event)
         if event.type == EventType.UNKNOWN:
             name = payload.get("hook_event_name")

@@ -8,7 +8,8 @@ The lines are already in our wire format, with two upstream quirks fixed here:
   are mapped with :func:`event_from_hook_payload` like any other hook capture.
 
 Tool events get the ``<toolUseId>:pre|post`` ids, so they merge with the same calls from a
-transcript; other events keep Vibecraft's own (stable) id.
+transcript; other events keep Vibecraft's own (stable) id. Vibecraft stamps every event with
+epoch milliseconds when its hook runs, so its times are exact (not ``time_estimated``).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from vibecast.importers.content import move_binaries_out
 from vibecast.importers.hooks import derive_success, event_from_hook_payload
 from vibecast.importers.ids import content_event_id, content_hash, tool_event_id
 from vibecast.importers.issues import IssueLog
-from vibecast.importers.timestamps import parse_timestamp
+from vibecast.importers.timestamps import read_time
 from vibecast.model import TOOL_EVENT_TYPES, Attachment, EventType, RecordedEvent
 
 __all__ = ["VIBECRAFT_TYPES", "looks_like_vibecraft_event", "read_vibecraft_events"]
@@ -135,10 +136,11 @@ def read_vibecraft_events(
         if builder is None:
             builder = builders[session_id] = SessionBuilder(session_id, str(path))
             issues[session_id] = []
-        ts = parse_timestamp(record.get("timestamp"))
-        if ts is None:
+        time = read_time(record.get("timestamp"))
+        if time is None:
             log.add(line, "skipped an event without a usable timestamp")
             continue
+        ts = time.ms
         digest = content_hash(record)
         occurrence = occurrences[digest]
         occurrences[digest] += 1
@@ -171,6 +173,8 @@ def read_vibecraft_events(
             continue
         if event.session_id != session_id:
             event.session_id = session_id
+        if not time.exact:  # Vibecraft writes epoch ms; an ISO time without zone is a guess
+            event.time_estimated = True
         if event.type == EventType.UNKNOWN:
             what = raw.get("hook_event_name") if isinstance(raw, dict) else record.get("type")
             issue = log.once(
