@@ -8,7 +8,7 @@ from recorder_events import T0, by_id, event, post, pre, prompt, session, wire
 
 from vibecast.importers.base import SessionInfo
 from vibecast.model import EventType
-from vibecast.recorder import build_replay, replay_id_for
+from vibecast.recorder import build_events, build_replay, replay_id_for
 
 
 def transcript() -> list:
@@ -151,7 +151,7 @@ def test_session_facts_of_an_earlier_import_survive_a_poorer_source() -> None:
 def test_a_time_the_source_gave_beats_an_importers_estimate() -> None:
     guessed = [
         pre("toolu_1", T0 - 60_000, time_estimated=True, permission_mode="default"),
-        post("toolu_1", T0 + 90_000, raw={"timeSynthesised": True, "transcript_path": "/t"}),
+        post("toolu_1", T0 + 90_000, time_estimated=True, raw={"transcript_path": "/t"}),
     ]
     exact = [pre("toolu_1", T0, assistant_text="reading"), post("toolu_1", T0 + 700)]
     for first, second in ((guessed, exact), (exact, guessed)):
@@ -159,18 +159,27 @@ def test_a_time_the_source_gave_beats_an_importers_estimate() -> None:
         _, merged = build_replay(session(second), replay, events, now_ms=2)
         call, result = by_id(merged)["toolu_1:pre"], by_id(merged)["toolu_1:post"]
         assert (call.timestamp, result.timestamp) == (T0, T0 + 700)
-        assert call.time_estimated is None and call.permission_mode == "default"
-        assert result.raw == {"transcript_path": "/t"}  # the guess flag is gone with the guess
+        assert call.permission_mode == "default" and result.raw == {"transcript_path": "/t"}
+        # Exact now (False, not True), and the capture's estimate is remembered.
+        assert (call.time_estimated, result.time_estimated) == (False, False)
+        assert (call.recorded_at, result.recorded_at) == (T0 - 60_000, T0 + 90_000)
         assert result.duration == call.duration == 700
 
 
-def test_estimated_times_give_no_duration_and_two_estimates_keep_the_earliest() -> None:
-    first = [pre("toolu_1", T0 + 50, time_estimated=True), post("toolu_1", T0 + 1050)]
-    replay, events = build_replay(session(first), now_ms=1)
+def test_an_estimated_end_gives_no_duration() -> None:
+    events = build_events(
+        [], [pre("toolu_1", T0 + 50, time_estimated=True), post("toolu_1", T0 + 1050)]
+    )
     call, result = by_id(events)["toolu_1:pre"], by_id(events)["toolu_1:post"]
     assert (call.duration, result.duration) == (None, None)
     assert (call.success, result.success) == (True, True)
+    assert call.time_estimated is True and call.timestamp <= result.timestamp
+
+
+def test_two_estimates_of_one_event_keep_the_earliest() -> None:
+    first = [pre("toolu_1", T0 + 50, time_estimated=True)]
+    replay, events = build_replay(session(first), now_ms=1)
     again = [pre("toolu_1", T0 + 20, time_estimated=True)]
     _, merged = build_replay(session(again), replay, events, now_ms=2)
-    assert by_id(merged)["toolu_1:pre"].timestamp == T0 + 20
-    assert by_id(merged)["toolu_1:pre"].time_estimated is True
+    call = by_id(merged)["toolu_1:pre"]
+    assert (call.timestamp, call.recorded_at, call.time_estimated) == (T0 + 20, T0 + 20, True)

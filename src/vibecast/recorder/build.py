@@ -19,6 +19,7 @@ from vibecast.model import RecordedEvent, Replay, ReplayMetadata
 from vibecast.recorder.identity import replay_id_for
 from vibecast.recorder.merge import merge_events
 from vibecast.recorder.metadata import compute_metadata
+from vibecast.recorder.reconcile import reconcile_times
 from vibecast.recorder.subagents import nest_subagents
 from vibecast.recorder.timing import by_timestamp, settle_timeline
 from vibecast.recorder.titles import session_title
@@ -30,8 +31,8 @@ __all__ = ["build_events", "build_replay"]
 def build_events(
     existing: Sequence[RecordedEvent], new: Sequence[RecordedEvent]
 ) -> list[RecordedEvent]:
-    """Merged, ordered, timed events with subagents nested and tool outcomes set."""
-    events = nest_subagents(by_timestamp(merge_events(existing, new)))
+    """Merged, re-timed, ordered events with subagents nested and tool outcomes set."""
+    events = nest_subagents(by_timestamp(reconcile_times(merge_events(existing, new))))
     calls = pair_tool_calls(events)
     apply_outcomes(events, calls)
     return settle_timeline(events, calls)

@@ -15,10 +15,7 @@ import msgspec
 
 from vibecast.model import EventType, RecordedEvent
 
-__all__ = ["TIME_SYNTHESISED", "merge_event", "merge_events", "time_is_estimated"]
-
-TIME_SYNTHESISED = "timeSynthesised"
-"""``raw`` key by which importers also mark a guessed time (hook payloads carry no time)."""
+__all__ = ["merge_event", "merge_events", "time_is_estimated"]
 
 # Fields with their own merge rule (everything else: the old value, gaps filled by the new one).
 _SPECIAL = frozenset(
@@ -30,7 +27,6 @@ _SPECIAL = frozenset(
         "type",
         "success",
         "time_estimated",
-        "raw",
     }
 )
 _GAP_FIELDS = tuple(name for name in RecordedEvent.__struct_fields__ if name not in _SPECIAL)
@@ -42,15 +38,33 @@ def _is_gap(value: Any) -> bool:
 
 
 def time_is_estimated(event: RecordedEvent) -> bool:
-    """Whether the event's time was guessed by its importer rather than given by its source."""
-    return event.time_estimated is True or bool(event.raw and event.raw.get(TIME_SYNTHESISED))
+    """Whether the event's time is a guess (its source gave none) rather than a source's time."""
+    return event.time_estimated is True
 
 
-def _merged_raw(old: RecordedEvent, new: RecordedEvent, estimated: bool) -> dict[str, Any] | None:
-    raw = old.raw if not _is_gap(old.raw) else new.raw
-    if raw and not estimated and TIME_SYNTHESISED in raw:
-        raw = {key: value for key, value in raw.items() if key != TIME_SYNTHESISED} or None
-    return raw
+def _merged_clock(old: RecordedEvent, new: RecordedEvent) -> dict[str, Any]:
+    """Timestamp, ``time_estimated`` and ``recorded_at`` of two copies of one event.
+
+    ``time_estimated`` is True while no copy has an exact time; it is False once an estimated
+    copy met an exact one (a hook capture and the transcript of one tool call): the time is
+    exact, and ``recorded_at`` keeps the capture's estimate — where the event sat on the
+    capture's guessed clock, which the recorder needs to re-time the capture's other events
+    (see :mod:`vibecast.recorder.reconcile`). None means no copy was ever estimated.
+    """
+    old_guessed, new_guessed = time_is_estimated(old), time_is_estimated(new)
+    if old_guessed != new_guessed:
+        timestamp = new.timestamp if old_guessed else old.timestamp
+    else:
+        timestamp = min(old.timestamp, new.timestamp)
+    if old_guessed and new_guessed:
+        estimated: bool | None = True
+    elif old.time_estimated is None and new.time_estimated is None:
+        estimated = None
+    else:
+        estimated = False
+    captured = [c.recorded_at for c in (old, new) if c.time_estimated is not None]
+    recorded_at = min(captured) if captured else min(old.recorded_at, new.recorded_at)
+    return {"timestamp": timestamp, "time_estimated": estimated, "recorded_at": recorded_at}
 
 
 def merge_event(old: RecordedEvent, new: RecordedEvent) -> RecordedEvent:
@@ -65,21 +79,9 @@ def merge_event(old: RecordedEvent, new: RecordedEvent) -> RecordedEvent:
     for name in _GAP_FIELDS:
         if _is_gap(getattr(old, name)) and not _is_gap(getattr(new, name)):
             changes[name] = getattr(new, name)
-    old_guessed, new_guessed = time_is_estimated(old), time_is_estimated(new)
-    if old_guessed != new_guessed:
-        exact = new if old_guessed else old
-        if exact.timestamp != old.timestamp:
-            changes["timestamp"] = exact.timestamp
-    elif new.timestamp < old.timestamp:
-        changes["timestamp"] = new.timestamp
-    estimated = old_guessed and new_guessed
-    if old.time_estimated is not (True if estimated else None):
-        changes["time_estimated"] = True if estimated else None
-    raw = _merged_raw(old, new, estimated)
-    if raw is not old.raw:
-        changes["raw"] = raw
-    if new.recorded_at < old.recorded_at:
-        changes["recorded_at"] = new.recorded_at
+    for name, value in _merged_clock(old, new).items():
+        if getattr(old, name) != value:
+            changes[name] = value
     if new.type == EventType.POST_TOOL_USE_FAILURE and old.type == EventType.POST_TOOL_USE:
         changes["type"] = new.type
     takes_new = new.success is False or (old.success is None and new.success is not None)
