@@ -468,5 +468,11 @@ def schema_command() -> None:
     click.echo(json.dumps(event_json_schema(), indent=2))
 
 
+from vibecast.cli.capture_commands import hooks_group, record_command  # noqa: E402
+
+cli.add_command(hooks_group)
+cli.add_command(record_command)
+
+
 def main() -> None:
     cli(prog_name="vibecast")

@@ -1,0 +1,390 @@
+"""The recorder: drains the spool into replays, exactly once, in arrival order.
+
+It runs as a background thread (``Recorder.start()`` / ``stop()``, how ``vibecast serve`` hosts
+it) or in the foreground (``Recorder.run()``, how ``vibecast record`` does). Each pass:
+
+1. reads the spool files it has not read yet, in arrival order, and maps them to events
+   (:mod:`vibecast.capture.ingest`), buffered per session; unreadable files go to
+   ``rejected/`` with a log line, never blocking the rest;
+2. commits a session's buffer (:func:`~vibecast.capture.commit.commit_session`: redact, merge,
+   one transaction) every ``flush_interval`` seconds, at once for a session it has not written
+   yet (the replay appears, status ``recording``, with the session's first event) and at
+   ``SessionEnd`` (status ``complete``);
+3. every ``checkpoint_interval`` seconds, and at ``SessionEnd``, also merges what the session's
+   transcript adds (assistant text, thinking, full results, subagents);
+4. deletes a spool file only after the commit that holds its event. A crash before that means
+   the file is read again on restart; deterministic ids make the second merge a no-op.
+
+A commit that fails keeps the buffer and its spool files and is retried on the next pass.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vibecast.capture.commit import COMPLETE, RECORDING, Saved, commit_session
+from vibecast.capture.ingest import Ingested, SpoolFileError, read_entry
+from vibecast.capture.lock import RecorderLock
+from vibecast.capture.paths import CapturePaths
+from vibecast.capture.spool import SpoolEntry, list_spool, stale_temporaries
+from vibecast.capture.transcripts import TranscriptFill
+from vibecast.capture.vibecraft_follow import VibecraftFollower
+from vibecast.config import Settings
+from vibecast.importers.base import CapturedSession
+from vibecast.model import RecordedEvent
+from vibecast.redact import Redactor
+from vibecast.store import open_store
+from vibecast.store.base import Store, StoreError
+
+__all__ = ["LIVE_SOURCE", "Recorder", "RecorderBusy", "RecorderStats"]
+
+log = logging.getLogger("vibecast.capture")
+
+LIVE_SOURCE = "live capture (Claude Code hooks)"
+"""How live-captured events are named in a replay's ``metadata.sources``."""
+
+STALE_TMP_S = 600.0  # a hook's watchdog ends it in 5 s; older temporary files are abandoned
+MAX_FAILED_COMMITS = 5  # then a batch that breaks the recorder (not the store) is set aside
+
+
+class RecorderBusy(RuntimeError):
+    """Another recorder already drains this spool."""
+
+
+@dataclass
+class RecorderStats:
+    """What the recorder has done since it started; ``cpu_s`` is the CPU time of its thread
+    spent reading, mapping, redacting and committing (not idle polling)."""
+
+    files: int = 0  # spool files read
+    events: int = 0  # events read from them
+    committed_files: int = 0  # spool files whose events are committed (and deleted)
+    new_events: int = 0  # events the store gained
+    commits: int = 0
+    failed_commits: int = 0
+    rejected: int = 0
+    transcript_reads: int = 0
+    cpu_s: float = 0.0
+
+    def as_dict(self) -> dict[str, float | int]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class _Session:
+    """A session the recorder is following: buffered events and what it knows about it."""
+
+    session_id: str
+    events: list[RecordedEvent] = field(default_factory=list)
+    blobs: dict[str, bytes] = field(default_factory=dict)
+    files: list[Path] = field(default_factory=list)
+    ended: bool = False
+    ended_at: float | None = None  # monotonic time of the commit that completed it
+    saved: Saved | None = None
+    transcript: TranscriptFill | None = None
+    failures: int = 0
+
+    def add(self, ingested: Ingested, path: Path) -> None:
+        self.events.extend(ingested.events)
+        self.blobs.update(ingested.blobs)
+        self.files.append(path)
+        if ingested.hook_event == "SessionEnd":
+            self.ended = True
+        elif ingested.hook_event is not None:
+            self.ended = False  # resumed after an end: recording again
+            self.ended_at = None
+        if ingested.transcript_path and (
+            self.transcript is None or str(self.transcript.path) != ingested.transcript_path
+        ):
+            self.transcript = TranscriptFill(Path(ingested.transcript_path), self.session_id)
+
+
+class Recorder:
+    """Drains the capture spool into the store. One per spool (a lock file enforces it)."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: Store | None = None,
+        flush_interval: float = 5.0,
+        checkpoint_interval: float = 30.0,
+        poll_interval: float = 0.1,
+        max_buffered_events: int = 5000,
+        follow_vibecraft: Path | None = None,
+        fill_from_transcripts: bool = True,
+        user_id: str = "local",
+    ) -> None:
+        self.settings = settings
+        self.paths = CapturePaths.from_settings(settings)
+        self.flush_interval = flush_interval
+        self.checkpoint_interval = checkpoint_interval
+        self.poll_interval = poll_interval
+        self.max_buffered_events = max_buffered_events
+        self.fill_from_transcripts = fill_from_transcripts
+        self.user_id = user_id
+        self.stats = RecorderStats()
+        self.redactor = Redactor(settings.redaction)
+        self._store = store
+        self._owns_store = store is None
+        self._lock = RecorderLock(self.paths.lock)
+        self._sessions: dict[str, _Session] = {}
+        self._read: set[str] = set()  # spool names buffered but not committed yet
+        self._follower = (
+            VibecraftFollower(follow_vibecraft, self.paths) if follow_vibecraft else None
+        )
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_flush = time.monotonic()
+        self._last_checkpoint = time.monotonic()
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.settings.database_url)
+        return self._store
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _acquire(self) -> None:
+        self.paths.ensure()
+        if not self._lock.acquire():
+            raise RecorderBusy(f"another recorder is running (lock {self.paths.lock})")
+
+    def start(self) -> None:
+        """Run in a background thread until :meth:`stop`. Raises :class:`RecorderBusy`."""
+        if self.running:
+            return
+        self._acquire()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._loop, name="vibecast-recorder", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float | None = 60.0) -> None:
+        """Commit what is buffered and stop the background thread."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def run(self) -> None:
+        """Run in this thread until :meth:`request_stop` (or a signal handler calling it)."""
+        self._acquire()
+        self._stop.clear()
+        self._loop()
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+    def drain(self) -> RecorderStats:
+        """Ingest and commit everything spooled now, then return (``vibecast record --once``)."""
+        self._acquire()
+        try:
+            while True:
+                read = self._timed(self.poll)
+                self._timed(lambda: self.flush(checkpoint=True))
+                if not read and not self._buffered():
+                    break
+        finally:
+            self._release()
+        return self.stats
+
+    def _loop(self) -> None:
+        try:
+            while not self._stop.is_set():
+                try:
+                    read = self._timed(self.poll)
+                    self._timed(self._flush_if_due)
+                except Exception:  # a bug must not end capture: log it, keep going
+                    log.exception("recorder pass failed")
+                    read = 0
+                if not read:
+                    self._stop.wait(self.poll_interval)
+            self._timed(self.poll)
+            self._timed(lambda: self.flush(checkpoint=True))
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        self._lock.release()
+        if self._owns_store and self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def _timed(self, work: object) -> int:
+        started = time.thread_time()
+        try:
+            return work()  # type: ignore[operator]
+        finally:
+            self.stats.cpu_s += time.thread_time() - started
+
+    # -- reading the spool -------------------------------------------------------------------
+    def poll(self) -> int:
+        """Read new spool files into the session buffers; returns how many were read."""
+        if self._follower is not None:
+            self._follower.poll()
+        read = 0
+        for entry in list_spool(self.paths.spool):
+            if entry.name in self._read:
+                continue
+            if self._buffered() >= self.max_buffered_events:
+                self.flush()  # bound memory when catching up on a large spool
+            if self._read_entry(entry):
+                read += 1
+        for path in stale_temporaries(self.paths.spool_tmp, STALE_TMP_S):
+            log.warning("dropping %s: a hook never finished writing it", path.name)
+            path.unlink(missing_ok=True)
+        return read
+
+    def _read_entry(self, entry: SpoolEntry) -> bool:
+        try:
+            ingested = read_entry(entry)
+        except FileNotFoundError:
+            return False
+        except SpoolFileError as exc:
+            self._reject(entry.path, str(exc))
+            return False
+        except OSError as exc:
+            log.warning("cannot read %s (will retry): %s", entry.name, exc)
+            return False
+        session = self._sessions.get(ingested.session_id)
+        if session is None:
+            session = self._sessions[ingested.session_id] = _Session(ingested.session_id)
+        session.add(ingested, entry.path)
+        self._read.add(entry.name)
+        self.stats.files += 1
+        self.stats.events += len(ingested.events)
+        return True
+
+    def _reject(self, path: Path, reason: str) -> None:
+        """Set a file aside in ``rejected/`` (kept for inspection, never lost)."""
+        self.stats.rejected += 1
+        log.warning("rejected %s: %s", path.name, reason)
+        try:
+            os.replace(path, self.paths.rejected / path.name)
+        except OSError as exc:
+            log.warning("cannot move %s to %s: %s", path.name, self.paths.rejected, exc)
+
+    def _buffered(self) -> int:
+        return sum(len(session.events) for session in self._sessions.values())
+
+    # -- committing --------------------------------------------------------------------------
+    def _flush_if_due(self) -> int:
+        now = time.monotonic()
+        checkpoint = now - self._last_checkpoint >= self.checkpoint_interval
+        if checkpoint or now - self._last_flush >= self.flush_interval:
+            return self.flush(checkpoint=checkpoint)
+        urgent = [s for s in self._sessions.values() if s.events and (s.saved is None or s.ended)]
+        return sum(self._commit(session, checkpoint=False) for session in urgent)
+
+    def flush(self, *, checkpoint: bool = False) -> int:
+        """Commit every session's buffer (and, at a checkpoint, transcript news); returns how
+        many events the store gained."""
+        gained = 0
+        for session in list(self._sessions.values()):
+            gained += self._commit(session, checkpoint=checkpoint)
+        now = time.monotonic()
+        self._last_flush = now
+        if checkpoint:
+            self._last_checkpoint = now
+        return gained
+
+    def _commit(self, session: _Session, *, checkpoint: bool) -> int:
+        fill = session.transcript if self.fill_from_transcripts else None
+        read_transcript = fill is not None and (checkpoint or session.ended) and fill.changed()
+        if not session.events and not read_transcript:
+            self._forget_if_done(session)
+            return 0
+        captured = CapturedSession(
+            session_id=session.session_id,
+            events=list(session.events),
+            source=LIVE_SOURCE,
+            blobs=dict(session.blobs),
+        )
+        if read_transcript and fill is not None:
+            self.stats.transcript_reads += 1
+            extra = fill.read_new()
+            for issue in fill.issues[:3]:
+                log.info("transcript %s: %s", fill.path, issue)
+            if extra is not None:
+                captured.events.extend(extra.events)
+                captured.blobs.update(extra.blobs)
+                captured.info = extra.info
+            if not captured.events:
+                return 0
+        status = COMPLETE if session.ended else RECORDING
+        try:
+            result = commit_session(
+                self.store,
+                captured,
+                self.redactor,
+                status=status,
+                cached=session.saved,
+                user_id=self.user_id,
+            )
+        except Exception as exc:
+            self._failed(session, exc)
+            return 0
+        if fill is not None and read_transcript:
+            fill.confirm()
+        session.saved = result.saved
+        session.failures = 0
+        self.stats.commits += 1
+        self.stats.new_events += result.new_events
+        self._done_with(session.files)
+        session.events.clear()
+        session.blobs.clear()
+        session.files.clear()
+        if session.ended and session.ended_at is None:
+            session.ended_at = time.monotonic()
+        self._forget_if_done(session)
+        return result.new_events
+
+    def _done_with(self, files: list[Path]) -> None:
+        """The events of ``files`` are committed: the spool files can go."""
+        for path in files:
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError as exc:  # read again later: a no-op merge, never a duplicate
+                log.warning("cannot delete %s: %s", path.name, exc)
+            self._read.discard(path.name)
+            self.stats.committed_files += 1
+
+    def _failed(self, session: _Session, exc: Exception) -> None:
+        session.failures += 1
+        self.stats.failed_commits += 1
+        log.warning("session %s: commit failed (%d): %s", session.session_id, session.failures, exc)
+        if isinstance(exc, StoreError) or session.failures < MAX_FAILED_COMMITS:
+            return  # the store may come back (locked, disk full): keep everything, retry
+        log.error(
+            "session %s: setting %d spool files aside in %s after %d failed commits",
+            session.session_id,
+            len(session.files),
+            self.paths.rejected,
+            session.failures,
+        )
+        for path in session.files:
+            self._reject(path, f"commit failed {session.failures} times: {exc}")
+            self._read.discard(path.name)
+        session.events.clear()
+        session.blobs.clear()
+        session.files.clear()
+        session.failures = 0
+
+    def _forget_if_done(self, session: _Session) -> None:
+        """Drop an ended session once its transcript has had a checkpoint to settle."""
+        if session.events or not session.ended or session.ended_at is None:
+            return
+        settled = time.monotonic() - session.ended_at >= self.checkpoint_interval
+        if settled or session.transcript is None or not self.fill_from_transcripts:
+            self._sessions.pop(session.session_id, None)

@@ -1,0 +1,140 @@
+"""The spool: one file per captured payload, named by arrival time, written atomically.
+
+A file is written under ``spool/tmp`` and renamed into ``spool`` only when complete, so whatever
+is in ``spool`` is a whole payload. Names are ``<arrival, epoch µs, 16 digits>-<tag>.<kind>``:
+sorting names sorts by arrival, and the tag (the writer's pid, plus a counter for writers that
+spool more than once) keeps two payloads of the same microsecond apart. The recorder deletes a
+file only after its event is committed to the store, so a file is ingested at least once, and
+deterministic event ids make a second ingestion a no-op: exactly once in the store.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "HOOK",
+    "KINDS",
+    "VIBECRAFT",
+    "SpoolEntry",
+    "SpoolWriter",
+    "count_spool",
+    "list_spool",
+    "parse_spool_name",
+    "stale_temporaries",
+]
+
+HOOK = "hook"  # a Claude Code hook payload, as the hook received it on stdin
+VIBECRAFT = "vibecraft"  # a Vibecraft ClaudeEvent (already stamped by Vibecraft's hook)
+KINDS = (HOOK, VIBECRAFT)
+
+_NAME = re.compile(r"^(\d{16})-([A-Za-z0-9_]+)\.(" + "|".join(KINDS) + r")$")
+
+
+@dataclass(frozen=True)
+class SpoolEntry:
+    """One complete payload waiting in the spool."""
+
+    path: Path
+    arrival_us: int
+    kind: str
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def arrival_ms(self) -> int:
+        return self.arrival_us // 1000
+
+
+def parse_spool_name(name: str) -> tuple[int, str] | None:
+    """``(arrival µs, kind)`` of a spool file name, or None if it is not one."""
+    match = _NAME.match(name)
+    if match is None:
+        return None
+    return int(match.group(1)), match.group(3)
+
+
+def list_spool(spool: Path) -> list[SpoolEntry]:
+    """The complete payloads in ``spool``, in arrival order (a missing spool is empty)."""
+    entries: list[SpoolEntry] = []
+    try:
+        with os.scandir(spool) as scan:
+            for item in scan:
+                parsed = parse_spool_name(item.name)
+                if parsed is not None:
+                    entries.append(SpoolEntry(Path(item.path), parsed[0], parsed[1]))
+    except FileNotFoundError:
+        return []
+    entries.sort(key=lambda entry: entry.name)
+    return entries
+
+
+def count_spool(spool: Path) -> int:
+    return len(list_spool(spool))
+
+
+def stale_temporaries(spool_tmp: Path, older_than_s: float) -> list[Path]:
+    """Temporary files nobody is writing any more: a hook killed mid-copy leaves one behind.
+
+    The hook's watchdog ends it within seconds, so a temporary file older than a few minutes is
+    a payload that was never completed (the hook logged why, if it could).
+    """
+    cutoff = time.time() - older_than_s
+    stale: list[Path] = []
+    try:
+        with os.scandir(spool_tmp) as scan:
+            for item in scan:
+                try:
+                    if item.is_file() and item.stat().st_mtime < cutoff:
+                        stale.append(Path(item.path))
+                except FileNotFoundError:
+                    continue
+    except FileNotFoundError:
+        return []
+    return stale
+
+
+class SpoolWriter:
+    """Spools payloads from inside a Python process (HTTP endpoints, the Vibecraft follower).
+
+    The hook program is the main writer and is not Python; this one follows the same rules:
+    arrival time in the name, temporary file, rename. Thread-safe.
+    """
+
+    def __init__(self, spool: Path) -> None:
+        self.spool = spool
+        self.tmp = spool / "tmp"
+        self._counter = itertools.count()
+        self._lock = threading.Lock()
+
+    def write(self, data: bytes, kind: str, arrival_us: int | None = None) -> Path:
+        """Spool ``data`` as a payload of ``kind``; returns the spooled file."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown spool kind {kind!r}")
+        us = time.time_ns() // 1000 if arrival_us is None else arrival_us
+        with self._lock:
+            serial = next(self._counter)
+        name = f"{us:016d}-p{os.getpid()}x{serial}.{kind}"
+        tmp = self.tmp / name
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileNotFoundError:
+            self.tmp.mkdir(mode=0o700, parents=True, exist_ok=True)
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            final = self.spool / name
+            os.replace(tmp, final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return final
