@@ -337,6 +337,13 @@ class Recorder:
             fill.confirm()
         session.saved = result.saved
         session.failures = 0
+        log.info(
+            "session %s: %s, %d new events (%s)",
+            session.session_id,
+            result.outcome,
+            result.new_events,
+            status,
+        )
         self.stats.commits += 1
         self.stats.new_events += result.new_events
         self._done_with(session.files)

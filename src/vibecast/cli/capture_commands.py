@@ -257,9 +257,18 @@ def _configure_logging(paths: CapturePaths, verbose: bool) -> None:
 @click.option(
     "--no-transcripts", is_flag=True, help="Do not fill recordings in from session transcripts."
 )
+@click.option(
+    "--flush-interval",
+    type=click.FloatRange(0.05, 3600),
+    default=5.0,
+    show_default=True,
+    help="Seconds between commits of buffered events.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log every commit and warning to stderr.")
 @_one_line_errors
-def record_command(follow: str | None, once: bool, no_transcripts: bool, verbose: bool) -> None:
+def record_command(
+    follow: str | None, once: bool, no_transcripts: bool, flush_interval: float, verbose: bool
+) -> None:
     """Run the recorder: captured hook events become replays as they happen.
 
     Runs until interrupted (Ctrl-C or SIGTERM), committing every 5 s; `vibecast serve` runs the
@@ -273,7 +282,10 @@ def record_command(follow: str | None, once: bool, no_transcripts: bool, verbose
     if follow is not None:
         vibecraft = Path(follow).expanduser() if follow else settings.vibecraft_events_file
     recorder = Recorder(
-        settings, follow_vibecraft=vibecraft, fill_from_transcripts=not no_transcripts
+        settings,
+        flush_interval=flush_interval,
+        follow_vibecraft=vibecraft,
+        fill_from_transcripts=not no_transcripts,
     )
     if once:
         stats = recorder.drain()

@@ -1,0 +1,65 @@
+"""How Claude Code runs command hooks, for checking an installed configuration end to end.
+
+Claude Code looks up ``hooks[<event>]`` in settings.json, keeps the matcher groups whose
+``matcher`` matches the event (the tool name for tool events, the source for SessionStart, ...;
+``"*"``, ``""`` or no matcher match everything; letters, digits and ``|`` list exact names;
+anything else is a regular expression), and runs each command handler as ``sh -c <command>``
+with the event's JSON on stdin, waiting for it to exit. The capture tests and the latency
+benchmark use this to play real payloads through the settings ``vibecast hooks install`` wrote.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+__all__ = ["commands_for", "matches", "run_command"]
+
+_MATCHED_FIELD = {
+    "PreToolUse": "tool_name",
+    "PostToolUse": "tool_name",
+    "PostToolUseFailure": "tool_name",
+    "PermissionRequest": "tool_name",
+    "SessionStart": "source",
+    "SessionEnd": "reason",
+    "Notification": "notification_type",
+    "SubagentStart": "agent_type",
+    "SubagentStop": "agent_type",
+    "PreCompact": "trigger",
+    "PostCompact": "trigger",
+}
+_EXACT = re.compile(r"^[A-Za-z0-9_ ,|-]+$")
+
+
+def matches(matcher: Any, event: str, payload: dict[str, Any]) -> bool:
+    if matcher in (None, "", "*") or event not in _MATCHED_FIELD:
+        return True
+    value = str(payload.get(_MATCHED_FIELD[event]) or "")
+    if _EXACT.match(matcher):
+        return value in [part.strip() for part in re.split(r"[|,]", matcher)]
+    return re.search(matcher, value) is not None
+
+
+def commands_for(settings: dict[str, Any], payload: dict[str, Any]) -> list[str]:
+    """The command hooks Claude Code would run for ``payload`` (duplicates run once)."""
+    event = str(payload.get("hook_event_name"))
+    commands: list[str] = []
+    for group in settings.get("hooks", {}).get(event, []):
+        if not matches(group.get("matcher"), event, payload):
+            continue
+        for handler in group.get("hooks", []):
+            if handler.get("type") == "command" and handler["command"] not in commands:
+                commands.append(handler["command"])
+    return commands
+
+
+def run_command(command: str, stdin: bytes, cwd: Path) -> tuple[float, subprocess.CompletedProcess]:
+    """Run one command hook; returns (seconds from spawn to exit, the finished process)."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        ["/bin/sh", "-c", command], input=stdin, capture_output=True, cwd=cwd, check=False
+    )
+    return time.perf_counter() - started, done

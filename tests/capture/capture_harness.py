@@ -1,0 +1,42 @@
+"""Real hook payloads for the capture tests, in an order Claude Code could have sent them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from vibecast.importers.hooks import hook_payload_of
+
+__all__ = ["PLAY_ORDER", "real_payloads"]
+
+# The hook payload captures are one file per event type; played in this order, every session's
+# events come in a causal order (a tool call's pre before its permission ask before its result,
+# the end last), as Claude Code would have sent them.
+PLAY_ORDER = (
+    "session_start",
+    "user_prompt_submit",
+    "pre_tool_use",
+    "permission_request",
+    "post_tool_use",
+    "post_tool_use_failure",
+    "notification",
+    "subagent_start",
+    "subagent_stop",
+    "stop",
+    "pre_compact",
+    "post_compact",
+    "session_end",
+)
+
+
+def real_payloads(shared_data: Path) -> list[dict[str, Any]]:
+    """Every real hook payload in the shared data, as Claude Code put it on stdin (loggers'
+    added fields removed), folder by folder in :data:`PLAY_ORDER`."""
+    payloads: list[dict[str, Any]] = []
+    for folder in sorted((shared_data / "claude-code" / "hook-payloads").iterdir()):
+        for name in PLAY_ORDER:
+            path = folder / f"{name}.json"
+            if path.is_file():
+                payloads.extend(hook_payload_of(p) for p in json.loads(path.read_text()))
+    return payloads
