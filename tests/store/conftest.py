@@ -1,4 +1,4 @@
-"""Fixtures for the store tests: fresh stores on disk."""
+"""Fixtures for the store tests: fresh stores on disk, and one of each backend."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from vibecast.store.base import Store
 from vibecast.store.codec import ChunkCodec
 from vibecast.store.sqlite import SQLiteStore
 
@@ -40,3 +41,21 @@ def raw_db(db_path: Path, store: SQLiteStore) -> Iterator[sqlite3.Connection]:
         yield conn
     finally:
         conn.close()
+
+
+# -- every backend ------------------------------------------------------------------------------
+BACKENDS = ["sqlite"]
+"""The backends the contract tests (test_store_contract.py) run against."""
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def any_store(backend: str, tmp_path: Path) -> Iterator[Store]:
+    """A fresh store of each backend, as the system (no acting user)."""
+    opened = SQLiteStore(tmp_path / "contract.db")
+    yield opened
+    opened.close()

@@ -24,7 +24,7 @@ from vibecast.store.migrations import (
 )
 from vibecast.store.sqlite import SQLiteStore
 
-EXPECTED_TABLES = {
+V1_TABLES = {
     "schema_migrations",
     "replays",
     "replay_annotations",
@@ -33,11 +33,13 @@ EXPECTED_TABLES = {
     "chunk_blob_refs",
     "import_sources",
 }
+EXPECTED_TABLES = V1_TABLES | {"users", "api_tokens", "replay_tools", "replay_search"}
 
 
 def tables(conn: sqlite3.Connection) -> set[str]:
+    """Tables, without the full-text index's virtual and shadow tables (SQLite's own)."""
     rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-    return {row[0] for row in rows}
+    return {row[0] for row in rows if not row[0].startswith("replay_search_fts")}
 
 
 def test_migrations_are_numbered_from_one_without_gaps() -> None:
@@ -49,11 +51,12 @@ def test_migrations_are_numbered_from_one_without_gaps() -> None:
 def test_apply_creates_the_schema_once() -> None:
     conn = sqlite3.connect(":memory:", isolation_level=None)
     applied = apply_sqlite(conn)
-    assert [m.name for m in applied] == ["initial"]
+    assert [m.name for m in applied] == ["initial", "server_mode"]
     assert tables(conn) == EXPECTED_TABLES
     assert apply_sqlite(conn) == []  # idempotent
     assert conn.execute("SELECT version, name FROM schema_migrations").fetchall() == [
-        (1, "initial")
+        (1, "initial"),
+        (2, "server_mode"),
     ]
 
 
@@ -66,7 +69,9 @@ def test_reopening_a_store_keeps_data_and_applies_nothing(tmp_path: Path) -> Non
         store.migrate()
         assert store.read_events(make_replay().id) == [make_event(0, 0)]
     conn = sqlite3.connect(path)
-    assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) FROM schema_migrations").fetchone()[0] == len(
+        load_migrations("sqlite")
+    )
     conn.close()
 
 
@@ -123,20 +128,27 @@ def _schema(sql: str) -> dict[str, list[str]]:
 
 
 def _indexes(sql: str) -> list[str]:
+    """The plain CREATE INDEX statements (not those a PostgreSQL DO block builds)."""
+    sql = re.sub(r"DO \$\$.*?\$\$;", "", sql, flags=re.S)
     return [" ".join(m.split()) for m in re.findall(r"CREATE (?:UNIQUE )?INDEX [^;]+;", sql)]
 
 
 def test_postgresql_schema_is_the_twin_of_sqlite() -> None:
-    (lite,) = load_migrations("sqlite")
-    (pg,) = load_migrations("postgresql")
-    assert _schema(lite.sql) == _schema(pg.sql)
-    assert set(_schema(lite.sql)) == EXPECTED_TABLES - {"schema_migrations"}
-    assert _indexes(lite.sql) == _indexes(pg.sql)
-    assert "jsonb" in pg.sql and "bytea" in pg.sql and "GENERATED ALWAYS AS IDENTITY" in pg.sql
+    lites, pgs = load_migrations("sqlite"), load_migrations("postgresql")
+    assert [(m.version, m.name) for m in lites] == [(m.version, m.name) for m in pgs]
+    for lite, pg in zip(lites, pgs, strict=True):
+        assert _schema(lite.sql) == _schema(pg.sql), lite.name
+        assert _indexes(lite.sql) == _indexes(pg.sql), lite.name
+        alters = r"ALTER TABLE \w+ ADD COLUMN \w+"
+        assert re.findall(alters, lite.sql) == re.findall(alters, pg.sql), lite.name
+    created = {table for m in lites for table in _schema(m.sql)}
+    assert created == EXPECTED_TABLES - {"schema_migrations"}
+    pg_sql = "".join(m.sql for m in pgs)
+    assert "jsonb" in pg_sql and "bytea" in pg_sql and "GENERATED ALWAYS AS IDENTITY" in pg_sql
 
 
 def test_schema_has_the_spec_columns_and_indexes() -> None:
-    (lite,) = load_migrations("sqlite")
+    lite = load_migrations("sqlite")[0]
     schema = _schema(lite.sql)
     for column in [
         "id",
@@ -156,7 +168,9 @@ def test_schema_has_the_spec_columns_and_indexes() -> None:
     ]:
         assert column in schema["replays"]
     assert "events" not in schema["replays"]
-    assert schema["replay_annotations"] == [
+    conn = sqlite3.connect(":memory:", isolation_level=None)
+    apply_sqlite(conn)
+    assert [row[1] for row in conn.execute("PRAGMA table_info(replay_annotations)")] == [
         "id",
         "replay_id",
         "user_id",
@@ -164,9 +178,9 @@ def test_schema_has_the_spec_columns_and_indexes() -> None:
         "text",
         "position",
         "created_at",
+        "kind",
+        "updated_at",
     ]
-    conn = sqlite3.connect(":memory:", isolation_level=None)
-    apply_sqlite(conn)
     indexed = {
         tuple(col[2] for col in conn.execute(f"PRAGMA index_info('{name}')"))
         for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
@@ -216,7 +230,7 @@ def scratch_postgres() -> Iterator[str]:
 
 
 def test_postgresql_schema_runs_on_postgresql(scratch_postgres: str) -> None:
-    (migration,) = load_migrations("postgresql")
+    migration = load_migrations("postgresql")[0]
     script = f"{SCHEMA_MIGRATIONS_DDL};\n{migration.sql}\n" + (
         "INSERT INTO replays (id, user_id, session_id, created_at, updated_at) "
         "VALUES ('r1', 'local', 's1', 1, 1);\n"
@@ -237,4 +251,4 @@ def test_postgresql_schema_runs_on_postgresql(scratch_postgres: str) -> None:
         "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
         database=scratch_postgres,
     )
-    assert set(tables.stdout.split()) == EXPECTED_TABLES
+    assert set(tables.stdout.split()) == V1_TABLES

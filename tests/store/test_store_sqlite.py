@@ -14,7 +14,13 @@ from store_helpers import BASE_TS, make_event, make_replay
 from store_strategies import events_strategy
 
 from vibecast.model import Attachment, RecordedEvent, ReplayMetadata
-from vibecast.store.base import AmbiguousReplayId, ImportSource, ReplayNotFound, StoreError
+from vibecast.store.base import (
+    AmbiguousReplayId,
+    ImportSource,
+    ReplayFilter,
+    ReplayNotFound,
+    StoreError,
+)
 from vibecast.store.codec import BLOB_MIN_BYTES, ChunkCodec, blob_key
 from vibecast.store.sqlite import SQLiteStore
 
@@ -112,15 +118,18 @@ def test_a_session_keeps_one_replay(store: SQLiteStore) -> None:
 
 def test_save_keeps_share_token_and_annotations(store: SQLiteStore, raw_db: sqlite3.Connection):
     store.save_replay(make_replay(REPLAY_A), timeline(2))
-    raw_db.execute("UPDATE replays SET share_token = 'tok' WHERE id = ?", (REPLAY_A,))
+    store.set_share(REPLAY_A, "tok", BASE_TS * 2)
     raw_db.execute(
         "INSERT INTO replay_annotations (id, replay_id, user_id, timestamp_ms, text, created_at) "
         "VALUES ('n1', ?, 'local', 500, 'look here', 0)",
         (REPLAY_A,),
     )
-    store.save_replay(make_replay(REPLAY_A), timeline(4))
+    store.save_replay(make_replay(REPLAY_A, is_public=True), timeline(4))
     assert count(raw_db, "SELECT count(*) FROM replays WHERE share_token = 'tok'") == 1
     assert count(raw_db, "SELECT count(*) FROM replay_annotations") == 1
+    # Saved as private (what a re-import of an unshared or expired replay does): the link goes.
+    store.save_replay(make_replay(REPLAY_A), timeline(4))
+    assert count(raw_db, "SELECT count(*) FROM replays WHERE share_token IS NOT NULL") == 0
     assert store.delete_replay(REPLAY_A)
     assert count(raw_db, "SELECT count(*) FROM replay_annotations") == 0
 
@@ -401,3 +410,40 @@ def test_a_second_process_sees_committed_replays_only(db_path: Path) -> None:
     assert reader.read_events(REPLAY_A) == timeline(7)
     writer.close()
     reader.close()
+
+
+# -- search rows --------------------------------------------------------------------------------
+def _prompted(session: str) -> list[RecordedEvent]:
+    return [
+        make_event(0, 0, session=session, type="user_prompt_submit", prompt="find the needle"),
+        make_event(1, 10, session=session, type="pre_tool_use", tool="Grep"),
+    ]
+
+
+def test_replays_saved_before_the_search_tables_are_indexed_on_open(db_path: Path) -> None:
+    with SQLiteStore(db_path) as store:
+        store.save_replay(make_replay(REPLAY_A), _prompted("sess-1"))
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("DELETE FROM replay_search")  # as a database from before migration 0002 is
+    conn.execute("DELETE FROM replay_tools")
+    conn.close()
+    with SQLiteStore(db_path) as store:
+        assert [r.id for r in store.list_replays(filters=ReplayFilter(text="needle"))] == [REPLAY_A]
+
+
+def test_text_search_is_an_index_lookup(store: SQLiteStore) -> None:
+    store.save_replay(make_replay(REPLAY_A), _prompted("sess-1"))
+    plan = " ".join(
+        str(row)
+        for row in store._conn.execute(
+            "EXPLAIN QUERY PLAN SELECT rowid FROM replay_search_fts "
+            "WHERE replay_search_fts MATCH '{title prompts} : \"needle\"'"
+        )
+    )
+    assert "VIRTUAL TABLE INDEX" in plan
+    assert [r.id for r in store.list_replays(filters=ReplayFilter(text="NEEDLE"))] == [REPLAY_A]
+    store.delete_replay(REPLAY_A)  # the index entry goes with the replay
+    stale = store._conn.execute(
+        "SELECT rowid FROM replay_search_fts WHERE replay_search_fts MATCH '\"needle\"'"
+    ).fetchall()
+    assert stale == []

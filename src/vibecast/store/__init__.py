@@ -10,21 +10,37 @@ import re
 from pathlib import Path
 
 from vibecast.store.base import (
+    PUBLIC_VIEWER,
+    AccessDenied,
     AmbiguousReplayId,
+    Annotation,
+    AnnotationNotFound,
+    ApiToken,
     ImportSource,
+    ReplayFilter,
     ReplayNotFound,
+    Share,
     Store,
     StoreError,
     StoreStats,
+    User,
 )
 
 __all__ = [
+    "PUBLIC_VIEWER",
+    "AccessDenied",
     "AmbiguousReplayId",
+    "Annotation",
+    "AnnotationNotFound",
+    "ApiToken",
     "ImportSource",
+    "ReplayFilter",
     "ReplayNotFound",
+    "Share",
     "Store",
     "StoreError",
     "StoreStats",
+    "User",
     "open_store",
     "sqlite_path",
 ]

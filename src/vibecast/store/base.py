@@ -9,18 +9,27 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import msgspec
 
 from vibecast.model import RecordedEvent, Replay
 
 __all__ = [
+    "PUBLIC_VIEWER",
+    "AccessDenied",
     "AmbiguousReplayId",
+    "Annotation",
+    "AnnotationNotFound",
+    "ApiToken",
     "ImportSource",
+    "ReplayFilter",
     "ReplayNotFound",
+    "Share",
     "Store",
     "StoreError",
     "StoreStats",
+    "User",
 ]
 
 
@@ -34,6 +43,69 @@ class ReplayNotFound(StoreError):
 
 class AmbiguousReplayId(StoreError):
     pass
+
+
+class AnnotationNotFound(ReplayNotFound):
+    """No such annotation for the acting user (a ReplayNotFound, so one 404 handler covers both)."""
+
+
+class AccessDenied(StoreError):
+    """The acting user may not do this (not the owner). APIs answer 404, never revealing more."""
+
+
+PUBLIC_VIEWER = ""
+"""``acting_as(PUBLIC_VIEWER)``: nobody signed in (the share viewer); sees public replays only."""
+
+
+class User(msgspec.Struct, kw_only=True):
+    id: str  # uuid; the implicit local-mode user is "local"
+    name: str  # unique login name
+    created_at: int  # epoch ms
+    is_admin: bool = False
+
+
+class ApiToken(msgspec.Struct, kw_only=True):
+    """An API token as stored: only its sha256 is kept, never the token itself."""
+
+    id: str
+    user_id: str
+    name: str
+    token_hash: str  # sha256 hex of the token
+    created_at: int
+    last_used_at: int | None = None
+    revoked: bool = False
+
+
+class Share(msgspec.Struct, kw_only=True):
+    """A replay's secret link: only the token's sha256 is stored."""
+
+    replay_id: str
+    token_hash: str
+    expires_at: int  # epoch ms
+
+
+class Annotation(msgspec.Struct, kw_only=True):
+    """The spec's replay_annotations row; ``kind`` "bookmark" marks a moment without text."""
+
+    id: str
+    replay_id: str
+    user_id: str
+    timestamp_ms: int
+    text: str = ""
+    position: dict[str, Any] | None = None  # scene position {x, y, z} or similar
+    kind: str = "note"  # "note" | "bookmark"
+    created_at: int = 0
+    updated_at: int = 0
+
+
+class ReplayFilter(msgspec.Struct, kw_only=True):
+    """Filters of ``GET /api/replays``; every given one must match."""
+
+    tool: str | None = None  # used this tool at least once
+    file: str | None = None  # touched a file whose path contains this
+    since_ms: int | None = None  # recorded at or after (epoch ms)
+    until_ms: int | None = None  # recorded before (epoch ms)
+    text: str | None = None  # case-insensitive substring of a prompt or the title
 
 
 class StoreStats(msgspec.Struct, kw_only=True):
@@ -64,6 +136,19 @@ class Store(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    @abstractmethod
+    def acting_as(self, user_id: str | None) -> Store:
+        """This store, seen by one user: the spec's row-level security applies to every call.
+
+        The user reads and writes their own replays, annotations and shares, and reads public
+        replays; anything else behaves as if it did not exist (ReplayNotFound / None / empty).
+        On PostgreSQL the database enforces it (the app's role does not own the tables, and each
+        transaction sets the acting user); on SQLite the same rules are applied in the queries.
+        ``None`` is the system itself (CLI in local mode, migrations): no restriction.
+        :data:`PUBLIC_VIEWER` is nobody: public replays only. The view shares this store's
+        connections; closing it does nothing, close the store it came from.
+        """
 
     # -- replays ---------------------------------------------------------------------------
     @abstractmethod
@@ -99,9 +184,25 @@ class Store(ABC):
 
     @abstractmethod
     def list_replays(
-        self, user_id: str | None = "local", limit: int = 50, offset: int = 0
+        self,
+        user_id: str | None = "local",
+        limit: int = 50,
+        offset: int = 0,
+        filters: ReplayFilter | None = None,
     ) -> list[Replay]:
-        """Newest first (by recorded date)."""
+        """Newest first (by recorded date). ``user_id=None`` lists every user's replays."""
+
+    @abstractmethod
+    def count_replays(
+        self, user_id: str | None = "local", filters: ReplayFilter | None = None
+    ) -> int:
+        """How many replays ``list_replays`` would page through."""
+
+    @abstractmethod
+    def update_replay(
+        self, replay_id: str, *, title: str | None = None, description: str | None = None
+    ) -> Replay:
+        """Change what a user may edit; raises ReplayNotFound."""
 
     @abstractmethod
     def delete_replay(self, replay_id: str) -> bool: ...
@@ -119,6 +220,68 @@ class Store(ABC):
 
     @abstractmethod
     def record_import_source(self, source: ImportSource) -> None: ...
+
+    # -- sharing ---------------------------------------------------------------------------
+    @abstractmethod
+    def set_share(self, replay_id: str, token_hash: str, expires_at: int) -> None:
+        """Make the replay public behind a link (replacing any earlier link)."""
+
+    @abstractmethod
+    def clear_share(self, replay_id: str) -> None:
+        """Revoke the link and make the replay private again, at once."""
+
+    @abstractmethod
+    def replay_by_share(self, token_hash: str, now_ms: int) -> Replay | None:
+        """The public replay behind an unexpired link, else None."""
+
+    @abstractmethod
+    def get_share(self, replay_id: str) -> Share | None:
+        """The replay's current link (its owner only), expired or not; None when private."""
+
+    # -- annotations and bookmarks -------------------------------------------------------------
+    @abstractmethod
+    def add_annotation(self, annotation: Annotation) -> Annotation: ...
+
+    @abstractmethod
+    def list_annotations(self, replay_id: str) -> list[Annotation]:
+        """By ``timestamp_ms``."""
+
+    @abstractmethod
+    def update_annotation(
+        self,
+        annotation_id: str,
+        *,
+        text: str | None = None,
+        timestamp_ms: int | None = None,
+        position: dict[str, Any] | None = None,
+    ) -> Annotation: ...
+
+    @abstractmethod
+    def delete_annotation(self, annotation_id: str) -> bool: ...
+
+    # -- users and tokens (server mode) --------------------------------------------------------
+    @abstractmethod
+    def create_user(self, name: str, *, is_admin: bool = False) -> User: ...
+
+    @abstractmethod
+    def get_user(self, user_id_or_name: str) -> User | None: ...
+
+    @abstractmethod
+    def list_users(self) -> list[User]: ...
+
+    @abstractmethod
+    def add_token(self, token: ApiToken) -> None: ...
+
+    @abstractmethod
+    def user_for_token(self, token_hash: str, now_ms: int) -> User | None:
+        """The owner of an unrevoked token (and note its use), else None."""
+
+    @abstractmethod
+    def revoke_token(self, token_id: str) -> bool: ...
+
+    @abstractmethod
+    def list_tokens(self, user_id: str | None = None) -> list[ApiToken]:
+        """Tokens as stored (hashes only), of one user or of everyone the actor may see."""
 
     # -- accounting ------------------------------------------------------------------------
     @abstractmethod

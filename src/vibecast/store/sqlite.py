@@ -1,37 +1,70 @@
 """The embedded default backend: one SQLite file, WAL mode, chunks and blobs as BLOBs.
 
 Writes of a replay are one ``BEGIN IMMEDIATE`` transaction (the replay row, all of its chunks and
-their blob references), so a reader never sees half a replay and a crash never leaves one.
-Compression runs before the transaction starts, so the write lock is held only for the inserts —
-the capture hook, writing to the same file, never waits on zstd.
+their blob references, its search row), so a reader never sees half a replay and a crash never
+leaves one. Compression runs before the transaction starts, so the write lock is held only for
+the inserts — the capture hook, writing to the same file, never waits on zstd.
+
+SQLite has no row-level security; :meth:`SQLiteStore.acting_as` applies the rules PostgreSQL
+enforces in server mode (see ``migrations/postgresql/0002_server_mode.sql``) in its own queries:
+owners read and write their replays and annotations, everybody reads public replays, and the rest
+behaves as if it did not exist.
 """
 
 from __future__ import annotations
 
-import itertools
+import copy
 import logging
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
-from vibecast.model import RecordedEvent, Replay, ReplayMetadata
+from vibecast.model import RecordedEvent, Replay
 from vibecast.store.base import (
+    AccessDenied,
     AmbiguousReplayId,
+    Annotation,
+    AnnotationNotFound,
+    ApiToken,
     ImportSource,
+    ReplayFilter,
     ReplayNotFound,
+    Share,
     Store,
     StoreError,
     StoreStats,
+    User,
 )
-from vibecast.store.codec import ChunkCodec, CodecError, EncodedBlob, EncodedChunk, blob_key
+from vibecast.store.codec import ChunkCodec, CodecError, EncodedBlob, EncodedChunk
 from vibecast.store.migrations import MigrationError, apply_sqlite
+from vibecast.store.records import (
+    ANNOTATION_COLUMNS,
+    REPLAY_COLUMNS,
+    TOKEN_COLUMNS,
+    TOKEN_USE_GRANULARITY_MS,
+    USER_COLUMNS,
+    annotation_from_row,
+    check_annotation,
+    check_token,
+    check_user_name,
+    duration_ms,
+    needed_blobs,
+    new_id,
+    now_ms,
+    position_json,
+    prefix_upper_bound,
+    recorded_at,
+    replay_from_row,
+    sorted_events,
+    token_from_row,
+    user_from_row,
+)
+from vibecast.store.search import fts_phrase, like_pattern, search_fields, tool_key, wanted
 
 __all__ = ["BUSY_TIMEOUT_MS", "SQLiteStore"]
 
@@ -40,18 +73,17 @@ log = logging.getLogger(__name__)
 BUSY_TIMEOUT_MS = 10_000
 """How long a writer waits for another process's transaction before giving up."""
 
-_REPLAY_COLUMNS = (
-    "id, session_id, user_id, title, description, metadata, is_public, thumbnail_url, status, "
-    "created_at, updated_at"
-)
 _BATCH = 500
 """Keys per ``IN (...)`` query: well under SQLite's limit on bound parameters."""
-_metadata_decoder = msgspec.json.Decoder(ReplayMetadata)
 _ids_decoder = msgspec.json.Decoder(list[str])
 
-
-def _now_ms() -> int:
-    return int(time.time() * 1000)
+# The access rules, as SQL over the ``replays`` row in scope. ``:actor`` is the acting user,
+# ``:now`` the time in epoch ms. The system (actor None) is not restricted at all.
+_READABLE = (
+    "(replays.user_id = :actor OR (replays.is_public "
+    "AND (replays.share_expires_at IS NULL OR replays.share_expires_at > :now)))"
+)
+_OWNED = "replays.user_id = :actor"
 
 
 def _placeholders(count: int) -> str:
@@ -62,7 +94,8 @@ class SQLiteStore(Store):
     """:class:`~vibecast.store.base.Store` on a SQLite file (or ``":memory:"``).
 
     ``chunks_read`` counts chunks decoded since the store was opened: it shows (and tests check)
-    that a window read touches only the chunks it needs.
+    that a window read touches only the chunks it needs. One connection, guarded by a lock, serves
+    every thread; views from :meth:`acting_as` share it.
     """
 
     def __init__(
@@ -71,6 +104,8 @@ class SQLiteStore(Store):
         self.path = str(path)
         self.codec = codec or ChunkCodec()
         self.chunks_read = 0
+        self._actor: str | None = None
+        self._is_view = False
         self._lock = threading.RLock()
         try:
             self._conn = sqlite3.connect(
@@ -116,6 +151,12 @@ class SQLiteStore(Store):
             raise
         conn.execute("COMMIT")
 
+    def _rule(self, rule: str) -> tuple[str, dict[str, Any]]:
+        """An access rule (``_READABLE`` or ``_OWNED``) for the acting user, with its parameters."""
+        if self._actor is None:
+            return "1", {}
+        return rule, {"actor": self._actor, "now": now_ms()}
+
     def migrate(self) -> None:
         with self._errors("migrating the database"):
             try:
@@ -124,8 +165,35 @@ class SQLiteStore(Store):
                 raise StoreError(str(exc)) from exc
             for migration in applied:
                 log.info("applied migration %04d_%s", migration.version, migration.name)
+            self._index_unsearchable()
+
+    def _index_unsearchable(self) -> None:
+        """Fill the search rows of replays saved before the search tables existed."""
+        missing = [
+            row[0]
+            for row in self._conn.execute(
+                "SELECT id FROM replays WHERE id NOT IN (SELECT replay_id FROM replay_search)"
+            )
+        ]
+        for replay_id in missing:
+            replay = self._system_get_replay(replay_id)
+            if replay is None:
+                continue
+            events = self._read_chunks(self._conn, replay_id, None, None)
+            with self._transaction() as conn:
+                self._write_search(conn, replay, events)
+        if missing:
+            log.info("indexed %d replay(s) for search", len(missing))
+
+    def acting_as(self, user_id: str | None) -> SQLiteStore:
+        view = copy.copy(self)
+        view._actor = user_id
+        view._is_view = True
+        return view
 
     def close(self) -> None:
+        if self._is_view:
+            return
         with self._lock:
             self._conn.close()
 
@@ -136,10 +204,14 @@ class SQLiteStore(Store):
         events: Sequence[RecordedEvent],
         blobs: Mapping[str, bytes] | None = None,
     ) -> None:
+        if not replay.user_id:
+            raise StoreError(f"replay {replay.id} has no user_id")
+        if self._actor is not None and replay.user_id != self._actor:
+            raise AccessDenied(f"cannot save replay {replay.id} for another user")
         with self._errors(f"saving replay {replay.id}"):
-            events = _sorted(events, replay.id)
+            events = sorted_events(events, replay.id)
             chunks = list(self.codec.encode(events))
-            needed = self._needed_blobs(chunks, blobs or {}, replay.id)
+            needed = needed_blobs(chunks, blobs or {}, replay.id)
             text_keys = {key for chunk in chunks for key in chunk.text_blobs}
             # Compress new blobs before taking the write lock.
             encoded = {
@@ -147,6 +219,11 @@ class SQLiteStore(Store):
                 for key in self._missing_blobs(needed)
             }
             with self._transaction() as conn:
+                owner = conn.execute(
+                    "SELECT user_id FROM replays WHERE id = ?", (replay.id,)
+                ).fetchone()
+                if owner and self._actor is not None and owner[0] != self._actor:
+                    raise AccessDenied(f"replay {replay.id} belongs to another user")
                 old_blobs = self._replay_blob_keys(replay.id)
                 self._upsert_replay(conn, replay, events)
                 conn.execute("DELETE FROM replay_chunks WHERE replay_id = ?", (replay.id,))
@@ -156,33 +233,12 @@ class SQLiteStore(Store):
                     conn.execute(
                         "INSERT INTO blobs (sha256, size, codec, dict_id, data, created_at) "
                         "VALUES (?, ?, ?, ?, ?, ?)",
-                        (key, blob.size, blob.codec, blob.dict_id, blob.data, _now_ms()),
+                        (key, blob.size, blob.codec, blob.dict_id, blob.data, now_ms()),
                     )
                 for chunk in chunks:
                     self._insert_chunk(conn, replay.id, chunk, needed)
+                self._write_search(conn, replay, events)
                 self._collect_blobs(old_blobs)
-
-    def _needed_blobs(
-        self, chunks: Sequence[EncodedChunk], given: Mapping[str, bytes], replay_id: str
-    ) -> dict[str, bytes | None]:
-        """Every blob the chunks refer to, with its bytes (None: expected to be stored already)."""
-        needed: dict[str, bytes | None] = {}
-        for chunk in chunks:
-            needed.update(chunk.text_blobs)
-            for key in chunk.attachment_blobs:
-                data = given.get(key)
-                if data is not None and blob_key(data) != key:
-                    log.warning(
-                        "replay %s: blob %s does not match its content; not stored", replay_id, key
-                    )
-                    data = None
-                needed.setdefault(key, data)
-        unused = set(given) - set(needed)
-        if unused:
-            log.info(
-                "replay %s: %d blob(s) no event refers to were not stored", replay_id, len(unused)
-            )
-        return needed
 
     def _encode_blob(self, data: bytes | None, text: bool) -> EncodedBlob:
         if data is None:  # _missing_blobs only lists blobs we have the bytes of
@@ -241,7 +297,8 @@ class SQLiteStore(Store):
     def _upsert_replay(
         self, conn: sqlite3.Connection, replay: Replay, events: Sequence[RecordedEvent]
     ) -> None:
-        now = _now_ms()
+        """Insert or update the replay row. Saving a replay as private drops its share link."""
+        now = now_ms()
         row = conn.execute("SELECT created_at FROM replays WHERE id = ?", (replay.id,)).fetchone()
         created_at = replay.created_at or (row[0] if row else now)
         try:
@@ -252,7 +309,11 @@ class SQLiteStore(Store):
                 "ON CONFLICT (id) DO UPDATE SET session_id = excluded.session_id, "
                 "user_id = excluded.user_id, title = excluded.title, "
                 "description = excluded.description, metadata = excluded.metadata, "
-                "is_public = excluded.is_public, thumbnail_url = excluded.thumbnail_url, "
+                "is_public = excluded.is_public, "
+                "share_token = CASE WHEN excluded.is_public THEN replays.share_token END, "
+                "share_expires_at = CASE WHEN excluded.is_public "
+                "THEN replays.share_expires_at END, "
+                "thumbnail_url = excluded.thumbnail_url, "
                 "status = excluded.status, recorded_at = excluded.recorded_at, "
                 "duration_ms = excluded.duration_ms, event_count = excluded.event_count, "
                 "created_at = excluded.created_at, updated_at = excluded.updated_at",
@@ -266,9 +327,8 @@ class SQLiteStore(Store):
                     int(replay.is_public),
                     replay.thumbnail_url,
                     replay.status,
-                    _recorded_at(replay, events, created_at),
-                    replay.metadata.duration_ms
-                    or (events[-1].relative_time_ms - events[0].relative_time_ms if events else 0),
+                    recorded_at(replay, events, created_at),
+                    duration_ms(replay, events),
                     len(events),
                     created_at,
                     replay.updated_at or now,
@@ -285,6 +345,23 @@ class SQLiteStore(Store):
                     f"cannot save it again as {replay.id}"
                 ) from exc
             raise
+
+    def _write_search(
+        self, conn: sqlite3.Connection, replay: Replay, events: Sequence[RecordedEvent]
+    ) -> None:
+        """The replay's rows in replay_search and replay_tools (the list filters' indexes)."""
+        fields = search_fields(replay, events)
+        conn.execute(
+            "INSERT INTO replay_search (replay_id, title, prompts, files) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (replay_id) DO UPDATE SET title = excluded.title, "
+            "prompts = excluded.prompts, files = excluded.files",
+            (replay.id, fields.title, fields.prompts, fields.files),
+        )
+        conn.execute("DELETE FROM replay_tools WHERE replay_id = ?", (replay.id,))
+        conn.executemany(
+            "INSERT INTO replay_tools (replay_id, tool) VALUES (?, ?)",
+            [(replay.id, tool) for tool in fields.tools],
+        )
 
     def _replay_blob_keys(self, replay_id: str) -> set[str]:
         rows = self._conn.execute(
@@ -307,6 +384,16 @@ class SQLiteStore(Store):
 
     def get_blob(self, sha256: str) -> bytes | None:
         with self._errors(f"reading blob {sha256}"):
+            if self._actor is not None:
+                rule, params = self._rule(_READABLE)
+                visible = self._conn.execute(
+                    "SELECT 1 FROM chunk_blob_refs r JOIN replay_chunks c ON c.id = r.chunk_id "
+                    f"JOIN replays ON replays.id = c.replay_id WHERE r.sha256 = :key AND {rule} "
+                    "LIMIT 1",
+                    {**params, "key": sha256},
+                ).fetchone()
+                if not visible:
+                    return None
             return self._load_blobs([sha256]).get(sha256)
 
     def _load_blobs(self, keys: Sequence[str]) -> dict[str, bytes]:
@@ -323,20 +410,36 @@ class SQLiteStore(Store):
                 found[key] = self.codec.decode_blob(codec, dict_id, data)
         return found
 
+    def _replays(
+        self, where: str, params: Mapping[str, Any], *, rule: str = _READABLE, tail: str = ""
+    ) -> list[Replay]:
+        """Replays matching ``where`` that the acting user may see (or own, with ``_OWNED``)."""
+        access, access_params = self._rule(rule)
+        rows = self._conn.execute(
+            f"SELECT {REPLAY_COLUMNS} FROM replays WHERE ({where}) AND {access} {tail}",
+            {**params, **access_params},
+        ).fetchall()
+        now = now_ms()
+        return [replay_from_row(row, now) for row in rows]
+
+    def _system_get_replay(self, replay_id: str) -> Replay | None:
+        row = self._conn.execute(
+            f"SELECT {REPLAY_COLUMNS} FROM replays WHERE id = ?", (replay_id,)
+        ).fetchone()
+        return replay_from_row(row, now_ms()) if row else None
+
     def get_replay(self, replay_id: str) -> Replay | None:
         with self._errors(f"reading replay {replay_id}"):
-            row = self._conn.execute(
-                f"SELECT {_REPLAY_COLUMNS} FROM replays WHERE id = ?", (replay_id,)
-            ).fetchone()
-            return _replay(row) if row else None
+            found = self._replays("id = :id", {"id": replay_id})
+            return found[0] if found else None
 
     def find_replay_by_session(self, session_id: str, user_id: str = "local") -> Replay | None:
         with self._errors(f"looking up session {session_id}"):
-            row = self._conn.execute(
-                f"SELECT {_REPLAY_COLUMNS} FROM replays WHERE session_id = ? AND user_id = ?",
-                (session_id, user_id),
-            ).fetchone()
-            return _replay(row) if row else None
+            found = self._replays(
+                "session_id = :session AND user_id = :user",
+                {"session": session_id, "user": user_id},
+            )
+            return found[0] if found else None
 
     def resolve_replay(self, ref: str, user_id: str = "local") -> Replay:
         ref = ref.strip()
@@ -344,12 +447,12 @@ class SQLiteStore(Store):
             raise ReplayNotFound("no replay id given")
         with self._errors(f"looking up replay {ref}"):
             for column in ("id", "session_id"):
-                rows = self._select_replays(f"{column} = ?", [ref], user_id)
+                rows = self._select_replays(f"{column} = :ref", {"ref": ref}, user_id)
                 if len(rows) == 1:
                     return rows[0]
-            upper = _prefix_upper_bound(ref)
-            where = "((id >= ? AND id < ?) OR (session_id >= ? AND session_id < ?))"
-            matches = self._select_replays(where, [ref, upper, ref, upper], user_id, limit=6)
+            where = "((id >= :ref AND id < :upper) OR (session_id >= :ref AND session_id < :upper))"
+            params = {"ref": ref, "upper": prefix_upper_bound(ref)}
+            matches = self._select_replays(where, params, user_id, limit=6)
         if not matches:
             raise ReplayNotFound(f"no replay matches {ref!r}")
         if len(matches) > 1:
@@ -361,69 +464,121 @@ class SQLiteStore(Store):
         return matches[0]
 
     def _select_replays(
-        self, where: str, params: list[Any], user_id: str | None, limit: int = 2
+        self, where: str, params: dict[str, Any], user_id: str | None, limit: int = 2
     ) -> list[Replay]:
         if user_id is not None:
-            where += " AND user_id = ?"
-            params = [*params, user_id]
-        rows = self._conn.execute(
-            f"SELECT {_REPLAY_COLUMNS} FROM replays WHERE {where} ORDER BY id LIMIT ?",
-            [*params, limit],
-        )
-        return [_replay(row) for row in rows]
+            where += " AND user_id = :user"
+            params = {**params, "user": user_id}
+        return self._replays(where, {**params, "limit": limit}, tail="ORDER BY id LIMIT :limit")
 
     def list_replays(
-        self, user_id: str | None = "local", limit: int = 50, offset: int = 0
+        self,
+        user_id: str | None = "local",
+        limit: int = 50,
+        offset: int = 0,
+        filters: ReplayFilter | None = None,
     ) -> list[Replay]:
         with self._errors("listing replays"):
-            where, params = ("WHERE user_id = ?", [user_id]) if user_id is not None else ("", [])
-            rows = self._conn.execute(
-                f"SELECT {_REPLAY_COLUMNS} FROM replays {where} "
-                "ORDER BY recorded_at DESC, created_at DESC, id LIMIT ? OFFSET ?",
-                [*params, max(0, limit), max(0, offset)],
+            where, params = _filter_sql(user_id, filters)
+            params.update(limit=max(0, limit), offset=max(0, offset))
+            return self._replays(
+                where,
+                params,
+                tail="ORDER BY recorded_at DESC, created_at DESC, id LIMIT :limit OFFSET :offset",
             )
-            return [_replay(row) for row in rows]
+
+    def count_replays(
+        self, user_id: str | None = "local", filters: ReplayFilter | None = None
+    ) -> int:
+        with self._errors("counting replays"):
+            where, params = _filter_sql(user_id, filters)
+            access, access_params = self._rule(_READABLE)
+            row = self._conn.execute(
+                f"SELECT count(*) FROM replays WHERE ({where}) AND {access}",
+                {**params, **access_params},
+            ).fetchone()
+            return int(row[0])
+
+    def update_replay(
+        self, replay_id: str, *, title: str | None = None, description: str | None = None
+    ) -> Replay:
+        with self._errors(f"updating replay {replay_id}"), self._transaction() as conn:
+            access, params = self._rule(_OWNED)
+            sets = ["updated_at = :updated"]
+            values: dict[str, Any] = {**params, "id": replay_id, "updated": now_ms()}
+            if title is not None:
+                sets.append("title = :title")
+                values["title"] = title
+            if description is not None:
+                sets.append("description = :description")
+                values["description"] = description
+            changed = conn.execute(
+                f"UPDATE replays SET {', '.join(sets)} WHERE id = :id AND {access}", values
+            ).rowcount
+            if not changed:
+                raise ReplayNotFound(f"no replay {replay_id}")
+            if title is not None:
+                conn.execute(
+                    "UPDATE replay_search SET title = ? WHERE replay_id = ?",
+                    (title.replace("\x00", ""), replay_id),
+                )
+            found = self._replays("id = :id", {"id": replay_id})
+        return found[0]
 
     def delete_replay(self, replay_id: str) -> bool:
         with self._errors(f"deleting replay {replay_id}"):
             with self._transaction() as conn:
+                access, params = self._rule(_OWNED)
                 old_blobs = self._replay_blob_keys(replay_id)
-                deleted = conn.execute("DELETE FROM replays WHERE id = ?", (replay_id,)).rowcount
-                self._collect_blobs(old_blobs)
-            # executescript steps the pragma to the end (execute frees a single page).
-            self._conn.executescript("PRAGMA incremental_vacuum;")
+                deleted = conn.execute(
+                    f"DELETE FROM replays WHERE id = :id AND {access}", {**params, "id": replay_id}
+                ).rowcount
+                if deleted:
+                    self._collect_blobs(old_blobs)
+            if deleted:
+                # executescript steps the pragma to the end (execute frees a single page).
+                self._conn.executescript("PRAGMA incremental_vacuum;")
             return deleted > 0
 
     # -- events ------------------------------------------------------------------------------
     def read_events(
         self, replay_id: str, from_ms: int | None = None, to_ms: int | None = None
     ) -> list[RecordedEvent]:
+        # One read transaction: a concurrent save cannot swap chunks or blobs under us.
+        with (
+            self._errors(f"reading events of replay {replay_id}"),
+            self._transaction("DEFERRED") as conn,
+        ):
+            if self._actor is not None and not self._replays("id = :id", {"id": replay_id}):
+                return []
+            return self._read_chunks(conn, replay_id, from_ms, to_ms)
+
+    def _read_chunks(
+        self, conn: sqlite3.Connection, replay_id: str, from_ms: int | None, to_ms: int | None
+    ) -> list[RecordedEvent]:
         low = from_ms if from_ms is not None else -(2**63)
         high = to_ms if to_ms is not None else 2**63 - 1
         if low > high:
             return []
-        with self._errors(f"reading events of replay {replay_id}"):
-            # One read transaction: a concurrent save cannot swap chunks or blobs under us.
-            with self._transaction("DEFERRED") as conn:
-                # Chunks are time-ordered, so only the last chunk starting before the window can
-                # reach into it: start the index range there.
-                rows = conn.execute(
-                    "SELECT dict_id, data FROM replay_chunks WHERE replay_id = ?1 "
-                    "AND start_ms >= coalesce((SELECT max(start_ms) FROM replay_chunks "
-                    "WHERE replay_id = ?1 AND start_ms < ?2), ?2) "
-                    "AND start_ms <= ?3 AND end_ms >= ?2 ORDER BY seq",
-                    (replay_id, low, high),
-                ).fetchall()
-                events: list[RecordedEvent] = []
-                for dict_id, data in rows:
-                    self.chunks_read += 1
-                    events.extend(
-                        self.codec.decode_chunk(data, dict_id, self._load_blobs, low, high)
-                    )
-            return events
+        # Chunks are time-ordered, so only the last chunk starting before the window can
+        # reach into it: start the index range there.
+        rows = conn.execute(
+            "SELECT dict_id, data FROM replay_chunks WHERE replay_id = ?1 "
+            "AND start_ms >= coalesce((SELECT max(start_ms) FROM replay_chunks "
+            "WHERE replay_id = ?1 AND start_ms < ?2), ?2) "
+            "AND start_ms <= ?3 AND end_ms >= ?2 ORDER BY seq",
+            (replay_id, low, high),
+        ).fetchall()
+        events: list[RecordedEvent] = []
+        for dict_id, data in rows:
+            self.chunks_read += 1
+            events.extend(self.codec.decode_chunk(data, dict_id, self._load_blobs, low, high))
+        return events
 
-    # -- imports -----------------------------------------------------------------------------
+    # -- imports (the system's bookkeeping: no user reads or writes it) ------------------------
     def get_import_source(self, path: str) -> ImportSource | None:
+        if self._actor is not None:
+            return None
         with self._errors(f"reading import record of {path}"):
             row = self._conn.execute(
                 "SELECT path, size, mtime_ns, fingerprint, replay_ids FROM import_sources "
@@ -442,6 +597,8 @@ class SQLiteStore(Store):
         )
 
     def record_import_source(self, source: ImportSource) -> None:
+        if self._actor is not None:
+            raise AccessDenied("only the system records imported files")
         with self._errors(f"recording import of {source.path}"):
             self._conn.execute(
                 "INSERT INTO import_sources "
@@ -456,22 +613,277 @@ class SQLiteStore(Store):
                     source.mtime_ns,
                     source.fingerprint,
                     msgspec.json.encode(source.replay_ids).decode(),
-                    _now_ms(),
+                    now_ms(),
                 ),
             )
 
+    # -- sharing -----------------------------------------------------------------------------
+    def set_share(self, replay_id: str, token_hash: str, expires_at: int) -> None:
+        self._set_share(replay_id, token_hash, expires_at)
+
+    def clear_share(self, replay_id: str) -> None:
+        self._set_share(replay_id, None, None)
+
+    def _set_share(self, replay_id: str, token_hash: str | None, expires_at: int | None) -> None:
+        with self._errors(f"sharing replay {replay_id}"):
+            access, params = self._rule(_OWNED)
+            try:
+                changed = self._conn.execute(
+                    "UPDATE replays SET is_public = :public, share_token = :token, "
+                    "share_expires_at = :expires, updated_at = :updated "
+                    f"WHERE id = :id AND {access}",
+                    {
+                        **params,
+                        "public": int(token_hash is not None),
+                        "token": token_hash,
+                        "expires": expires_at,
+                        "updated": now_ms(),
+                        "id": replay_id,
+                    },
+                ).rowcount
+            except sqlite3.IntegrityError as exc:
+                raise StoreError("that share token is already in use") from exc
+            if not changed:
+                raise ReplayNotFound(f"no replay {replay_id}")
+
+    def replay_by_share(self, token_hash: str, now_ms: int) -> Replay | None:
+        with self._errors("looking up a shared replay"):
+            found = self._replays(
+                "share_token = :token AND is_public AND share_expires_at > :at",
+                {"token": token_hash, "at": now_ms},
+            )
+            return found[0] if found else None
+
+    def get_share(self, replay_id: str) -> Share | None:
+        with self._errors(f"reading the share of replay {replay_id}"):
+            access, params = self._rule(_OWNED)
+            row = self._conn.execute(
+                "SELECT id, share_token, share_expires_at FROM replays "
+                f"WHERE id = :id AND share_token IS NOT NULL AND {access}",
+                {**params, "id": replay_id},
+            ).fetchone()
+        if row is None:
+            return None
+        return Share(replay_id=row[0], token_hash=row[1], expires_at=row[2] or 0)
+
+    # -- annotations and bookmarks -----------------------------------------------------------
+    def _annotation_rule(self, write: bool) -> tuple[str, dict[str, Any]]:
+        """Who sees an annotation: the owner of it and of its replay; readers of public ones."""
+        if self._actor is None:
+            return "1", {}
+        owner = "(a.user_id = :actor AND replays.user_id = :actor)"
+        if write:
+            return owner, {"actor": self._actor}
+        public = (
+            "(replays.is_public AND (replays.share_expires_at IS NULL "
+            "OR replays.share_expires_at > :now))"
+        )
+        return f"({owner} OR {public})", {"actor": self._actor, "now": now_ms()}
+
+    def add_annotation(self, annotation: Annotation) -> Annotation:
+        stored = check_annotation(annotation, self._actor)
+        if self._actor is not None and stored.user_id != self._actor:
+            raise AccessDenied("cannot annotate as another user")
+        with self._errors(f"annotating replay {stored.replay_id}"), self._transaction() as conn:
+            replay = self._replays("id = :id", {"id": stored.replay_id})
+            if not replay:
+                raise ReplayNotFound(f"no replay {stored.replay_id}")
+            if self._actor is not None and replay[0].user_id != self._actor:
+                raise AccessDenied("only the owner of a replay can annotate it")
+            try:
+                conn.execute(
+                    f"INSERT INTO replay_annotations ({ANNOTATION_COLUMNS}) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        stored.id,
+                        stored.replay_id,
+                        stored.user_id,
+                        stored.timestamp_ms,
+                        stored.text,
+                        position_json(stored.position),
+                        stored.kind,
+                        stored.created_at,
+                        stored.updated_at,
+                    ),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise StoreError(f"annotation {stored.id} already exists") from exc
+        return stored
+
+    def _annotations(self, where: str, params: Mapping[str, Any], write: bool) -> list[Annotation]:
+        access, access_params = self._annotation_rule(write)
+        columns = ", ".join(f"a.{c.strip()}" for c in ANNOTATION_COLUMNS.split(","))
+        rows = self._conn.execute(
+            f"SELECT {columns} FROM replay_annotations a JOIN replays ON replays.id = a.replay_id "
+            f"WHERE ({where}) AND {access} ORDER BY a.timestamp_ms, a.created_at, a.id",
+            {**params, **access_params},
+        )
+        return [annotation_from_row(row) for row in rows]
+
+    def list_annotations(self, replay_id: str) -> list[Annotation]:
+        with self._errors(f"listing annotations of replay {replay_id}"):
+            return self._annotations("a.replay_id = :id", {"id": replay_id}, write=False)
+
+    def update_annotation(
+        self,
+        annotation_id: str,
+        *,
+        text: str | None = None,
+        timestamp_ms: int | None = None,
+        position: dict[str, Any] | None = None,
+    ) -> Annotation:
+        if timestamp_ms is not None and timestamp_ms < 0:
+            raise StoreError("annotation timestamp_ms must be 0 or more")
+        sets = ["updated_at = :updated"]
+        values: dict[str, Any] = {"updated": now_ms()}
+        if text is not None:
+            sets.append("text = :text")
+            values["text"] = text.replace("\x00", "")
+        if timestamp_ms is not None:
+            sets.append("timestamp_ms = :timestamp")
+            values["timestamp"] = timestamp_ms
+        if position is not None:
+            sets.append("position = :position")
+            values["position"] = position_json(position)
+        with self._errors(f"updating annotation {annotation_id}"), self._transaction() as conn:
+            if not self._annotations("a.id = :id", {"id": annotation_id}, write=True):
+                raise AnnotationNotFound(f"no annotation {annotation_id}")
+            conn.execute(
+                f"UPDATE replay_annotations SET {', '.join(sets)} WHERE id = :id",
+                {**values, "id": annotation_id},
+            )
+            return self._annotations("a.id = :id", {"id": annotation_id}, write=True)[0]
+
+    def delete_annotation(self, annotation_id: str) -> bool:
+        with self._errors(f"deleting annotation {annotation_id}"), self._transaction() as conn:
+            if not self._annotations("a.id = :id", {"id": annotation_id}, write=True):
+                return False
+            conn.execute("DELETE FROM replay_annotations WHERE id = ?", (annotation_id,))
+            return True
+
+    # -- users and tokens --------------------------------------------------------------------
+    def _users(self, where: str, params: Mapping[str, Any]) -> list[User]:
+        own = "" if self._actor is None else " AND id = :actor"
+        rows = self._conn.execute(
+            f"SELECT {USER_COLUMNS} FROM users WHERE ({where}){own} ORDER BY lower(name)",
+            {**params, "actor": self._actor},
+        )
+        return [user_from_row(row) for row in rows]
+
+    def create_user(self, name: str, *, is_admin: bool = False) -> User:
+        if self._actor is not None:
+            raise AccessDenied("only the system creates users")
+        user = User(id=new_id(), name=check_user_name(name), created_at=now_ms(), is_admin=is_admin)
+        with self._errors(f"creating user {user.name}"):
+            try:
+                self._conn.execute(
+                    f"INSERT INTO users ({USER_COLUMNS}) VALUES (?, ?, ?, ?)",
+                    (user.id, user.name, user.created_at, int(user.is_admin)),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise StoreError(f"user {user.name!r} already exists") from exc
+        return user
+
+    def get_user(self, user_id_or_name: str) -> User | None:
+        with self._errors(f"looking up user {user_id_or_name}"):
+            for where in ("id = :key", "lower(name) = lower(:key)"):
+                found = self._users(where, {"key": user_id_or_name})
+                if found:
+                    return found[0]
+            return None
+
+    def list_users(self) -> list[User]:
+        with self._errors("listing users"):
+            return self._users("1", {})
+
+    def add_token(self, token: ApiToken) -> None:
+        token = check_token(token)
+        if self._actor is not None and token.user_id != self._actor:
+            raise AccessDenied("cannot create a token for another user")
+        with self._errors(f"adding token {token.name!r}"):
+            try:
+                self._conn.execute(
+                    f"INSERT INTO api_tokens ({TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        token.id,
+                        token.user_id,
+                        token.name,
+                        token.token_hash,
+                        token.created_at,
+                        token.last_used_at,
+                        int(token.revoked),
+                    ),
+                )
+            except sqlite3.IntegrityError as exc:
+                raise StoreError(
+                    f"cannot add token {token.id}: no user {token.user_id}, or a token "
+                    "with that id or hash exists"
+                ) from exc
+
+    def list_tokens(self, user_id: str | None = None) -> list[ApiToken]:
+        with self._errors("listing tokens"):
+            rows = self._conn.execute(
+                f"SELECT {TOKEN_COLUMNS} FROM api_tokens "
+                "WHERE (:user IS NULL OR user_id = :user) AND (:actor IS NULL OR user_id = :actor) "
+                "ORDER BY created_at, id",
+                {"user": user_id, "actor": self._actor},
+            )
+            return [token_from_row(row) for row in rows]
+
+    def user_for_token(self, token_hash: str, now_ms: int) -> User | None:
+        with self._errors("checking an API token"), self._transaction() as conn:
+            row = conn.execute(
+                "SELECT t.id, t.last_used_at, u.id, u.name, u.created_at, u.is_admin "
+                "FROM api_tokens t JOIN users u ON u.id = t.user_id "
+                "WHERE t.token_hash = :hash AND NOT t.revoked "
+                "AND (:actor IS NULL OR t.user_id = :actor)",
+                {"hash": token_hash.lower(), "actor": self._actor},
+            ).fetchone()
+            if row is None:
+                return None
+            token_id, last_used = row[0], row[1]
+            if last_used is None or now_ms - last_used >= TOKEN_USE_GRANULARITY_MS:
+                conn.execute(
+                    "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (now_ms, token_id)
+                )
+            return user_from_row(row[2:])
+
+    def revoke_token(self, token_id: str) -> bool:
+        with self._errors(f"revoking token {token_id}"):
+            changed = self._conn.execute(
+                "UPDATE api_tokens SET revoked = 1 "
+                "WHERE id = :id AND (:actor IS NULL OR user_id = :actor)",
+                {"id": token_id, "actor": self._actor},
+            ).rowcount
+            return changed > 0
+
     # -- accounting --------------------------------------------------------------------------
     def stats(self) -> StoreStats:
+        access, params = self._rule(_READABLE)
+        visible = f"SELECT id FROM replays WHERE {access}"
+        chunk_ids = f"SELECT id FROM replay_chunks WHERE replay_id IN ({visible})"
         with self._errors("reading statistics"), self._transaction("DEFERRED") as conn:
-            replays = conn.execute("SELECT count(*) FROM replays").fetchone()[0]
+            replays = conn.execute(f"SELECT count(*) FROM ({visible})", params).fetchone()[0]
             chunks, events, chunk_bytes = conn.execute(
                 "SELECT count(*), coalesce(sum(event_count), 0), "
-                "coalesce(sum(length(data)), 0) FROM replay_chunks"
+                f"coalesce(sum(length(data)), 0) FROM replay_chunks WHERE replay_id IN ({visible})",
+                params,
             ).fetchone()
+            blob_filter = (
+                ""
+                if self._actor is None
+                else "WHERE sha256 IN (SELECT sha256 FROM chunk_blob_refs "
+                f"WHERE chunk_id IN ({chunk_ids}))"
+            )
             blobs, blob_bytes = conn.execute(
-                "SELECT count(*), coalesce(sum(length(data)), 0) FROM blobs"
+                f"SELECT count(*), coalesce(sum(length(data)), 0) FROM blobs {blob_filter}",
+                params,
             ).fetchone()
-            raw = conn.execute("SELECT coalesce(sum(size), 0) FROM import_sources").fetchone()[0]
+            raw = 0
+            if self._actor is None:  # what was imported is the system's business
+                raw = conn.execute("SELECT coalesce(sum(size), 0) FROM import_sources").fetchone()[
+                    0
+                ]
         return StoreStats(
             replays=replays,
             events=events,
@@ -482,64 +894,45 @@ class SQLiteStore(Store):
         )
 
 
-def _sorted(events: Sequence[RecordedEvent], replay_id: str) -> Sequence[RecordedEvent]:
-    """Events in ``relative_time_ms`` order (the contract asks callers to sort; we make sure)."""
-    if all(a.relative_time_ms <= b.relative_time_ms for a, b in itertools.pairwise(events)):
-        return events
-    log.warning("replay %s: events were not sorted by relative_time_ms; sorting them", replay_id)
-    return sorted(events, key=lambda event: event.relative_time_ms)
-
-
-def _recorded_at(replay: Replay, events: Sequence[RecordedEvent], fallback: int) -> int:
-    """Epoch ms the session started: from its first event, else its metadata, else ``fallback``."""
-    if events:
-        return events[0].timestamp - events[0].relative_time_ms
-    try:
-        stamp = datetime.fromisoformat(replay.metadata.recorded_date.replace("Z", "+00:00"))
-    except ValueError:
-        return fallback
-    return int(stamp.timestamp() * 1000)
-
-
-def _prefix_upper_bound(prefix: str) -> str:
-    """The smallest string greater than every string starting with ``prefix``."""
-    following = ord(prefix[-1]) + 1
-    if following > 0x10FFFF:
-        return prefix + "\U0010ffff"
-    if 0xD800 <= following <= 0xDFFF:  # surrogates cannot be stored as UTF-8: skip them
-        following = 0xE000
-    return prefix[:-1] + chr(following)
-
-
-def _replay(row: Sequence[Any]) -> Replay:
-    (
-        replay_id,
-        session_id,
-        user_id,
-        title,
-        description,
-        metadata,
-        is_public,
-        thumbnail_url,
-        status,
-        created_at,
-        updated_at,
-    ) = row
-    try:
-        meta = _metadata_decoder.decode(metadata)
-    except msgspec.DecodeError:
-        log.warning("replay %s has unreadable metadata; showing it without", replay_id)
-        meta = ReplayMetadata()
-    return Replay(
-        id=replay_id,
-        session_id=session_id,
-        user_id=user_id,
-        title=title,
-        description=description,
-        metadata=meta,
-        is_public=bool(is_public),
-        thumbnail_url=thumbnail_url,
-        status=status,
-        created_at=created_at,
-        updated_at=updated_at,
-    )
+def _filter_sql(user_id: str | None, filters: ReplayFilter | None) -> tuple[str, dict[str, Any]]:
+    """The WHERE clause (over ``replays``) of a list: its owner and its filters."""
+    clauses = ["1"]
+    params: dict[str, Any] = {}
+    if user_id is not None:
+        clauses.append("replays.user_id = :owner")
+        params["owner"] = user_id
+    if filters is None:
+        return " AND ".join(clauses), params
+    tool = tool_key(filters)
+    if tool:
+        clauses.append(
+            "EXISTS (SELECT 1 FROM replay_tools t "
+            "WHERE t.replay_id = replays.id AND t.tool = :tool)"
+        )
+        params["tool"] = tool
+    if filters.since_ms is not None:
+        clauses.append("replays.recorded_at >= :since")
+        params["since"] = filters.since_ms
+    if filters.until_ms is not None:
+        clauses.append("replays.recorded_at < :until")
+        params["until"] = filters.until_ms
+    for name, value, columns in (
+        ("text", wanted(filters.text), ("title", "prompts")),
+        ("file", wanted(filters.file), ("files",)),
+    ):
+        if value is None:
+            continue
+        phrase = fts_phrase(value, columns)
+        if phrase is not None:  # trigram index
+            clauses.append(
+                "replays.id IN (SELECT s.replay_id FROM replay_search s WHERE s.id IN "
+                f"(SELECT rowid FROM replay_search_fts WHERE replay_search_fts MATCH :{name}))"
+            )
+            params[name] = phrase
+        else:  # too short for trigrams: scan the search rows
+            matches = " OR ".join(f"s.{column} LIKE :{name} ESCAPE '\\'" for column in columns)
+            clauses.append(
+                f"replays.id IN (SELECT s.replay_id FROM replay_search s WHERE {matches})"
+            )
+            params[name] = like_pattern(value)
+    return " AND ".join(clauses), params
