@@ -4,6 +4,9 @@ Importers give every event a deterministic id, so the same record read twice —
 transcript that has grown, a checkpoint copy that is a prefix of another, or the hook event and
 the transcript entry of one tool call (both ``<toolUseId>:pre``) — meets itself here and becomes
 one event. When both copies exist, each keeps what it knows and borrows what the other knows.
+A time a source gave beats one an importer had to estimate (``time_estimated``); the estimate is
+kept in ``recorded_at`` for :mod:`vibecast.recorder.reconcile`, which re-times the rest of the
+capture around it.
 """
 
 from __future__ import annotations

@@ -48,7 +48,7 @@ def anchor_stops(view: EstimateView, anchoring: Anchoring) -> None:
 
 
 def _thread_of_stop(view: EstimateView, index: int) -> str | None:
-    """ "" for the main thread, the agent id for a subagent, None for an unknown subagent."""
+    """The thread a stop closes: "" (main), an agent id, or None (a subagent it does not name)."""
     event = view.events[index]
     if event.type == EventType.STOP:
         return ""
