@@ -298,28 +298,43 @@ class Recorder:
         return gained
 
     def _commit(self, session: _Session, *, checkpoint: bool) -> int:
+        """Commit the session's buffered hook events, then (at a checkpoint or its end) what
+        its transcript adds. Two commits, each under its own source in the metadata."""
+        gained = 0
+        if session.events:
+            hooks = CapturedSession(
+                session_id=session.session_id,
+                events=list(session.events),
+                source=LIVE_SOURCE,
+                blobs=dict(session.blobs),
+            )
+            committed = self._save(session, hooks)
+            if committed is None:
+                return 0
+            gained += committed
+            self._done_with(session.files)
+            session.events.clear()
+            session.blobs.clear()
+            session.files.clear()
         fill = session.transcript if self.fill_from_transcripts else None
-        read_transcript = fill is not None and (checkpoint or session.ended) and fill.changed()
-        if not session.events and not read_transcript:
-            self._forget_if_done(session)
-            return 0
-        captured = CapturedSession(
-            session_id=session.session_id,
-            events=list(session.events),
-            source=LIVE_SOURCE,
-            blobs=dict(session.blobs),
-        )
-        if read_transcript and fill is not None:
+        if fill is not None and (checkpoint or session.ended) and fill.changed():
             self.stats.transcript_reads += 1
             extra = fill.read_new()
             for issue in fill.issues[:3]:
                 log.info("transcript %s: %s", fill.path, issue)
             if extra is not None:
-                captured.events.extend(extra.events)
-                captured.blobs.update(extra.blobs)
-                captured.info = extra.info
-            if not captured.events:
-                return 0
+                committed = self._save(session, extra)
+                if committed is None:
+                    return gained
+                gained += committed
+            fill.confirm()
+        if session.ended and session.ended_at is None:
+            session.ended_at = time.monotonic()
+        self._forget_if_done(session)
+        return gained
+
+    def _save(self, session: _Session, captured: CapturedSession) -> int | None:
+        """One commit; the number of new events, or None if it failed (nothing lost)."""
         status = COMPLETE if session.ended else RECORDING
         try:
             result = commit_session(
@@ -332,27 +347,19 @@ class Recorder:
             )
         except Exception as exc:
             self._failed(session, exc)
-            return 0
-        if fill is not None and read_transcript:
-            fill.confirm()
+            return None
         session.saved = result.saved
         session.failures = 0
+        self.stats.commits += 1
+        self.stats.new_events += result.new_events
         log.info(
-            "session %s: %s, %d new events (%s)",
+            "session %s: %s from %s, %d new events (%s)",
             session.session_id,
             result.outcome,
+            captured.source,
             result.new_events,
             status,
         )
-        self.stats.commits += 1
-        self.stats.new_events += result.new_events
-        self._done_with(session.files)
-        session.events.clear()
-        session.blobs.clear()
-        session.files.clear()
-        if session.ended and session.ended_at is None:
-            session.ended_at = time.monotonic()
-        self._forget_if_done(session)
         return result.new_events
 
     def _done_with(self, files: list[Path]) -> None:

@@ -230,16 +230,21 @@ def status_command(project: Path | None, as_json: bool) -> None:
 
 
 def _configure_logging(paths: CapturePaths, verbose: bool) -> None:
+    """Warnings (everything with -v) on stderr, everything in capture/recorder.log."""
     logger = logging.getLogger("vibecast.capture")
     logger.setLevel(logging.INFO)
+    for handler in [h for h in logger.handlers if getattr(h, "vibecast_record", False)]:
+        logger.removeHandler(handler)
+        handler.close()
     console = logging.StreamHandler()
     console.setLevel(logging.INFO if verbose else logging.WARNING)
     console.setFormatter(logging.Formatter("%(levelname)s: %(message)s"))
     paths.root.mkdir(mode=0o700, parents=True, exist_ok=True)
     logfile = logging.FileHandler(paths.recorder_log, encoding="utf-8")
     logfile.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
-    logger.addHandler(console)
-    logger.addHandler(logfile)
+    for handler in (console, logfile):
+        handler.vibecast_record = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
 
 
 @click.command("record")

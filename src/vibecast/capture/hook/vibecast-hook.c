@@ -63,15 +63,18 @@ static void on_alarm(int sig) {
     _exit(0);
 }
 
+/* mkdir -p CAPTURE_DIR/spool/tmp (the capture directory may not exist yet). */
 static int make_dirs(const char *capture_dir) {
     char path[PATH_SIZE];
-    const char *parts[] = {"", "/spool", "/spool/tmp"};
-    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
-        if (snprintf(path, sizeof path, "%s%s", capture_dir, parts[i]) >= (int)sizeof path)
-            return -1;
+    if (snprintf(path, sizeof path, "%s/spool/tmp", capture_dir) >= (int)sizeof path) return -1;
+    for (char *p = path + 1;; p++) {
+        if (*p != '/' && *p != 0) continue;
+        char saved = *p;
+        *p = 0;
         if (mkdir(path, 0700) != 0 && errno != EEXIST) return -1;
+        if (saved == 0) return 0;
+        *p = saved;
     }
-    return 0;
 }
 
 static int copy_stdin(int out, long long *total) {

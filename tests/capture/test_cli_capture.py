@@ -1,0 +1,57 @@
+"""The capture commands as a user runs them: install, status, uninstall, record --once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from vibecast.capture import CAPTURED_EVENTS, SpoolWriter
+from vibecast.capture.spool import HOOK
+from vibecast.cli.main import cli
+
+
+def invoke(env, *args: str):
+    result = CliRunner().invoke(cli, list(args), env=env)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def test_install_status_record_uninstall_for_a_project(capture_env, tmp_path: Path) -> None:
+    env = capture_env.env
+    project = tmp_path / "repo"
+    project.mkdir()
+    out = invoke(env, "hooks", "install", "--project", str(project), "--hook-form", "script")
+    assert "shell script" in out.output and "not running" in out.output
+    assert (project / ".claude" / "settings.json").is_file()
+    assert not capture_env.claude_settings.exists()  # the user's settings are not touched
+
+    SpoolWriter(capture_env.paths.spool).write(
+        b'{"hook_event_name": "Stop", "session_id": "c1"}', HOOK
+    )
+    report = json.loads(invoke(env, "hooks", "status", "--project", str(project), "--json").output)
+    user, proj = report["settings"]
+    assert user["events"] == [] and proj["events"] == list(CAPTURED_EVENTS)
+    assert proj["programs_present"] == [True]
+    assert report["recorder"] == {"running": False, "pid": None}
+    assert report["spool"]["events"] == 1 and report["hook_errors"]["count"] == 0
+
+    text = invoke(env, "hooks", "status", "--project", str(project)).output
+    assert "capture hooks on 13/13 events" in text and "Spool: 1 events waiting" in text
+
+    recorded = invoke(env, "record", "--once")
+    assert "Recorded 1 captured events" in recorded.output
+    report = json.loads(invoke(env, "hooks", "status", "--json").output)
+    assert report["spool"]["events"] == 0
+
+    out = invoke(env, "hooks", "uninstall", "--project", str(project))
+    assert "back as it was" in out.output
+    assert not (project / ".claude" / "settings.json").exists()
+
+
+def test_errors_are_one_line(capture_env) -> None:
+    capture_env.claude_settings.write_text("{ not json")
+    result = CliRunner().invoke(cli, ["hooks", "install"], env=capture_env.env)
+    assert result.exit_code == 1
+    assert "not valid JSON" in result.output and "Traceback" not in result.output

@@ -1,0 +1,222 @@
+"""The recorder on real payloads: exactly once across crashes, status, bad files, failed
+commits, transcripts, and the background thread ``vibecast serve`` will run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from capture_harness import real_payloads
+
+from vibecast.capture import LIVE_SOURCE, Recorder, RecorderBusy, SpoolWriter, list_spool
+from vibecast.capture.lock import running_recorder_pid
+from vibecast.capture.spool import HOOK
+from vibecast.model import EventType
+from vibecast.store import open_store
+from vibecast.store.base import StoreError
+from vibecast.store.sqlite import SQLiteStore
+
+T0_US = 1_767_000_000_000_000  # a fixed arrival time, 2025-12-29
+
+
+def spool_payloads(env, payloads, start_us: int = T0_US, step_us: int = 1500) -> list[Path]:
+    writer = SpoolWriter(env.paths.spool)
+    return [
+        writer.write(json.dumps(p).encode(), HOOK, start_us + i * step_us)
+        for i, p in enumerate(payloads)
+    ]
+
+
+def stored(env) -> dict[str, list]:
+    store = open_store(env.settings.database_url)
+    try:
+        return {r.session_id: (r, store.read_events(r.id)) for r in store.list_replays(limit=500)}
+    finally:
+        store.close()
+
+
+def test_drain_records_every_real_payload(capture_env, shared_data: Path) -> None:
+    payloads = real_payloads(shared_data)
+    spool_payloads(capture_env, payloads)
+    stats = Recorder(capture_env.settings).drain()
+    assert stats.files == stats.committed_files == stats.events == len(payloads)
+    assert stats.new_events == len(payloads)
+    assert stats.rejected == 0 and stats.cpu_s > 0
+    assert list_spool(capture_env.paths.spool) == []
+    replays = stored(capture_env)
+    per_session = Counter(p.get("session_id") or "unknown" for p in payloads)
+    assert {sid: len(events) for sid, (_, events) in replays.items()} == dict(per_session)
+    for replay, events in replays.values():
+        assert LIVE_SOURCE in replay.metadata.sources
+        assert [e.timestamp for e in events] == sorted(e.timestamp for e in events)
+        assert events[0].relative_time_ms == 0
+
+
+def test_a_crash_before_deleting_reingests_without_duplicates(
+    capture_env, shared_data: Path
+) -> None:
+    """Spool files still there after their commit (a crash between commit and delete) are read
+    again on restart: the merge is a no-op, the store is exactly as before."""
+    payloads = real_payloads(shared_data)[:120]
+    files = spool_payloads(capture_env, payloads)
+    copies = {path.name: path.read_bytes() for path in files}
+    Recorder(capture_env.settings).drain()
+    before = stored(capture_env)
+    for name, data in copies.items():  # the same files, as if never deleted
+        (capture_env.paths.spool / name).write_bytes(data)
+    stats = Recorder(capture_env.settings).drain()
+    assert stats.files == len(payloads) and stats.new_events == 0
+    after = stored(capture_env)
+    assert {k: v[1] for k, v in after.items()} == {k: v[1] for k, v in before.items()}
+
+
+def test_same_payload_twice_is_two_events(capture_env) -> None:
+    """Identical payloads at different times (a repeated prompt) are two moments, not one."""
+    payload = {"hook_event_name": "UserPromptSubmit", "session_id": "s1", "prompt": "again"}
+    spool_payloads(capture_env, [payload, payload])
+    Recorder(capture_env.settings).drain()
+    _, events = stored(capture_env)["s1"]
+    assert [e.prompt for e in events] == ["again", "again"]
+    assert events[1].timestamp - events[0].timestamp == 1  # 1500 µs apart, in ms
+
+
+def test_status_recording_until_session_end_and_again_on_resume(capture_env) -> None:
+    def hook(name: str, **extra: str) -> dict:
+        return {"hook_event_name": name, "session_id": "s2", "cwd": "/w", **extra}
+
+    recorder = Recorder(capture_env.settings)
+    spool_payloads(capture_env, [hook("SessionStart", source="startup"), hook("Stop")])
+    recorder.drain()
+    assert stored(capture_env)["s2"][0].status == "recording"
+    spool_payloads(capture_env, [hook("SessionEnd", reason="exit")], T0_US + 10_000)
+    recorder.drain()
+    assert stored(capture_env)["s2"][0].status == "complete"
+    spool_payloads(capture_env, [hook("SessionStart", source="resume")], T0_US + 20_000)
+    recorder.drain()
+    replay, events = stored(capture_env)["s2"]
+    assert replay.status == "recording" and len(events) == 4
+
+
+def test_unreadable_files_are_set_aside_and_the_rest_recorded(capture_env) -> None:
+    good = {"hook_event_name": "UserPromptSubmit", "session_id": "s3", "prompt": "hi"}
+    spool_payloads(capture_env, [good])
+    spool = capture_env.paths.spool
+    (spool / f"{T0_US + 1:016d}-1.hook").write_bytes(b'{"hook_event_name": "Stop", "sess')
+    (spool / f"{T0_US + 2:016d}-2.hook").write_bytes(b"[1, 2]")
+    (spool / "notes.txt").write_text("not a spool file")
+    stats = Recorder(capture_env.settings).drain()
+    assert stats.rejected == 2 and stats.new_events == 1
+    assert sorted(p.name for p in capture_env.paths.rejected.iterdir()) == [
+        f"{T0_US + 1:016d}-1.hook",
+        f"{T0_US + 2:016d}-2.hook",
+    ]
+    assert (spool / "notes.txt").exists()
+    assert [e.prompt for e in stored(capture_env)["s3"][1]] == ["hi"]
+
+
+def test_abandoned_temporary_files_are_cleaned(capture_env) -> None:
+    capture_env.paths.ensure()
+    old = capture_env.paths.spool_tmp / f"{T0_US:016d}-9.hook"
+    old.write_bytes(b'{"half": ')
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    fresh = capture_env.paths.spool_tmp / f"{T0_US + 5:016d}-10.hook"
+    fresh.write_bytes(b'{"being": "written"')
+    Recorder(capture_env.settings).drain()
+    assert not old.exists() and fresh.exists()
+
+
+class FlakyStore(SQLiteStore):
+    """A real store whose first ``fail`` saves fail, like a database locked by another writer."""
+
+    def __init__(self, path: str, fail: int) -> None:
+        super().__init__(path)
+        self.fail = fail
+
+    def save_replay(self, replay, events, blobs=None) -> None:
+        if self.fail > 0:
+            self.fail -= 1
+            raise StoreError("database is locked")
+        super().save_replay(replay, events, blobs)
+
+
+def test_a_failed_commit_keeps_the_events_and_retries(capture_env) -> None:
+    payloads = [
+        {"hook_event_name": "UserPromptSubmit", "session_id": "s4", "prompt": f"p{i}"}
+        for i in range(3)
+    ]
+    spool_payloads(capture_env, payloads)
+    store = FlakyStore(str(capture_env.settings.home / "flaky.db"), fail=1)
+    recorder = Recorder(capture_env.settings, store=store)
+    recorder.poll()
+    assert recorder.flush() == 0 and recorder.stats.failed_commits == 1
+    assert len(list_spool(capture_env.paths.spool)) == 3  # nothing deleted
+    assert recorder.flush() == 3
+    assert list_spool(capture_env.paths.spool) == []
+    replay = store.find_replay_by_session("s4")
+    assert replay is not None
+    assert [e.prompt for e in store.read_events(replay.id)] == ["p0", "p1", "p2"]
+    store.close()
+
+
+def test_transcript_fills_in_what_hooks_do_not_carry(
+    capture_env, shared_data: Path, tmp_path: Path
+) -> None:
+    source = shared_data / "claude-code/transcripts/5c0375b4-57a5-4f26-b12d-d022ee4e51b7.jsonl"
+    transcript = tmp_path / "projects" / source.name
+    transcript.parent.mkdir()
+    shutil.copy(source, transcript)
+    session = "5c0375b4-57a5-4f26-b12d-d022ee4e51b7"
+    base = {"session_id": session, "cwd": "/path/to/Demo", "transcript_path": str(transcript)}
+    started = 1_757_238_723_000_000  # 2025-09-07T09:52:03Z, when the transcript begins
+    spool_payloads(
+        capture_env,
+        [
+            {**base, "hook_event_name": "SessionStart", "source": "startup"},
+            {
+                **base,
+                "hook_event_name": "PreToolUse",
+                "tool_name": "TodoWrite",
+                "tool_input": {"todos": []},
+                "tool_use_id": "toolu_01NG5xcSvVWynFdbWxaW2SPc",
+            },
+            {**base, "hook_event_name": "SessionEnd", "reason": "exit"},
+        ],
+        start_us=started,
+        step_us=60_000_000,
+    )
+    stats = Recorder(capture_env.settings).drain()
+    assert stats.transcript_reads >= 1
+    replay, events = stored(capture_env)[session]
+    types = Counter(e.type for e in events)
+    assert types[EventType.ASSISTANT_MESSAGE] == 7  # only the transcript has the assistant's text
+    assert types[EventType.SESSION_START] == types[EventType.SESSION_END] == 1
+    # The hook's and the transcript's report of one tool call are one event.
+    todo = [e for e in events if e.tool_use_id == "toolu_01NG5xcSvVWynFdbWxaW2SPc"]
+    assert [e.type for e in todo].count(EventType.PRE_TOOL_USE) == 1
+    assert replay.status == "complete"
+    assert str(transcript) in replay.metadata.sources and LIVE_SOURCE in replay.metadata.sources
+    assert replay.metadata.git_branch == "main"
+
+
+def test_background_thread_records_live_and_holds_the_lock(capture_env) -> None:
+    recorder = Recorder(capture_env.settings, poll_interval=0.01, flush_interval=0.05)
+    recorder.start()
+    try:
+        assert running_recorder_pid(capture_env.paths.lock) == os.getpid()
+        with pytest.raises(RecorderBusy):
+            Recorder(capture_env.settings).start()
+        payload = {"hook_event_name": "UserPromptSubmit", "session_id": "s5", "prompt": "live"}
+        spool_payloads(capture_env, [payload], start_us=time.time_ns() // 1000)
+        deadline = time.monotonic() + 10
+        while list_spool(capture_env.paths.spool) or recorder.stats.commits == 0:
+            assert time.monotonic() < deadline, "the recorder did not commit"
+            time.sleep(0.01)
+    finally:
+        recorder.stop()
+    assert running_recorder_pid(capture_env.paths.lock) is None
+    assert [e.prompt for e in stored(capture_env)["s5"][1]] == ["live"]
