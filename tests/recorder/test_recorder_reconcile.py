@@ -333,3 +333,20 @@ def test_retiming_is_idempotent_and_the_same_in_either_import_order() -> None:
     ]
     # The transcript's 4000 ms, opened 1 ms before and closed 2 ms after (after the stop).
     assert events[-1].relative_time_ms == 4000 + 3
+
+
+def test_a_hook_only_replay_keeps_its_clock_but_not_gaps_between_clocks() -> None:
+    """Zone-less logger times (February) and mtime guesses (November) of one session's capture
+    files: each clock keeps its own spacing, the months between the clocks become a second."""
+    logged = [guess(event(f"log-{i}", EventType.SESSION_END, T0 + i * 60_000)) for i in range(3)]
+    guessed = [hook(EventType.PRE_TOOL_USE, i * 1000, tool="Bash") for i in range(4)]
+    result = reconcile_times([*guessed, *logged])
+    by_time = sorted(result, key=lambda e: e.timestamp)
+    assert [e.id for e in by_time] == [e.id for e in logged] + [e.id for e in guessed]
+    assert times(result)[logged[2].id] - times(result)[logged[0].id] == 120_000
+    assert by_time[3].timestamp - by_time[2].timestamp == 1000
+    assert by_time[-1].timestamp - by_time[3].timestamp == 3000
+    assert all(e.time_estimated for e in result)
+    # A pause shorter than the limit inside one clock is a real pause: kept.
+    paused = [guess(event(f"p-{i}", EventType.STOP, T0 + i * 3_600_000)) for i in range(3)]
+    assert times(reconcile_times(paused)) == times(paused)

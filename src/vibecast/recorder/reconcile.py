@@ -12,7 +12,10 @@ logger's zone — so that the replay spans what the exact sources say:
 3. placement: the rest keep their offset from the nearest anchored event of their clock,
    within the exact span (:mod:`~vibecast.recorder.placement`).
 
-A replay with no exact event keeps its estimated timeline. Re-timing only ever changes
+A replay with no exact event keeps its estimated timeline, except that a gap of more than
+:data:`ESTIMATE_GAP_LIMIT_MS` between two estimated events is closed to one second: different
+capture files guess on different clocks (a zone-less logger time in February, a file's mtime in
+November), and a gap between two clocks is an artefact, not a pause. Re-timing only ever changes
 ``timestamp``: an estimated event's ``recorded_at`` keeps the importer's estimate, so the
 result is a function of the events alone — importing again, or in another order, re-times the
 same way (idempotent imports depend on it).
@@ -31,7 +34,11 @@ from vibecast.recorder.merge import time_is_estimated
 from vibecast.recorder.placement import place_estimates
 from vibecast.recorder.twins import merge_twins
 
-__all__ = ["reconcile_times"]
+__all__ = ["ESTIMATE_GAP_LIMIT_MS", "reconcile_times"]
+
+ESTIMATE_GAP_LIMIT_MS = 6 * 3600 * 1000
+"""Longer than any pause within one session's estimated clock; longer gaps are between clocks."""
+_CLOSED_GAP_MS = 1000
 
 
 def reconcile_times(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
@@ -42,8 +49,10 @@ def reconcile_times(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
     ``time_estimated``.
     """
     guessed = sum(1 for event in events if time_is_estimated(event))
-    if guessed == 0 or guessed == len(events):
+    if guessed == 0:
         return list(events)
+    if guessed == len(events):
+        return _close_clock_gaps(events)
     merged = merge_twins(events)
     view = EstimateView(merged)
     if not view.guessed:
@@ -63,3 +72,24 @@ def reconcile_times(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
         if changes:
             result[index] = msgspec.structs.replace(event, **changes)
     return result
+
+
+def _close_clock_gaps(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+    """All-estimated events with every gap over the limit closed to a second, order kept."""
+    order = sorted(range(len(events)), key=lambda i: events[i].timestamp)
+    shift = 0
+    shifts: dict[int, int] = {}
+    previous: int | None = None
+    for index in order:
+        timestamp = events[index].timestamp
+        if previous is not None and timestamp - previous > ESTIMATE_GAP_LIMIT_MS:
+            shift += timestamp - previous - _CLOSED_GAP_MS
+        previous = timestamp
+        if shift:
+            shifts[index] = shift
+    return [
+        msgspec.structs.replace(event, timestamp=event.timestamp - shifts[i])
+        if i in shifts
+        else event
+        for i, event in enumerate(events)
+    ]
