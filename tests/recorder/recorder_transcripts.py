@@ -1,9 +1,7 @@
-"""Reading the shared sample transcripts, independently of vibecast's importers.
+"""What the shared sample transcripts say, read independently of vibecast's importers.
 
-Two things live here: ``expected_from_source`` computes what the source files say (tool calls
-per tool, result times, errors, token usage) straight from their JSON, and ``read_transcript``
-is a minimal reader turning the same files into a ``CapturedSession`` the way importers shape
-events, so the recorder can be tested on real data on its own.
+``expected_from_source`` computes tool calls per tool, call and result times, errors and token
+usage straight from the JSON, so the recorder's output can be checked against the source.
 """
 
 from __future__ import annotations
@@ -14,9 +12,6 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-from vibecast.importers.base import CapturedSession, SessionInfo
-from vibecast.model import EventType, RecordedEvent
 
 TRANSCRIPTS = [
     "claude-code/transcripts/1af7fc5e-8455-4414-9ccd-011d40f70b2a.jsonl",
@@ -99,112 +94,3 @@ def expected_from_source(path: Path, session_id: str) -> SourceFacts:
                     if block.get("is_error"):
                         facts.errors.add(block["tool_use_id"])
     return facts
-
-
-def session_ids(path: Path) -> list[str]:
-    ids = Counter(
-        r["sessionId"] for r in load_records(path) if r.get("type") in ("user", "assistant")
-    )
-    return [session_id for session_id, _ in ids.most_common()]
-
-
-def read_transcript(path: Path, session_id: str) -> CapturedSession:
-    """A minimal importer: prompts, assistant text and thinking, tool calls and results."""
-    records = [r for r in load_records(path) if r.get("sessionId") == session_id]
-    info = SessionInfo()
-    tool_names: dict[str, str] = {}
-    task_prompts: dict[str, str] = {}  # Task prompt -> tool_use id (inline sidechains)
-    chain_parent: dict[str, str] = {}  # record uuid -> the Task it runs under
-    events: list[RecordedEvent] = []
-
-    def add(event_id: str, event_type: str, ms: int, **fields: Any) -> None:
-        events.append(
-            RecordedEvent(
-                id=event_id,
-                timestamp=ms,
-                type=event_type,
-                session_id=session_id,
-                recorded_at=ms,
-                relative_time_ms=0,
-                **fields,
-            )
-        )
-
-    for record in records:
-        kind, uuid = record.get("type"), record.get("uuid")
-        if kind not in ("user", "assistant") or not uuid or "timestamp" not in record:
-            continue
-        ms = epoch_ms(record["timestamp"])
-        info.cwd = info.cwd or record.get("cwd")
-        info.git_branch = info.git_branch or record.get("gitBranch") or None
-        info.claude_version = info.claude_version or record.get("version")
-        message = record.get("message") or {}
-        parent = chain_parent.get(record.get("parentUuid") or "")
-        content = message.get("content")
-        if record.get("isSidechain") and parent is None and isinstance(content, str):
-            parent = task_prompts.get(content)
-        if parent:
-            chain_parent[uuid] = parent
-        common: dict[str, Any] = {"cwd": record.get("cwd"), "parent_tool_use_id": parent}
-        if kind == "assistant":
-            info.model = info.model or message.get("model")
-            usage = message.get("usage")
-            for index, block in enumerate(_blocks(record)):
-                extra = {**common, "model": message.get("model"), "usage": usage}
-                if block.get("type") == "tool_use":
-                    tool_names[block["id"]] = block["name"]
-                    if block["name"] == "Task" and isinstance(block.get("input"), dict):
-                        task_prompts[block["input"].get("prompt", "")] = block["id"]
-                    add(
-                        f"{block['id']}:pre",
-                        EventType.PRE_TOOL_USE,
-                        ms,
-                        tool=block["name"],
-                        tool_input=block.get("input"),
-                        tool_use_id=block["id"],
-                        **extra,
-                    )
-                elif block.get("type") == "text":
-                    add(
-                        f"{uuid}:{index}",
-                        EventType.ASSISTANT_MESSAGE,
-                        ms,
-                        text=block["text"],
-                        **extra,
-                    )
-                elif block.get("type") == "thinking":
-                    add(
-                        f"{uuid}:{index}",
-                        EventType.ASSISTANT_THINKING,
-                        ms,
-                        thinking=block.get("thinking"),
-                        **extra,
-                    )
-            continue
-        raw = {"isMeta": True} if record.get("isMeta") else None
-        if isinstance(content, str):
-            add(f"{uuid}:0", EventType.USER_PROMPT_SUBMIT, ms, prompt=content, raw=raw, **common)
-            continue
-        for index, block in enumerate(_blocks(record)):
-            if block.get("type") == "text":
-                add(
-                    f"{uuid}:{index}",
-                    EventType.USER_PROMPT_SUBMIT,
-                    ms,
-                    prompt=block["text"],
-                    raw=raw,
-                    **common,
-                )
-            elif block.get("type") == "tool_result":
-                tool_use_id = block["tool_use_id"]
-                add(
-                    f"{tool_use_id}:post",
-                    EventType.POST_TOOL_USE,
-                    ms,
-                    tool=tool_names.get(tool_use_id),
-                    tool_use_id=tool_use_id,
-                    tool_response=record.get("toolUseResult", block.get("content")),
-                    success=not block.get("is_error", False),
-                    **common,
-                )
-    return CapturedSession(session_id=session_id, events=events, source=str(path), info=info)

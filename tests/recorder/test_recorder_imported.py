@@ -1,11 +1,13 @@
 """The recorder behind vibecast's own importers, on every shared sample, against the source JSON.
 
 ``read_source`` turns the files into sessions; the replay built from them must say what the raw
-records say: calls per tool, call-to-result times, failed results, token usage, titles.
+records say: calls per tool, call-to-result times, failed results, token usage, titles, prompts.
+Expectations come from ``recorder_transcripts``, which reads the raw records without vibecast.
 """
 
 from __future__ import annotations
 
+import itertools
 from functools import cache
 from pathlib import Path
 
@@ -33,6 +35,16 @@ TITLES = {
         "幫我檢查一下 go.mod 裡面 為何 go版本是 1.23, toolchain 卻是 1.24? "
         "請幫我統一成1.23並且我希望1.23以上就能使用…"
     ),
+}
+PROMPTS = {
+    "1af7fc5e": 1,  # /init (its expanded instructions are isMeta)
+    "5c0375b4": 1,
+    "fe5e1c67": 2,
+    "e9f146fa": 2,
+    "b162b1ae": 2,  # /mcp, /exit, caveats and command output are not prompts
+    "c33e0ff6": 1,
+    "129cee5b": 3,  # "[Request interrupted by user]" is not one
+    "7da73774": 2,
 }
 SUBAGENTS = {"5c0375b4": 2, "fe5e1c67": 5, "c33e0ff6": 2, "7da73774": 3}
 
@@ -70,15 +82,22 @@ def case(request: pytest.FixtureRequest, shared_data: Path) -> tuple[str, str]:
     return request.param
 
 
+def test_every_sample_session_is_covered() -> None:
+    assert {session_id[:8] for _, session_id in CASES} == set(TITLES)
+
+
 def test_metadata_says_what_the_source_says(case: tuple[str, str]) -> None:
     replay, _ = recorded(*case)
     source = facts(*case)
     meta = replay.metadata
+    key = case[1][:8]
     assert meta.tool_breakdown == dict(source.tool_calls)
     assert meta.error_count == len(source.errors)
     assert meta.token_usage == source.token_usage
-    assert meta.session_name == replay.title == TITLES[case[1][:8]]
-    assert meta.subagent_count == SUBAGENTS.get(case[1][:8], 0)
+    assert meta.session_name == replay.title == TITLES[key]
+    assert len(replay.title) <= 80
+    assert meta.prompt_count == PROMPTS[key]
+    assert meta.subagent_count == SUBAGENTS.get(key, 0)
     assert meta.sources == [str(SHARED / case[0])]
 
 
@@ -94,6 +113,19 @@ def test_durations_and_outcomes_match_the_source_records(case: tuple[str, str]) 
             assert event.success is (event.tool_use_id not in source.errors), event.id
             timed[event.id] = event
     assert len(timed) == 2 * len(answered)  # the call and the result of each
+    for event in events:
+        if event.type == EventType.PRE_TOOL_USE and event.tool_use_id not in answered:
+            assert (event.success, event.duration) == (None, None)  # never answered
+
+
+def test_timeline_starts_at_zero_and_never_goes_back(case: tuple[str, str]) -> None:
+    replay, events = recorded(*case)
+    times = [e.relative_time_ms for e in events]
+    assert times[0] == 0
+    assert all(a <= b for a, b in itertools.pairwise(times))
+    stamps = [e.timestamp for e in events]
+    assert replay.metadata.duration_ms == max(stamps) - min(stamps) == times[-1]
+    assert replay.metadata.event_count == len(events) == len(session_of(*case).events)
 
 
 def test_subagent_events_are_nested_under_a_task_of_the_same_replay(case: tuple[str, str]) -> None:
@@ -109,12 +141,23 @@ def test_subagent_events_are_nested_under_a_task_of_the_same_replay(case: tuple[
     assert bool(nested) == bool(sidechain)
 
 
-def test_importing_again_changes_nothing(case: tuple[str, str]) -> None:
+def test_importing_again_or_a_grown_copy_changes_nothing(case: tuple[str, str]) -> None:
     replay, events = recorded(*case)
-    fresh = next(s for s in read_source(SHARED / case[0]).sessions if s.session_id == case[1])
-    again, again_events = build_replay(fresh, replay, events, now_ms=2)
+    session = next(s for s in read_source(SHARED / case[0]).sessions if s.session_id == case[1])
+    again, again_events = build_replay(session, replay, events, now_ms=2)
     assert again is replay
     assert wire(again_events) == wire(events)
+
+    half = CapturedSession(
+        session_id=session.session_id,
+        events=session.events[: len(session.events) // 2],
+        source=session.source,
+        info=session.info,
+    )
+    first, first_events = build_replay(half, now_ms=1)
+    grown, grown_events = build_replay(session, first, first_events, now_ms=2)
+    assert wire(grown_events) == wire(events)
+    assert grown.metadata == replay.metadata and grown.id == replay.id
 
 
 def test_vibecraft_blanket_success_is_replaced_by_the_real_outcome(shared_data: Path) -> None:
