@@ -29,12 +29,12 @@ def main() -> None:
     total_bytes = sum(p.stat().st_size for p in files)
     best = float("inf")
     events = 0
-    for _ in range(args.runs):
+    for run in range(args.runs):
         with temp_store() as (store, settings):
             started = time.perf_counter()
             summary = import_paths(store, settings, files)
             elapsed = time.perf_counter() - started
-        if summary.issues and _ == 0:
+        if summary.issues and run == 0:
             print(f"({len(summary.issues)} import warnings)")
         best = min(best, elapsed)
         events = summary.events

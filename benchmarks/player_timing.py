@@ -24,9 +24,8 @@ import os
 import time
 from collections.abc import Callable, Sequence
 
-from _common import TRANSCRIPTS, percentile, temp_store, verdict
+from _common import largest_transcript_imported, percentile, verdict
 from vibecast.model import RecordedEvent
-from vibecast.pipeline import import_paths
 from vibecast.player import Emission, PlayerUpdate, ReplayPlayer, Timeline
 
 TARGET_P99_MS = 2.0
@@ -99,13 +98,10 @@ def report(name: str, errors: list[float], seconds: float) -> None:
 
 
 def main() -> None:
-    largest = max(TRANSCRIPTS, key=lambda p: p.stat().st_size)
-    with temp_store() as (store, settings):
-        import_paths(store, settings, [largest])
-        replay = store.list_replays(limit=1)[0]
-        events = store.read_events(replay.id)
+    with largest_transcript_imported() as imported:
+        store, replay, events = imported.store, imported.replay, imported.events
         duration = replay.metadata.duration_ms
-        print(f"replay: {largest.name}, {len(events)} events, {duration / 60_000:.1f} min")
+        print(imported.describe())
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         print(f"load average {load} on {os.cpu_count()} CPUs (others' work delays wake-ups)")
 

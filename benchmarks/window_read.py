@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import time
 
-from _common import TRANSCRIPTS, percentile, temp_store, verdict
-from vibecast.pipeline import import_paths
+import msgspec
+
+from _common import largest_transcript_imported, percentile, verdict
 from vibecast.store import open_store
 
 TARGET_MS = 10.0
@@ -39,15 +40,13 @@ def measure(database_url: str, replay_id: str, duration_ms: int) -> tuple[list[f
 
 
 def main() -> None:
-    largest = max(TRANSCRIPTS, key=lambda p: p.stat().st_size)
-    with temp_store() as (store, settings):
-        import_paths(store, settings, [largest])
-        replay = store.list_replays(limit=1)[0]
-        events = store.read_events(replay.id)
+    with largest_transcript_imported() as imported:
+        store, replay, events = imported.store, imported.replay, imported.events
+        database_url = imported.settings.database_url
         duration = replay.metadata.duration_ms
-        timings, first = measure(settings.database_url, replay.id, duration)
+        timings, first = measure(database_url, replay.id, duration)
         p50, p99 = percentile(timings, 50), percentile(timings, 99)
-        print(f"replay: {largest.name}, {len(events)} events, {duration / 60000:.1f} min")
+        print(imported.describe())
         print(f"10 s windows: {len(timings)}, first read (cold) {first:.2f} ms")
         print(
             f"p50 {p50:.3f} ms, p99 {p99:.3f} ms, max {max(timings):.3f} ms "
@@ -58,27 +57,21 @@ def main() -> None:
         copies = 20
         span = duration + 60_000
         long_events = [
-            type(e)(
-                **{
-                    **{f: getattr(e, f) for f in e.__struct_fields__},
-                    "id": f"{e.id}#{i}",
-                    "timestamp": e.timestamp + i * span,
-                    "recorded_at": e.recorded_at + i * span,
-                    "relative_time_ms": e.relative_time_ms + i * span,
-                }
+            msgspec.structs.replace(
+                e,
+                id=f"{e.id}#{i}",
+                timestamp=e.timestamp + i * span,
+                recorded_at=e.recorded_at + i * span,
+                relative_time_ms=e.relative_time_ms + i * span,
             )
             for i in range(copies)
             for e in events
         ]
-        long_replay = type(replay)(
-            **{
-                **{f: getattr(replay, f) for f in replay.__struct_fields__},
-                "id": "00000000-0000-4000-8000-000000000020",
-                "session_id": "bench-long",
-            }
+        long_replay = msgspec.structs.replace(
+            replay, id="00000000-0000-4000-8000-000000000020", session_id="bench-long"
         )
         store.save_replay(long_replay, long_events)
-        long_timings, _ = measure(settings.database_url, long_replay.id, copies * span)
+        long_timings, _ = measure(database_url, long_replay.id, copies * span)
         long_p50 = percentile(long_timings, 50)
         print(
             f"20x longer replay ({len(long_events)} events): p50 {long_p50:.3f} ms, "
