@@ -26,19 +26,45 @@ ProgressCallback = Callable[[Path, int], None]
 """Called after each file with its path and its size in bytes."""
 
 
+_OUTCOME_RANK = {"unchanged": 0, "updated": 1, "created": 2}
+
+
 @dataclass
 class ImportSummary:
+    """What one import did. Replays are counted once each, however many files fed them: a
+    replay created by a transcript and then extended by its hook captures is one created."""
+
     files: int = 0
     files_skipped: int = 0  # unchanged since the last import
     bytes_read: int = 0
-    replays_created: int = 0
-    replays_updated: int = 0
-    replays_unchanged: int = 0
     events: int = 0  # events added to the store
     issues: list[ImportIssue] = field(default_factory=list)
     redactions: Counter[str] = field(default_factory=Counter)
-    replay_ids: list[str] = field(default_factory=list)
+    outcomes: dict[str, str] = field(default_factory=dict)  # replay id -> strongest outcome
     seconds: float = 0.0
+
+    def record(self, replay_id: str, outcome: str) -> None:
+        """Note one save; "created" outranks "updated", which outranks "unchanged"."""
+        known = self.outcomes.get(replay_id)
+        if known is None or _OUTCOME_RANK[outcome] > _OUTCOME_RANK[known]:
+            self.outcomes[replay_id] = outcome
+
+    @property
+    def replay_ids(self) -> list[str]:
+        """Every replay this import touched, in the order first seen."""
+        return list(self.outcomes)
+
+    @property
+    def replays_created(self) -> int:
+        return sum(1 for o in self.outcomes.values() if o == "created")
+
+    @property
+    def replays_updated(self) -> int:
+        return sum(1 for o in self.outcomes.values() if o == "updated")
+
+    @property
+    def replays_unchanged(self) -> int:
+        return sum(1 for o in self.outcomes.values() if o == "unchanged")
 
 
 @dataclass(frozen=True)
@@ -158,15 +184,7 @@ def import_paths(
                 continue
             replay_ids.append(replay_id)
             summary.events += count
-            if outcome == "created":
-                summary.replays_created += 1
-            elif outcome == "updated":
-                summary.replays_updated += 1
-            else:
-                summary.replays_unchanged += 1
-        for replay_id in replay_ids:
-            if replay_id not in summary.replay_ids:
-                summary.replay_ids.append(replay_id)
+            summary.record(replay_id, outcome)
         store.record_import_source(
             ImportSource(
                 path=str(path),
