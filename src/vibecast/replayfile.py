@@ -14,19 +14,22 @@ Events in the file are already redacted: a saved replay carries no more than the
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import io
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import zstandard
 
 from vibecast import __version__
-from vibecast.importers.base import CapturedSession, ImportIssue, SessionInfo
 from vibecast.model import RecordedEvent, Replay, decode_event, encode_event
+
+if TYPE_CHECKING:
+    from vibecast.importers.base import CapturedSession
 
 __all__ = [
     "FORMAT",
@@ -40,10 +43,12 @@ __all__ = [
 FORMAT = "vibecast-replay"
 VERSION = 1
 _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+_HEADER_START = b'{"format":"vibecast-replay"'
 
 
 class ReplayFileError(Exception):
-    """The file is not a replay file this version can read."""
+    """The file is not a replay file this version can read (the message names no path: the
+    import issue that reports it does)."""
 
 
 def write_replay_file(
@@ -77,14 +82,17 @@ def write_replay_file(
 
 
 def is_replay_file(data: bytes) -> bool:
-    """Cheap check: a zstd frame starting with a vibecast-replay header (decodes one block)."""
+    """Cheap check: a zstd frame whose first decoded bytes are a vibecast-replay header.
+
+    A frame cut short before its first block decodes still counts, so that reading it reports
+    a damaged replay file rather than an unrecognised format.
+    """
     if not data.startswith(_ZSTD_MAGIC):
         return False
-    try:
-        head = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data)).read(64)
-    except zstandard.ZstdError:
-        return False
-    return head.startswith(b'{"format":"vibecast-replay"')
+    head = b""
+    with contextlib.suppress(zstandard.ZstdError):
+        head = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data)).read(len(_HEADER_START))
+    return _HEADER_START.startswith(head)
 
 
 def _lines(data: bytes) -> Iterable[bytes]:
@@ -98,19 +106,21 @@ def read_replay_file(path: Path, data: bytes | None = None) -> tuple[CapturedSes
     A damaged event line is skipped with a warning; a damaged header or a truncated frame raises
     :class:`ReplayFileError` (a replay file is written atomically, so truncation means damage).
     """
+    # Imported here: the importers import this module to read replay files, so a top-level import
+    # would make ``import vibecast.replayfile`` on its own fail half-way through the cycle.
+    from vibecast.importers.base import CapturedSession, ImportIssue, SessionInfo
+
     source = str(path)
     lines = iter(_lines(path.read_bytes() if data is None else data))
     try:
         header: dict[str, Any] = msgspec.json.decode(next(lines))
     except (StopIteration, msgspec.DecodeError, zstandard.ZstdError) as exc:
-        raise ReplayFileError(f"{path}: not a vibecast replay file ({exc})") from exc
-    if not isinstance(header, dict):
-        raise ReplayFileError(f"{path}: not a vibecast replay file")
-    if header.get("format") != FORMAT:
-        raise ReplayFileError(f"{path}: not a vibecast replay file")
+        raise ReplayFileError("replay file is truncated or damaged (no header)") from exc
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ReplayFileError("not a vibecast replay file")
     if header.get("version") != VERSION:
         raise ReplayFileError(
-            f"{path}: replay file version {header.get('version')} is not supported "
+            f"replay file version {header.get('version')} is not supported "
             f"(this vibecast reads version {VERSION}); upgrade vibecast"
         )
     replay = msgspec.convert(header["replay"], Replay)
@@ -132,9 +142,9 @@ def read_replay_file(path: Path, data: bytes | None = None) -> tuple[CapturedSes
                 continue
             blobs[item["sha256"]] = data
     except (StopIteration, msgspec.DecodeError, KeyError, ValueError) as exc:
-        raise ReplayFileError(f"{path}: replay file is truncated or damaged") from exc
+        raise ReplayFileError("replay file is truncated or damaged") from exc
     except zstandard.ZstdError as exc:
-        raise ReplayFileError(f"{path}: replay file is damaged ({exc})") from exc
+        raise ReplayFileError(f"replay file is damaged ({exc})") from exc
     meta = replay.metadata
     info = SessionInfo(
         title=replay.title or meta.session_name or None,

@@ -145,6 +145,14 @@ def test_errors_are_one_line(vibecast: Runner, imported: dict, tmp_path: Path) -
     garbage.write_bytes(b"\x28\xb5\x2f\xfd" + b"\x00" * 64)
     result = vibecast("import", str(garbage))
     assert "Traceback" not in result.err
+    assert "replay file is truncated or damaged" in result.err, result.err
+    # A warning longer than the terminal stays one line (no hard wrap when stderr is piped).
+    unknown = tmp_path / ("an-unrecognised-" + "x" * 200 + ".jsonl")
+    unknown.write_text("not a transcript\n")
+    warned = vibecast("import", str(unknown)).err.splitlines()
+    assert any(str(unknown) in line and "not a recognised format" in line for line in warned)
+    backwards = vibecast("events", "zzzz", "--from", "5000", "--to", "1000")
+    assert backwards.code == 2 and "--from 5000 is after --to 1000" in backwards.err
 
 
 def test_every_command_has_help(vibecast: Runner) -> None:

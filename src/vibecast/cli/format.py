@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["format_bytes", "format_duration", "parse_time_ms"]
+__all__ = ["format_bytes", "format_duration", "parse_time_ms", "plural"]
 
 _TIME_RE = re.compile(r"^(?:(?:(\d+):)?(\d+):)?(\d+(?:\.\d+)?)$")
 _UNIT_RE = re.compile(r"^(\d+(?:\.\d+)?)\s*(ms|s|m|h)$")
@@ -17,6 +17,11 @@ def format_duration(ms: int) -> str:
     hours, rest = divmod(seconds, 3600)
     minutes, secs = divmod(rest, 60)
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def plural(count: int, noun: str) -> str:
+    """``plural(1, "replay")`` -> ``1 replay``; ``plural(2, "replay")`` -> ``2 replays``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def format_bytes(size: int) -> str:

@@ -22,11 +22,11 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from rich.table import Table
 
 from vibecast import __version__
-from vibecast.cli.format import format_bytes, format_duration, parse_time_ms
+from vibecast.cli.format import format_bytes, format_duration, parse_time_ms, plural
 from vibecast.config import ConfigError, Settings, load_settings
 from vibecast.model import Replay, encode_event, event_json_schema
 from vibecast.pipeline import ImportSummary, import_paths
-from vibecast.replayfile import ReplayFileError, write_replay_file
+from vibecast.replayfile import write_replay_file
 from vibecast.store import open_store
 from vibecast.store.base import Store, StoreError
 
@@ -34,7 +34,8 @@ __all__ = ["cli", "main"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-err_console = Console(stderr=True, highlight=False)
+# soft_wrap: an error or warning stays one line when stderr is a file or pipe (no cut at 80).
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 out_console = Console(highlight=False)
 
 
@@ -54,7 +55,7 @@ def _handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except (StoreError, ConfigError, ReplayFileError, ValueError) as exc:
+        except (StoreError, ConfigError, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         except BrokenPipeError:
             # Output piped into `head` and closed early: not an error.
@@ -119,15 +120,15 @@ def cli(ctx: click.Context) -> None:
 
 def _print_summary(summary: ImportSummary, verbose: bool) -> None:
     parts = [
-        f"{summary.files} file{'s' if summary.files != 1 else ''}"
+        plural(summary.files, "file")
         + (f" ({summary.files_skipped} unchanged, skipped)" if summary.files_skipped else ""),
-        f"{summary.replays_created} replays created",
+        plural(summary.replays_created, "replay") + " created",
         f"{summary.replays_updated} updated",
     ]
     if summary.replays_unchanged:
         parts.append(f"{summary.replays_unchanged} unchanged")
-    parts.append(f"{summary.events} events")
-    parts.append(f"{len(summary.issues)} warnings")
+    parts.append(plural(summary.events, "event"))
+    parts.append(plural(len(summary.issues), "warning"))
     err_console.print("Imported " + ", ".join(parts) + f" in {summary.seconds:.1f}s.")
     if summary.redactions:
         kinds = ", ".join(f"{kind} ×{n}" for kind, n in summary.redactions.most_common())
@@ -313,6 +314,8 @@ def show_command(state: Context, replay_id: str, as_json: bool) -> None:
 @_handle_errors
 def events_command(state: Context, replay_id: str, from_ms: int | None, to_ms: int | None) -> None:
     """Print a replay's RecordedEvents as JSON lines (see docs/event-schema.json)."""
+    if from_ms is not None and to_ms is not None and from_ms > to_ms:
+        raise click.UsageError(f"--from {from_ms} is after --to {to_ms}")
     replay = state.store.resolve_replay(replay_id)
     out = sys.stdout.buffer
     for event in state.store.read_events(replay.id, from_ms, to_ms):
@@ -472,6 +475,13 @@ from vibecast.cli.capture_commands import hooks_group, record_command  # noqa: E
 
 cli.add_command(hooks_group)
 cli.add_command(record_command)
+
+
+from vibecast.cli.server_commands import serve_command, tokens_group, users_group  # noqa: E402
+
+cli.add_command(serve_command)
+cli.add_command(users_group)
+cli.add_command(tokens_group)
 
 
 def main() -> None:
