@@ -111,3 +111,22 @@ def test_bad_lines_do_not_lose_good_ones(store_and_settings, shared_data: Path) 
     stored = store.read_events(store.list_replays()[0].id)
     stored_ids = {e.id for e in stored}
     assert {e.id for e in clean} <= stored_ids
+
+
+def test_a_session_that_failed_to_save_is_retried(
+    store_and_settings, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, settings = store_and_settings
+    source = shared_data / "claude-code/transcripts/1af7fc5e-8455-4414-9ccd-011d40f70b2a.jsonl"
+
+    def disk_full(*_args: object) -> None:
+        raise OSError("database or disk is full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(store, "save_replay", disk_full)
+        failed = import_paths(store, settings, [source])
+    assert failed.replays_created == 0
+    assert any("not saved" in issue.message for issue in failed.issues)
+
+    retried = import_paths(store, settings, [source])  # same file, unchanged on disk
+    assert retried.files_skipped == 0 and retried.replays_created == 1

@@ -75,6 +75,16 @@ class _SourceState:
     mtime_ns: int
     files: tuple[Path, ...]
 
+    def remembered(self, path: Path, fingerprint: str, replay_ids: list[str]) -> ImportSource:
+        """The row that lets the next import skip this source if it has not changed."""
+        return ImportSource(
+            path=str(path),
+            size=self.size,
+            mtime_ns=self.mtime_ns,
+            fingerprint=fingerprint,
+            replay_ids=replay_ids,
+        )
+
     def fingerprint(self) -> str:
         digest = hashlib.sha256()
         for file in self.files:
@@ -119,6 +129,35 @@ def save_session(
     return replay.id, ("updated" if existing else "created"), len(events) - len(existing_events)
 
 
+def _save_sessions(
+    store: Store,
+    path: Path,
+    sessions: Sequence[CapturedSession],
+    redactor: Redactor,
+    user_id: str,
+    summary: ImportSummary,
+) -> list[str] | None:
+    """Save each session of one file; the replay ids, or None if any session was not saved."""
+    replay_ids: list[str] = []
+    complete = True
+    for session in sessions:
+        summary.issues.extend(session.issues)
+        if not session.events:
+            continue
+        try:
+            replay_id, outcome, count = save_session(store, session, redactor, user_id)
+        except Exception as exc:  # one broken session must not stop the others
+            summary.issues.append(
+                ImportIssue(str(path), None, f"session {session.session_id} not saved: {exc}")
+            )
+            complete = False
+            continue
+        replay_ids.append(replay_id)
+        summary.events += count
+        summary.record(replay_id, outcome)
+    return replay_ids if complete else None
+
+
 def import_paths(
     store: Store,
     settings: Settings,
@@ -154,15 +193,7 @@ def import_paths(
         if not force and known and (unchanged or known.fingerprint == fingerprint):
             summary.files_skipped += 1
             if not unchanged:  # touched but identical: remember the new mtime
-                store.record_import_source(
-                    ImportSource(
-                        path=str(path),
-                        size=state.size,
-                        mtime_ns=state.mtime_ns,
-                        fingerprint=fingerprint,
-                        replay_ids=known.replay_ids,
-                    )
-                )
+                store.record_import_source(state.remembered(path, fingerprint, known.replay_ids))
             if progress:
                 progress(path, state.size)
             continue
@@ -170,30 +201,9 @@ def import_paths(
         result = read_source(path)
         summary.bytes_read += state.size
         summary.issues.extend(result.issues)
-        replay_ids: list[str] = []
-        for session in result.sessions:
-            summary.issues.extend(session.issues)
-            if not session.events:
-                continue
-            try:
-                replay_id, outcome, count = save_session(store, session, redactor, user_id)
-            except Exception as exc:  # one broken session must not stop the others
-                summary.issues.append(
-                    ImportIssue(str(path), None, f"session {session.session_id} not saved: {exc}")
-                )
-                continue
-            replay_ids.append(replay_id)
-            summary.events += count
-            summary.record(replay_id, outcome)
-        store.record_import_source(
-            ImportSource(
-                path=str(path),
-                size=state.size,
-                mtime_ns=state.mtime_ns,
-                fingerprint=fingerprint,
-                replay_ids=replay_ids,
-            )
-        )
+        replay_ids = _save_sessions(store, path, result.sessions, redactor, user_id, summary)
+        if replay_ids is not None:  # a session that failed to save is retried next time
+            store.record_import_source(state.remembered(path, fingerprint, replay_ids))
         if progress:
             progress(path, state.size)
     summary.redactions = redactor.findings
