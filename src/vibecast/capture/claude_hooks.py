@@ -10,13 +10,14 @@ benchmark use this to play real payloads through the settings ``vibecast hooks i
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["commands_for", "matches", "run_command"]
+__all__ = ["commands_for", "matches", "run_command", "spawn_hook"]
 
 _MATCHED_FIELD = {
     "PreToolUse": "tool_name",
@@ -63,3 +64,34 @@ def run_command(command: str, stdin: bytes, cwd: Path) -> tuple[float, subproces
         ["/bin/sh", "-c", command], input=stdin, capture_output=True, cwd=cwd, check=False
     )
     return time.perf_counter() - started, done
+
+
+def spawn_hook(command: str, stdin: bytes) -> tuple[float, int]:
+    """Run one command hook (in this directory) with the least overhead on our side
+    (``posix_spawn``, output discarded); returns (seconds from spawn to exit, exit status).
+    For latency measurements."""
+    read_end, write_end = os.pipe()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    actions = [
+        (os.POSIX_SPAWN_DUP2, read_end, 0),
+        (os.POSIX_SPAWN_CLOSE, write_end),
+        (os.POSIX_SPAWN_DUP2, devnull, 1),
+        (os.POSIX_SPAWN_DUP2, devnull, 2),
+    ]
+    started = time.perf_counter()
+    try:
+        pid = os.posix_spawn("/bin/sh", ["sh", "-c", command], os.environ, file_actions=actions)
+    finally:
+        os.close(read_end)
+        os.close(devnull)
+    try:
+        view = memoryview(stdin)
+        while view:
+            view = view[os.write(write_end, view) :]
+    except BrokenPipeError:
+        pass  # the hook did not read it all: its business
+    finally:
+        os.close(write_end)
+    _, status = os.waitpid(pid, 0)
+    elapsed = time.perf_counter() - started
+    return elapsed, os.waitstatus_to_exitcode(status)

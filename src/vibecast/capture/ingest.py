@@ -14,7 +14,6 @@ file ingested twice (after a crash) gives the same id and merges with itself.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import msgspec
@@ -107,4 +106,5 @@ def ingest_payload(entry: SpoolEntry, data: bytes) -> Ingested:
 
 def read_entry(entry: SpoolEntry) -> Ingested:
     """Read and map a spool file (OSError if it cannot be read)."""
-    return ingest_payload(entry, Path(entry.path).read_bytes())
+    with open(entry.path, "rb") as fh:
+        return ingest_payload(entry, fh.read())

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -49,7 +50,25 @@ LIVE_SOURCE = "live capture (Claude Code hooks)"
 """How live-captured events are named in a replay's ``metadata.sources``."""
 
 STALE_TMP_S = 600.0  # a hook's watchdog ends it in 5 s; older temporary files are abandoned
+TMP_SWEEP_S = 60.0  # how often to look for them
+IDLE_FORGET_S = 3600.0  # a session silent this long is dropped from memory (not from the store)
+COMMIT_CPU_SHARE = 20  # a session's saves may use at most 1/20 of a core (see _cadence)
 MAX_FAILED_COMMITS = 5  # then a batch that breaks the recorder (not the store) is set aside
+
+
+def _yield_to_the_agent(nice: int) -> None:
+    """Lower the recorder thread's CPU priority: under a burst, the hooks Claude Code waits for
+    get the CPU first and the recorder catches up after (its spool keeps everything)."""
+    if nice <= 0:
+        return
+    try:
+        if sys.platform.startswith("linux"):  # Linux priorities are per thread
+            tid = threading.get_native_id()
+            os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + nice)
+        elif threading.current_thread() is threading.main_thread():
+            os.nice(nice)
+    except OSError as exc:
+        log.info("cannot lower the recorder's priority: %s", exc)
 
 
 class RecorderBusy(RuntimeError):
@@ -58,8 +77,13 @@ class RecorderBusy(RuntimeError):
 
 @dataclass
 class RecorderStats:
-    """What the recorder has done since it started; ``cpu_s`` is the CPU time of its thread
-    spent reading, mapping, redacting and committing (not idle polling)."""
+    """What the recorder has done since it started.
+
+    CPU times are of the recorder's thread (``time.thread_time``, which for ``vibecast record``
+    is its process's ``time.process_time`` less startup): ``ingest_cpu_s`` reading the spool
+    and mapping payloads to events, idle polls included; ``commit_cpu_s`` redacting, merging
+    and saving them (and reading transcripts).
+    """
 
     files: int = 0  # spool files read
     events: int = 0  # events read from them
@@ -69,10 +93,15 @@ class RecorderStats:
     failed_commits: int = 0
     rejected: int = 0
     transcript_reads: int = 0
-    cpu_s: float = 0.0
+    ingest_cpu_s: float = 0.0
+    commit_cpu_s: float = 0.0
+
+    @property
+    def cpu_s(self) -> float:
+        return self.ingest_cpu_s + self.commit_cpu_s
 
     def as_dict(self) -> dict[str, float | int]:
-        return dict(self.__dict__)
+        return {**self.__dict__, "cpu_s": self.cpu_s}
 
 
 @dataclass
@@ -86,10 +115,13 @@ class _Session:
     ended: bool = False
     ended_at: float | None = None  # monotonic time of the commit that completed it
     saved: Saved | None = None
+    next_commit: float = 0.0  # monotonic time before which buffered events wait
+    last_event: float = 0.0  # monotonic time of the last event read
     transcript: TranscriptFill | None = None
     failures: int = 0
 
     def add(self, ingested: Ingested, path: Path) -> None:
+        self.last_event = time.monotonic()
         self.events.extend(ingested.events)
         self.blobs.update(ingested.blobs)
         self.files.append(path)
@@ -118,6 +150,7 @@ class Recorder:
         max_buffered_events: int = 5000,
         follow_vibecraft: Path | None = None,
         fill_from_transcripts: bool = True,
+        nice: int = 10,
         user_id: str = "local",
     ) -> None:
         self.settings = settings
@@ -127,6 +160,7 @@ class Recorder:
         self.poll_interval = poll_interval
         self.max_buffered_events = max_buffered_events
         self.fill_from_transcripts = fill_from_transcripts
+        self.nice = nice
         self.user_id = user_id
         self.stats = RecorderStats()
         self.redactor = Redactor(settings.redaction)
@@ -140,8 +174,8 @@ class Recorder:
         )
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._last_flush = time.monotonic()
         self._last_checkpoint = time.monotonic()
+        self._next_tmp_sweep = 0.0
 
     # -- lifecycle ---------------------------------------------------------------------------
     @property
@@ -189,8 +223,8 @@ class Recorder:
         self._acquire()
         try:
             while True:
-                read = self._timed(self.poll)
-                self._timed(lambda: self.flush(checkpoint=True))
+                read = self.poll()
+                self.flush(checkpoint=True)
                 if not read and not self._buffered():
                     break
         finally:
@@ -198,18 +232,19 @@ class Recorder:
         return self.stats
 
     def _loop(self) -> None:
+        _yield_to_the_agent(self.nice)
         try:
             while not self._stop.is_set():
                 try:
-                    read = self._timed(self.poll)
-                    self._timed(self._flush_if_due)
+                    self.poll()
+                    self._flush_if_due()
                 except Exception:  # a bug must not end capture: log it, keep going
                     log.exception("recorder pass failed")
-                    read = 0
-                if not read:
-                    self._stop.wait(self.poll_interval)
-            self._timed(self.poll)
-            self._timed(lambda: self.flush(checkpoint=True))
+                # Wait even after a busy pass: each pass lists the whole spool, so passes
+                # should batch many files, not chase each one.
+                self._stop.wait(self.poll_interval)
+            self.poll()
+            self.flush(checkpoint=True)
         finally:
             self._release()
 
@@ -219,30 +254,28 @@ class Recorder:
             self._store.close()
             self._store = None
 
-    def _timed(self, work: object) -> int:
-        started = time.thread_time()
-        try:
-            return work()  # type: ignore[operator]
-        finally:
-            self.stats.cpu_s += time.thread_time() - started
-
     # -- reading the spool -------------------------------------------------------------------
     def poll(self) -> int:
         """Read new spool files into the session buffers; returns how many were read."""
-        if self._follower is not None:
-            self._follower.poll()
-        read = 0
-        for entry in list_spool(self.paths.spool):
-            if entry.name in self._read:
-                continue
-            if self._buffered() >= self.max_buffered_events:
-                self.flush()  # bound memory when catching up on a large spool
-            if self._read_entry(entry):
-                read += 1
-        for path in stale_temporaries(self.paths.spool_tmp, STALE_TMP_S):
-            log.warning("dropping %s: a hook never finished writing it", path.name)
-            path.unlink(missing_ok=True)
-        return read
+        started, committing = time.thread_time(), self.stats.commit_cpu_s
+        try:
+            if self._follower is not None:
+                self._follower.poll()
+            read = 0
+            for entry in list_spool(self.paths.spool, skip=self._read):
+                if self._buffered() >= self.max_buffered_events:
+                    self.flush()  # bound memory when catching up on a large spool
+                if self._read_entry(entry):
+                    read += 1
+            if time.monotonic() >= self._next_tmp_sweep:
+                self._next_tmp_sweep = time.monotonic() + TMP_SWEEP_S
+                for path in stale_temporaries(self.paths.spool_tmp, STALE_TMP_S):
+                    log.warning("dropping %s: a hook never finished writing it", path.name)
+                    path.unlink(missing_ok=True)
+            return read
+        finally:
+            spent = time.thread_time() - started
+            self.stats.ingest_cpu_s += spent - (self.stats.commit_cpu_s - committing)
 
     def _read_entry(self, entry: SpoolEntry) -> bool:
         try:
@@ -278,28 +311,47 @@ class Recorder:
 
     # -- committing --------------------------------------------------------------------------
     def _flush_if_due(self) -> int:
+        """Commit the sessions that are due; at a checkpoint, every session."""
         now = time.monotonic()
         checkpoint = now - self._last_checkpoint >= self.checkpoint_interval
-        if checkpoint or now - self._last_flush >= self.flush_interval:
-            return self.flush(checkpoint=checkpoint)
-        urgent = [s for s in self._sessions.values() if s.events and (s.saved is None or s.ended)]
-        return sum(self._commit(session, checkpoint=False) for session in urgent)
+        if checkpoint:
+            self._last_checkpoint = now
+        gained = 0
+        for session in list(self._sessions.values()):
+            due = session.events and (
+                session.saved is None or session.ended or now >= session.next_commit
+            )
+            if checkpoint or due:
+                gained += self._commit(session, checkpoint=checkpoint)
+        return gained
 
     def flush(self, *, checkpoint: bool = False) -> int:
-        """Commit every session's buffer (and, at a checkpoint, transcript news); returns how
-        many events the store gained."""
+        """Commit every session's buffer now (and, at a checkpoint, transcript news); returns
+        how many events the store gained."""
         gained = 0
         for session in list(self._sessions.values()):
             gained += self._commit(session, checkpoint=checkpoint)
-        now = time.monotonic()
-        self._last_flush = now
         if checkpoint:
-            self._last_checkpoint = now
+            self._last_checkpoint = time.monotonic()
         return gained
+
+    def _cadence(self, commit_cpu_s: float) -> float:
+        """Seconds until a session's next commit: ``flush_interval``, stretched for a replay so
+        large that saving it costs more than 1/:data:`COMMIT_CPU_SHARE` of that time (every
+        save rewrites the whole replay), never beyond ``checkpoint_interval``."""
+        stretched = min(self.checkpoint_interval, commit_cpu_s * COMMIT_CPU_SHARE)
+        return max(self.flush_interval, stretched)
 
     def _commit(self, session: _Session, *, checkpoint: bool) -> int:
         """Commit the session's buffered hook events, then (at a checkpoint or its end) what
         its transcript adds. Two commits, each under its own source in the metadata."""
+        started = time.thread_time()
+        try:
+            return self._commit_timed(session, checkpoint=checkpoint, started=started)
+        finally:
+            self.stats.commit_cpu_s += time.thread_time() - started
+
+    def _commit_timed(self, session: _Session, *, checkpoint: bool, started: float) -> int:
         gained = 0
         if session.events:
             hooks = CapturedSession(
@@ -316,6 +368,8 @@ class Recorder:
             session.events.clear()
             session.blobs.clear()
             session.files.clear()
+            spent = time.thread_time() - started
+            session.next_commit = time.monotonic() + self._cadence(spent)
         fill = session.transcript if self.fill_from_transcripts else None
         if fill is not None and (checkpoint or session.ended) and fill.changed():
             self.stats.transcript_reads += 1
@@ -396,9 +450,17 @@ class Recorder:
         session.failures = 0
 
     def _forget_if_done(self, session: _Session) -> None:
-        """Drop an ended session once its transcript has had a checkpoint to settle."""
-        if session.events or not session.ended or session.ended_at is None:
+        """Drop an ended session once its transcript has had a checkpoint to settle, and one
+        silent for :data:`IDLE_FORGET_S` (Claude Code killed before its SessionEnd): if it
+        speaks again, it is picked up where its replay left off."""
+        if session.events:
             return
-        settled = time.monotonic() - session.ended_at >= self.checkpoint_interval
+        now = time.monotonic()
+        if now - session.last_event >= IDLE_FORGET_S:
+            self._sessions.pop(session.session_id, None)
+            return
+        if not session.ended or session.ended_at is None:
+            return
+        settled = now - session.ended_at >= self.checkpoint_interval
         if settled or session.transcript is None or not self.fill_from_transcripts:
             self._sessions.pop(session.session_id, None)

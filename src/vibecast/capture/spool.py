@@ -15,6 +15,7 @@ import os
 import re
 import threading
 import time
+from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,12 +63,15 @@ def parse_spool_name(name: str) -> tuple[int, str] | None:
     return int(match.group(1)), match.group(3)
 
 
-def list_spool(spool: Path) -> list[SpoolEntry]:
-    """The complete payloads in ``spool``, in arrival order (a missing spool is empty)."""
+def list_spool(spool: Path, skip: Container[str] = ()) -> list[SpoolEntry]:
+    """The complete payloads in ``spool`` whose names are not in ``skip``, in arrival order
+    (a missing spool is empty)."""
     entries: list[SpoolEntry] = []
     try:
         with os.scandir(spool) as scan:
             for item in scan:
+                if item.name in skip:
+                    continue
                 parsed = parse_spool_name(item.name)
                 if parsed is not None:
                     entries.append(SpoolEntry(Path(item.path), parsed[0], parsed[1]))
