@@ -1,0 +1,247 @@
+"""``vibecast serve``, ``vibecast users ...`` and ``vibecast tokens ...``: the server's commands.
+
+Registered on the main group by :mod:`vibecast.cli.main`. Users and tokens are what server mode
+authenticates with; the token itself is printed once and only its sha256 is stored.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import threading
+import time
+import uuid
+import webbrowser
+from datetime import UTC, datetime
+
+import click
+import msgspec
+from rich.table import Table
+
+from vibecast.cli.main import (
+    CommandError,
+    Context,
+    _handle_errors,
+    err_console,
+    out_console,
+    pass_context,
+)
+from vibecast.server.settings import DEFAULT_HOST, DEFAULT_PORT, ServerSettings, is_loopback
+from vibecast.server.tokens import hash_token, new_api_token
+from vibecast.store.base import ApiToken
+
+__all__ = ["serve_command", "tokens_group", "users_group"]
+
+_USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+
+
+def _date(epoch_ms: int) -> str:
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _url(host: str, port: int) -> str:
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}"
+
+
+@click.command("serve")
+@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to bind.")
+@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--open", "open_browser", is_flag=True, help="Open the browser once it is up.")
+@pass_context
+@_handle_errors
+def serve_command(state: Context, host: str, port: int, open_browser: bool) -> None:
+    """Serve the REST API, share links and web pages (API docs at /docs).
+
+    Local mode (the default: SQLite on 127.0.0.1) needs no login. Binding beyond loopback, or a
+    postgresql:// database, is server mode: every API call needs a token
+    (`vibecast users add NAME`, then `vibecast tokens create NAME`).
+    """
+    import uvicorn
+
+    from vibecast.server import create_app
+
+    settings = ServerSettings.load(state.settings, host=host, port=port)
+    store = state.store
+    if settings.auth_required and not any(not t.revoked for t in store.list_tokens()):
+        how = (
+            "create a user with `vibecast users add NAME --admin` and a token with "
+            "`vibecast tokens create NAME`"
+        )
+        if not is_loopback(host):
+            raise CommandError(
+                f"refusing to serve on {host} with no way to log in (no active API token): {how}"
+            )
+        err_console.print(
+            f"[yellow]warning:[/] server mode and no active API token: every API call gets 401; "
+            f"{how}.",
+            markup=True,
+        )
+    app = create_app(settings, store=store)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    url = _url(host if host not in ("0.0.0.0", "::") else "127.0.0.1", port)
+    mode = "server mode: token or login needed" if settings.auth_required else "local mode"
+    err_console.print(
+        f"vibecast serving {url} ({mode}); API docs at {url}/docs. Ctrl+C stops.",
+        highlight=False,
+    )
+    if open_browser:
+        threading.Thread(target=_open_when_up, args=(server, url), daemon=True).start()
+    # uvicorn shuts down cleanly on Ctrl+C, then raises it again for the caller: we are done.
+    with contextlib.suppress(KeyboardInterrupt):
+        server.run()
+    if not server.started:
+        raise CommandError(f"could not serve on {host}:{port} (is the port in use?)")
+    err_console.print("Stopped.")
+
+
+def _open_when_up(server: object, url: str, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if getattr(server, "started", False):
+            webbrowser.open(url)
+            return
+        time.sleep(0.05)
+
+
+# -- users ---------------------------------------------------------------------------------------
+
+
+@click.group("users")
+def users_group() -> None:
+    """Users of server mode (local mode has one implicit user)."""
+
+
+@users_group.command("add")
+@click.argument("name")
+@click.option("--admin", is_flag=True, help="May read /metrics.")
+@pass_context
+@_handle_errors
+def users_add(state: Context, name: str, admin: bool) -> None:
+    """Create a user. Then give them a token: `vibecast tokens create NAME`."""
+    if not _USER_NAME.match(name):
+        raise CommandError(
+            f"invalid user name {name!r}: 1-64 letters, digits, '.', '_', '@' or '-', "
+            "starting with a letter or digit"
+        )
+    if state.store.get_user(name) is not None:
+        raise CommandError(f"user {name!r} already exists")
+    user = state.store.create_user(name, is_admin=admin)
+    click.echo(user.id)
+    err_console.print(
+        f"Created {'admin ' if admin else ''}user {user.name} ({user.id}). "
+        f"Create a token with `vibecast tokens create {user.name}`.",
+        highlight=False,
+        markup=False,
+    )
+
+
+@users_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="JSON array on stdout.")
+@pass_context
+@_handle_errors
+def users_list(state: Context, as_json: bool) -> None:
+    """List users."""
+    users = state.store.list_users()
+    if as_json:
+        click.echo(json.dumps([msgspec.to_builtins(u) for u in users], indent=2))
+        return
+    if not users:
+        err_console.print("No users yet. Create one with `vibecast users add NAME --admin`.")
+        return
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("ID", "NAME", "ADMIN", "CREATED"):
+        table.add_column(column, no_wrap=True)
+    for user in users:
+        table.add_row(user.id, user.name, "yes" if user.is_admin else "", _date(user.created_at))
+    out_console.print(table)
+
+
+# -- tokens --------------------------------------------------------------------------------------
+
+
+@click.group("tokens")
+def tokens_group() -> None:
+    """API tokens of server mode (shown once, stored as a hash)."""
+
+
+@tokens_group.command("create")
+@click.argument("user")
+@click.option("--name", "token_name", default="", help="What the token is for (e.g. 'laptop').")
+@pass_context
+@_handle_errors
+def tokens_create(state: Context, user: str, token_name: str) -> None:
+    """Create a token for USER (name or id) and print it once, on stdout."""
+    owner = state.store.get_user(user)
+    if owner is None:
+        raise CommandError(f"no user {user!r} (see `vibecast users list`)")
+    if len(token_name) > 200:
+        raise CommandError("--name is limited to 200 characters")
+    token = new_api_token()
+    record = ApiToken(
+        id=str(uuid.uuid4()),
+        user_id=owner.id,
+        name=token_name,
+        token_hash=hash_token(token),
+        created_at=int(time.time() * 1000),
+    )
+    state.store.add_token(record)
+    click.echo(token)
+    err_console.print(
+        f"Token {record.id} for {owner.name}: shown once, store it now. "
+        f"Revoke it with `vibecast tokens revoke {record.id}`.",
+        highlight=False,
+        markup=False,
+    )
+
+
+@tokens_group.command("list")
+@click.argument("user", required=False)
+@click.option("--json", "as_json", is_flag=True, help="JSON array on stdout.")
+@pass_context
+@_handle_errors
+def tokens_list(state: Context, user: str | None, as_json: bool) -> None:
+    """List tokens (of USER, or everyone's): ids, names, last use. Never the tokens themselves."""
+    owner_id = None
+    if user is not None:
+        owner = state.store.get_user(user)
+        if owner is None:
+            raise CommandError(f"no user {user!r} (see `vibecast users list`)")
+        owner_id = owner.id
+    tokens = state.store.list_tokens(owner_id)
+    names = {u.id: u.name for u in state.store.list_users()}
+    if as_json:
+        rows = [
+            {k: v for k, v in msgspec.to_builtins(t).items() if k != "token_hash"} for t in tokens
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not tokens:
+        err_console.print("No tokens. Create one with `vibecast tokens create USER`.")
+        return
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    for column in ("ID", "USER", "NAME", "CREATED", "LAST USED", "STATE"):
+        table.add_column(column, no_wrap=True)
+    for token in tokens:
+        table.add_row(
+            token.id,
+            names.get(token.user_id, token.user_id),
+            token.name,
+            _date(token.created_at),
+            _date(token.last_used_at) if token.last_used_at else "never",
+            "revoked" if token.revoked else "active",
+        )
+    out_console.print(table)
+
+
+@tokens_group.command("revoke")
+@click.argument("token_id", metavar="ID")
+@pass_context
+@_handle_errors
+def tokens_revoke(state: Context, token_id: str) -> None:
+    """Revoke a token by its id (a running server stops accepting it within 5 s)."""
+    if not state.store.revoke_token(token_id):
+        raise CommandError(f"no token {token_id!r}")
+    err_console.print(f"Revoked token {token_id}.", highlight=False, markup=False)

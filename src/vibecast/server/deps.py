@@ -1,0 +1,86 @@
+"""FastAPI dependencies: the acting user and their row-level-security view of the store.
+
+Every authenticated route takes an :class:`Actor`; its ``store`` is ``store.acting_as(user)``,
+so a route cannot read or change what its user may not, even by mistake.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from vibecast.server.auth import LOCAL_USER
+from vibecast.server.context import AppState, app_state
+from vibecast.server.errors import ApiError
+from vibecast.server.sessions import COOKIE_NAME
+from vibecast.store.base import Store, User
+
+__all__ = ["Actor", "AdminActor", "CurrentActor", "State", "current_actor", "require_admin"]
+
+State = Annotated[AppState, Depends(app_state)]
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: User
+    store: Store
+    via: str  # "local" | "token" | "session"
+
+
+def _unauthorized(message: str) -> ApiError:
+    return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
+
+
+Bearer = Annotated[
+    HTTPAuthorizationCredentials | None,
+    Depends(
+        HTTPBearer(
+            auto_error=False,
+            description="Server mode: an API token from `vibecast tokens create USER`.",
+        )
+    ),
+]
+
+
+def current_actor(request: Request, state: State, _bearer: Bearer = None) -> Actor:
+    """The caller, or 401. Local mode: always the implicit user ``local``.
+
+    ``_bearer`` only declares the scheme in the OpenAPI schema (the Authorize button of /docs);
+    the header is read here so a malformed one gets a message saying what is wrong.
+    """
+    if not state.settings.auth_required:
+        return Actor(LOCAL_USER, state.store.acting_as(LOCAL_USER.id), "local")
+    header = request.headers.get("authorization")
+    if header is not None:
+        scheme, _, token = header.strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _unauthorized("use the header 'Authorization: Bearer <token>'")
+        user = state.auth.user_for_token(token.strip())
+        if user is None:
+            raise _unauthorized("invalid or revoked token")
+        return Actor(user, state.store.acting_as(user.id), "token")
+    cookie = request.cookies.get(COOKIE_NAME)
+    if cookie:
+        found = state.auth.user_for_session(cookie)
+        if found is not None:
+            user = found[0]
+            return Actor(user, state.store.acting_as(user.id), "session")
+    raise _unauthorized(
+        "this server needs a login: send 'Authorization: Bearer <token>' "
+        "(create one with `vibecast tokens create USER`) or log in at /login"
+    )
+
+
+CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def require_admin(actor: CurrentActor) -> Actor:
+    if not actor.user.is_admin:
+        raise ApiError(403, "forbidden", "only an admin may do this")
+    return actor
+
+
+AdminActor = Annotated[Actor, Depends(require_admin)]

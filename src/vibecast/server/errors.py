@@ -1,0 +1,137 @@
+"""Every failure becomes ``{"error": {"code", "message"}}`` with a 4xx/5xx status.
+
+Clients branch on ``code`` (stable, snake_case) and show ``message`` (says what is wrong and, for
+bad input, which field). Replays a user may not see answer 404 exactly like replays that do not
+exist, so probing ids reveals nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from vibecast.store.base import (
+    AccessDenied,
+    AmbiguousReplayId,
+    AnnotationNotFound,
+    ReplayNotFound,
+    StoreError,
+)
+
+__all__ = [
+    "ApiError",
+    "ErrorBody",
+    "ErrorOut",
+    "error_response",
+    "install_error_handlers",
+    "not_found",
+]
+
+log = logging.getLogger(__name__)
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorOut(BaseModel):
+    """The body of every error response."""
+
+    error: ErrorBody
+
+
+class ApiError(Exception):
+    """Raised by routes and dependencies; rendered by the handler below."""
+
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.headers = headers
+
+
+def not_found(what: str = "replay") -> ApiError:
+    return ApiError(404, "not_found", f"no such {what}")
+
+
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message}}, status_code=status, headers=headers
+    )
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "body_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+}
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts = [str(part) for part in loc]
+    if parts and parts[0] == "body" and len(parts) > 1:
+        parts = parts[1:]
+    return ".".join(parts) or "request"
+
+
+def validation_message(exc: RequestValidationError) -> str:
+    """``limit: Input should be less than or equal to 500; title: ...`` (first three problems)."""
+    problems = []
+    for error in exc.errors()[:3]:
+        problems.append(f"{_location(tuple(error.get('loc', ())))}: {error.get('msg', 'invalid')}")
+    more = len(exc.errors()) - len(problems)
+    return "; ".join(problems) + (f" (and {more} more)" if more > 0 else "")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+        return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_response(422, "invalid_request", validation_message(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _HTTP_CODES.get(exc.status_code, "http_error")
+        message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+        return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
+
+    @app.exception_handler(AnnotationNotFound)
+    async def _no_annotation(_request: Request, _exc: StoreError) -> JSONResponse:
+        return error_response(404, "not_found", "no such annotation")
+
+    @app.exception_handler(ReplayNotFound)
+    @app.exception_handler(AccessDenied)
+    @app.exception_handler(AmbiguousReplayId)
+    async def _not_found(_request: Request, _exc: StoreError) -> JSONResponse:
+        return error_response(404, "not_found", "no such replay")
+
+    @app.exception_handler(StoreError)
+    async def _store(_request: Request, exc: StoreError) -> JSONResponse:
+        log.error("storage error: %s", exc)
+        return error_response(500, "storage_error", str(exc))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unexpected error", exc_info=exc)
+        return error_response(500, "internal_error", "internal server error")

@@ -1,0 +1,2 @@
+"""One router per resource: replays, sharing (and the public side), annotations, live, session,
+system."""

@@ -1,0 +1,223 @@
+"""Secret share links: create and revoke (owner), and the public API and page behind a link.
+
+A link is ``/s/<token>``; the token has 192 random bits and only its sha256 is stored. The
+public side needs no login and answers 404 — the same 404 — for a token that was never issued,
+was altered, has expired or was revoked. It shows the replay and its events, nothing else of the
+owner's: no user id, no session id, no annotations, no other replays.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import msgspec
+from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi.responses import HTMLResponse
+
+from vibecast.model import Replay
+from vibecast.server.deps import CurrentActor, State
+from vibecast.server.encoding import EventWindow, PublicReplay, json_response, public_replay
+from vibecast.server.errors import ApiError, not_found
+from vibecast.server.limits import MAX_EVENTS_PER_RESPONSE, MAX_MS
+from vibecast.server.metrics import RECORDINGS_PLAYED, REPLAYS_SHARED
+from vibecast.server.pages import not_found_page, share_page
+from vibecast.server.routes.common import ERRORS, PUBLIC_ERRORS, ReplayId, owned_replay
+from vibecast.server.schemas import (
+    EventWindowOut,
+    PlayedIn,
+    PublicReplayWithEventsOut,
+    ShareIn,
+    ShareOut,
+)
+from vibecast.server.tokens import hash_token, is_well_formed, new_share_token
+from vibecast.server.windows import read_window, window_bounds
+from vibecast.store.base import PUBLIC_VIEWER, Store
+
+__all__ = ["PublicReplayWithEvents", "ShareResult", "router"]
+
+router = APIRouter()
+
+DAY_MS = 86_400_000
+# Share responses must not be kept by caches or leak the token to other sites via Referer.
+_PRIVATE_HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+ShareToken = Annotated[str, Path(min_length=1, max_length=200)]
+
+
+class ShareResult(msgspec.Struct, kw_only=True):
+    is_public: bool
+    share_url: str | None
+    share_token: str | None
+    expires_at: int | None
+
+
+class PublicReplayWithEvents(EventWindow, kw_only=True):
+    replay: PublicReplay
+
+
+class PublicEventWindow(EventWindow, kw_only=True):
+    replay_id: str
+
+
+def share_url(request: Request, state: State, token: str) -> str:
+    base = state.settings.public_url or str(request.base_url).rstrip("/")
+    return f"{base}/s/{token}"
+
+
+@router.post(
+    "/api/replays/{replay_id}/share",
+    response_model=ShareOut,
+    tags=["sharing"],
+    responses=ERRORS,
+    summary="Create (or revoke) the replay's secret link",
+)
+def share_replay(
+    replay_id: ReplayId, body: ShareIn, actor: CurrentActor, state: State, request: Request
+) -> Response:
+    """``is_public: true`` makes a new link (an earlier one stops working) that expires after
+    ``expires_in_days``; the token is in this response only. ``is_public: false`` revokes."""
+    replay = owned_replay(actor, replay_id)
+    if not body.is_public:
+        actor.store.clear_share(replay.id)
+        return json_response(
+            ShareResult(is_public=False, share_url=None, share_token=None, expires_at=None),
+            headers=_PRIVATE_HEADERS,
+        )
+    token = new_share_token()
+    days = body.expires_in_days or state.settings.share_days
+    expires_at = state.now_ms() + days * DAY_MS
+    actor.store.set_share(replay.id, hash_token(token), expires_at)
+    state.metrics.inc(REPLAYS_SHARED)
+    result = ShareResult(
+        is_public=True,
+        share_url=share_url(request, state, token),
+        share_token=token,
+        expires_at=expires_at,
+    )
+    return json_response(result, headers=_PRIVATE_HEADERS)
+
+
+@router.delete(
+    "/api/replays/{replay_id}/share",
+    status_code=204,
+    response_class=Response,
+    tags=["sharing"],
+    responses=ERRORS,
+    summary="Revoke the replay's link",
+)
+def revoke_share(replay_id: ReplayId, actor: CurrentActor) -> Response:
+    """The link stops working at once and the replay is private again."""
+    replay = owned_replay(actor, replay_id)
+    actor.store.clear_share(replay.id)
+    return Response(status_code=204)
+
+
+def _shared_replay(state: State, token: str) -> tuple[Store, Replay]:
+    """The replay behind a live link, and the anonymous view of the store to read it with."""
+    if not is_well_formed(token):
+        raise not_found("shared replay")
+    viewer = state.store.acting_as(PUBLIC_VIEWER)
+    replay = viewer.replay_by_share(hash_token(token), state.now_ms())
+    if replay is None:
+        raise not_found("shared replay")
+    return viewer, replay
+
+
+@router.get(
+    "/api/s/{token}",
+    response_model=PublicReplayWithEventsOut,
+    tags=["public"],
+    responses=PUBLIC_ERRORS,
+    summary="A shared replay and its first events (no login)",
+)
+def public_replay_view(
+    token: ShareToken,
+    state: State,
+    from_ms: Annotated[int | None, Query(ge=0, le=MAX_MS)] = None,
+    to_ms: Annotated[int | None, Query(ge=0, le=MAX_MS)] = None,
+    events_limit: Annotated[int, Query(ge=0, le=MAX_EVENTS_PER_RESPONSE)] = MAX_EVENTS_PER_RESPONSE,
+) -> Response:
+    """Windowed like ``GET /api/replays/{id}``."""
+    viewer, replay = _shared_replay(state, token)
+    if events_limit == 0:
+        low, high = window_bounds(from_ms, to_ms)
+        window = EventWindow(events=[], from_ms=low, to_ms=high, truncated=True, next_from_ms=low)
+    else:
+        window = read_window(viewer, replay.id, from_ms, to_ms, events_limit)
+    body = PublicReplayWithEvents(
+        replay=public_replay(replay),
+        events=window.events,
+        from_ms=window.from_ms,
+        to_ms=window.to_ms,
+        truncated=window.truncated,
+        next_from_ms=window.next_from_ms,
+    )
+    return json_response(body, headers=_PRIVATE_HEADERS)
+
+
+@router.get(
+    "/api/s/{token}/events",
+    response_model=EventWindowOut,
+    tags=["public"],
+    responses=PUBLIC_ERRORS,
+    summary="Events of a shared replay in a time window (no login)",
+)
+def public_events(
+    token: ShareToken,
+    state: State,
+    from_ms: Annotated[int | None, Query(ge=0, le=MAX_MS)] = None,
+    to_ms: Annotated[int | None, Query(ge=0, le=MAX_MS)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_EVENTS_PER_RESPONSE)] = MAX_EVENTS_PER_RESPONSE,
+) -> Response:
+    viewer, replay = _shared_replay(state, token)
+    window = read_window(viewer, replay.id, from_ms, to_ms, limit)
+    body = PublicEventWindow(
+        replay_id=replay.id,
+        events=window.events,
+        from_ms=window.from_ms,
+        to_ms=window.to_ms,
+        truncated=window.truncated,
+        next_from_ms=window.next_from_ms,
+    )
+    return json_response(body, headers=_PRIVATE_HEADERS)
+
+
+@router.post(
+    "/api/s/{token}/played",
+    status_code=204,
+    response_class=Response,
+    tags=["public"],
+    responses=PUBLIC_ERRORS,
+    summary="Report a playback of a shared replay (for /metrics)",
+)
+def public_played(token: ShareToken, body: PlayedIn, state: State) -> Response:
+    _shared_replay(state, token)
+    state.metrics.inc(RECORDINGS_PLAYED)
+    if body.p95_fps is not None:
+        state.metrics.observe_fps(body.p95_fps)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/s/{token}",
+    response_class=HTMLResponse,
+    tags=["public"],
+    responses={
+        404: {
+            "description": "A page saying the link does not exist, expired or was revoked",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        },
+        422: {
+            "description": ERRORS[422]["description"],
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+        },
+    },
+    summary="Public viewer",
+)
+def public_page(token: ShareToken, state: State) -> HTMLResponse:
+    """The page a share link opens (the web player fills it in)."""
+    try:
+        _, replay = _shared_replay(state, token)
+    except ApiError:
+        return HTMLResponse(not_found_page(), status_code=404, headers=_PRIVATE_HEADERS)
+    return HTMLResponse(share_page(replay, token), headers=_PRIVATE_HEADERS)

@@ -1,0 +1,164 @@
+"""What the server needs beyond :class:`~vibecast.config.Settings`: mode, limits, secrets, clock.
+
+``vibecast/config.py`` is shared by every part of vibecast, so the server's own knobs live here and
+are read from the environment next to it:
+
+==========================  ==================================================================
+``VIBECAST_SHARE_DAYS``     days a share link lives unless the request says otherwise (30)
+``VIBECAST_PUBLIC_URL``     base of share links (``https://replays.example.com``); default: the
+                            URL the request came in on
+``VIBECAST_SECRET_KEY``     key that signs web-login cookies; default: a random key kept in
+                            ``$VIBECAST_HOME/server-secret`` (mode 0600)
+==========================  ==================================================================
+
+**Modes.** Local mode (the default: SQLite, bound to loopback) has one implicit user, ``local``, and
+no login. Server mode (a ``postgresql://`` database, or binding beyond loopback) authenticates
+every API call with a bearer token or a signed session cookie.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vibecast.config import ConfigError, Settings
+
+__all__ = [
+    "DEFAULT_HOST",
+    "DEFAULT_PORT",
+    "Clock",
+    "ServerSettings",
+    "is_loopback",
+    "load_secret_key",
+    "wall_clock_ms",
+]
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8642
+DEFAULT_SHARE_DAYS = 30
+MAX_SHARE_DAYS = 3650
+
+Clock = Callable[[], int]
+"""Epoch milliseconds now. Injected so tests can move time (share expiry) without sleeping."""
+
+
+def wall_clock_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` keeps the server reachable from this machine only."""
+    name = host.strip().strip("[]").lower()
+    if name in {"localhost", "localhost.localdomain", "ip6-localhost"}:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False  # a host name we would have to resolve: assume it is reachable
+
+
+def _is_postgres(url: str) -> bool:
+    return url.strip().startswith(("postgresql://", "postgres://"))
+
+
+def load_secret_key(home: Path, env: Mapping[str, str]) -> bytes:
+    """The cookie-signing key: ``VIBECAST_SECRET_KEY``, else one kept in the data dir.
+
+    Kept on disk so web logins survive a restart; created with mode 0600 so other local users
+    cannot forge sessions.
+    """
+    given = env.get("VIBECAST_SECRET_KEY", "").strip()
+    if given:
+        if len(given) < 16:
+            raise ConfigError("VIBECAST_SECRET_KEY must be at least 16 characters")
+        return given.encode()
+    path = home / "server-secret"
+    try:
+        key = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        key = ""
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the server secret {path}: {exc}") from exc
+    if len(key) >= 32:
+        return key.encode()
+    key = secrets.token_hex(32)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(key + "\n")
+    except OSError as exc:
+        raise ConfigError(f"cannot write the server secret {path}: {exc.strerror}") from exc
+    return key.encode()
+
+
+def _share_days(env: Mapping[str, str]) -> int:
+    raw = env.get("VIBECAST_SHARE_DAYS", "").strip()
+    if not raw:
+        return DEFAULT_SHARE_DAYS
+    try:
+        days = int(raw)
+    except ValueError:
+        raise ConfigError(
+            f"VIBECAST_SHARE_DAYS must be a whole number of days, not {raw!r}"
+        ) from None
+    if not 1 <= days <= MAX_SHARE_DAYS:
+        raise ConfigError(f"VIBECAST_SHARE_DAYS must be between 1 and {MAX_SHARE_DAYS}")
+    return days
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """Everything :func:`~vibecast.server.create_app` reads. Build with :meth:`load`."""
+
+    base: Settings
+    secret_key: bytes
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    share_days: int = DEFAULT_SHARE_DAYS
+    public_url: str | None = None
+    # None: decided from the database URL and the host (see ``auth_required``).
+    server_mode: bool | None = None
+    clock: Clock = field(default=wall_clock_ms, compare=False)
+    live_poll_seconds: float = 0.25
+    live_max_seconds: float = 3600.0
+    live_max_streams: int = 32
+    token_cache_seconds: float = 5.0
+    session_days: int = 7
+
+    @classmethod
+    def load(
+        cls,
+        base: Settings,
+        *,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        env: Mapping[str, str] | None = None,
+        **overrides: object,
+    ) -> ServerSettings:
+        """Settings from the environment (``VIBECAST_SHARE_DAYS`` ...), then ``overrides``."""
+        env = os.environ if env is None else env
+        public_url = env.get("VIBECAST_PUBLIC_URL", "").strip().rstrip("/") or None
+        values: dict[str, object] = {
+            "base": base,
+            "host": host,
+            "port": port,
+            "share_days": _share_days(env),
+            "public_url": public_url,
+        }
+        values.update(overrides)
+        if "secret_key" not in values:
+            values["secret_key"] = load_secret_key(base.home, env)
+        return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def auth_required(self) -> bool:
+        """Server mode: PostgreSQL, or reachable beyond this machine."""
+        if self.server_mode is not None:
+            return self.server_mode
+        return _is_postgres(self.base.database_url) or not is_loopback(self.host)
