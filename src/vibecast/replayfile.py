@@ -123,7 +123,10 @@ def read_replay_file(path: Path, data: bytes | None = None) -> tuple[CapturedSes
             f"replay file version {header.get('version')} is not supported "
             f"(this vibecast reads version {VERSION}); upgrade vibecast"
         )
-    replay = msgspec.convert(header["replay"], Replay)
+    try:
+        replay = msgspec.convert(header["replay"], Replay)
+    except (KeyError, msgspec.ValidationError) as exc:
+        raise ReplayFileError(f"its header has no valid replay ({exc})") from exc
     issues: list[ImportIssue] = []
     events: list[RecordedEvent] = []
     blobs: dict[str, bytes] = {}
