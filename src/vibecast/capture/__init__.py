@@ -11,7 +11,8 @@ Public API::
     install_hooks / uninstall_hooks / settings_status   # Claude Code's settings.json
     build_hook_program(paths, form)                      # the program the hooks run
     Recorder(settings).start() / .stop() / .run() / .drain()
-    vibecraft_router(settings), hook_router(settings)    # FastAPI routers that spool
+    vibecraft_http.vibecraft_router(settings)            # FastAPI: Vibecraft's POST /event
+    hook_http.hook_router(settings)                      # FastAPI: Claude Code http hooks
 """
 
 from __future__ import annotations

@@ -59,7 +59,9 @@ def _decode_object(data: bytes) -> dict[str, Any]:
 
 
 def _from_hook(entry: SpoolEntry, data: bytes) -> Ingested:
-    payload = hook_payload_of(_decode_object(data))
+    payload = _decode_object(data)
+    if "raw_input" in payload:  # a logger's wrapping (never from the hook program itself)
+        payload = hook_payload_of(payload)
     blobs: dict[str, bytes] = {}
     event = event_from_hook_payload(payload, entry.arrival_ms, entry.arrival_us, blobs=blobs)
     return Ingested(
@@ -73,7 +75,7 @@ def _from_hook(entry: SpoolEntry, data: bytes) -> Ingested:
 
 def _from_vibecraft(entry: SpoolEntry, data: bytes) -> Ingested:
     record = _decode_object(data)
-    log = IssueLog(str(entry.path))
+    log = IssueLog(entry.file)
     builders = read_vibecraft_events(entry.path, [(1, record)], log)
     sessions = [builder.build() for builder, _ in builders]
     events = [event for session in sessions for event in session.events]
@@ -106,5 +108,5 @@ def ingest_payload(entry: SpoolEntry, data: bytes) -> Ingested:
 
 def read_entry(entry: SpoolEntry) -> Ingested:
     """Read and map a spool file (OSError if it cannot be read)."""
-    with open(entry.path, "rb") as fh:
+    with open(entry.file, "rb") as fh:
         return ingest_payload(entry, fh.read())

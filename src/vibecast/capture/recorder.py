@@ -7,7 +7,8 @@ it) or in the foreground (``Recorder.run()``, how ``vibecast record`` does). Eac
    (:mod:`vibecast.capture.ingest`), buffered per session; unreadable files go to
    ``rejected/`` with a log line, never blocking the rest;
 2. commits a session's buffer (:func:`~vibecast.capture.commit.commit_session`: redact, merge,
-   one transaction) every ``flush_interval`` seconds, at once for a session it has not written
+   one transaction) every ``flush_interval`` seconds — stretched for a replay so large that
+   saving it is costly, up to ``checkpoint_interval`` — at once for a session it has not written
    yet (the replay appears, status ``recording``, with the session's first event) and at
    ``SessionEnd`` (status ``complete``);
 3. every ``checkpoint_interval`` seconds, and at ``SessionEnd``, also merges what the session's
@@ -111,7 +112,7 @@ class _Session:
     session_id: str
     events: list[RecordedEvent] = field(default_factory=list)
     blobs: dict[str, bytes] = field(default_factory=dict)
-    files: list[Path] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # spool files of the buffered events
     ended: bool = False
     ended_at: float | None = None  # monotonic time of the commit that completed it
     saved: Saved | None = None
@@ -120,11 +121,11 @@ class _Session:
     transcript: TranscriptFill | None = None
     failures: int = 0
 
-    def add(self, ingested: Ingested, path: Path) -> None:
+    def add(self, ingested: Ingested, file: str) -> None:
         self.last_event = time.monotonic()
         self.events.extend(ingested.events)
         self.blobs.update(ingested.blobs)
-        self.files.append(path)
+        self.files.append(file)
         if ingested.hook_event == "SessionEnd":
             self.ended = True
         elif ingested.hook_event is not None:
@@ -283,7 +284,7 @@ class Recorder:
         except FileNotFoundError:
             return False
         except SpoolFileError as exc:
-            self._reject(entry.path, str(exc))
+            self._reject(entry.file, str(exc))
             return False
         except OSError as exc:
             log.warning("cannot read %s (will retry): %s", entry.name, exc)
@@ -291,20 +292,21 @@ class Recorder:
         session = self._sessions.get(ingested.session_id)
         if session is None:
             session = self._sessions[ingested.session_id] = _Session(ingested.session_id)
-        session.add(ingested, entry.path)
+        session.add(ingested, entry.file)
         self._read.add(entry.name)
         self.stats.files += 1
         self.stats.events += len(ingested.events)
         return True
 
-    def _reject(self, path: Path, reason: str) -> None:
+    def _reject(self, file: str, reason: str) -> None:
         """Set a file aside in ``rejected/`` (kept for inspection, never lost)."""
         self.stats.rejected += 1
-        log.warning("rejected %s: %s", path.name, reason)
+        name = os.path.basename(file)
+        log.warning("rejected %s: %s", name, reason)
         try:
-            os.replace(path, self.paths.rejected / path.name)
+            os.replace(file, self.paths.rejected / name)
         except OSError as exc:
-            log.warning("cannot move %s to %s: %s", path.name, self.paths.rejected, exc)
+            log.warning("cannot move %s to %s: %s", name, self.paths.rejected, exc)
 
     def _buffered(self) -> int:
         return sum(len(session.events) for session in self._sessions.values())
@@ -416,16 +418,16 @@ class Recorder:
         )
         return result.new_events
 
-    def _done_with(self, files: list[Path]) -> None:
+    def _done_with(self, files: list[str]) -> None:
         """The events of ``files`` are committed: the spool files can go."""
-        for path in files:
+        for file in files:
             try:
-                path.unlink()
+                os.unlink(file)
             except FileNotFoundError:
                 pass
             except OSError as exc:  # read again later: a no-op merge, never a duplicate
-                log.warning("cannot delete %s: %s", path.name, exc)
-            self._read.discard(path.name)
+                log.warning("cannot delete %s: %s", file, exc)
+            self._read.discard(os.path.basename(file))
             self.stats.committed_files += 1
 
     def _failed(self, session: _Session, exc: Exception) -> None:
@@ -441,9 +443,9 @@ class Recorder:
             self.paths.rejected,
             session.failures,
         )
-        for path in session.files:
-            self._reject(path, f"commit failed {session.failures} times: {exc}")
-            self._read.discard(path.name)
+        for file in session.files:
+            self._reject(file, f"commit failed {session.failures} times: {exc}")
+            self._read.discard(os.path.basename(file))
         session.events.clear()
         session.blobs.clear()
         session.files.clear()

@@ -40,15 +40,17 @@ _NAME = re.compile(r"^(\d{16})-([A-Za-z0-9_]+)\.(" + "|".join(KINDS) + r")$")
 
 @dataclass(frozen=True)
 class SpoolEntry:
-    """One complete payload waiting in the spool."""
+    """One complete payload waiting in the spool (``file`` is its path as a plain string: the
+    recorder handles thousands of these a second)."""
 
-    path: Path
+    file: str
+    name: str
     arrival_us: int
     kind: str
 
     @property
-    def name(self) -> str:
-        return self.path.name
+    def path(self) -> Path:
+        return Path(self.file)
 
     @property
     def arrival_ms(self) -> int:
@@ -74,7 +76,7 @@ def list_spool(spool: Path, skip: Container[str] = ()) -> list[SpoolEntry]:
                     continue
                 parsed = parse_spool_name(item.name)
                 if parsed is not None:
-                    entries.append(SpoolEntry(Path(item.path), parsed[0], parsed[1]))
+                    entries.append(SpoolEntry(item.path, item.name, parsed[0], parsed[1]))
     except FileNotFoundError:
         return []
     entries.sort(key=lambda entry: entry.name)
