@@ -252,11 +252,14 @@ def replay_events(
 ) -> Response:
     """Events with ``from_ms <= relative_time_ms <= to_ms``; only the chunks of that window are
     read, so a player can stream a long replay window by window."""
-    replay = visible_replay(actor, replay_id)
-    window = read_window(actor.store, replay.id, from_ms, to_ms, limit)
+    # The store returns no events of a replay the actor may not read, so the replay is looked
+    # up only when the window is empty (to tell "nothing here" from "no such replay").
+    window = read_window(actor.store, replay_id, from_ms, to_ms, limit)
+    if not window.events:
+        visible_replay(actor, replay_id)
     return json_response(
         ReplayEventWindow(
-            replay_id=replay.id,
+            replay_id=replay_id,
             events=window.events,
             from_ms=window.from_ms,
             to_ms=window.to_ms,
