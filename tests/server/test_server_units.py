@@ -14,6 +14,7 @@ import pytest
 from vibecast.config import ConfigError, load_settings
 from vibecast.model import RecordedEvent
 from vibecast.server.errors import ApiError
+from vibecast.server.guards import SameOriginMiddleware, origin_of
 from vibecast.server.limits import MAX_WINDOW_MS, BodyLimitMiddleware
 from vibecast.server.routes.replays import parse_time
 from vibecast.server.routes.session import safe_next
@@ -211,3 +212,17 @@ def test_body_limit_counts_streamed_bodies_too() -> None:
     assert declared[0]["status"] == 413
     nonsense = _run_asgi(app, [b""], [(b"content-length", b"eleven")])
     assert nonsense[0]["status"] == 400
+
+
+def test_same_origin_guard_and_a_trusted_public_url() -> None:
+    proxied = [(b"host", b"127.0.0.1:8642"), (b"origin", b"https://replays.example.com")]
+    plain = SameOriginMiddleware(_echo_length)
+    assert _run_asgi(plain, [b""], proxied)[0]["status"] == 403
+    behind_proxy = SameOriginMiddleware(
+        _echo_length, trusted=(origin_of("https://replays.example.com/vibecast"),)
+    )
+    assert _run_asgi(behind_proxy, [b""], proxied)[0]["status"] == 200
+    same = [(b"host", b"127.0.0.1:8642"), (b"origin", b"http://127.0.0.1:8642")]
+    assert _run_asgi(plain, [b""], same)[0]["status"] == 200
+    assert _run_asgi(plain, [b""], [(b"host", b"x"), (b"origin", b"null")])[0]["status"] == 403
+    assert _run_asgi(plain, [b""], [(b"host", b"x")])[0]["status"] == 200  # not a browser

@@ -12,7 +12,7 @@ from vibecast.config import Settings
 from vibecast.server.auth import Authenticator
 from vibecast.server.context import AppState
 from vibecast.server.errors import install_error_handlers
-from vibecast.server.guards import LoopbackHostMiddleware, SameOriginMiddleware
+from vibecast.server.guards import LoopbackHostMiddleware, SameOriginMiddleware, origin_of
 from vibecast.server.limits import MAX_BODY_BYTES, BodyLimitMiddleware
 from vibecast.server.metrics import Metrics, RequestMetricsMiddleware
 from vibecast.server.openapi import drop_security
@@ -84,7 +84,8 @@ def create_app(settings: Settings | ServerSettings, store: Store | None = None) 
         app.include_router(module.router)
     # Added innermost first: metrics see every answer, guards run before any body is read.
     app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
-    app.add_middleware(SameOriginMiddleware)
+    trusted = (origin_of(server.public_url),) if server.public_url else ()
+    app.add_middleware(SameOriginMiddleware, trusted=trusted)
     if not server.auth_required:
         app.add_middleware(LoopbackHostMiddleware)
         drop_security(app)

@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from vibecast.server.limits import send_json_error
 from vibecast.server.settings import is_loopback
 
-__all__ = ["LoopbackHostMiddleware", "SameOriginMiddleware", "host_name"]
+__all__ = ["LoopbackHostMiddleware", "SameOriginMiddleware", "host_name", "origin_of"]
 
 _UNSAFE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -29,6 +29,12 @@ def host_name(host: str) -> str:
     if host.startswith("["):
         return host[1 : host.find("]")] if "]" in host else host
     return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def origin_of(url: str) -> str:
+    """``https://replays.example.com/base`` -> ``https://replays.example.com``."""
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
 
 
 class LoopbackHostMiddleware:
@@ -63,15 +69,21 @@ class SameOriginMiddleware:
     Browsers send ``Origin`` with every cross-origin write; a request whose origin is not the
     server itself is another site acting with the user's cookie (or, in local mode, with the
     user's implicit access). Clients that are not browsers send no ``Origin`` and pass.
+    ``trusted`` origins (the public URL, when a reverse proxy rewrites ``Host``) pass too.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, trusted: tuple[str, ...] = ()) -> None:
         self.app = app
+        self.trusted = {origin.rstrip("/").lower() for origin in trusted}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] in _UNSAFE_METHODS:
             origin = _header(scope, b"origin")
-            if origin is not None and not self._same_origin(origin, _header(scope, b"host")):
+            if (
+                origin is not None
+                and origin.lower() not in self.trusted
+                and not self._same_origin(origin, _header(scope, b"host"))
+            ):
                 await send_json_error(
                     send, 403, "cross_origin", "requests from other web sites are refused"
                 )
