@@ -7,9 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pg_helpers import database_name, require_postgres, scratch_database
 
 from vibecast.store.base import Store
 from vibecast.store.codec import ChunkCodec
+from vibecast.store.postgres import PostgresStore
 from vibecast.store.sqlite import SQLiteStore
 
 
@@ -44,7 +46,7 @@ def raw_db(db_path: Path, store: SQLiteStore) -> Iterator[sqlite3.Connection]:
 
 
 # -- every backend ------------------------------------------------------------------------------
-BACKENDS = ["sqlite"]
+BACKENDS = ["sqlite", "postgresql"]
 """The backends the contract tests (test_store_contract.py) run against."""
 
 
@@ -54,8 +56,35 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def any_store(backend: str, tmp_path: Path) -> Iterator[Store]:
+def postgres_url() -> Iterator[str]:
+    """A new, empty database of its own on the local PostgreSQL server."""
+    with scratch_database() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def migrated_template() -> Iterator[str]:
+    """A database migrated once, that each test's database is copied from."""
+    with scratch_database() as url:
+        PostgresStore(url).close()
+        yield database_name(url)
+
+
+@pytest.fixture
+def migrated_postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A database of its own, already migrated (a copy of ``migrated_template``)."""
+    require_postgres()
+    with scratch_database(request.getfixturevalue("migrated_template")) as url:
+        yield url
+
+
+@pytest.fixture
+def any_store(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Store]:
     """A fresh store of each backend, as the system (no acting user)."""
-    opened = SQLiteStore(tmp_path / "contract.db")
+    opened: Store
+    if backend == "sqlite":
+        opened = SQLiteStore(tmp_path / "contract.db")
+    else:
+        opened = PostgresStore(request.getfixturevalue("migrated_postgres_url"))
     yield opened
     opened.close()

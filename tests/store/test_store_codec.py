@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import msgspec
@@ -106,6 +107,27 @@ def test_unserialisable_event_is_a_codec_error(value: object) -> None:
 
 
 # -- chunk boundaries ---------------------------------------------------------------------------
+def test_one_codec_serves_many_threads() -> None:
+    """Stores share one codec between the API's threads; zstd contexts are per thread."""
+    codec = ChunkCodec(chunk_max_events=8)
+    batches = [
+        [
+            make_event(i, i * 10, session=f"s{n}", text=f"thread {n} step {i} " * 40)
+            for i in range(64)
+        ]
+        for n in range(8)
+    ]
+    expected = [[c.data for c in codec.encode(batch)] for batch in batches]
+
+    def work(n: int) -> bool:
+        batch = batches[n % len(batches)]
+        data = [c.data for c in codec.encode(batch)]
+        return data == expected[n % len(batches)] and round_trip(codec, batch) == batch
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        assert all(pool.map(work, range(32)))
+
+
 def test_chunks_close_at_the_event_limit() -> None:
     events = [make_event(i, i * 10) for i in range(CHUNK_MAX_EVENTS * 2 + 1)]
     chunks = list(CODEC.encode(events))

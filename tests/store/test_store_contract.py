@@ -260,46 +260,48 @@ def catalogue(any_store: Store) -> Store:
     return any_store
 
 
-@pytest.mark.parametrize(
-    ("filters", "expected"),
-    [
-        (ReplayFilter(), [5, 4, 3, 2, 1]),
-        (ReplayFilter(tool="Bash"), [1]),
-        (ReplayFilter(tool="bash"), [1]),  # tool names match case-insensitively
-        (ReplayFilter(tool="Bas"), []),  # ... but whole
-        (ReplayFilter(tool="MCP__X__Y"), [4]),
-        (ReplayFilter(file="test_api"), [1]),
-        (ReplayFilter(file="/SRC/"), [1]),
-        (ReplayFilter(file="md"), [2]),  # shorter than a trigram: scanned
-        (ReplayFilter(file="nowhere"), []),
-        (ReplayFilter(text="flaky"), [1]),  # in the title
-        (ReplayFilter(text="AGAIN"), [1]),  # in a prompt, any case
-        (ReplayFilter(text="fix"), [1]),  # Bob's is not Alice's
-        (ReplayFilter(text="100%"), [2]),  # LIKE wildcards are plain characters
-        (ReplayFilter(text="%"), [2]),
-        (ReplayFilter(text="e_r"), [2]),
-        (ReplayFilter(text="_"), [2, 1]),
-        (ReplayFilter(text='"'), []),
-        (ReplayFilter(text="Foo to"), [3]),  # across words
-        (ReplayFilter(text="o t"), [3]),
-        (ReplayFilter(text="ü"), [4]),
-        (ReplayFilter(text="übersicht"), [4]),
-        (ReplayFilter(text="  flaky  "), [1]),  # surrounding blanks do not count
-        (ReplayFilter(text="   "), [5, 4, 3, 2, 1]),  # a blank filter is no filter
-        (ReplayFilter(since_ms=BASE_TS + 3 * DAY), [5, 4, 3]),
-        (ReplayFilter(until_ms=BASE_TS + 3 * DAY), [2, 1]),
-        (ReplayFilter(since_ms=BASE_TS + 2 * DAY, until_ms=BASE_TS + 4 * DAY), [3, 2]),
-        (ReplayFilter(tool="Bash", text="flaky", file="api"), [1]),
-        (ReplayFilter(tool="Write", text="flaky"), []),
-    ],
-)
-def test_filters(catalogue: Store, filters: ReplayFilter, expected: list[int]) -> None:
-    found = catalogue.list_replays(user_id=ALICE, filters=filters)
-    assert ids(found) == [rid(n) for n in expected]
-    assert catalogue.count_replays(user_id=ALICE, filters=filters) == len(expected)
-    # The same through Alice's own eyes.
+FILTER_CASES: list[tuple[ReplayFilter, list[int]]] = [
+    (ReplayFilter(), [5, 4, 3, 2, 1]),
+    (ReplayFilter(tool="Bash"), [1]),
+    (ReplayFilter(tool="bash"), [1]),  # tool names match case-insensitively
+    (ReplayFilter(tool="Bas"), []),  # ... but whole
+    (ReplayFilter(tool="MCP__X__Y"), [4]),
+    (ReplayFilter(file="test_api"), [1]),
+    (ReplayFilter(file="/SRC/"), [1]),
+    (ReplayFilter(file="md"), [2]),  # shorter than a trigram: scanned
+    (ReplayFilter(file="nowhere"), []),
+    (ReplayFilter(text="flaky"), [1]),  # in the title
+    (ReplayFilter(text="AGAIN"), [1]),  # in a prompt, any case
+    (ReplayFilter(text="fix"), [1]),  # Bob's is not Alice's
+    (ReplayFilter(text="100%"), [2]),  # LIKE wildcards are plain characters
+    (ReplayFilter(text="%"), [2]),
+    (ReplayFilter(text="e_r"), [2]),
+    (ReplayFilter(text="_"), [2, 1]),
+    (ReplayFilter(text='"'), []),
+    (ReplayFilter(text="Foo to"), [3]),  # across words
+    (ReplayFilter(text="o t"), [3]),
+    (ReplayFilter(text="ü"), [4]),
+    (ReplayFilter(text="übersicht"), [4]),
+    (ReplayFilter(text="ÜNÏCODE"), [4]),  # case folds beyond ASCII (3+ characters)
+    (ReplayFilter(text="  flaky  "), [1]),  # surrounding blanks do not count
+    (ReplayFilter(text="   "), [5, 4, 3, 2, 1]),  # a blank filter is no filter
+    (ReplayFilter(since_ms=BASE_TS + 3 * DAY), [5, 4, 3]),
+    (ReplayFilter(until_ms=BASE_TS + 3 * DAY), [2, 1]),
+    (ReplayFilter(since_ms=BASE_TS + 2 * DAY, until_ms=BASE_TS + 4 * DAY), [3, 2]),
+    (ReplayFilter(tool="Bash", text="flaky", file="api"), [1]),
+    (ReplayFilter(tool="Write", text="flaky"), []),
+]
+"""Filters over ``catalogue`` and the replays (by number) they find, newest first."""
+
+
+def test_filters(catalogue: Store) -> None:
     alice = catalogue.acting_as(ALICE)
-    assert ids(alice.list_replays(user_id=None, filters=filters)) == [rid(n) for n in expected]
+    for filters, expected in FILTER_CASES:
+        wanted = [rid(n) for n in expected]
+        assert ids(catalogue.list_replays(user_id=ALICE, filters=filters)) == wanted, filters
+        assert catalogue.count_replays(user_id=ALICE, filters=filters) == len(expected), filters
+        # The same through Alice's own eyes.
+        assert ids(alice.list_replays(user_id=None, filters=filters)) == wanted, filters
 
 
 def test_filters_cover_every_user_for_the_system(catalogue: Store) -> None:

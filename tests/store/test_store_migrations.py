@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 import sqlite3
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from store_helpers import make_event, make_replay
 
@@ -191,64 +188,24 @@ def test_schema_has_the_spec_columns_and_indexes() -> None:
     assert ("replay_id", "start_ms") in indexed
 
 
-def _psql(*args: str, database: str = "postgres") -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            "psql",
-            "-h",
-            "127.0.0.1",
-            "-U",
-            "postgres",
-            "-d",
-            database,
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-X",
-            "-q",
-            "-At",
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-
-@pytest.fixture
-def scratch_postgres() -> Iterator[str]:
-    """A throwaway database on the local PostgreSQL server, when there is one."""
-    if shutil.which("psql") is None or _psql("-c", "SELECT 1").returncode != 0:
-        pytest.skip("no PostgreSQL server on 127.0.0.1 to try the PostgreSQL schema on")
-    name = f"vibecast_store_test_{os.getpid()}"
-    _psql("-c", f"DROP DATABASE IF EXISTS {name}")
-    assert _psql("-c", f"CREATE DATABASE {name}").returncode == 0
-    try:
-        yield name
-    finally:
-        _psql("-c", f"DROP DATABASE IF EXISTS {name}")
-
-
-def test_postgresql_schema_runs_on_postgresql(scratch_postgres: str) -> None:
+def test_postgresql_schema_runs_on_postgresql(postgres_url: str) -> None:
     migration = load_migrations("postgresql")[0]
-    script = f"{SCHEMA_MIGRATIONS_DDL};\n{migration.sql}\n" + (
-        "INSERT INTO replays (id, user_id, session_id, created_at, updated_at) "
-        "VALUES ('r1', 'local', 's1', 1, 1);\n"
-        "INSERT INTO replay_chunks (replay_id, seq, start_ms, end_ms, event_count, raw_size, "
-        "dict_id, data) VALUES ('r1', 0, 0, 10, 1, 5, 32769, '\\x00ff'::bytea);\n"
-        "INSERT INTO blobs VALUES ('k', 1, 'none', 0, '\\x01'::bytea, 0);\n"
-        "INSERT INTO chunk_blob_refs SELECT id, 'k' FROM replay_chunks;\n"
-        "INSERT INTO replay_annotations VALUES ('n1', 'r1', 'local', 5, 'hi', '{\"x\": 1}', 0);\n"
-        "DELETE FROM replays WHERE id = 'r1';\n"
-        "SELECT (SELECT count(*) FROM replay_chunks) + (SELECT count(*) FROM chunk_blob_refs)"
-        " + (SELECT count(*) FROM replay_annotations);\n"
-    )
-    result = _psql("-c", script, database=scratch_postgres)
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().splitlines()[-1] == "0"  # deletes cascade as on SQLite
-    tables = _psql(
-        "-c",
-        "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
-        database=scratch_postgres,
-    )
-    assert set(tables.stdout.split()) == V1_TABLES
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        conn.execute(f"{SCHEMA_MIGRATIONS_DDL};\n{migration.sql}".encode())
+        conn.execute(
+            b"INSERT INTO replays (id, user_id, session_id, created_at, updated_at) "
+            b"VALUES ('r1', 'local', 's1', 1, 1);"
+            b"INSERT INTO replay_chunks (replay_id, seq, start_ms, end_ms, event_count, raw_size, "
+            b"dict_id, data) VALUES ('r1', 0, 0, 10, 1, 5, 32769, '\\x00ff'::bytea);"
+            b"INSERT INTO blobs VALUES ('k', 1, 'none', 0, '\\x01'::bytea, 0);"
+            b"INSERT INTO chunk_blob_refs SELECT id, 'k' FROM replay_chunks;"
+            b"INSERT INTO replay_annotations VALUES ('n1', 'r1', 'local', 5, 'hi', '{}', 0);"
+            b"DELETE FROM replays WHERE id = 'r1';"
+        )
+        left = conn.execute(
+            "SELECT (SELECT count(*) FROM replay_chunks) + (SELECT count(*) FROM chunk_blob_refs)"
+            " + (SELECT count(*) FROM replay_annotations)"
+        ).fetchone()
+        assert left == (0,)  # deletes cascade as on SQLite
+        tables = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        assert {row[0] for row in tables} == V1_TABLES

@@ -9,6 +9,7 @@ from store_helpers import make_event, make_replay
 
 from vibecast.store import open_store, sqlite_path
 from vibecast.store.base import StoreError
+from vibecast.store.postgres import PostgresStore
 from vibecast.store.sqlite import SQLiteStore
 
 
@@ -50,9 +51,17 @@ def test_home_is_expanded() -> None:
     assert sqlite_path("sqlite:///~/v.db") == str(Path("~/v.db").expanduser())
 
 
-def test_postgresql_is_not_available_yet() -> None:
-    with pytest.raises(StoreError, match="PostgreSQL server mode is not available yet"):
-        open_store("postgresql://user@localhost/vibecast")
+def test_postgresql_url_opens_the_server_store(postgres_url: str) -> None:
+    for url in (postgres_url, postgres_url.replace("postgresql://", "postgres://", 1)):
+        with open_store(url) as store:
+            assert isinstance(store, PostgresStore)
+            store.save_replay(make_replay(), [make_event(0, 0)])
+            assert store.read_events(make_replay().id) == [make_event(0, 0)]
+
+
+def test_unreachable_postgresql_is_a_clear_error() -> None:
+    with pytest.raises(StoreError, match="cannot connect to PostgreSQL"):
+        open_store("postgresql://nobody@127.0.0.1:1/vibecast?connect_timeout=2")
 
 
 def test_unknown_scheme_is_a_clear_error() -> None:

@@ -13,7 +13,9 @@ from store_helpers import make_replay
 from store_samples import hook_events, transcript_events, with_relative_times
 
 from vibecast.model import RecordedEvent, encode_event
+from vibecast.store.base import Store
 from vibecast.store.codec import ChunkCodec
+from vibecast.store.postgres import PostgresStore
 from vibecast.store.sqlite import SQLiteStore
 
 
@@ -46,8 +48,8 @@ def _all_samples(shared_data: Path) -> list[tuple[str, list[RecordedEvent], dict
     return samples
 
 
-def test_every_shared_sample_round_trips(shared_data: Path, tmp_path: Path) -> None:
-    store = SQLiteStore(tmp_path / "v.db")
+def test_every_shared_sample_round_trips(shared_data: Path, any_store: Store) -> None:
+    store = any_store
     samples = _all_samples(shared_data)
     for index, (name, events, blobs) in enumerate(samples):
         assert events, name
@@ -63,10 +65,11 @@ def test_every_shared_sample_round_trips(shared_data: Path, tmp_path: Path) -> N
     stats = store.stats()
     assert stats.replays == len(samples)
     assert stats.events == sum(len(events) for _, events, _ in samples)
-    store.close()
 
 
-def test_long_real_replay_reads_windows_from_few_chunks(shared_data: Path, tmp_path: Path):
+def test_long_real_replay_reads_windows_from_few_chunks(
+    shared_data: Path, any_store: SQLiteStore | PostgresStore
+) -> None:
     # The largest real session, played five times end to end: a long replay of real events.
     path = max(_transcripts(shared_data), key=lambda p: p.stat().st_size)
     session, _ = transcript_events(path)
@@ -82,7 +85,7 @@ def test_long_real_replay_reads_windows_from_few_chunks(shared_data: Path, tmp_p
         for copy in range(5)
         for event in session
     ]
-    store = SQLiteStore(tmp_path / "v.db")
+    store = any_store
     store.save_replay(make_replay(), events)
     total_chunks = store.stats().chunks
     assert total_chunks >= 8
@@ -92,7 +95,6 @@ def test_long_real_replay_reads_windows_from_few_chunks(shared_data: Path, tmp_p
         assert window == [e for e in events if start <= e.relative_time_ms <= start + 10_000]
         assert store.chunks_read <= 2
     assert store.read_events(make_replay().id) == events
-    store.close()
 
 
 @pytest.fixture(scope="module")

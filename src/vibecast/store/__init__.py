@@ -71,12 +71,19 @@ def sqlite_path(database_url: str) -> str:
 def open_store(database_url: str) -> Store:
     """The store a database URL names, created if needed and migrated to the current schema.
 
-    ``sqlite:///abs/path.db`` (the parent directory is created) or ``sqlite:///:memory:``.
-    ``postgresql://`` is server mode, which a later release provides.
+    ``sqlite:///abs/path.db`` (the parent directory is created) or ``sqlite:///:memory:``;
+    ``postgresql://user@host:5432/db`` is server mode (needs ``psycopg``; connect as the role
+    that owns the tables — see :mod:`vibecast.store.postgres`).
     """
     url = database_url.strip()
     if url.startswith(("postgresql://", "postgres://")):
-        raise StoreError("PostgreSQL server mode is not available yet")
+        try:
+            from vibecast.store.postgres import PostgresStore
+        except ImportError as exc:
+            raise StoreError(
+                "PostgreSQL server mode needs psycopg: pip install 'vibecast[server]'"
+            ) from exc
+        return PostgresStore(url)
     if not url.startswith(_SQLITE_SCHEME):
         scheme = url.split(":", 1)[0] if ":" in url else url
         raise StoreError(

@@ -27,6 +27,7 @@ not).
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -198,6 +199,8 @@ class ChunkCodec:
     ``dictionary`` is the zstd dictionary to write with (default: the shipped
     :data:`CURRENT_DICTIONARY`; ``b""`` for none). ``dictionaries`` maps ids to every dictionary
     that may be needed to read (default: all shipped ones).
+
+    Safe to share between threads: zstd contexts are not, so each thread gets its own.
     """
 
     def __init__(
@@ -217,17 +220,32 @@ class ChunkCodec:
         self.chunk_max_bytes = max(1, chunk_max_bytes)
         self.blob_min_bytes = max(1, blob_min_bytes)
         self._read_dicts = dict(load_dictionaries() if dictionaries is None else dictionaries)
+        self._zdict: zstandard.ZstdCompressionDict | None = None
         if dictionary:
-            zdict = zstandard.ZstdCompressionDict(dictionary)
-            self.dict_id = zdict.dict_id()
+            self._zdict = zstandard.ZstdCompressionDict(dictionary)
+            self.dict_id = self._zdict.dict_id()
             self._read_dicts.setdefault(self.dict_id, dictionary)
-            zdict.precompute_compress(level=level)
-            self._compressor = self._new_compressor(level, zdict)
+            self._zdict.precompute_compress(level=level)  # read-only from here: shareable
         else:
             self.dict_id = NO_DICTIONARY
-            self._compressor = self._new_compressor(level, None)
-        self._binary_compressor = self._new_compressor(BINARY_BLOB_LEVEL, None)
-        self._decompressors: dict[int, zstandard.ZstdDecompressor] = {}
+        self._local = threading.local()
+
+    @property
+    def _compressor(self) -> zstandard.ZstdCompressor:
+        """This thread's compressor for chunks and text blobs."""
+        compressor = getattr(self._local, "compressor", None)
+        if compressor is None:
+            compressor = self._local.compressor = self._new_compressor(self.level, self._zdict)
+        return compressor
+
+    @property
+    def _binary_compressor(self) -> zstandard.ZstdCompressor:
+        """This thread's compressor for binary blobs (images)."""
+        compressor = getattr(self._local, "binary_compressor", None)
+        if compressor is None:
+            compressor = self._new_compressor(BINARY_BLOB_LEVEL, None)
+            self._local.binary_compressor = compressor
+        return compressor
 
     @staticmethod
     def _new_compressor(
@@ -239,7 +257,12 @@ class ChunkCodec:
         )
 
     def _decompressor(self, dict_id: int) -> zstandard.ZstdDecompressor:
-        decompressor = self._decompressors.get(dict_id)
+        decompressors: dict[int, zstandard.ZstdDecompressor] | None = getattr(
+            self._local, "decompressors", None
+        )
+        if decompressors is None:
+            decompressors = self._local.decompressors = {}
+        decompressor = decompressors.get(dict_id)
         if decompressor is None:
             if dict_id == NO_DICTIONARY:
                 decompressor = zstandard.ZstdDecompressor()
@@ -253,7 +276,7 @@ class ChunkCodec:
                 decompressor = zstandard.ZstdDecompressor(
                     dict_data=zstandard.ZstdCompressionDict(data)
                 )
-            self._decompressors[dict_id] = decompressor
+            decompressors[dict_id] = decompressor
         return decompressor
 
     # -- encoding ------------------------------------------------------------------------------

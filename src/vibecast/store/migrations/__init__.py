@@ -3,7 +3,7 @@
 Files live in ``migrations/<dialect>/NNNN_name.sql`` (``sqlite`` and ``postgresql`` are twins: the
 same schema in each dialect's types). Applied versions are recorded in ``schema_migrations``.
 :func:`load_migrations` and :func:`pending_migrations` are shared by every backend; each backend
-runs the statements its own way (:func:`apply_sqlite` for SQLite).
+runs the statements its own way (:func:`apply_sqlite`, :func:`apply_postgresql`).
 """
 
 from __future__ import annotations
@@ -14,11 +14,17 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import resources
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import psycopg
 
 __all__ = [
+    "POSTGRES_LOCK_KEY",
     "SCHEMA_MIGRATIONS_DDL",
     "Migration",
     "MigrationError",
+    "apply_postgresql",
     "apply_sqlite",
     "load_migrations",
     "pending_migrations",
@@ -30,6 +36,9 @@ SCHEMA_MIGRATIONS_DDL = (
     "version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)"
 )
 """Portable: valid for SQLite and PostgreSQL alike."""
+
+POSTGRES_LOCK_KEY = 0x76696263_6D696772  # "vibcmigr"
+"""Advisory lock held while migrating a PostgreSQL database: one migrating process at a time."""
 
 _FILE_NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
@@ -122,4 +131,27 @@ def apply_sqlite(conn: sqlite3.Connection) -> list[Migration]:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+    return todo
+
+
+def apply_postgresql(conn: psycopg.Connection) -> list[Migration]:
+    """Apply every pending PostgreSQL migration in one transaction; returns those applied.
+
+    An advisory lock makes a second process wait, then find nothing left to do. ``conn`` must be
+    in autocommit mode (the transaction is this function's); DDL is transactional in PostgreSQL,
+    so a failing migration leaves the database as it was.
+    """
+    if not conn.autocommit:
+        raise MigrationError("apply_postgresql needs a connection in autocommit mode")
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (POSTGRES_LOCK_KEY,))
+        conn.execute(SCHEMA_MIGRATIONS_DDL)
+        applied = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+        todo = pending_migrations("postgresql", applied)
+        for migration in todo:
+            conn.execute(migration.sql.encode())  # no parameters: may hold several statements
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (%s, %s, %s)",
+                (migration.version, migration.name, int(time.time() * 1000)),
+            )
     return todo
