@@ -18,6 +18,7 @@ Payloads are the real hook captures of the shared data, cycled, each session giv
 lasts ``--seconds`` (5) and the whole run well under a minute.
 
     python benchmarks/capture_latency.py [--seconds 5] [--rate 1000] [--sessions 10]
+                                         [--recorder during|after]
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -97,6 +99,7 @@ def fire(
     prepared = [(commands_for(config, p), json.dumps(p).encode()) for p in stream]
     waits: list[float] = []
     failures: list[int] = []
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     for index, (commands, data) in enumerate(prepared):
         delay = start + index * interval - time.perf_counter()
         if delay > 0:
@@ -106,7 +109,9 @@ def fire(
             waits.append(seconds * 1000)
             if status != 0:
                 failures.append(status)
-    results.put((waits, failures))
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    results.put((waits, failures, cpu))
 
 
 def main() -> None:
@@ -114,6 +119,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rate", type=int, default=1000, help="events per second, all sessions")
     parser.add_argument("--sessions", type=int, default=10)
+    parser.add_argument(
+        "--recorder",
+        choices=["during", "after"],
+        default="during",
+        help="run the recorder during the burst (default) or start it afterwards",
+    )
     args = parser.parse_args()
     began = time.perf_counter()
     per_session = int(args.seconds * args.rate / args.sessions)
@@ -134,13 +145,18 @@ def main() -> None:
         sessions = [f"bench-session-{n:02d}" for n in range(args.sessions)]
         streams = {s: session_stream(base, s, per_session) for s in sessions}
 
-        recorder = subprocess.Popen(
-            [sys.executable, "-c", RECORDER], env=env, stdout=subprocess.PIPE, text=True
-        )
-        while running_recorder_pid(paths.lock) != recorder.pid:
-            if recorder.poll() is not None:
-                raise SystemExit("the recorder did not start")
-            time.sleep(0.02)
+        def start_recorder() -> subprocess.Popen:
+            process = subprocess.Popen(
+                [sys.executable, "-c", RECORDER], env=env, stdout=subprocess.PIPE, text=True
+            )
+            while running_recorder_pid(paths.lock) != process.pid:
+                if process.poll() is not None:
+                    raise SystemExit("the recorder did not start")
+                time.sleep(0.02)
+            return process
+
+        if args.recorder == "during":
+            recorder = start_recorder()
 
         # Ten sessions, each its own process, their schedules staggered evenly: together one
         # event every 1/rate s, each session one every sessions/rate s.
@@ -158,13 +174,19 @@ def main() -> None:
             worker.start()
         values: list[float] = []
         failures: list[int] = []
+        hooks_cpu_s = 0.0
         for _ in workers:
-            waits, failed = results.get()
+            waits, failed, cpu = results.get()
             values.extend(waits)
             failures.extend(failed)
+            hooks_cpu_s += cpu
         for worker in workers:
             worker.join()
         burst_s = time.perf_counter() - start
+        if args.recorder == "after":  # it finds the whole burst waiting in the spool
+            recorder = start_recorder()
+            while list_spool(paths.spool):
+                time.sleep(0.1)
 
         recorder.send_signal(signal.SIGTERM)
         output, _ = recorder.communicate(timeout=120)
@@ -192,7 +214,12 @@ def main() -> None:
     print(
         f"burst: {fired} hook events from {args.sessions} sessions in {burst_s:.2f} s "
         f"({fired / burst_s:.0f}/s, asked {args.rate}/s); hook program: {program.form}; "
-        f"{os.cpu_count()} cores, load average {load}"
+        f"recorder {args.recorder} the burst; {os.cpu_count()} cores, load average {load}"
+    )
+    hook_cpu_ms = hooks_cpu_s / max(1, fired) * 1000
+    print(
+        f"hook CPU (sh + hook program, all processes): {hook_cpu_ms:.2f} ms per event, i.e. "
+        f"{hook_cpu_ms * fired / burst_s / 1000:.2f} of the {os.cpu_count()} cores during the burst"
     )
     print(
         f"hook latency (spawn to exit): p50 {p50:.2f} ms [target <= {TARGET_P50_MS}] "

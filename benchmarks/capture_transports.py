@@ -13,6 +13,10 @@ Code waits for exactly that). Candidates:
 - an ``http`` hook: a POST to vibecast's ``/capture/hook`` endpoint under uvicorn, one new
   connection per event, timed from connect to the response.
 
+Candidates run round robin, so that every one sees the same machine load. The last column is
+the CPU time of the processes each event started (``sh`` and the hook), in ms: what a burst of
+events costs the machine, whether or not the agent waits for it.
+
     python benchmarks/capture_transports.py [--runs N]
 """
 
@@ -22,6 +26,7 @@ import argparse
 import http.client
 import json
 import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -130,6 +135,12 @@ def http_hook(data: list[bytes], home: Path) -> Iterator[Measure]:
         thread.join(10)
 
 
+def children_cpu() -> float:
+    """CPU seconds of every child process reaped so far (the hooks' own cost)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def dynamic_build(target: Path) -> bool:
     source = resources.files("vibecast.capture") / "hook" / "vibecast-hook.c"
     with resources.as_file(source) as path:
@@ -177,16 +188,20 @@ def main() -> None:
         with http_hook(data, root / "http") as post:
             candidates["http hook to vibecast (uvicorn)"] = post
             times: dict[str, list[float]] = {name: [] for name in candidates}
+            cpu: dict[str, float] = dict.fromkeys(candidates, 0.0)
             for i in range(args.runs):  # round robin: every candidate sees the same load
                 for name, once in candidates.items():
+                    before = children_cpu()
                     times[name].append(once(i))
+                    cpu[name] += children_cpu() - before
         load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
         print(f"{args.runs} events each on {os.cpu_count()} cores (load average {load}),")
         print("real payloads (cc-2.1.62); what the agent waits for per event, in ms:")
-        print(f"{'transport':44} {'p50':>7} {'p99':>7} {'max':>7}")
+        print(f"{'transport':44} {'p50':>7} {'p99':>7} {'max':>7}  CPU of its processes")
         for name, values in times.items():
             p50, p99 = percentile(values, 50), percentile(values, 99)
-            print(f"{name:44} {p50:7.2f} {p99:7.2f} {max(values):7.2f}")
+            spent = f"{cpu[name] / args.runs * 1000:7.2f}" if cpu[name] else "      -"
+            print(f"{name:44} {p50:7.2f} {p99:7.2f} {max(values):7.2f}  {spent}")
 
 
 if __name__ == "__main__":

@@ -101,6 +101,11 @@ def install_command(project: Path | None, hook_form: str) -> None:
     program = build_hook_program(paths, hook_form)
     form = "compiled C" if program.form == "c" else "shell script"
     click.echo(f"Hook program: {_home_relative(program.path)} ({form})")
+    if program.form == "script" and hook_form == "auto":
+        click.echo(
+            "  No working C compiler: the script form costs the agent a few ms per event; "
+            "install cc and run this again for the fast form."
+        )
     target = settings_path(settings, project)
     result = install_hooks(target, program.command, paths)
     line = f"{_home_relative(target)}: {result.message}"
