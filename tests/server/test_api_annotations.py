@@ -56,6 +56,7 @@ def test_bookmarks_are_annotations_of_kind_bookmark(local: Local) -> None:
     assert local.client.get(marks).json()["bookmarks"] == []
 
 
+@pytest.mark.readonly
 @pytest.mark.parametrize(
     ("body", "field"),
     [
@@ -77,6 +78,7 @@ def test_bad_annotations_are_refused(local: Local, body: dict, field: str) -> No
     assert field in response.json()["error"]["message"]
 
 
+@pytest.mark.readonly
 def test_non_finite_positions_are_refused(local: Local) -> None:
     replay = local.replay("fe5e1c67")
     response = local.client.post(
@@ -87,6 +89,7 @@ def test_non_finite_positions_are_refused(local: Local) -> None:
     assert response.status_code == 422
 
 
+@pytest.mark.readonly
 def test_annotations_of_an_unknown_replay(local: Local) -> None:
     assert local.client.get("/api/replays/nope/annotations").status_code == 404
     response = local.client.post("/api/replays/nope/annotations", json={"timestamp_ms": 0})

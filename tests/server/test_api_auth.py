@@ -11,6 +11,7 @@ from vibecast.server.sessions import COOKIE_NAME
 from vibecast.server.tokens import new_api_token
 
 
+@pytest.mark.readonly
 def test_no_token_is_401(team: Team) -> None:
     replay = team.alice.replays[0]
     for method, path in [
@@ -32,6 +33,7 @@ def test_no_token_is_401(team: Team) -> None:
     assert team.anonymous.get("/api/health").status_code == 200
 
 
+@pytest.mark.readonly
 @pytest.mark.parametrize(
     "header",
     ["Bearer", "Bearer ", "Basic YWxpY2U6c2VjcmV0", "Token abc", "Bearer vct_notarealtoken123456"],
@@ -42,6 +44,7 @@ def test_bad_authorization_headers_are_401(team: Team, header: str) -> None:
     assert response.json()["error"]["message"]
 
 
+@pytest.mark.readonly
 def test_each_user_lists_only_their_replays(team: Team) -> None:
     alice = team.alice.client.get("/api/replays").json()
     bob = team.bob.client.get("/api/replays").json()
@@ -53,6 +56,7 @@ def test_each_user_lists_only_their_replays(team: Team) -> None:
     assert peek["replays"] == [] and peek["total"] == 0
 
 
+@pytest.mark.readonly
 def test_another_users_replay_is_404(team: Team) -> None:
     replay = team.alice.replays[0]
     for method, path, body in [
@@ -98,6 +102,7 @@ def test_revoked_token_stops_working(team: Team) -> None:
     assert team.bob.client.get("/api/me").status_code == 401
 
 
+@pytest.mark.readonly
 def test_metrics_are_for_admins(team: Team) -> None:
     assert team.bob.client.get("/metrics").status_code == 403
     response = team.alice.client.get("/metrics")
@@ -173,6 +178,7 @@ def test_cross_origin_writes_are_refused(team: Team) -> None:
     assert team.store.get_replay(replay.id).title == "renamed"
 
 
+@pytest.mark.readonly
 def test_local_mode_answers_only_localhost_names(local: Local) -> None:
     rebound = local.client.get("/api/replays", headers={"Host": "attacker.example"})
     assert rebound.status_code == 421
@@ -181,6 +187,7 @@ def test_local_mode_answers_only_localhost_names(local: Local) -> None:
         assert local.client.get("/api/replays", headers={"Host": host}).status_code == 200
 
 
+@pytest.mark.readonly
 def test_local_mode_ignores_tokens_and_has_no_login(local: Local) -> None:
     response = local.client.get("/api/me", headers={"Authorization": f"Bearer {new_api_token()}"})
     assert response.json()["user"]["id"] == "local"

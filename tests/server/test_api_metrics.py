@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from server_helpers import Local
 
 LABELS = r'\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\}'
@@ -30,6 +31,7 @@ def parse(text: str) -> dict[str, float]:
     return samples
 
 
+@pytest.mark.readonly
 def test_metrics_report_the_spec_names(local: Local) -> None:
     response = local.client.get("/metrics")
     assert response.status_code == 200

@@ -18,6 +18,7 @@ def error_of(response) -> dict:
     return body["error"]
 
 
+@pytest.mark.readonly
 def test_list_is_newest_first_with_total(local: Local) -> None:
     response = local.client.get("/api/replays")
     assert response.status_code == 200
@@ -29,6 +30,7 @@ def test_list_is_newest_first_with_total(local: Local) -> None:
     assert {r["user_id"] for r in body["replays"]} == {"local"}
 
 
+@pytest.mark.readonly
 def test_list_pages(local: Local) -> None:
     everything = local.client.get("/api/replays").json()["replays"]
     seen = []
@@ -41,6 +43,7 @@ def test_list_pages(local: Local) -> None:
     assert past["replays"] == [] and past["total"] == len(everything)
 
 
+@pytest.mark.readonly
 def test_list_filters(local: Local) -> None:
     big = local.replay("fe5e1c67")
 
@@ -67,6 +70,7 @@ def test_list_filters(local: Local) -> None:
     assert ids(since="2099-01-01") == set()
 
 
+@pytest.mark.readonly
 @pytest.mark.parametrize(
     ("params", "field"),
     [
@@ -87,6 +91,7 @@ def test_list_bad_parameters_say_which(local: Local, params: dict, field: str) -
     assert field in error["message"]
 
 
+@pytest.mark.readonly
 def test_get_replay_with_events(local: Local) -> None:
     replay = local.replay("1af7fc5e")
     body = local.client.get(f"/api/replays/{replay.id}").json()
@@ -102,6 +107,7 @@ def test_get_replay_with_events(local: Local) -> None:
     assert "relative_time_ms" in first and "recorded_at" in first
 
 
+@pytest.mark.readonly
 def test_get_replay_without_events_and_windowed(local: Local) -> None:
     replay = local.replay("fe5e1c67")
     meta_only = local.client.get(f"/api/replays/{replay.id}", params={"events_limit": 0}).json()
@@ -116,6 +122,7 @@ def test_get_replay_without_events_and_windowed(local: Local) -> None:
     assert together == [e.id for e in local.store.read_events(replay.id)]
 
 
+@pytest.mark.readonly
 def test_events_window(local: Local) -> None:
     replay = local.replay("fe5e1c67")
     stored = local.store.read_events(replay.id)
@@ -128,6 +135,7 @@ def test_events_window(local: Local) -> None:
     assert (body["replay_id"], body["from_ms"], body["to_ms"]) == (replay.id, low, high)
 
 
+@pytest.mark.readonly
 def test_events_window_paging_sees_every_event_once(local: Local) -> None:
     replay = local.replay("fe5e1c67")
     seen: list[str] = []
@@ -143,6 +151,7 @@ def test_events_window_paging_sees_every_event_once(local: Local) -> None:
     assert seen == [e.id for e in local.store.read_events(replay.id)]
 
 
+@pytest.mark.readonly
 def test_events_window_limits(local: Local) -> None:
     replay = local.replay("1af7fc5e")
     url = f"/api/replays/{replay.id}/events"
@@ -155,6 +164,7 @@ def test_events_window_limits(local: Local) -> None:
     assert local.client.get(url, params={"limit": 5001}).status_code == 422
 
 
+@pytest.mark.readonly
 def test_unknown_replay_is_404_json(local: Local) -> None:
     for method, path in [
         ("GET", "/api/replays/nope"),
@@ -187,6 +197,7 @@ def test_patch_title_and_description(local: Local) -> None:
     assert local.client.patch(url, json={}).json()["title"] == "Init walkthrough"
 
 
+@pytest.mark.readonly
 @pytest.mark.parametrize(
     "body",
     [
@@ -205,6 +216,7 @@ def test_patch_rejects_bad_bodies(local: Local, body: dict) -> None:
     assert local.store.get_replay(replay.id).title == replay.title
 
 
+@pytest.mark.readonly
 def test_malformed_json_and_oversized_bodies(local: Local) -> None:
     replay = local.replay("1af7fc5e")
     url = f"/api/replays/{replay.id}"
@@ -261,6 +273,7 @@ def test_start_on_an_imported_session_resumes_it_with_its_events(local: Local) -
     assert after.status == "complete" and after.metadata == replay.metadata
 
 
+@pytest.mark.readonly
 @pytest.mark.parametrize(
     "body", [{}, {"session_id": ""}, {"session_id": "   "}, {"session_id": "s" * 201}]
 )
@@ -270,6 +283,7 @@ def test_start_needs_a_session_id(local: Local, body: dict) -> None:
     assert "session_id" in error_of(response)["message"]
 
 
+@pytest.mark.readonly
 def test_played_reports_feed_metrics(local: Local) -> None:
     replay = local.replay("1af7fc5e")
     url = f"/api/replays/{replay.id}/played"
@@ -282,6 +296,7 @@ def test_played_reports_feed_metrics(local: Local) -> None:
     assert "vibecast_p95_playback_fps 58.5" in text
 
 
+@pytest.mark.readonly
 def test_health_and_me(local: Local) -> None:
     health = local.client.get("/api/health").json()
     assert health["status"] == "ok" and health["mode"] == "local"

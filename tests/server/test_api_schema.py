@@ -50,6 +50,7 @@ SPEC_ENDPOINTS = {
 }
 
 
+@pytest.mark.readonly
 def test_schema_lists_every_endpoint_and_documents_errors(local: Local) -> None:
     response = local.client.get("/openapi.json")
     assert response.status_code == 200
@@ -68,6 +69,7 @@ def test_schema_lists_every_endpoint_and_documents_errors(local: Local) -> None:
     assert local.client.get("/docs").status_code == 200
 
 
+@pytest.mark.readonly
 def test_server_mode_schema_declares_bearer_auth(team: Team) -> None:
     spec = team.anonymous.get("/openapi.json").json()
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"

@@ -49,6 +49,7 @@ def served(local: Local) -> Iterator[str]:
         assert not thread.is_alive()
 
 
+@pytest.mark.readonly
 def test_requests_through_uvicorn(local: Local, served: str) -> None:
     with httpx.Client(base_url=served, timeout=10) as client:
         listed = client.get("/api/replays")
