@@ -152,21 +152,12 @@ def seed(store: Store, settings: Settings, server_mode: bool) -> Seeded:
 
 
 def serve(database_url: str, home: str, port: int) -> None:
-    """Entry point of the server subprocess."""
-    import uvicorn
-
-    from vibecast.server import ServerSettings, create_app
+    """Entry point of the server subprocess: what `vibecast serve` runs."""
+    from vibecast.server import ServerSettings
+    from vibecast.server.runner import run
 
     env = {**os.environ, "VIBECAST_HOME": home, "VIBECAST_DATABASE_URL": database_url}
-    base = load_settings(env)
-    settings = ServerSettings.load(base, host="127.0.0.1", port=port, env=env)
-    uvicorn.run(
-        create_app(settings),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-    )
+    run(ServerSettings.load(load_settings(env), host="127.0.0.1", port=port, env=env))
 
 
 def free_port() -> int:
@@ -406,6 +397,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0, help="measured run per endpoint")
     parser.add_argument("--connections", type=int, default=8, help="concurrent connections")
+    parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one backend only")
     args = parser.parse_args()
     tool = "wrk" if shutil.which("wrk") else "httpx (install wrk for a lighter load generator)"
     print(
@@ -416,7 +408,13 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory(prefix="vibecast-api-bench-") as home:
         sqlite_url = f"sqlite:///{Path(home) / 'vibecast.db'}"
-        results.append(bench_backend("SQLite", sqlite_url, home, args.seconds, args.connections))
+        if args.only != "postgresql":
+            results.append(
+                bench_backend("SQLite", sqlite_url, home, args.seconds, args.connections)
+            )
+        if args.only == "sqlite":
+            print(f"\nOverall: {verdict(all(results))}")
+            return
         with postgres_database() as pg_url:
             if pg_url is not None:
                 try:

@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -110,6 +111,15 @@ def test_users_and_tokens(home: Path) -> None:
 def test_serve_refuses_to_go_beyond_loopback_without_users(home: Path) -> None:
     result = vibecast(home, "serve", "--host", "0.0.0.0", "--port", str(free_port()))
     one_line_error(result, "refusing to serve on 0.0.0.0")
+
+
+def test_serve_reports_a_busy_port(home: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = vibecast(home, "serve", "--port", str(port))
+    one_line_error(result, f"cannot serve on 127.0.0.1:{port}")
 
 
 def test_serve_runs_and_stops(home: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import socket
 import threading
 import time
 import uuid
@@ -58,9 +59,7 @@ def serve_command(state: Context, host: str, port: int, open_browser: bool) -> N
     postgresql:// database, is server mode: every API call needs a token
     (`vibecast users add NAME`, then `vibecast tokens create NAME`).
     """
-    import uvicorn
-
-    from vibecast.server import create_app
+    from vibecast.server.runner import run
 
     settings = ServerSettings.load(state.settings, host=host, port=port)
     store = state.store
@@ -78,23 +77,35 @@ def serve_command(state: Context, host: str, port: int, open_browser: bool) -> N
             f"{how}.",
             markup=True,
         )
-    app = create_app(settings, store=store)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
-    server = uvicorn.Server(config)
+    _check_bindable(host, port)
     url = _url(host if host not in ("0.0.0.0", "::") else "127.0.0.1", port)
     mode = "server mode: token or login needed" if settings.auth_required else "local mode"
     err_console.print(
         f"vibecast serving {url} ({mode}); API docs at {url}/docs. Ctrl+C stops.",
         highlight=False,
     )
-    if open_browser:
+
+    def open_when_up(server: object) -> None:
         threading.Thread(target=_open_when_up, args=(server, url), daemon=True).start()
+
     # uvicorn shuts down cleanly on Ctrl+C, then raises it again for the caller: we are done.
     with contextlib.suppress(KeyboardInterrupt):
-        server.run()
-    if not server.started:
-        raise CommandError(f"could not serve on {host}:{port} (is the port in use?)")
+        try:
+            run(settings, store, before_start=open_when_up if open_browser else None)
+        except SystemExit as exc:  # uvicorn exits when it cannot start (it logged why)
+            raise CommandError(f"could not serve on {host}:{port}") from exc
     err_console.print("Stopped.")
+
+
+def _check_bindable(host: str, port: int) -> None:
+    """Fail with one clear line if the address is taken or not ours, before saying we serve."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise CommandError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
 
 
 def _open_when_up(server: object, url: str, timeout: float = 10.0) -> None:

@@ -40,5 +40,6 @@ class AppState:
             self.live_streams -= 1
 
 
-def app_state(request: Request) -> AppState:
+async def app_state(request: Request) -> AppState:
+    """Async on purpose: no I/O, so it runs on the event loop instead of a worker thread."""
     return request.app.state.vibecast

@@ -11,6 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.concurrency import run_in_threadpool
 
 from vibecast.server.auth import LOCAL_USER
 from vibecast.server.context import AppState, app_state
@@ -18,7 +19,14 @@ from vibecast.server.errors import ApiError
 from vibecast.server.sessions import COOKIE_NAME
 from vibecast.store.base import Store, User
 
-__all__ = ["Actor", "AdminActor", "CurrentActor", "State", "current_actor", "require_admin"]
+__all__ = [
+    "Actor",
+    "CurrentActor",
+    "State",
+    "authenticate",
+    "current_actor",
+    "require_admin",
+]
 
 State = Annotated[AppState, Depends(app_state)]
 
@@ -45,12 +53,8 @@ Bearer = Annotated[
 ]
 
 
-def current_actor(request: Request, state: State, _bearer: Bearer = None) -> Actor:
-    """The caller, or 401. Local mode: always the implicit user ``local``.
-
-    ``_bearer`` only declares the scheme in the OpenAPI schema (the Authorize button of /docs);
-    the header is read here so a malformed one gets a message saying what is wrong.
-    """
+def authenticate(request: Request, state: AppState) -> Actor:
+    """The caller, or 401 (may query the store: call it from a worker thread)."""
     if not state.settings.auth_required:
         return Actor(LOCAL_USER, state.store.acting_as(LOCAL_USER.id), "local")
     header = request.headers.get("authorization")
@@ -74,13 +78,22 @@ def current_actor(request: Request, state: State, _bearer: Bearer = None) -> Act
     )
 
 
+async def current_actor(request: Request, state: State, _bearer: Bearer = None) -> Actor:
+    """The caller, or 401. Local mode: always the implicit user ``local``.
+
+    ``_bearer`` only declares the scheme in the OpenAPI schema (the Authorize button of /docs);
+    the header is read by :func:`authenticate` so a malformed one gets a message saying what is
+    wrong. Local mode answers on the event loop; a token lookup goes to a worker thread.
+    """
+    if not state.settings.auth_required:
+        return Actor(LOCAL_USER, state.store.acting_as(LOCAL_USER.id), "local")
+    return await run_in_threadpool(authenticate, request, state)
+
+
 CurrentActor = Annotated[Actor, Depends(current_actor)]
 
 
-def require_admin(actor: CurrentActor) -> Actor:
+def require_admin(actor: Actor) -> Actor:
     if not actor.user.is_admin:
         raise ApiError(403, "forbidden", "only an admin may do this")
     return actor
-
-
-AdminActor = Annotated[Actor, Depends(require_admin)]

@@ -7,7 +7,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
 from vibecast import __version__
-from vibecast.server.deps import State, current_actor, require_admin
+from vibecast.server.deps import State, authenticate, require_admin
 from vibecast.server.encoding import json_response
 from vibecast.server.errors import ApiError, ErrorOut
 from vibecast.server.pages import index_page
@@ -25,7 +25,7 @@ def index(request: Request, state: State) -> HTMLResponse:
     name: str | None = None
     if state.settings.auth_required:
         try:
-            name = current_actor(request, state).user.name
+            name = authenticate(request, state).user.name
         except ApiError:
             name = None
     return HTMLResponse(index_page(name, state.settings.auth_required))
@@ -52,7 +52,7 @@ async def metrics(request: Request, state: State) -> Response:
     """The spec's ReplayMetrics and request counters. Server mode: admins only (scrape with a
     bearer token)."""
     if state.settings.auth_required:
-        actor = await run_in_threadpool(current_actor, request, state)
+        actor = await run_in_threadpool(authenticate, request, state)
         require_admin(actor)
     text = await run_in_threadpool(state.metrics.render, state.store)
     return Response(text, media_type=PROMETHEUS_TYPE)
