@@ -220,3 +220,24 @@ def test_background_thread_records_live_and_holds_the_lock(capture_env) -> None:
         recorder.stop()
     assert running_recorder_pid(capture_env.paths.lock) is None
     assert [e.prompt for e in stored(capture_env)["s5"][1]] == ["live"]
+
+
+def test_commit_cadence_stretches_only_for_costly_saves(capture_env) -> None:
+    recorder = Recorder(capture_env.settings, flush_interval=5.0, checkpoint_interval=30.0)
+    assert recorder._cadence(0.01) == 5.0  # a 10 ms save: every 5 s
+    assert recorder._cadence(0.5) == 10.0  # a 0.5 s save: at most 1/20 of a core
+    assert recorder._cadence(10.0) == 30.0  # never beyond the checkpoint
+
+
+def test_silent_sessions_are_forgotten_not_lost(capture_env, monkeypatch) -> None:
+    from vibecast.capture import recorder as recorder_module
+
+    monkeypatch.setattr(recorder_module, "IDLE_FORGET_S", 0.0)
+    payload = {"hook_event_name": "UserPromptSubmit", "session_id": "s6", "prompt": "one"}
+    spool_payloads(capture_env, [payload])
+    recorder = Recorder(capture_env.settings)
+    recorder.drain()
+    assert recorder._sessions == {}
+    spool_payloads(capture_env, [{**payload, "prompt": "two"}], T0_US + 5_000)
+    recorder.drain()
+    assert [e.prompt for e in stored(capture_env)["s6"][1]] == ["one", "two"]
