@@ -7,9 +7,15 @@ leftover file.
 
 from __future__ import annotations
 
-import fcntl
 import os
 from pathlib import Path
+from types import ModuleType
+
+fcntl: ModuleType | None
+try:
+    import fcntl
+except ImportError:  # Windows: vibecast still imports; live capture says why it cannot run
+    fcntl = None
 
 __all__ = ["RecorderLock", "running_recorder_pid"]
 
@@ -29,6 +35,8 @@ class RecorderLock:
         """Take the lock and write our pid; False if another recorder holds it."""
         if self._fd is not None:
             return True
+        if fcntl is None:
+            raise OSError("live capture needs a POSIX system (no fcntl here)")
         self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
@@ -45,6 +53,7 @@ class RecorderLock:
         if self._fd is None:
             return
         fd, self._fd = self._fd, None
+        assert fcntl is not None  # acquire() succeeded
         try:
             os.ftruncate(fd, 0)
         finally:
@@ -54,6 +63,8 @@ class RecorderLock:
 
 def running_recorder_pid(path: Path) -> int | None:
     """The pid of the recorder holding the lock at ``path``, or None if none is running."""
+    if fcntl is None:
+        return None
     try:
         fd = os.open(path, os.O_RDONLY)
     except FileNotFoundError:
