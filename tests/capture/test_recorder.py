@@ -241,3 +241,13 @@ def test_silent_sessions_are_forgotten_not_lost(capture_env, monkeypatch) -> Non
     spool_payloads(capture_env, [{**payload, "prompt": "two"}], T0_US + 5_000)
     recorder.drain()
     assert [e.prompt for e in stored(capture_env)["s6"][1]] == ["one", "two"]
+
+
+def test_drain_gives_up_on_a_store_that_keeps_failing(capture_env) -> None:
+    payload = {"hook_event_name": "Stop", "session_id": "s7"}
+    spool_payloads(capture_env, [payload])
+    store = FlakyStore(str(capture_env.settings.home / "down.db"), fail=10**6)
+    stats = Recorder(capture_env.settings, store=store).drain()
+    assert stats.failed_commits >= 1 and stats.new_events == 0
+    assert len(list_spool(capture_env.paths.spool)) == 1  # kept for the next run
+    store.close()

@@ -225,8 +225,13 @@ class Recorder:
         try:
             while True:
                 read = self.poll()
+                before = self._buffered()
                 self.flush(checkpoint=True)
-                if not read and not self._buffered():
+                left = self._buffered()
+                if not read and not left:
+                    break
+                if not read and left >= before:  # commits fail: do not spin
+                    log.error("%d events could not be committed; they stay in the spool", left)
                     break
         finally:
             self._release()
