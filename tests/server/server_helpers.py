@@ -102,16 +102,18 @@ VIBECRAFT = "vibecraft/events.jsonl"
 SMALL_TRANSCRIPT = "claude-code/transcripts/1af7fc5e-8455-4414-9ccd-011d40f70b2a.jsonl"
 
 
-def server_settings(settings: Settings, clock: FakeClock, *, server_mode: bool) -> ServerSettings:
-    return ServerSettings.load(
-        settings,
-        env={},
-        server_mode=server_mode,
-        clock=clock,
-        secret_key=b"test-secret-key-0123456789abcdef",
-        token_cache_seconds=0.0,
-        live_poll_seconds=0.02,
-    )
+def server_settings(
+    settings: Settings, clock: FakeClock, *, server_mode: bool, **overrides: object
+) -> ServerSettings:
+    values: dict[str, object] = {
+        "server_mode": server_mode,
+        "clock": clock,
+        "secret_key": b"test-secret-key-0123456789abcdef",
+        "token_cache_seconds": 0.0,
+        "live_poll_seconds": 0.02,
+    }
+    values.update(overrides)
+    return ServerSettings.load(settings, env={}, **values)
 
 
 @dataclass

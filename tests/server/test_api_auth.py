@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import pytest
 from fastapi.testclient import TestClient
-from server_helpers import LOOPBACK, Local, Team
+from server_helpers import LOOPBACK, Local, Team, server_settings
 
+from vibecast.config import Settings
+from vibecast.server import create_app
 from vibecast.server.sessions import COOKIE_NAME
 from vibecast.server.tokens import new_api_token
 
@@ -103,6 +105,21 @@ def test_revoked_token_stops_working(team: Team) -> None:
 
 
 @pytest.mark.readonly
+def test_a_revoked_token_works_at_most_token_cache_seconds_more(
+    team: Team, settings: Settings
+) -> None:
+    cached = server_settings(settings, team.clock, server_mode=True, token_cache_seconds=5.0)
+    headers = {"Authorization": f"Bearer {team.bob.token}"}
+    with TestClient(create_app(cached, store=team.store), base_url=LOOPBACK) as client:
+        assert client.get("/api/me", headers=headers).status_code == 200
+        team.store.revoke_token("tok-bob")
+        team.clock.advance(4_999)
+        assert client.get("/api/me", headers=headers).status_code == 200  # remembered
+        team.clock.advance(1)
+        assert client.get("/api/me", headers=headers).status_code == 401
+        assert client.get("/api/me", headers=headers).status_code == 401  # never cached
+
+
 def test_metrics_are_for_admins(team: Team) -> None:
     assert team.bob.client.get("/metrics").status_code == 403
     response = team.alice.client.get("/metrics")

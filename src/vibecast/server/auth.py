@@ -34,12 +34,22 @@ class Authenticator:
             return None
         return self.user_for_hash(hash_token(token))
 
-    def user_for_hash(self, token_hash: str) -> User | None:
-        now = self._settings.clock()
+    def cached_user(self, token: str) -> User | None:
+        """The user of a token looked up in the last ``token_cache_seconds``, without I/O."""
+        if not is_well_formed(token):
+            return None
+        return self._cached(hash_token(token), self._settings.clock())
+
+    def _cached(self, token_hash: str, now: int) -> User | None:
         with self._lock:
             cached = self._cache.get(token_hash)
-        if cached is not None and cached[1] > now:
-            return cached[0]
+        return cached[0] if cached is not None and cached[1] > now else None
+
+    def user_for_hash(self, token_hash: str) -> User | None:
+        now = self._settings.clock()
+        cached = self._cached(token_hash, now)
+        if cached is not None:
+            return cached
         user = self._store.user_for_token(token_hash, now)
         with self._lock:
             if user is None:

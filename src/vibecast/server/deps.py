@@ -53,16 +53,24 @@ Bearer = Annotated[
 ]
 
 
+def _bearer_token(request: Request) -> str | None:
+    """The token of the ``Authorization`` header; None without one; 401 if it is malformed."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthorized("use the header 'Authorization: Bearer <token>'")
+    return token.strip()
+
+
 def authenticate(request: Request, state: AppState) -> Actor:
     """The caller, or 401 (may query the store: call it from a worker thread)."""
     if not state.settings.auth_required:
         return Actor(LOCAL_USER, state.store.acting_as(LOCAL_USER.id), "local")
-    header = request.headers.get("authorization")
-    if header is not None:
-        scheme, _, token = header.strip().partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise _unauthorized("use the header 'Authorization: Bearer <token>'")
-        user = state.auth.user_for_token(token.strip())
+    token = _bearer_token(request)
+    if token is not None:
+        user = state.auth.user_for_token(token)
         if user is None:
             raise _unauthorized("invalid or revoked token")
         return Actor(user, state.store.acting_as(user.id), "token")
@@ -83,10 +91,15 @@ async def current_actor(request: Request, state: State, _bearer: Bearer = None) 
 
     ``_bearer`` only declares the scheme in the OpenAPI schema (the Authorize button of /docs);
     the header is read by :func:`authenticate` so a malformed one gets a message saying what is
-    wrong. Local mode answers on the event loop; a token lookup goes to a worker thread.
+    wrong. Local mode and a recently seen token answer on the event loop; anything that needs
+    the store goes to a worker thread.
     """
     if not state.settings.auth_required:
         return Actor(LOCAL_USER, state.store.acting_as(LOCAL_USER.id), "local")
+    token = _bearer_token(request)
+    user = state.auth.cached_user(token) if token is not None else None
+    if user is not None:
+        return Actor(user, state.store.acting_as(user.id), "token")
     return await run_in_threadpool(authenticate, request, state)
 
 
