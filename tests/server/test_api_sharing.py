@@ -47,6 +47,8 @@ def test_share_returns_a_link_that_works_without_login(team: Team) -> None:
     assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
     assert replay.title.split()[0] in page.text
     assert page.headers["referrer-policy"] == "no-referrer"
+    played = team.anonymous.post(f"/api/s/{token}/played", json={"p95_fps": 30})
+    assert played.status_code == 204
 
 
 def test_shared_replay_reveals_nothing_else_of_the_owner(team: Team) -> None:
@@ -90,6 +92,7 @@ def test_link_expires(local: Local) -> None:
         assert expired.status_code == 404
         assert expired.json()["error"]["code"] == "not_found"
     assert local.client.get(f"/s/{token}").status_code == 404
+    assert local.client.post(f"/api/s/{token}/played", json={}).status_code == 404
 
 
 def test_revoking_takes_effect_at_once(local: Local) -> None:
