@@ -22,6 +22,7 @@ __all__ = [
     "RecordedEvent",
     "Replay",
     "ReplayMetadata",
+    "ReplayStatus",
     "SceneState",
     "decode_event",
     "decode_events",
@@ -167,6 +168,11 @@ class ReplayMetadata(msgspec.Struct, omit_defaults=True, kw_only=True):
     subagent_count: int = 0
     prompt_count: int = 0
     sources: list[str] = msgspec.field(default_factory=list)
+
+
+class ReplayStatus(enum.StrEnum):
+    RECORDING = "recording"  # live capture is still writing it
+    COMPLETE = "complete"
 
 
 class Replay(msgspec.Struct, omit_defaults=False, kw_only=True):

@@ -13,14 +13,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import msgspec
+
 from vibecast.config import Settings
 from vibecast.importers import discover, read_source, source_files
 from vibecast.importers.base import CapturedSession, ImportIssue
+from vibecast.model import RecordedEvent, Replay
 from vibecast.recorder import build_replay
 from vibecast.redact import Redactor
 from vibecast.store.base import ImportSource, Store
 
-__all__ = ["ImportSummary", "import_paths", "save_session"]
+__all__ = ["ImportSummary", "SaveResult", "SavedReplay", "import_paths", "save_session"]
 
 ProgressCallback = Callable[[Path, int], None]
 """Called after each file with its path and its size in bytes."""
@@ -107,26 +110,74 @@ def _source_state(path: Path) -> _SourceState:
     )
 
 
+@dataclass(frozen=True)
+class SavedReplay:
+    """A replay as this process last saved it: lets a caller that saves the same session every few
+    seconds (live capture) skip decoding the whole replay again when nobody else wrote it since."""
+
+    replay: Replay
+    events: list[RecordedEvent]
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    saved: SavedReplay
+    outcome: str  # "created", "updated" or "unchanged"
+    new_events: int  # how many events the replay gained (merging never removes any)
+
+
+def _stored(
+    store: Store, session_id: str, user_id: str, cached: SavedReplay | None
+) -> SavedReplay | None:
+    """The stored replay of the session and its events, from the cache when still current."""
+    existing = store.find_replay_by_session(session_id, user_id)
+    if existing is None:
+        return None
+    if (
+        cached is not None
+        and cached.replay.id == existing.id
+        and cached.replay.updated_at == existing.updated_at
+        and cached.replay.metadata.event_count == existing.metadata.event_count
+    ):
+        return SavedReplay(existing, cached.events)
+    return SavedReplay(existing, store.read_events(existing.id))
+
+
 def save_session(
     store: Store,
     session: CapturedSession,
     redactor: Redactor,
     user_id: str = "local",
-) -> tuple[str, str, int]:
-    """Redact, merge with what is stored, save. Returns (replay_id, outcome, new_events).
+    *,
+    status: str | None = None,
+    cached: SavedReplay | None = None,
+) -> SaveResult:
+    """Redact ``session``, merge it with its stored replay, save it in one transaction.
 
-    ``outcome`` is ``"created"``, ``"updated"`` or ``"unchanged"``; ``new_events`` is how many
-    events the replay gained (merging never removes any).
+    ``status`` sets the replay's status (live capture: ``"recording"`` until the session ends);
+    ``None`` keeps what is stored. ``cached`` is the previous result's ``saved`` for this session;
+    it is used only if the stored replay has not changed since (another process may have).
     """
     session.events = [redactor.redact_event(event) for event in session.events]
     session.info = redactor.redact_info(session.info)
-    existing = store.find_replay_by_session(session.session_id, user_id)
-    existing_events = store.read_events(existing.id) if existing else []
+    stored = _stored(store, session.session_id, user_id, cached)
+    existing = stored.replay if stored else None
+    existing_events = stored.events if stored else []
     replay, events = build_replay(session, existing, existing_events, user_id=user_id)
-    if existing is not None and events == existing_events and replay.metadata == existing.metadata:
-        return existing.id, "unchanged", 0
+    if status is not None and replay.status != status:
+        replay = msgspec.structs.replace(replay, status=status, updated_at=_now_ms())
+    if existing is not None and replay == existing and events == existing_events:
+        return SaveResult(SavedReplay(existing, existing_events), "unchanged", 0)
+    if existing is not None and replay.updated_at <= existing.updated_at:
+        # Two saves in one millisecond must still look different to the cache check.
+        replay = msgspec.structs.replace(replay, updated_at=existing.updated_at + 1)
     store.save_replay(replay, events, session.blobs)
-    return replay.id, ("updated" if existing else "created"), len(events) - len(existing_events)
+    outcome = "updated" if existing else "created"
+    return SaveResult(SavedReplay(replay, events), outcome, len(events) - len(existing_events))
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 def _save_sessions(
@@ -145,16 +196,16 @@ def _save_sessions(
         if not session.events:
             continue
         try:
-            replay_id, outcome, count = save_session(store, session, redactor, user_id)
+            result = save_session(store, session, redactor, user_id)
         except Exception as exc:  # one broken session must not stop the others
             summary.issues.append(
                 ImportIssue(str(path), None, f"session {session.session_id} not saved: {exc}")
             )
             complete = False
             continue
-        replay_ids.append(replay_id)
-        summary.events += count
-        summary.record(replay_id, outcome)
+        replay_ids.append(result.saved.replay.id)
+        summary.events += result.new_events
+        summary.record(result.saved.replay.id, result.outcome)
     return replay_ids if complete else None
 
 

@@ -6,7 +6,7 @@ it) or in the foreground (``Recorder.run()``, how ``vibecast record`` does). Eac
 1. reads the spool files it has not read yet, in arrival order, and maps them to events
    (:mod:`vibecast.capture.ingest`), buffered per session; unreadable files go to
    ``rejected/`` with a log line, never blocking the rest;
-2. commits a session's buffer (:func:`~vibecast.capture.commit.commit_session`: redact, merge,
+2. commits a session's buffer (:func:`~vibecast.pipeline.save_session`: redact, merge,
    one transaction) every ``flush_interval`` seconds — stretched for a replay so large that
    saving it is costly, up to ``checkpoint_interval`` — at once for a session it has not written
    yet (the replay appears, status ``recording``, with the session's first event) and at
@@ -29,7 +29,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vibecast.capture.commit import COMPLETE, RECORDING, Saved, commit_session
 from vibecast.capture.ingest import Ingested, SpoolFileError, read_entry
 from vibecast.capture.lock import RecorderLock
 from vibecast.capture.paths import CapturePaths
@@ -38,7 +37,8 @@ from vibecast.capture.transcripts import TranscriptFill
 from vibecast.capture.vibecraft_follow import VibecraftFollower
 from vibecast.config import Settings
 from vibecast.importers.base import CapturedSession
-from vibecast.model import RecordedEvent
+from vibecast.model import RecordedEvent, ReplayStatus
+from vibecast.pipeline import SavedReplay, save_session
 from vibecast.redact import Redactor
 from vibecast.store import open_store
 from vibecast.store.base import Store, StoreError
@@ -115,7 +115,7 @@ class _Session:
     files: list[str] = field(default_factory=list)  # spool files of the buffered events
     ended: bool = False
     ended_at: float | None = None  # monotonic time of the commit that completed it
-    saved: Saved | None = None
+    saved: SavedReplay | None = None
     next_commit: float = 0.0  # monotonic time before which buffered events wait
     last_event: float = 0.0  # monotonic time of the last event read
     transcript: TranscriptFill | None = None
@@ -396,9 +396,9 @@ class Recorder:
 
     def _save(self, session: _Session, captured: CapturedSession) -> int | None:
         """One commit; the number of new events, or None if it failed (nothing lost)."""
-        status = COMPLETE if session.ended else RECORDING
+        status = ReplayStatus.COMPLETE if session.ended else ReplayStatus.RECORDING
         try:
-            result = commit_session(
+            result = save_session(
                 self.store,
                 captured,
                 self.redactor,
