@@ -7,11 +7,12 @@ Target (issue 4): p99 <= 50 ms and >= 500 requests/s for each of
 on a replay of 10,000+ events built from the real shared sessions (their events repeated end to
 end, shifted in time, with fresh ids), next to the shared sessions themselves and copies of them.
 
-The server is ``vibecast.server`` on uvicorn (one process) in a subprocess; the load comes from a
-second process: ``wrk`` if installed (``apt-get install wrk``), else a bounded httpx loop. Each
-endpoint gets a 1 s warm-up and a measured run; the whole benchmark takes well under 2 minutes.
+The server is what ``vibecast serve --workers N`` runs (``vibecast.server.runner``; N = 2 on a
+2-core machine) in a subprocess; the load comes from a second process: ``wrk`` if installed
+(``apt-get install wrk``), else a bounded httpx loop. Each endpoint gets a 1 s warm-up and a
+measured run; the whole benchmark takes well under 2 minutes.
 
-    python benchmarks/api_latency.py [--seconds 5] [--connections 8]
+    python benchmarks/api_latency.py [--seconds 5] [--connections 8] [--workers 2] [--only sqlite]
     VIBECAST_BENCH_POSTGRES_URL=postgresql://postgres@127.0.0.1:5432/postgres (the default)
 """
 
@@ -141,7 +142,8 @@ def seed(store: Store, settings: Settings, server_mode: bool) -> Seeded:
             replay, [msgspec.structs.replace(e, session_id=session_id) for e in events]
         )
         copies += 1
-    replay_id, _, _ = save_session(store, long_session(), Redactor(settings.redaction), user_id)
+    saved = save_session(store, long_session(), Redactor(settings.redaction), user_id)
+    replay_id = saved.saved.replay.id
     replay = store.get_replay(replay_id)
     events = store.read_events(replay_id)
     starts = [e.relative_time_ms for e in events[:: max(1, len(events) // 200)]]
@@ -151,13 +153,16 @@ def seed(store: Store, settings: Settings, server_mode: bool) -> Seeded:
 # -- the server (a subprocess) -------------------------------------------------------------------
 
 
-def serve(database_url: str, home: str, port: int) -> None:
-    """Entry point of the server subprocess: what `vibecast serve` runs."""
+def serve(database_url: str, home: str, port: int, workers: int) -> None:
+    """Entry point of the server subprocess: what `vibecast serve --workers N` runs."""
     from vibecast.server import ServerSettings
     from vibecast.server.runner import run
 
     env = {**os.environ, "VIBECAST_HOME": home, "VIBECAST_DATABASE_URL": database_url}
-    run(ServerSettings.load(load_settings(env), host="127.0.0.1", port=port, env=env))
+    run(
+        ServerSettings.load(load_settings(env), host="127.0.0.1", port=port, env=env),
+        workers=workers,
+    )
 
 
 def free_port() -> int:
@@ -167,10 +172,10 @@ def free_port() -> int:
 
 
 @contextmanager
-def server_process(database_url: str, home: str) -> Iterator[str]:
+def server_process(database_url: str, home: str, workers: int) -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--serve", database_url, home, str(port)],
+        [sys.executable, __file__, "--serve", database_url, home, str(port), str(workers)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
@@ -333,7 +338,7 @@ def scenarios(seeded: Seeded) -> dict[str, list[str]]:
 
 
 def bench_backend(
-    name: str, database_url: str, home: str, seconds: float, connections: int
+    name: str, database_url: str, home: str, seconds: float, connections: int, workers: int
 ) -> bool:
     store = open_store(database_url)
     try:
@@ -350,7 +355,7 @@ def bench_backend(
     )
     headers = {"Authorization": f"Bearer {seeded.token}"} if seeded.token else {}
     ok = True
-    with server_process(database_url, home) as base:
+    with server_process(database_url, home, workers) as base:
         for label, paths in scenarios(seeded).items():
             check = httpx.get(base + paths[0], headers=headers, timeout=10)
             if check.status_code != 200:
@@ -398,19 +403,28 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=5.0, help="measured run per endpoint")
     parser.add_argument("--connections", type=int, default=8, help="concurrent connections")
     parser.add_argument("--only", choices=["sqlite", "postgresql"], help="one backend only")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=min(2, os.cpu_count() or 1),
+        help="server worker processes (vibecast serve --workers; default: up to 2)",
+    )
     args = parser.parse_args()
     tool = "wrk" if shutil.which("wrk") else "httpx (install wrk for a lighter load generator)"
     print(
         f"Targets per endpoint: p99 <= {P99_TARGET_MS:.0f} ms, >= {RPS_TARGET:.0f} req/s. "
-        f"Load: {tool}, {args.connections} connections, {args.seconds:.0f} s each; "
-        f"{os.cpu_count()} CPUs shared by server and load."
+        f"Server: {args.workers} worker process(es). Load: {tool}, {args.connections} "
+        f"connections, {args.seconds:.0f} s each; {os.cpu_count()} CPUs shared by server, "
+        "database and load."
     )
     results = []
     with tempfile.TemporaryDirectory(prefix="vibecast-api-bench-") as home:
         sqlite_url = f"sqlite:///{Path(home) / 'vibecast.db'}"
         if args.only != "postgresql":
             results.append(
-                bench_backend("SQLite", sqlite_url, home, args.seconds, args.connections)
+                bench_backend(
+                    "SQLite", sqlite_url, home, args.seconds, args.connections, args.workers
+                )
             )
         if args.only == "sqlite":
             print(f"\nOverall: {verdict(all(results))}")
@@ -419,7 +433,14 @@ def main() -> None:
             if pg_url is not None:
                 try:
                     results.append(
-                        bench_backend("PostgreSQL", pg_url, home, args.seconds, args.connections)
+                        bench_backend(
+                            "PostgreSQL",
+                            pg_url,
+                            home,
+                            args.seconds,
+                            args.connections,
+                            args.workers,
+                        )
                     )
                 except StoreError as exc:
                     print(f"  skipped: {exc}")
@@ -427,8 +448,8 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "--serve":
-        serve(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    if len(sys.argv) == 6 and sys.argv[1] == "--serve":
+        serve(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
     elif len(sys.argv) == 3 and sys.argv[1] == "--load":
         base, paths, headers, seconds, connections = json.loads(sys.argv[2])
         result = asyncio.run(_httpx_loop(base, paths, headers, seconds, connections))

@@ -122,10 +122,11 @@ def test_serve_reports_a_busy_port(home: Path) -> None:
     one_line_error(result, f"cannot serve on 127.0.0.1:{port}")
 
 
-def test_serve_runs_and_stops(home: Path) -> None:
+@pytest.mark.parametrize("workers", [1, 2])
+def test_serve_runs_and_stops(home: Path, workers: int) -> None:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "vibecast", "serve", "--port", str(port)],
+        [sys.executable, "-m", "vibecast", "serve", "--port", str(port), "--workers", str(workers)],
         env=_env(home),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,

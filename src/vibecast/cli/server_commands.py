@@ -12,6 +12,7 @@ import re
 import socket
 import threading
 import time
+import urllib.request
 import uuid
 import webbrowser
 from datetime import UTC, datetime
@@ -50,9 +51,16 @@ def _url(host: str, port: int) -> str:
 @click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to bind.")
 @click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--open", "open_browser", is_flag=True, help="Open the browser once it is up.")
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Worker processes (server mode on PostgreSQL: one per core).",
+)
 @pass_context
 @_handle_errors
-def serve_command(state: Context, host: str, port: int, open_browser: bool) -> None:
+def serve_command(state: Context, host: str, port: int, open_browser: bool, workers: int) -> None:
     """Serve the REST API, share links and web pages (API docs at /docs).
 
     Local mode (the default: SQLite on 127.0.0.1) needs no login. Binding beyond loopback, or a
@@ -84,16 +92,15 @@ def serve_command(state: Context, host: str, port: int, open_browser: bool) -> N
         f"vibecast serving {url} ({mode}); API docs at {url}/docs. Ctrl+C stops.",
         highlight=False,
     )
-
-    def open_when_up(server: object) -> None:
-        threading.Thread(target=_open_when_up, args=(server, url), daemon=True).start()
-
+    if open_browser:
+        threading.Thread(target=_open_when_up, args=(url,), daemon=True).start()
     # uvicorn shuts down cleanly on Ctrl+C, then raises it again for the caller: we are done.
     with contextlib.suppress(KeyboardInterrupt):
         try:
-            run(settings, store, before_start=open_when_up if open_browser else None)
-        except SystemExit as exc:  # uvicorn exits when it cannot start (it logged why)
-            raise CommandError(f"could not serve on {host}:{port}") from exc
+            run(settings, None if workers > 1 else store, workers=workers)
+        except SystemExit as exc:
+            if exc.code:  # uvicorn could not start (it logged why)
+                raise CommandError(f"could not serve on {host}:{port}") from exc
     err_console.print("Stopped.")
 
 
@@ -108,13 +115,18 @@ def _check_bindable(host: str, port: int) -> None:
             raise CommandError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
 
 
-def _open_when_up(server: object, url: str, timeout: float = 10.0) -> None:
+def _open_when_up(url: str, timeout: float = 15.0) -> None:
+    """Open the browser once the server answers (whichever process runs it)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if getattr(server, "started", False):
-            webbrowser.open(url)
-            return
-        time.sleep(0.05)
+        try:
+            with urllib.request.urlopen(f"{url}/api/health", timeout=1):
+                pass
+        except OSError:
+            time.sleep(0.1)
+            continue
+        webbrowser.open(url)
+        return
 
 
 # -- users ---------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Limits on what one request may ask for, and the ASGI guards that enforce the transport ones.
+"""Limits on what one request may ask for, and the middleware that bounds request bodies.
 
 Limits keep one client from tying up the server (a 2-core laptop, often): bodies, page sizes,
 event windows and strings are all bounded, and going over any of them is a 4xx that says which.

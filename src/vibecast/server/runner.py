@@ -1,5 +1,9 @@
 """Run the app on uvicorn: what ``vibecast serve`` (and the API benchmark) start.
 
+One process by default. ``workers > 1`` starts that many worker processes on one socket (each
+with its own store connections, token cache and counters) — on PostgreSQL, where the database
+does the locking, this is what uses more than one core.
+
 Before serving, the objects alive after start-up (modules, the app, the store) are moved out of
 the garbage collector's reach with :func:`gc.freeze`: otherwise every full collection walks them
 all, and those pauses were the slowest 1 % of requests (measured with
@@ -9,48 +13,78 @@ all, and those pauses were the slowest 1 % of requests (measured with
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable
+import os
 
 import uvicorn
+from fastapi import FastAPI
 
+from vibecast.config import load_settings
 from vibecast.server.app import create_app
 from vibecast.server.settings import ServerSettings
 from vibecast.store.base import Store
 
-__all__ = ["make_server", "run"]
+__all__ = ["app_from_environment", "run"]
+
+_HOST_ENV = "VIBECAST_SERVE_HOST"
+_PORT_ENV = "VIBECAST_SERVE_PORT"
+_FACTORY = "vibecast.server.runner:app_from_environment"
 
 
-def make_server(settings: ServerSettings, store: Store | None = None) -> uvicorn.Server:
-    """A uvicorn server for the app on ``settings.host:settings.port`` (not started)."""
-    app = create_app(settings, store=store)
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level="warning",
-        access_log=False,
-    )
-    return uvicorn.Server(config)
-
-
-def run(
-    settings: ServerSettings,
-    store: Store | None = None,
-    *,
-    before_start: Callable[[uvicorn.Server], None] | None = None,
-) -> uvicorn.Server:
-    """Serve until stopped (Ctrl+C / SIGTERM). Returns the server (``started`` says if it bound).
-
-    ``before_start`` gets the server just before it starts (e.g. to open a browser once
-    ``server.started`` turns true).
-    """
-    server = make_server(settings, store)
-    if before_start is not None:
-        before_start(server)
+def _freeze_startup_objects() -> None:
     gc.collect()
     gc.freeze()
-    try:
-        server.run()
-    finally:
-        gc.unfreeze()
-    return server
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process, from the environment :func:`run` left for it."""
+    settings = ServerSettings.load(
+        load_settings(),
+        host=os.environ[_HOST_ENV],
+        port=int(os.environ[_PORT_ENV]),
+    )
+    app = create_app(settings)
+    _freeze_startup_objects()
+    return app
+
+
+def run(settings: ServerSettings, store: Store | None = None, *, workers: int = 1) -> None:
+    """Serve until stopped (Ctrl+C / SIGTERM).
+
+    With one worker the app runs here, on ``store`` if given. With more, each worker process
+    builds its own app and store from the same settings, handed over through the environment
+    (the cookie key included, so a login works whichever worker answers).
+    """
+    common = {"log_level": "warning", "access_log": False}
+    if workers <= 1:
+        app = create_app(settings, store=store)
+        server = uvicorn.Server(
+            uvicorn.Config(app, host=settings.host, port=settings.port, **common)
+        )
+        _freeze_startup_objects()
+        try:
+            server.run()
+        finally:
+            gc.unfreeze()
+        if not server.started:
+            raise SystemExit(1)  # uvicorn could not start (it logged why)
+        return
+    os.environ.update(
+        {
+            "VIBECAST_HOME": str(settings.base.home),
+            "VIBECAST_DATABASE_URL": settings.base.database_url,
+            "VIBECAST_SECRET_KEY": settings.secret_key.decode(),
+            "VIBECAST_SHARE_DAYS": str(settings.share_days),
+            _HOST_ENV: settings.host,
+            _PORT_ENV: str(settings.port),
+        }
+    )
+    if settings.public_url:
+        os.environ["VIBECAST_PUBLIC_URL"] = settings.public_url
+    uvicorn.run(
+        _FACTORY,
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        **common,
+    )

@@ -190,7 +190,10 @@ def list_replays(
         text=_filter_text(q, "q"),
     )
     replays = actor.store.list_replays(owner, limit=limit, offset=offset, filters=filters)
-    total = actor.store.count_replays(owner, filters=filters)
+    if len(replays) < limit and (replays or offset == 0):
+        total = offset + len(replays)  # the last page: no need to count
+    else:
+        total = actor.store.count_replays(owner, filters=filters)
     return json_response(ReplayList(replays=replays, total=total, limit=limit, offset=offset))
 
 
