@@ -176,7 +176,7 @@ def users_list(state: Context, as_json: bool) -> None:
         return
     table = Table(box=None, header_style="bold", pad_edge=False)
     for column in ("ID", "NAME", "ADMIN", "CREATED"):
-        table.add_column(column, no_wrap=True)
+        table.add_column(column, no_wrap=column == "ID")
     for user in users:
         table.add_row(user.id, user.name, "yes" if user.is_admin else "", _date(user.created_at))
     out_console.print(table)
@@ -246,7 +246,7 @@ def tokens_list(state: Context, user: str | None, as_json: bool) -> None:
         return
     table = Table(box=None, header_style="bold", pad_edge=False)
     for column in ("ID", "USER", "NAME", "CREATED", "LAST USED", "STATE"):
-        table.add_column(column, no_wrap=True)
+        table.add_column(column, no_wrap=column in ("ID", "STATE"))
     for token in tokens:
         table.add_row(
             token.id,
