@@ -30,6 +30,8 @@ from pathlib import Path
 
 import platformdirs
 
+from vibecast.errors import VibecastError
+
 __all__ = ["RedactionSettings", "Settings", "load_settings"]
 
 
@@ -53,7 +55,7 @@ class Settings:
         return self.claude_config_dir / "projects"
 
 
-class ConfigError(Exception):
+class ConfigError(VibecastError):
     """The configuration file or an environment variable is invalid."""
 
 

@@ -26,6 +26,7 @@ import msgspec
 import zstandard
 
 from vibecast import __version__
+from vibecast.errors import VibecastError
 from vibecast.model import RecordedEvent, Replay, decode_event, encode_event
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 _HEADER_START = b'{"format":"vibecast-replay"'
 
 
-class ReplayFileError(Exception):
+class ReplayFileError(VibecastError):
     """The file is not a replay file this version can read (the message names no path: the
     import issue that reports it does)."""
 

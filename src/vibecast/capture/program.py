@@ -21,6 +21,7 @@ from pathlib import Path
 
 from vibecast.capture.paths import CapturePaths
 from vibecast.capture.spool import list_spool
+from vibecast.errors import VibecastError
 
 __all__ = [
     "HOOK_MARKER",
@@ -39,7 +40,7 @@ SCRIPT_PROGRAM = "vibecast-hook.sh"
 _COMPILE_TIMEOUT_S = 120
 
 
-class HookProgramError(RuntimeError):
+class HookProgramError(VibecastError):
     pass
 
 

@@ -36,6 +36,7 @@ from vibecast.capture.spool import SpoolEntry, list_spool, stale_temporaries
 from vibecast.capture.transcripts import TranscriptFill
 from vibecast.capture.vibecraft_follow import VibecraftFollower
 from vibecast.config import Settings
+from vibecast.errors import VibecastError
 from vibecast.importers.base import CapturedSession
 from vibecast.model import RecordedEvent, ReplayStatus
 from vibecast.pipeline import SavedReplay, save_session
@@ -72,7 +73,7 @@ def _yield_to_the_agent(nice: int) -> None:
         log.info("cannot lower the recorder's priority: %s", exc)
 
 
-class RecorderBusy(RuntimeError):
+class RecorderBusy(VibecastError):
     """Another recorder already drains this spool."""
 
 

@@ -27,6 +27,7 @@ from vibecast.capture.jsonfile import detect_style, dump_json, write_atomically
 from vibecast.capture.paths import CapturePaths
 from vibecast.capture.program import HOOK_MARKER
 from vibecast.config import Settings
+from vibecast.errors import VibecastError
 
 __all__ = [
     "CAPTURED_EVENTS",
@@ -61,7 +62,7 @@ HOOK_TIMEOUT_S = 10
 """Claude Code's limit for our hook; the program's own watchdog ends it after 5 s anyway."""
 
 
-class SettingsFileError(Exception):
+class SettingsFileError(VibecastError):
     """The settings file cannot be changed safely (invalid JSON, unexpected shape)."""
 
 

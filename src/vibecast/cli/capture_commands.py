@@ -6,25 +6,20 @@ every other command.
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import os
 import signal
 import time
-from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 
 from vibecast.capture import (
     CapturePaths,
-    HookProgramError,
     Recorder,
-    RecorderBusy,
-    SettingsFileError,
     build_hook_program,
     install_hooks,
     list_spool,
@@ -34,32 +29,10 @@ from vibecast.capture import (
 )
 from vibecast.capture.lock import running_recorder_pid
 from vibecast.capture.program import installed_program
-from vibecast.config import ConfigError, Settings, load_settings
-from vibecast.store.base import StoreError
+from vibecast.cli.common import handle_errors
+from vibecast.config import Settings, load_settings
 
 __all__ = ["hooks_group", "record_command"]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _one_line_errors(func: F) -> F:
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (
-            SettingsFileError,
-            HookProgramError,
-            RecorderBusy,
-            StoreError,
-            ConfigError,
-            OSError,
-            ValueError,
-        ) as exc:
-            raise click.ClickException(str(exc)) from exc
-
-    return wrapper  # type: ignore[return-value]
-
 
 def _home_relative(path: Path) -> str:
     home = str(Path.home())
@@ -89,7 +62,7 @@ def hooks_group() -> None:
     show_default=True,
     help="The hook program: compiled C (fastest), a shell script, or C when a compiler works.",
 )
-@_one_line_errors
+@handle_errors
 def install_command(project: Path | None, hook_form: str) -> None:
     """Record every Claude Code session from now on.
 
@@ -121,7 +94,7 @@ def install_command(project: Path | None, hook_form: str) -> None:
 
 @hooks_group.command("uninstall")
 @_project_option
-@_one_line_errors
+@handle_errors
 def uninstall_command(project: Path | None) -> None:
     """Remove vibecast's hooks (the file is restored byte for byte if nothing else changed)."""
     settings = load_settings()
@@ -224,7 +197,7 @@ def _print_status(report: dict[str, Any]) -> None:
 @hooks_group.command("status")
 @_project_option
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
-@_one_line_errors
+@handle_errors
 def status_command(project: Path | None, as_json: bool) -> None:
     """What is installed, whether the recorder runs, how many events wait in the spool."""
     report = _status(load_settings(), project)
@@ -275,7 +248,7 @@ def _configure_logging(paths: CapturePaths, verbose: bool) -> None:
     help="Seconds between commits of buffered events.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log every commit and warning to stderr.")
-@_one_line_errors
+@handle_errors
 def record_command(
     follow: str | None, once: bool, no_transcripts: bool, flush_interval: float, verbose: bool
 ) -> None:

@@ -7,98 +7,31 @@ Every command prints one clear line and exits non-zero on error; a traceback is 
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
-import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import click
 import msgspec
-from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from vibecast import __version__
+from vibecast.cli.common import (
+    CommandError,
+    Context,
+    err_console,
+    handle_errors,
+    out_console,
+    pass_context,
+)
 from vibecast.cli.format import format_bytes, format_duration, parse_time_ms, plural
-from vibecast.config import ConfigError, Settings, load_settings
 from vibecast.model import Replay, encode_event, event_json_schema
 from vibecast.pipeline import ImportSummary, import_paths
 from vibecast.replayfile import write_replay_file
-from vibecast.store import open_store
-from vibecast.store.base import Store, StoreError
 
 __all__ = ["cli", "main"]
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-# soft_wrap: an error or warning stays one line when stderr is a file or pipe (no cut at 80).
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-out_console = Console(highlight=False)
-
-
-class CommandError(click.ClickException):
-    """A failure the user can act on: printed as one line, exit status 1."""
-
-    def show(self, file: Any = None) -> None:
-        err_console.print(f"[bold red]error:[/] {self.format_message()}", markup=True)
-
-
-def _handle_errors(func: F) -> F:
-    """Turn every failure into one line and a non-zero exit, never a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise
-        except (StoreError, ConfigError, ValueError) as exc:
-            raise CommandError(str(exc)) from exc
-        except BrokenPipeError:
-            # Output piped into `head` and closed early: not an error.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            sys.exit(0)
-        except KeyboardInterrupt:
-            raise click.Abort() from None
-        except Exception as exc:
-            if os.environ.get("VIBECAST_DEBUG"):
-                raise
-            raise CommandError(
-                f"unexpected {type(exc).__name__}: {exc} (set VIBECAST_DEBUG=1 for a traceback)"
-            ) from exc
-
-    return wrapper  # type: ignore[return-value]
-
-
-class Context:
-    """Settings and a lazily opened store, shared by the commands of one invocation."""
-
-    def __init__(self) -> None:
-        self._settings: Settings | None = None
-        self._store: Store | None = None
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = load_settings()
-        return self._settings
-
-    @property
-    def store(self) -> Store:
-        if self._store is None:
-            self._store = open_store(self.settings.database_url)
-        return self._store
-
-    def close(self) -> None:
-        if self._store is not None:
-            self._store.close()
-
-
-pass_context = click.make_pass_decorator(Context)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -146,7 +79,7 @@ def _print_summary(summary: ImportSummary, verbose: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON on stdout.")
 @click.option("-v", "--verbose", is_flag=True, help="Show every warning.")
 @pass_context
-@_handle_errors
+@handle_errors
 def import_command(
     state: Context, paths: tuple[Path, ...], force: bool, as_json: bool, verbose: bool
 ) -> None:
@@ -225,7 +158,7 @@ def _replay_json(replay: Replay) -> dict[str, Any]:
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--offset", default=0, type=click.IntRange(0))
 @pass_context
-@_handle_errors
+@handle_errors
 def list_command(state: Context, as_json: bool, limit: int, offset: int) -> None:
     """List replays, newest first."""
     replays = state.store.list_replays(limit=limit, offset=offset)
@@ -265,7 +198,7 @@ def list_command(state: Context, as_json: bool, limit: int, offset: int) -> None
 @click.argument("replay_id", metavar="ID")
 @click.option("--json", "as_json", is_flag=True, help="The replay and its metadata as JSON.")
 @pass_context
-@_handle_errors
+@handle_errors
 def show_command(state: Context, replay_id: str, as_json: bool) -> None:
     """Show a replay's metadata."""
     replay = state.store.resolve_replay(replay_id)
@@ -311,7 +244,7 @@ def show_command(state: Context, replay_id: str, as_json: bool) -> None:
 @click.option("--from", "from_ms", type=click.IntRange(0), help="Start (ms from replay start).")
 @click.option("--to", "to_ms", type=click.IntRange(0), help="End (ms from replay start).")
 @pass_context
-@_handle_errors
+@handle_errors
 def events_command(state: Context, replay_id: str, from_ms: int | None, to_ms: int | None) -> None:
     """Print a replay's RecordedEvents as JSON lines (see docs/event-schema.json)."""
     if from_ms is not None and to_ms is not None and from_ms > to_ms:
@@ -326,7 +259,7 @@ def events_command(state: Context, replay_id: str, from_ms: int | None, to_ms: i
 @cli.command("stats")
 @click.option("--json", "as_json", is_flag=True, help="JSON on stdout.")
 @pass_context
-@_handle_errors
+@handle_errors
 def stats_command(state: Context, as_json: bool) -> None:
     """Totals: replays, events, bytes stored and bytes imported."""
     stats = state.store.stats()
@@ -383,7 +316,7 @@ def _parse_time_option(_ctx: click.Context, _param: click.Parameter, value: str 
 )
 @click.option("--instant", is_flag=True, help="Print every event at once, without timing.")
 @pass_context
-@_handle_errors
+@handle_errors
 def play_command(
     state: Context,
     replay_id: str,
@@ -420,7 +353,7 @@ def play_command(
 @click.argument("replay_id", metavar="ID")
 @click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
 @pass_context
-@_handle_errors
+@handle_errors
 def delete_command(state: Context, replay_id: str, yes: bool) -> None:
     """Delete a replay and everything stored for it."""
     replay = state.store.resolve_replay(replay_id)
@@ -440,7 +373,7 @@ def delete_command(state: Context, replay_id: str, yes: bool) -> None:
     help="File to write (default: <id>.vibecast in the current directory).",
 )
 @pass_context
-@_handle_errors
+@handle_errors
 def save_command(state: Context, replay_id: str, output: Path | None) -> None:
     """Save a replay to a portable file that `vibecast import FILE` reads on any machine."""
     store = state.store
@@ -465,7 +398,7 @@ def save_command(state: Context, replay_id: str, output: Path | None) -> None:
 
 
 @cli.command("schema")
-@_handle_errors
+@handle_errors
 def schema_command() -> None:
     """Print the JSON Schema of a RecordedEvent (the same as docs/event-schema.json)."""
     click.echo(json.dumps(event_json_schema(), indent=2))

@@ -21,11 +21,11 @@ import click
 import msgspec
 from rich.table import Table
 
-from vibecast.cli.main import (
+from vibecast.cli.common import (
     CommandError,
     Context,
-    _handle_errors,
     err_console,
+    handle_errors,
     out_console,
     pass_context,
 )
@@ -59,7 +59,7 @@ def _url(host: str, port: int) -> str:
     help="Worker processes (server mode on PostgreSQL: one per core).",
 )
 @pass_context
-@_handle_errors
+@handle_errors
 def serve_command(state: Context, host: str, port: int, open_browser: bool, workers: int) -> None:
     """Serve the REST API, share links and web pages (API docs at /docs).
 
@@ -141,7 +141,7 @@ def users_group() -> None:
 @click.argument("name")
 @click.option("--admin", is_flag=True, help="May read /metrics.")
 @pass_context
-@_handle_errors
+@handle_errors
 def users_add(state: Context, name: str, admin: bool) -> None:
     """Create a user. Then give them a token: `vibecast tokens create NAME`."""
     if not _USER_NAME.match(name):
@@ -164,7 +164,7 @@ def users_add(state: Context, name: str, admin: bool) -> None:
 @users_group.command("list")
 @click.option("--json", "as_json", is_flag=True, help="JSON array on stdout.")
 @pass_context
-@_handle_errors
+@handle_errors
 def users_list(state: Context, as_json: bool) -> None:
     """List users."""
     users = state.store.list_users()
@@ -194,7 +194,7 @@ def tokens_group() -> None:
 @click.argument("user")
 @click.option("--name", "token_name", default="", help="What the token is for (e.g. 'laptop').")
 @pass_context
-@_handle_errors
+@handle_errors
 def tokens_create(state: Context, user: str, token_name: str) -> None:
     """Create a token for USER (name or id) and print it once, on stdout."""
     owner = state.store.get_user(user)
@@ -224,7 +224,7 @@ def tokens_create(state: Context, user: str, token_name: str) -> None:
 @click.argument("user", required=False)
 @click.option("--json", "as_json", is_flag=True, help="JSON array on stdout.")
 @pass_context
-@_handle_errors
+@handle_errors
 def tokens_list(state: Context, user: str | None, as_json: bool) -> None:
     """List tokens (of USER, or everyone's): ids, names, last use. Never the tokens themselves."""
     owner_id = None
@@ -262,7 +262,7 @@ def tokens_list(state: Context, user: str | None, as_json: bool) -> None:
 @tokens_group.command("revoke")
 @click.argument("token_id", metavar="ID")
 @pass_context
-@_handle_errors
+@handle_errors
 def tokens_revoke(state: Context, token_id: str) -> None:
     """Revoke a token by its id (a running server stops accepting it within 5 s)."""
     if not state.store.revoke_token(token_id):

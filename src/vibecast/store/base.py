@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 
+from vibecast.errors import VibecastError
 from vibecast.model import RecordedEvent, Replay
 
 __all__ = [
@@ -33,7 +34,7 @@ __all__ = [
 ]
 
 
-class StoreError(Exception):
+class StoreError(VibecastError):
     """A storage operation failed; the message is meant for the user."""
 
 

@@ -1,0 +1,93 @@
+"""What every ``vibecast`` command shares: settings and store, and errors as one line.
+
+Every command is wrapped in :func:`handle_errors`: an error a user can act on
+(:class:`~vibecast.errors.VibecastError`, bad values, files that cannot be read) prints as one line
+and exits 1; anything else is reported as unexpected, with a traceback only under
+``VIBECAST_DEBUG=1``.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+from rich.console import Console
+
+from vibecast.config import Settings, load_settings
+from vibecast.errors import VibecastError
+from vibecast.store import open_store
+from vibecast.store.base import Store
+
+__all__ = ["CommandError", "Context", "err_console", "handle_errors", "out_console", "pass_context"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# soft_wrap: an error or warning stays one line when stderr is a file or pipe (no cut at 80).
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+out_console = Console(highlight=False)
+
+
+class CommandError(click.ClickException):
+    """A failure the user can act on: printed as one line, exit status 1."""
+
+    def show(self, file: Any = None) -> None:
+        err_console.print(f"[bold red]error:[/] {self.format_message()}", markup=True)
+
+
+def handle_errors(func: F) -> F:
+    """Turn every failure into one line and a non-zero exit, never a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except (VibecastError, ValueError, OSError) as exc:
+            raise CommandError(str(exc)) from exc
+        except BrokenPipeError:
+            # Output piped into `head` and closed early: not an error.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            sys.exit(0)
+        except KeyboardInterrupt:
+            raise click.Abort() from None
+        except Exception as exc:
+            if os.environ.get("VIBECAST_DEBUG"):
+                raise
+            raise CommandError(
+                f"unexpected {type(exc).__name__}: {exc} (set VIBECAST_DEBUG=1 for a traceback)"
+            ) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
+class Context:
+    """Settings and a lazily opened store, shared by the commands of one invocation."""
+
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+        self._store: Store | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings()
+        return self._settings
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = open_store(self.settings.database_url)
+        return self._store
+
+    def close(self) -> None:
+        if self._store is not None:
+            self._store.close()
+
+
+pass_context = click.make_pass_decorator(Context)
