@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 
 from vibecast.capture.paths import CapturePaths
 from vibecast.capture.spool import HOOK, SpoolWriter
-from vibecast.capture.spool_http import spool_json_body
+from vibecast.capture.spool_http import SPOOL_ERRORS, spool_json_body
 from vibecast.config import Settings
 
 __all__ = ["HOOK_PATH", "check_hook_payload", "hook_router"]
@@ -41,6 +41,7 @@ def hook_router(settings: Settings) -> APIRouter:
         HOOK_PATH,
         summary="Record a Claude Code hook event (http hook)",
         response_description="{} (no decision) once the payload is spooled for the recorder",
+        responses=SPOOL_ERRORS,
     )
     async def post_hook_payload(request: Request) -> JSONResponse:
         return await spool_json_body(request, writer, HOOK, check_hook_payload, {})

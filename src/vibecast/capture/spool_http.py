@@ -22,6 +22,16 @@ __all__ = ["spool_json_body"]
 _decoder = msgspec.json.Decoder()
 
 
+SPOOL_ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The body is not JSON."},
+    422: {"description": "The JSON is not an event of the expected shape."},
+    413: {"description": "The body is larger than the server accepts."},
+    415: {"description": "The body is not sent as application/json."},
+    503: {"description": "The event could not be spooled (disk full, permissions)."},
+}
+"""The error answers of a spooling endpoint, for its OpenAPI description."""
+
+
 def _error(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status)
 

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 
 from vibecast.capture.paths import CapturePaths
 from vibecast.capture.spool import VIBECRAFT, SpoolWriter
-from vibecast.capture.spool_http import spool_json_body
+from vibecast.capture.spool_http import SPOOL_ERRORS, spool_json_body
 from vibecast.config import Settings
 
 __all__ = ["check_vibecraft_event", "vibecraft_router"]
@@ -43,6 +43,7 @@ def vibecraft_router(settings: Settings) -> APIRouter:
         "/event",
         summary="Record a Vibecraft ClaudeEvent",
         response_description='{"ok": true} once the event is spooled for the recorder',
+        responses=SPOOL_ERRORS,
     )
     async def post_vibecraft_event(request: Request) -> JSONResponse:
         return await spool_json_body(

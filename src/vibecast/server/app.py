@@ -2,24 +2,29 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from vibecast import __version__
+from vibecast.capture import Recorder, RecorderBusy
+from vibecast.capture.vibecraft_http import vibecraft_router
 from vibecast.config import Settings
 from vibecast.server.auth import Authenticator
 from vibecast.server.context import AppState
 from vibecast.server.errors import install_error_handlers
 from vibecast.server.guards import LoopbackHostMiddleware, SameOriginMiddleware, origin_of
-from vibecast.server.limits import MAX_BODY_BYTES, BodyLimitMiddleware
+from vibecast.server.limits import MAX_BODY_BYTES, MAX_EVENT_BODY_BYTES, BodyLimitMiddleware
 from vibecast.server.metrics import Metrics, RequestMetricsMiddleware
 from vibecast.server.openapi import drop_security
 from vibecast.server.routes import annotations, live, replays, session, sharing, system
 from vibecast.server.settings import ServerSettings
 from vibecast.store import open_store
 from vibecast.store.base import Store
+
+log = logging.getLogger(__name__)
 
 __all__ = ["create_app"]
 
@@ -57,9 +62,12 @@ def create_app(settings: Settings | ServerSettings, store: Store | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        recorder = _start_recorder(server) if server.record else None
         try:
             yield
         finally:
+            if recorder is not None:
+                recorder.stop()
             if owned:
                 active.close()
 
@@ -82,8 +90,15 @@ def create_app(settings: Settings | ServerSettings, store: Store | None = None) 
     install_error_handlers(app)
     for module in (replays, sharing, annotations, live, session, system):
         app.include_router(module.router)
+    if not server.auth_required:
+        # Vibecraft's hook posts its events here, without credentials: local mode only.
+        app.include_router(vibecraft_router(server.base))
     # Added innermost first: metrics see every answer, guards run before any body is read.
-    app.add_middleware(BodyLimitMiddleware, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=MAX_BODY_BYTES,
+        path_limits={"/event": MAX_EVENT_BODY_BYTES},
+    )
     trusted = (origin_of(server.public_url),) if server.public_url else ()
     app.add_middleware(SameOriginMiddleware, trusted=trusted)
     if not server.auth_required:
@@ -91,3 +106,15 @@ def create_app(settings: Settings | ServerSettings, store: Store | None = None) 
         drop_security(app)
     app.add_middleware(RequestMetricsMiddleware, metrics=metrics)
     return app
+
+
+def _start_recorder(server: ServerSettings) -> Recorder | None:
+    """Live capture in this process, on its own store connection; None if a recorder already
+    runs (``vibecast record``, or another worker): that one keeps recording."""
+    recorder = Recorder(server.base)
+    try:
+        recorder.start()
+    except RecorderBusy as exc:
+        log.info("live capture: %s", exc)
+        return None
+    return recorder

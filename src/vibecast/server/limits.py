@@ -7,6 +7,7 @@ event windows and strings are all bounded, and going over any of them is a 4xx t
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -28,7 +29,9 @@ __all__ = [
 ]
 
 MAX_BODY_BYTES = 1 << 20
-"""1 MiB: the largest request body (annotations and titles are small; nothing uploads events)."""
+"""1 MiB: the largest request body (annotations and titles are small) — except Vibecraft's event
+POST, which carries whole tool outputs: :data:`MAX_EVENT_BODY_BYTES`."""
+MAX_EVENT_BODY_BYTES = 64 << 20
 MAX_PAGE = 500
 """Most replays one ``GET /api/replays`` returns."""
 MAX_OFFSET = 1_000_000_000
@@ -70,15 +73,22 @@ class BodyLimitMiddleware:
     the limit and then refused, so it never sits in memory whole.
     """
 
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_bytes: int = MAX_BODY_BYTES,
+        path_limits: Mapping[str, int] | None = None,
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.path_limits = dict(path_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
             await self.app(scope, receive, send)
             return
-        too_large = f"request body is larger than {self.max_bytes} bytes"
+        max_bytes = self.path_limits.get(scope["path"], self.max_bytes)
+        too_large = f"request body is larger than {max_bytes} bytes"
         for name, value in scope["headers"]:
             if name == b"content-length":
                 try:
@@ -86,7 +96,7 @@ class BodyLimitMiddleware:
                 except ValueError:
                     await send_json_error(send, 400, "bad_request", "invalid Content-Length")
                     return
-                if declared > self.max_bytes:
+                if declared > max_bytes:
                     await send_json_error(send, 413, "body_too_large", too_large)
                     return
         chunks: list[bytes] = []
@@ -97,7 +107,7 @@ class BodyLimitMiddleware:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
+            if size > max_bytes:
                 await send_json_error(send, 413, "body_too_large", too_large)
                 return
             chunks.append(chunk)

@@ -74,6 +74,7 @@ def run(settings: ServerSettings, store: Store | None = None, *, workers: int = 
             "VIBECAST_DATABASE_URL": settings.base.database_url,
             "VIBECAST_SECRET_KEY": settings.secret_key.decode(),
             "VIBECAST_SHARE_DAYS": str(settings.share_days),
+            "VIBECAST_SERVE_RECORD": "1" if settings.record else "0",
             _HOST_ENV: settings.host,
             _PORT_ENV: str(settings.port),
         }

@@ -130,6 +130,8 @@ class ServerSettings:
     live_max_streams: int = 32
     token_cache_seconds: float = 5.0
     session_days: int = 7
+    # Run the live-capture recorder in this process (``vibecast serve`` does; embedded apps don't).
+    record: bool = False
 
     @classmethod
     def load(
@@ -149,6 +151,7 @@ class ServerSettings:
             "host": host,
             "port": port,
             "share_days": _share_days(env),
+            "record": env.get("VIBECAST_SERVE_RECORD", "") == "1",
             "public_url": public_url,
         }
         values.update(overrides)
