@@ -34,6 +34,7 @@ from vibecast.config import Settings, load_settings
 
 __all__ = ["hooks_group", "record_command"]
 
+
 def _home_relative(path: Path) -> str:
     home = str(Path.home())
     text = str(path)
