@@ -61,6 +61,7 @@ from vibecast.store.records import (
     check_token,
     check_user_name,
     duration_ms,
+    import_source_from_row,
     needed_blobs,
     new_id,
     now_ms,
@@ -518,16 +519,7 @@ class PostgresStore(Store):
                 "WHERE path = %s",
                 (path,),
             ).fetchone()
-        if row is None:
-            return None
-        try:
-            replay_ids = msgspec.json.decode(row[4], type=list[str])
-        except msgspec.DecodeError:
-            log.warning("import record of %s has unreadable replay ids; ignoring them", path)
-            replay_ids = []
-        return ImportSource(
-            path=row[0], size=row[1], mtime_ns=row[2], fingerprint=row[3], replay_ids=replay_ids
-        )
+        return None if row is None else import_source_from_row(row)
 
     def record_import_source(self, source: ImportSource) -> None:
         if self._actor is not None:

@@ -18,7 +18,7 @@ from typing import Any
 import msgspec
 
 from vibecast.model import RecordedEvent, Replay, ReplayMetadata
-from vibecast.store.base import Annotation, ApiToken, StoreError, User
+from vibecast.store.base import Annotation, ApiToken, ImportSource, StoreError, User
 from vibecast.store.codec import EncodedChunk, blob_key
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "check_token",
     "check_user_name",
     "duration_ms",
+    "import_source_from_row",
     "needed_blobs",
     "new_id",
     "now_ms",
@@ -138,6 +139,24 @@ def annotation_from_row(row: Sequence[Any]) -> Annotation:
         kind=kind,
         created_at=created,
         updated_at=updated,
+    )
+
+
+_ids_decoder = msgspec.json.Decoder(list[str])
+
+
+def import_source_from_row(row: Sequence[Any]) -> ImportSource:
+    """(path, size, mtime_ns, fingerprint, replay_ids as JSON text) -> ImportSource.
+
+    Unreadable replay ids are dropped with a warning: the record still says the file was seen.
+    """
+    try:
+        replay_ids = _ids_decoder.decode(row[4])
+    except msgspec.DecodeError:
+        log.warning("import record of %s has unreadable replay ids; ignoring them", row[0])
+        replay_ids = []
+    return ImportSource(
+        path=row[0], size=row[1], mtime_ns=row[2], fingerprint=row[3], replay_ids=replay_ids
     )
 
 

@@ -53,6 +53,7 @@ from vibecast.store.records import (
     check_token,
     check_user_name,
     duration_ms,
+    import_source_from_row,
     needed_blobs,
     new_id,
     now_ms,
@@ -75,7 +76,6 @@ BUSY_TIMEOUT_MS = 10_000
 
 _BATCH = 500
 """Keys per ``IN (...)`` query: well under SQLite's limit on bound parameters."""
-_ids_decoder = msgspec.json.Decoder(list[str])
 
 # The access rules, as SQL over the ``replays`` row in scope. ``:actor`` is the acting user,
 # ``:now`` the time in epoch ms. The system (actor None) is not restricted at all.
@@ -585,16 +585,7 @@ class SQLiteStore(Store):
                 "WHERE path = ?",
                 (path,),
             ).fetchone()
-        if row is None:
-            return None
-        try:
-            replay_ids = _ids_decoder.decode(row[4])
-        except msgspec.DecodeError:
-            log.warning("import record of %s has unreadable replay ids; ignoring them", path)
-            replay_ids = []
-        return ImportSource(
-            path=row[0], size=row[1], mtime_ns=row[2], fingerprint=row[3], replay_ids=replay_ids
-        )
+        return None if row is None else import_source_from_row(row)
 
     def record_import_source(self, source: ImportSource) -> None:
         if self._actor is not None:
