@@ -1,0 +1,325 @@
+// The one fetch client for the vibecast REST API (docs/api.md).
+//
+// Every call returns parsed JSON or throws an ApiError carrying the HTTP status, the API's
+// error code and its message. A "source" hides whether a replay is read as its owner
+// (/api/replays/{id}) or through a public share link (/api/s/{token}), so the player is
+// written once for both.
+
+/** An API answer that is not 2xx (or a network failure, status 0). */
+export class ApiError extends Error {
+  constructor(status, code, message) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** Largest window the API accepts (docs/api.md, Limits). */
+export const MAX_WINDOW_MS = 3_600_000;
+/** Most events per response. */
+export const MAX_EVENTS = 5000;
+
+function query(params) {
+  const parts = [];
+  for (const [key, value] of Object.entries(params || {})) {
+    if (value === undefined || value === null || value === "") continue;
+    parts.push(`${encodeURIComponent(key)}=${encodeURIComponent(String(value))}`);
+  }
+  return parts.length ? `?${parts.join("&")}` : "";
+}
+
+/** fetch + JSON + typed errors. `body` is sent as JSON; 204 answers resolve to null. */
+export async function request(method, path, { params, body, signal } = {}) {
+  const init = { method, headers: { Accept: "application/json" }, credentials: "same-origin", signal };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  let response;
+  try {
+    response = await fetch(path + query(params), init);
+  } catch (err) {
+    if (err && err.name === "AbortError") throw err;
+    throw new ApiError(0, "network_error", `cannot reach the server: ${err && err.message ? err.message : err}`);
+  }
+  if (response.status === 204) return null;
+  const text = await response.text();
+  let data = null;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = null;
+    }
+  }
+  if (!response.ok) {
+    const error = data && data.error ? data.error : {};
+    throw new ApiError(
+      response.status,
+      error.code || `http_${response.status}`,
+      error.message || `${method} ${path}: HTTP ${response.status}`,
+    );
+  }
+  return data;
+}
+
+const enc = encodeURIComponent;
+
+/** Replays of the caller: `{replays, total, limit, offset}`; filters as in docs/api.md. */
+export function listReplays(filters = {}) {
+  return request("GET", "/api/replays", { params: filters });
+}
+
+export function me() {
+  return request("GET", "/api/me");
+}
+
+export function deleteReplay(id) {
+  return request("DELETE", `/api/replays/${enc(id)}`);
+}
+
+export function editReplay(id, { title, description } = {}) {
+  return request("PATCH", `/api/replays/${enc(id)}`, { body: { title, description } });
+}
+
+/** Create (or re-create) the secret link: `{is_public, share_url, share_token, expires_at}`. */
+export function share(id, expiresInDays) {
+  const body = { is_public: true };
+  if (expiresInDays) body.expires_in_days = expiresInDays;
+  return request("POST", `/api/replays/${enc(id)}/share`, { body });
+}
+
+export function revokeShare(id) {
+  return request("DELETE", `/api/replays/${enc(id)}/share`);
+}
+
+/** Start a video export (issue 6): `{job_id, status}`. */
+export function startExport(id, options = {}) {
+  return request("POST", `/api/replays/${enc(id)}/export`, { body: options });
+}
+
+/** An export job: `{status, progress?, download_url?, error?}`. */
+export function exportStatus(jobId) {
+  return request("GET", `/api/replays/exports/${enc(jobId)}`);
+}
+
+export function cancelExport(jobId) {
+  return request("DELETE", `/api/replays/exports/${enc(jobId)}`);
+}
+
+/** Where a replay's portable file downloads from (owner only). */
+export function replayFileUrl(id) {
+  return `/api/replays/${enc(id)}/file`;
+}
+
+class Source {
+  constructor(base, kind) {
+    this.base = base;
+    this.kind = kind;
+  }
+
+  get readOnly() {
+    return this.kind !== "owner";
+  }
+
+  /** The replay and its first events: `{replay, events, from_ms, to_ms, truncated, next_from_ms}`. */
+  get({ fromMs, toMs, eventsLimit, signal } = {}) {
+    return request("GET", this.base, {
+      params: { from_ms: fromMs, to_ms: toMs, events_limit: eventsLimit },
+      signal,
+    });
+  }
+
+  /** One page of a window: `{events, from_ms, to_ms, truncated, next_from_ms}`. */
+  eventsPage(fromMs, toMs, limit, signal) {
+    return request("GET", `${this.base}/events`, {
+      params: { from_ms: Math.max(0, Math.floor(fromMs)), to_ms: Math.floor(toMs), limit },
+      signal,
+    });
+  }
+
+  /**
+   * Every event with fromMs <= relative_time_ms <= toMs, following `truncated/next_from_ms`
+   * and splitting windows longer than the API's hour.
+   */
+  async events(fromMs, toMs, { limit = MAX_EVENTS, signal } = {}) {
+    const out = [];
+    let low = Math.max(0, Math.floor(fromMs));
+    const end = Math.floor(toMs);
+    while (low <= end) {
+      const high = Math.min(end, low + MAX_WINDOW_MS - 1);
+      const page = await this.eventsPage(low, high, limit, signal);
+      for (const event of page.events) out.push(event);
+      if (page.truncated && page.next_from_ms > low) {
+        low = page.next_from_ms;
+      } else {
+        low = high + 1;
+      }
+    }
+    return out;
+  }
+
+  /** Report a playback for /metrics (best effort). */
+  played(p95Fps) {
+    const body = {};
+    if (Number.isFinite(p95Fps)) body.p95_fps = Math.round(p95Fps * 10) / 10;
+    return request("POST", `${this.base}/played`, { body });
+  }
+}
+
+/** A replay read by its owner (or a public replay of someone else, read-only by the API). */
+export class OwnerSource extends Source {
+  constructor(replayId) {
+    super(`/api/replays/${enc(replayId)}`, "owner");
+    this.replayId = replayId;
+  }
+
+  annotations(kind) {
+    return request("GET", `${this.base}/annotations`, { params: { kind } });
+  }
+
+  addAnnotation({ timestamp_ms, text, position, kind }) {
+    const body = { timestamp_ms: Math.max(0, Math.round(timestamp_ms)), text };
+    if (position) body.position = position;
+    if (kind) body.kind = kind;
+    return request("POST", `${this.base}/annotations`, { body });
+  }
+
+  editAnnotation(annotationId, fields) {
+    return request("PATCH", `${this.base}/annotations/${enc(annotationId)}`, { body: fields });
+  }
+
+  deleteAnnotation(annotationId) {
+    return request("DELETE", `${this.base}/annotations/${enc(annotationId)}`);
+  }
+
+  bookmarks() {
+    return request("GET", `${this.base}/bookmarks`);
+  }
+
+  addBookmark(timestampMs, text) {
+    const body = { timestamp_ms: Math.max(0, Math.round(timestampMs)) };
+    if (text) body.text = text;
+    return request("POST", `${this.base}/bookmarks`, { body });
+  }
+
+  deleteBookmark(bookmarkId) {
+    return request("DELETE", `${this.base}/bookmarks/${enc(bookmarkId)}`);
+  }
+
+  share(expiresInDays) {
+    return share(this.replayId, expiresInDays);
+  }
+
+  revokeShare() {
+    return revokeShare(this.replayId);
+  }
+
+  delete() {
+    return deleteReplay(this.replayId);
+  }
+
+  fileUrl() {
+    return replayFileUrl(this.replayId);
+  }
+
+  startExport(options) {
+    return startExport(this.replayId, options);
+  }
+
+  /**
+   * Follow a recording in progress (Server-Sent Events). `onEvent(recordedEvent)` per event,
+   * `onEnd(replay)` when recording stops, `onGone()` if it is deleted. Reconnects on timeout
+   * from the last seen time. Returns `close()`.
+   */
+  live({ fromMs = 0, onEvent, onEnd, onGone, onError } = {}) {
+    let last = fromMs;
+    let source = null;
+    let closed = false;
+    const open = () => {
+      source = new EventSource(`${this.base}/live${query({ from_ms: last })}`);
+      source.addEventListener("event", (message) => {
+        let event;
+        try {
+          event = JSON.parse(message.data);
+        } catch {
+          return;
+        }
+        if (Number.isFinite(event.relative_time_ms)) last = Math.max(last, event.relative_time_ms);
+        if (onEvent) onEvent(event);
+      });
+      source.addEventListener("end", (message) => {
+        close();
+        let replay = null;
+        try {
+          replay = JSON.parse(message.data);
+        } catch {
+          replay = null;
+        }
+        if (onEnd) onEnd(replay);
+      });
+      source.addEventListener("gone", () => {
+        close();
+        if (onGone) onGone();
+      });
+      source.addEventListener("timeout", () => {
+        if (closed) return;
+        source.close();
+        open();
+      });
+      source.onerror = () => {
+        if (onError && source.readyState === EventSource.CLOSED) onError();
+      };
+    };
+    const close = () => {
+      closed = true;
+      if (source) source.close();
+    };
+    open();
+    return close;
+  }
+}
+
+/** A replay read through its secret share link: no login, read-only, no annotations. */
+export class PublicSource extends Source {
+  constructor(token) {
+    super(`/api/s/${enc(token)}`, "public");
+    this.token = token;
+  }
+}
+
+/** A replay given as data (export page, tests): the same interface, no network. */
+export class MemorySource {
+  constructor(replay, events) {
+    this.kind = "memory";
+    this.replay = replay;
+    this.all = [...events].sort((a, b) => (a.relative_time_ms || 0) - (b.relative_time_ms || 0));
+  }
+
+  get readOnly() {
+    return true;
+  }
+
+  async get() {
+    const duration = (this.replay.metadata && this.replay.metadata.duration_ms) || 0;
+    return { replay: this.replay, events: this.all, from_ms: 0, to_ms: duration, truncated: false, next_from_ms: null };
+  }
+
+  async events(fromMs, toMs) {
+    return this.all.filter((e) => (e.relative_time_ms || 0) >= fromMs && (e.relative_time_ms || 0) <= toMs);
+  }
+
+  async played() {
+    return null;
+  }
+}
+
+/** The source a page's `<body data-*>` names: `data-share-token` → public, else `data-replay-id`. */
+export function sourceFromBody(body = document.body) {
+  const token = body.dataset.shareToken;
+  if (token) return new PublicSource(token);
+  const id = body.dataset.replayId;
+  if (id) return new OwnerSource(id);
+  throw new ApiError(0, "no_replay", "this page names no replay (data-replay-id or data-share-token)");
+}
