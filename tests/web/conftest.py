@@ -1,0 +1,202 @@
+"""Browser test fixtures: real headless Chromium (Debian's, driven by Playwright) against the real
+app on a real uvicorn, over a store holding the shared transcripts imported through the pipeline.
+
+- ``chromium``: one Playwright Browser per test session. Missing Chromium or Playwright skips the
+  browser tests with the reason — unless ``CI=true``, where it fails.
+- ``web_server``: the app in local mode (SQLite, no login) on 127.0.0.1 and a free port, its data
+  dir a temp ``VIBECAST_HOME`` with the shared transcripts imported. ``team_server``: the same in
+  server mode (login by cookie or bearer token) with users alice and bob.
+- ``page``: a fresh browser context and page per test. A JavaScript error, a console error, a
+  Content-Security-Policy violation or a dialog (``alert``...) fails the test unless the test
+  said it expects it (``console.allow(pattern)``).
+- ``screenshots_dir``: ``test-artifacts/screenshots/`` (git-ignored), kept after the run so a
+  reviewer can look at the pages.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from web_helpers import Console, WebServer, free_port, watch
+
+from vibecast.config import load_settings
+from vibecast.pipeline import import_paths
+from vibecast.server import ServerSettings, create_app
+from vibecast.server.tokens import hash_token, new_api_token
+from vibecast.store import open_store
+from vibecast.store.base import ApiToken, Store, User
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = Path(os.environ.get("VIBECAST_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+TRANSCRIPTS = "claude-code/transcripts"
+VIEWPORT = {"width": 1280, "height": 800}
+SECRET_KEY = b"web-test-secret-key-0123456789abcdef"
+
+
+def _unavailable(reason: str) -> None:
+    message = f"browser tests need Chromium and Playwright: {reason}"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(message + " (CI=true: the web UI must be tested in a real browser)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """A headless Chromium (``/usr/bin/chromium``) driven by Playwright, for the whole session."""
+    try:
+        from playwright.sync_api import Error, sync_playwright
+    except ImportError:
+        _unavailable("the Python package playwright is not installed (pip install -e '.[test]')")
+    if not CHROMIUM.exists():
+        _unavailable(f"{CHROMIUM} not found (apt-get install chromium, or scripts/test)")
+    playwright = sync_playwright().start()
+    try:
+        try:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True, timeout=30_000
+            )
+        except Error as exc:
+            _unavailable(f"{CHROMIUM} did not start: {str(exc).splitlines()[0]}")
+        try:
+            yield browser
+        finally:
+            browser.close()
+    finally:
+        playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def screenshots_dir() -> Path:
+    """Where tests save screenshots for reviewers (git-ignored; later runs overwrite)."""
+    directory = ROOT / "test-artifacts" / "screenshots"
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
+
+
+def _add_user(store: Store, name: str, *, admin: bool = False) -> tuple[User, str]:
+    user = store.create_user(name, is_admin=admin)
+    token = new_api_token()
+    store.add_token(
+        ApiToken(
+            id=f"tok-{name}",
+            user_id=user.id,
+            name="web tests",
+            token_hash=hash_token(token),
+            created_at=int(time.time() * 1000),
+        )
+    )
+    return user, token
+
+
+@contextmanager
+def _serve(app: Any) -> Iterator[str]:
+    """Run ``app`` on uvicorn in a thread on a free loopback port; stop it afterwards."""
+    port = free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app, host="127.0.0.1", port=port, log_level="warning", timeout_graceful_shutdown=2
+        )
+    )
+    thread = threading.Thread(target=server.run, name="web-test-uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            server.should_exit = True
+            raise RuntimeError("uvicorn did not start for the browser tests")
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+def _server_fixture(
+    tmp_path_factory: pytest.TempPathFactory, shared_data: Path, *, server_mode: bool
+) -> Iterator[WebServer]:
+    home = tmp_path_factory.mktemp("web-server-mode" if server_mode else "web-local")
+    settings = load_settings({"VIBECAST_HOME": str(home / "vibecast"), "HOME": str(home)})
+    store = open_store(settings.database_url)
+    try:
+        users: dict[str, tuple[User, str]] = {}
+        owner = "local"
+        if server_mode:
+            users = {"alice": _add_user(store, "alice", admin=True), "bob": _add_user(store, "bob")}
+            owner = users["alice"][0].id
+        summary = import_paths(
+            store, settings, [shared_data / TRANSCRIPTS], user_id=owner, force=True
+        )
+        assert summary.replay_ids, summary.issues
+        replays = [r for r in map(store.get_replay, summary.replay_ids) if r is not None]
+        server = ServerSettings.load(
+            settings, env={}, server_mode=server_mode, secret_key=SECRET_KEY
+        )
+        app = create_app(server, store=store)
+        with _serve(app) as url:
+            yield WebServer(url, store, settings, replays, users)
+    finally:
+        store.close()
+
+
+@pytest.fixture(scope="session")
+def web_server(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[WebServer]:
+    """The app in local mode (no login) with the shared transcripts imported, for the session."""
+    yield from _server_fixture(tmp_path_factory, shared_data, server_mode=False)
+
+
+@pytest.fixture(scope="session")
+def team_server(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[WebServer]:
+    """The app in server mode (login needed): alice (admin) owns the shared transcripts, bob
+    owns nothing."""
+    yield from _server_fixture(tmp_path_factory, shared_data, server_mode=True)
+
+
+# Reports CSP violations as console errors even where Chromium would only count them.
+_CSP_LISTENER = """
+document.addEventListener('securitypolicyviolation', (e) => {
+  console.error('CSP violation: ' + e.violatedDirective + ' blocked ' + e.blockedURI);
+});
+"""
+
+
+@pytest.fixture
+def console() -> Console:
+    return Console()
+
+
+@pytest.fixture
+def browser_context(chromium: Any) -> Iterator[Any]:
+    """A fresh context (no cookies, no storage) per test."""
+    context = chromium.new_context(viewport=VIEWPORT, accept_downloads=True)
+    context.set_default_timeout(15_000)
+    context.add_init_script(_CSP_LISTENER)
+    try:
+        yield context
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser_context: Any, console: Console) -> Iterator[Any]:
+    """A page whose JS errors, CSP violations and dialogs fail the test."""
+    opened = watch(browser_context.new_page(), console)
+    yield opened
+    problems = console.unexpected() + console.dialogs
+    if problems:
+        pytest.fail("the page reported:\n" + "\n".join(problems))
