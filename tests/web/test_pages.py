@@ -1,17 +1,146 @@
-"""The page routes and their security headers, through the real app on uvicorn."""
+"""The page routes, the static assets and their security headers, through the real app on
+uvicorn (plain HTTP; what Chromium makes of them is in the other test files)."""
 
 from __future__ import annotations
 
 import httpx
+import pytest
 from web_helpers import WebServer
 
+from vibecast.web.csp import content_security_policy
 
-def test_server_answers(web_server: WebServer) -> None:
-    answer = httpx.get(f"{web_server.url}/api/health", timeout=10)
+PAGES = ["/", "/replays/{id}", "/replays/{id}?embed=1"]
+
+
+@pytest.fixture
+def http(web_server: WebServer):
+    with httpx.Client(base_url=web_server.url, timeout=10, follow_redirects=False) as client:
+        yield client
+
+
+def _share(http: httpx.Client, replay_id: str) -> str:
+    answer = http.post(f"/api/replays/{replay_id}/share", json={"is_public": True})
     assert answer.status_code == 200
-    assert answer.json()["mode"] == "local"
+    return answer.json()["share_token"]
 
 
-def test_chromium_opens_the_index(web_server: WebServer, page, screenshots_dir) -> None:
-    page.goto(web_server.url + "/")
-    assert page.title()
+def _policy(answer: httpx.Response) -> dict[str, str]:
+    policy = answer.headers["content-security-policy"]
+    parts = [p.strip().split(" ", 1) for p in policy.split(";")]
+    return {name: value for name, value in parts}
+
+
+def test_pages_are_shells_with_a_strict_policy(web_server: WebServer, http: httpx.Client) -> None:
+    replay = web_server.replay("fe5e1c67")
+    for path in PAGES:
+        answer = http.get(path.format(id=replay.id))
+        assert answer.status_code == 200, path
+        assert answer.headers["content-type"].startswith("text/html")
+        policy = _policy(answer)
+        assert policy["default-src"] == "'self'"
+        assert policy["script-src"] == "'self'"
+        assert policy["connect-src"] == "'self'"
+        assert "unsafe-inline" not in answer.headers["content-security-policy"]
+        assert "unsafe-eval" not in answer.headers["content-security-policy"]
+        assert answer.headers["x-content-type-options"] == "nosniff"
+        # No inline script or style anywhere: every script has a src, no style element.
+        assert "<style" not in answer.text
+        assert answer.text.count("<script") == answer.text.count("<script type=module src=")
+    page = http.get(f"/replays/{replay.id}").text
+    assert f'data-replay-id="{replay.id}"' in page and 'data-mode="owner"' in page
+    assert _policy(http.get(f"/replays/{replay.id}"))["frame-ancestors"] == "'none'"
+    assert _policy(http.get(f"/replays/{replay.id}?embed=1"))["frame-ancestors"] == "*"
+    assert 'data-mode="embed"' in http.get(f"/replays/{replay.id}?embed=1").text
+
+
+def test_public_viewer_page(web_server: WebServer, http: httpx.Client) -> None:
+    replay = web_server.replay("5c0375b4")
+    token = _share(http, replay.id)
+    answer = http.get(f"/s/{token}")
+    assert answer.status_code == 200
+    assert answer.headers["referrer-policy"] == "no-referrer"
+    assert answer.headers["cache-control"] == "no-store"
+    assert _policy(answer)["frame-ancestors"] == "'none'"
+    assert f'data-share-token="{token}"' in answer.text
+    assert 'data-mode="public"' in answer.text and 'data-read-only="true"' in answer.text
+    assert replay.id not in answer.text and replay.user_id not in answer.text
+    embedded = http.get(f"/s/{token}?embed=1")
+    assert _policy(embedded)["frame-ancestors"] == "*"
+    assert "x-frame-options" not in embedded.headers
+    http.delete(f"/api/replays/{replay.id}/share")
+    gone = http.get(f"/s/{token}")
+    assert gone.status_code == 404
+    assert gone.headers["content-security-policy"] == content_security_policy()
+    assert gone.headers["referrer-policy"] == "no-referrer"
+
+
+def test_unknown_replay_and_link_get_the_not_found_page(http: httpx.Client) -> None:
+    for path in ["/replays/nope", "/s/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "/s/x"]:
+        answer = http.get(path)
+        assert answer.status_code == 404, path
+        assert "not found" in answer.text.lower()
+        assert "content-security-policy" in answer.headers
+
+
+def test_titles_are_escaped_in_the_shell(web_server: WebServer, http: httpx.Client) -> None:
+    replay = web_server.replay("1af7fc5e")
+    hostile = '"><script>window.__pwned=1</script><img src=x onerror=alert(1)>'
+    assert http.patch(f"/api/replays/{replay.id}", json={"title": hostile}).status_code == 200
+    try:
+        page = http.get(f"/replays/{replay.id}").text
+        assert "<script>window" not in page and "<img src=x" not in page
+        assert "&lt;script&gt;" in page
+    finally:
+        http.patch(f"/api/replays/{replay.id}", json={"title": replay.title or "untitled"})
+
+
+def test_static_assets_types_and_caching(http: httpx.Client) -> None:
+    script = http.get("/static/js/api.js")
+    assert script.status_code == 200
+    assert script.headers["content-type"].startswith("text/javascript")
+    assert script.headers["cache-control"] == "no-cache"
+    assert script.headers["x-content-type-options"] == "nosniff"
+    again = http.get("/static/js/api.js", headers={"If-None-Match": script.headers["etag"]})
+    assert again.status_code == 304
+    icon = http.get("/static/browser-icon.svg")
+    assert icon.headers["content-type"] == "image/svg+xml"
+    assert http.get("/static/../pages.py").status_code == 404
+    assert http.get("/static/nope.js").status_code == 404
+
+
+def test_capture_status(http: httpx.Client) -> None:
+    answer = http.get("/api/capture/status")
+    assert answer.status_code == 200
+    status = answer.json()
+    assert status["mode"] == "local"
+    assert status["hooks_installed"] is False  # the test's fresh HOME has no Claude settings
+    assert "PreToolUse" in status["hooks_missing"]
+    assert status["install_command"] == "vibecast hooks install"
+    assert status["spool_events"] == 0
+
+
+def test_server_mode_pages_need_a_login(team_server: WebServer) -> None:
+    replay = team_server.replays[0]
+    with httpx.Client(base_url=team_server.url, timeout=10) as anonymous:
+        for path, target in [
+            ("/", "/login?next=/"),
+            (f"/replays/{replay.id}", f"/login?next=/replays/{replay.id}"),
+            (f"/replays/{replay.id}?embed=1", f"/login?next=/replays/{replay.id}%3Fembed%3D1"),
+        ]:
+            answer = anonymous.get(path)
+            assert answer.status_code == 303, path
+            assert answer.headers["location"] == target
+        assert anonymous.get("/api/capture/status").status_code == 401
+        _, token = team_server.users["alice"]
+        alice = {"Authorization": f"Bearer {token}"}
+        _, bob_token = team_server.users["bob"]
+        bob = {"Authorization": f"Bearer {bob_token}"}
+        assert anonymous.get(f"/replays/{replay.id}", headers=bob).status_code == 404  # private
+        shared = anonymous.post(
+            f"/api/replays/{replay.id}/share", json={"is_public": True}, headers=alice
+        ).json()["share_token"]
+        assert anonymous.get(f"/s/{shared}").status_code == 200  # the public viewer: no login
+        assert anonymous.get("/", headers=alice).status_code == 200
+        status = anonymous.get("/api/capture/status", headers=alice).json()
+        assert status["mode"] == "server" and status["hooks_installed"] is None
+        anonymous.delete(f"/api/replays/{replay.id}/share", headers=alice)

@@ -19,10 +19,11 @@ from vibecast.server.guards import LoopbackHostMiddleware, SameOriginMiddleware,
 from vibecast.server.limits import MAX_BODY_BYTES, MAX_EVENT_BODY_BYTES, BodyLimitMiddleware
 from vibecast.server.metrics import Metrics, RequestMetricsMiddleware
 from vibecast.server.openapi import drop_security
-from vibecast.server.routes import annotations, live, replays, session, sharing, system
+from vibecast.server.routes import annotations, capture, live, replays, session, sharing, system
 from vibecast.server.settings import ServerSettings
 from vibecast.store import open_store
 from vibecast.store.base import Store
+from vibecast.web import routes as web_routes
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ def create_app(settings: Settings | ServerSettings, store: Store | None = None) 
         auth=Authenticator(active, server),
     )
     install_error_handlers(app)
-    for module in (replays, sharing, annotations, live, session, system):
+    for module in (replays, sharing, annotations, live, session, system, capture):
         app.include_router(module.router)
     if not server.auth_required:
         # Vibecraft's hook posts its events here, without credentials: local mode only.
@@ -105,6 +106,7 @@ def create_app(settings: Settings | ServerSettings, store: Store | None = None) 
         app.add_middleware(LoopbackHostMiddleware)
         drop_security(app)
     app.add_middleware(RequestMetricsMiddleware, metrics=metrics)
+    web_routes.install(app)  # pages, /static, CSP: last, so its headers cover every answer
     return app
 
 

@@ -1,7 +1,6 @@
-"""The few HTML pages the server itself renders: login, the share landing page, the index.
-
-The web player (a later issue) replaces the share page's body; until then it says which replay a
-link opens. Every value is HTML-escaped; pages carry no scripts.
+"""The few HTML pages the server itself renders: login and not found (the web pages are in
+``vibecast.web``). Every value is HTML-escaped; pages carry no scripts, and their one inline
+stylesheet is allowed by hash in the Content-Security-Policy (``vibecast.web.csp``).
 """
 
 from __future__ import annotations
@@ -9,9 +8,8 @@ from __future__ import annotations
 from html import escape
 
 from vibecast import __version__
-from vibecast.model import Replay
 
-__all__ = ["index_page", "login_page", "not_found_page", "share_page"]
+__all__ = ["login_page", "not_found_page"]
 
 _STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;"
@@ -30,34 +28,6 @@ def _page(title: str, body: str) -> str:
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
         f"<body>{body}<footer>vibecast {escape(__version__)}</footer></body></html>\n"
     )
-
-
-def _duration(ms: int) -> str:
-    seconds = max(0, ms) // 1000
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
-
-
-def share_page(replay: Replay, token: str) -> str:
-    """What ``/s/<token>`` shows: which replay the link opens, and where its data is."""
-    meta = replay.metadata
-    title = replay.title or meta.session_name or "Untitled session"
-    api = f"/api/s/{escape(token)}"
-    rows = [
-        ("Recorded", meta.recorded_date[:16].replace("T", " ") or "-"),
-        ("Duration", _duration(meta.duration_ms)),
-        ("Events", str(meta.event_count)),
-        ("Files touched", str(len(meta.files_touched))),
-    ]
-    facts = "".join(f"<dt>{escape(k)}</dt><dd>{escape(v)}</dd>" for k, v in rows)
-    description = f"<p>{escape(replay.description)}</p>" if replay.description else ""
-    body = (
-        f"<h1>{escape(title)}</h1>{description}<p>A shared Claude Code session replay.</p>"
-        f"<dl>{facts}</dl>"
-        f'<p>Data: <a href="{api}">replay</a> · <a href="{api}/events">events</a></p>'
-    )
-    return _page(f"{title} — vibecast replay", body)
 
 
 def not_found_page() -> str:
@@ -84,21 +54,3 @@ def login_page(error: str | None = None, next_path: str = "/") -> str:
         "<code>vibecast tokens create YOUR-NAME</code>.</p>"
     )
     return _page("Log in — vibecast", body)
-
-
-def index_page(user_name: str | None, server_mode: bool) -> str:
-    who = f"<p>Logged in as <b>{escape(user_name)}</b>.</p>" if user_name else ""
-    logout = (
-        '<form method=post action="/logout"><button type=submit>Log out</button></form>'
-        if server_mode and user_name
-        else ""
-    )
-    login = '<p><a href="/login">Log in</a></p>' if server_mode and not user_name else ""
-    body = (
-        "<h1>vibecast</h1>"
-        f"{who}{login}"
-        '<p>The REST API is documented at <a href="/docs">/docs</a> '
-        '(OpenAPI schema: <a href="/openapi.json">/openapi.json</a>).</p>'
-        f"{logout}"
-    )
-    return _page("vibecast", body)

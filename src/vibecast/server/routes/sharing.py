@@ -3,7 +3,8 @@
 A link is ``/s/<token>``; the token has 192 random bits and only its sha256 is stored. The
 public side needs no login and answers 404 — the same 404 — for a token that was never issued,
 was altered, has expired or was revoked. It shows the replay and its events, nothing else of the
-owner's: no user id, no session id, no annotations, no other replays.
+owner's: no user id, no session id, no annotations, no other replays. (The page ``/s/<token>``
+is in ``vibecast.web``.)
 """
 
 from __future__ import annotations
@@ -12,15 +13,13 @@ from typing import Annotated
 
 import msgspec
 from fastapi import APIRouter, Path, Query, Request, Response
-from fastapi.responses import HTMLResponse
 
 from vibecast.model import Replay
 from vibecast.server.deps import CurrentActor, State
 from vibecast.server.encoding import EventWindow, PublicReplay, json_response, public_replay
-from vibecast.server.errors import ApiError, not_found
+from vibecast.server.errors import not_found
 from vibecast.server.limits import MAX_EVENTS_PER_RESPONSE, MAX_MS
 from vibecast.server.metrics import RECORDINGS_PLAYED, REPLAYS_SHARED
-from vibecast.server.pages import not_found_page, share_page
 from vibecast.server.routes.common import ERRORS, PUBLIC_ERRORS, ReplayId, owned_replay
 from vibecast.server.schemas import (
     EventWindowOut,
@@ -33,7 +32,7 @@ from vibecast.server.tokens import hash_token, is_well_formed, new_share_token
 from vibecast.server.windows import read_window, window_bounds
 from vibecast.store.base import PUBLIC_VIEWER, Store
 
-__all__ = ["PublicReplayWithEvents", "ShareResult", "router"]
+__all__ = ["PublicReplayWithEvents", "ShareResult", "ShareToken", "router", "shared_replay"]
 
 router = APIRouter()
 
@@ -112,7 +111,7 @@ def revoke_share(replay_id: ReplayId, actor: CurrentActor) -> Response:
     return Response(status_code=204)
 
 
-def _shared_replay(state: State, token: str) -> tuple[Store, Replay]:
+def shared_replay(state: State, token: str) -> tuple[Store, Replay]:
     """The replay behind a live link, and the anonymous view of the store to read it with."""
     if not is_well_formed(token):
         raise not_found("shared replay")
@@ -138,7 +137,7 @@ def public_replay_view(
     events_limit: Annotated[int, Query(ge=0, le=MAX_EVENTS_PER_RESPONSE)] = MAX_EVENTS_PER_RESPONSE,
 ) -> Response:
     """Windowed like ``GET /api/replays/{id}``."""
-    viewer, replay = _shared_replay(state, token)
+    viewer, replay = shared_replay(state, token)
     if events_limit == 0:
         low, high = window_bounds(from_ms, to_ms)
         window = EventWindow(events=[], from_ms=low, to_ms=high, truncated=True, next_from_ms=low)
@@ -169,7 +168,7 @@ def public_events(
     to_ms: Annotated[int | None, Query(ge=0, le=MAX_MS)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_EVENTS_PER_RESPONSE)] = MAX_EVENTS_PER_RESPONSE,
 ) -> Response:
-    viewer, replay = _shared_replay(state, token)
+    viewer, replay = shared_replay(state, token)
     window = read_window(viewer, replay.id, from_ms, to_ms, limit)
     body = PublicEventWindow(
         replay_id=replay.id,
@@ -191,33 +190,8 @@ def public_events(
     summary="Report a playback of a shared replay (for /metrics)",
 )
 def public_played(token: ShareToken, body: PlayedIn, state: State) -> Response:
-    _shared_replay(state, token)
+    shared_replay(state, token)
     state.metrics.inc(RECORDINGS_PLAYED)
     if body.p95_fps is not None:
         state.metrics.observe_fps(body.p95_fps)
     return Response(status_code=204)
-
-
-@router.get(
-    "/s/{token}",
-    response_class=HTMLResponse,
-    tags=["public"],
-    responses={
-        404: {
-            "description": "A page saying the link does not exist, expired or was revoked",
-            "content": {"text/html": {"schema": {"type": "string"}}},
-        },
-        422: {
-            "description": ERRORS[422]["description"],
-            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
-        },
-    },
-    summary="Public viewer",
-)
-def public_page(token: ShareToken, state: State) -> HTMLResponse:
-    """The page a share link opens (the web player fills it in)."""
-    try:
-        _, replay = _shared_replay(state, token)
-    except ApiError:
-        return HTMLResponse(not_found_page(), status_code=404, headers=_PRIVATE_HEADERS)
-    return HTMLResponse(share_page(replay, token), headers=_PRIVATE_HEADERS)

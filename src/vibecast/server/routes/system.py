@@ -1,16 +1,15 @@
-"""The index page, a health check, and ``/metrics``."""
+"""A health check and ``/metrics`` (the pages are in ``vibecast.web``)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import HTMLResponse, PlainTextResponse
+from fastapi.responses import PlainTextResponse
 from starlette.concurrency import run_in_threadpool
 
 from vibecast import __version__
 from vibecast.server.deps import State, authenticate, require_admin
 from vibecast.server.encoding import json_response
-from vibecast.server.errors import ApiError, ErrorOut
-from vibecast.server.pages import index_page
+from vibecast.server.errors import ErrorOut
 from vibecast.server.schemas import HealthOut
 
 __all__ = ["router"]
@@ -18,17 +17,6 @@ __all__ = ["router"]
 router = APIRouter()
 
 PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
-
-
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
-def index(request: Request, state: State) -> HTMLResponse:
-    name: str | None = None
-    if state.settings.auth_required:
-        try:
-            name = authenticate(request, state).user.name
-        except ApiError:
-            name = None
-    return HTMLResponse(index_page(name, state.settings.auth_required))
 
 
 @router.get("/api/health", response_model=HealthOut, tags=["system"], summary="Liveness check")

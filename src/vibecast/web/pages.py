@@ -1,0 +1,91 @@
+"""The HTML shells of the web pages: a ``<body>`` whose ``data-*`` attributes carry the page's
+configuration, an empty ``<div id=app>``, and one module script that builds the page.
+
+No inline script or style (the Content-Security-Policy forbids both), every value escaped.
+Stylesheets are linked only if the package ships them, so a page never asks for a missing file.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+from vibecast import __version__
+
+__all__ = ["STATIC_DIR", "browser_page", "player_page"]
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+STATIC_URL = "/static"
+ICON = "browser-icon.svg"
+
+
+def _attr(value: str) -> str:
+    return escape(value, quote=True)
+
+
+def _shell(
+    *, title: str, script: str, stylesheets: list[str], data: dict[str, str], noscript: str
+) -> str:
+    links = "".join(
+        f'<link rel=stylesheet href="{STATIC_URL}/{_attr(sheet)}">'
+        for sheet in stylesheets
+        if (STATIC_DIR / sheet).is_file()
+    )
+    attributes = "".join(
+        f' data-{_attr(name)}="{_attr(value)}"' for name, value in data.items() if value
+    )
+    return (
+        "<!doctype html>\n<html lang=en><head><meta charset=utf-8>"
+        '<meta name=viewport content="width=device-width,initial-scale=1">'
+        '<meta name=robots content="noindex,nofollow">'
+        f'<link rel=icon href="{STATIC_URL}/{ICON}" type="image/svg+xml">'
+        f"<title>{escape(title)}</title>{links}"
+        f'<script type=module src="{STATIC_URL}/{_attr(script)}"></script>'
+        f"</head><body{attributes}>"
+        f"<noscript><p>{escape(noscript)}</p></noscript>"
+        "<div id=app></div></body></html>\n"
+    )
+
+
+def browser_page(*, user_name: str | None, server_mode: bool) -> str:
+    """``/``: My Replays."""
+    return _shell(
+        title="My Replays — vibecast",
+        script="js/browser/main.js",
+        stylesheets=["css/base.css", "css/browser.css"],
+        data={
+            "page": "browser",
+            "mode": "server" if server_mode else "local",
+            "user-name": user_name or "",
+            "version": __version__,
+        },
+        noscript="The replay browser needs JavaScript.",
+    )
+
+
+def player_page(
+    *,
+    title: str,
+    replay_id: str | None = None,
+    share_token: str | None = None,
+    embed: bool = False,
+) -> str:
+    """``/replays/{id}`` (the owner's player) and ``/s/{token}`` (the public viewer); ``embed``:
+    the player alone, for an iframe."""
+    public = share_token is not None
+    mode = "embed" if embed else ("public" if public else "owner")
+    return _shell(
+        title=f"{title} — vibecast replay",
+        script="js/player-main.js",
+        stylesheets=["css/base.css", "css/player.css"],
+        data={
+            "page": "player",
+            "mode": mode,
+            "replay-id": "" if public else (replay_id or ""),
+            "share-token": share_token or "",
+            "read-only": "true" if public or embed else "",
+            "embed": "true" if embed else "",
+            "title": title,
+        },
+        noscript=f"{title}: the replay player needs JavaScript.",
+    )

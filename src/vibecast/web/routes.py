@@ -1,0 +1,141 @@
+"""Page routes and static assets: ``/`` replay browser, ``/replays/{id}`` player, ``/s/{token}``
+public viewer (``?embed=1``: for an iframe), ``/static/*``.
+
+Server mode: the browser and the player need a login (a browser is sent to ``/login?next=...``);
+the public viewer never does. A replay or link that does not exist gets the not-found page.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.staticfiles import StaticFiles
+from starlette.types import Scope
+
+from vibecast.server.deps import Actor, State, authenticate
+from vibecast.server.errors import ApiError
+from vibecast.server.pages import not_found_page
+from vibecast.server.routes.common import ERRORS, ReplayId, visible_replay
+from vibecast.server.routes.session import safe_next
+from vibecast.server.routes.sharing import ShareToken, shared_replay
+from vibecast.web.csp import SecurityHeadersMiddleware, page_headers
+from vibecast.web.pages import STATIC_DIR, browser_page, player_page
+
+__all__ = ["StaticAssets", "install", "router"]
+
+router = APIRouter()
+
+Embed = Annotated[bool, Query(description="1: the player alone, for an iframe")]
+
+# Assets have no content hash in their names (no build step): browsers keep them but ask again
+# (ETag / Last-Modified, answered 304) so an upgrade shows at once.
+_STATIC_CACHE = "no-cache"
+_TYPES = {
+    ".js": "text/javascript; charset=utf-8",
+    ".mjs": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".html": "text/html; charset=utf-8",
+    ".json": "application/json",
+    ".png": "image/png",
+    ".woff2": "font/woff2",
+}
+
+
+class StaticAssets(StaticFiles):
+    """The package's ``web/static``: explicit content types (``.js`` as ``text/javascript``
+    whatever the system's MIME table says) and revalidating cache headers."""
+
+    def file_response(self, full_path, stat_result, scope: Scope, status_code: int = 200):  # type: ignore[no-untyped-def]
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        suffix = str(full_path)[str(full_path).rfind(".") :].lower()
+        if suffix in _TYPES:
+            response.headers["content-type"] = _TYPES[suffix]
+        response.headers["cache-control"] = _STATIC_CACHE
+        return response
+
+
+def _login_redirect(request: Request) -> RedirectResponse:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(safe_next(target), safe='/')}", status_code=303)
+
+
+async def _actor(request: Request, state: State) -> Actor | None:
+    """The logged-in caller (always the local user in local mode), None if there is none."""
+    try:
+        return await run_in_threadpool(authenticate, request, state)
+    except ApiError:
+        return None
+
+
+def _not_found(*, public: bool = False) -> HTMLResponse:
+    return HTMLResponse(not_found_page(), status_code=404, headers=page_headers(public=public))
+
+
+@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+async def browser(request: Request, state: State) -> Response:
+    """My Replays."""
+    actor = await _actor(request, state)
+    if actor is None:
+        return _login_redirect(request)
+    server_mode = state.settings.auth_required
+    name = actor.user.name if server_mode else None
+    return HTMLResponse(
+        browser_page(user_name=name, server_mode=server_mode), headers=page_headers()
+    )
+
+
+@router.get("/replays/{replay_id}", response_class=HTMLResponse, include_in_schema=False)
+async def player(
+    replay_id: ReplayId, request: Request, state: State, embed: Embed = False
+) -> Response:
+    """The player, for the owner (or anyone who may read the replay through the API)."""
+    actor = await _actor(request, state)
+    if actor is None:
+        return _login_redirect(request)
+    try:
+        replay = await run_in_threadpool(visible_replay, actor, replay_id)
+    except ApiError:
+        return _not_found()
+    title = replay.title or replay.metadata.session_name or "Untitled session"
+    page = player_page(title=title, replay_id=replay.id, embed=embed)
+    return HTMLResponse(page, headers=page_headers(embed=embed))
+
+
+@router.get(
+    "/s/{token}",
+    response_class=HTMLResponse,
+    tags=["public"],
+    responses={
+        404: {
+            "description": "A page saying the link does not exist, expired or was revoked",
+            "content": {"text/html": {"schema": {"type": "string"}}},
+        },
+        422: {
+            "description": ERRORS[422]["description"],
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}},
+        },
+    },
+    summary="Public viewer",
+)
+async def public_viewer(token: ShareToken, state: State, embed: Embed = False) -> Response:
+    """What a share link opens: the player, read-only, no login. The same 404 page for a link
+    never issued, altered, expired or revoked."""
+    try:
+        _, replay = await run_in_threadpool(shared_replay, state, token)
+    except ApiError:
+        return _not_found(public=True)
+    title = replay.title or replay.metadata.session_name or "Untitled session"
+    page = player_page(title=title, share_token=token, embed=embed)
+    return HTMLResponse(page, headers=page_headers(embed=embed, public=True))
+
+
+def install(app: FastAPI) -> None:
+    """Pages, ``/static`` and the security headers (outermost, so every answer has them)."""
+    app.include_router(router)
+    app.mount("/static", StaticAssets(directory=STATIC_DIR), name="static")
+    app.add_middleware(SecurityHeadersMiddleware)
