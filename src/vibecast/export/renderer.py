@@ -1,0 +1,277 @@
+"""Frames drawn by the web player's own code in headless Chromium (the export render contract).
+
+The page is ``static/export.html`` from the package (the player's fixed 16:9 composition: scene,
+timeline, now-showing panel, title and time, no buttons). It is served to the browser from the
+package files on a private origin through Playwright's request interception — no HTTP server, no
+network: every other request is refused. The page exposes ``window.vibecastExport`` with
+``load({replay, events, annotations})`` and ``renderAt(ms)``, which draws exactly the player's state
+at ``ms`` and answers a signature that changes iff the pixels do.
+
+Frames are scanned in batches inside the page (one round trip per batch, not per frame); a
+screenshot (CDP ``Page.captureScreenshot``, JPEG, ``optimizeForSpeed``) is taken only when the
+signature changes. A replay whose picture moves rarely costs a few screenshots per second of
+video, whatever its length.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import mimetypes
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from vibecast.errors import VibecastError
+from vibecast.export.request import ExportError
+
+__all__ = [
+    "CHROMIUM_ARGS",
+    "CHROMIUM_ENV",
+    "ExportCancelled",
+    "FrameRenderer",
+    "find_chromium",
+    "static_root",
+]
+
+CHROMIUM_ENV = "VIBECAST_CHROMIUM"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-extensions",
+    "--mute-audio",
+    "--hide-scrollbars",
+]
+ORIGIN = "http://vibecast-export.invalid"
+PAGE = "/export.html"
+SCAN_BATCH = 240
+"""Frames tried per round trip to the page (8 s of video at 30 fps)."""
+JPEG_QUALITY = 90
+_TIMEOUT_MS = 60_000
+_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'"
+
+_SCAN_JS = """async ([times, last]) => {
+  const api = window.vibecastExport;
+  for (let i = 0; i < times.length; i++) {
+    const sig = String(await api.renderAt(times[i]));
+    if (sig !== last) return [i, sig];
+  }
+  return [-1, last];
+}"""
+_READY_JS = """async () => {
+  const deadline = Date.now() + 30000;
+  while (!window.vibecastExport) {
+    if (Date.now() > deadline) throw new Error('export.html did not define window.vibecastExport');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await window.vibecastExport.ready;
+}"""
+_LOAD_JS = """async (data) => {
+  const result = await window.vibecastExport.load(JSON.parse(data));
+  return result && typeof result.durationMs === 'number' ? result.durationMs : null;
+}"""
+
+
+class ExportCancelled(VibecastError):
+    """The export was cancelled while it ran."""
+
+
+def static_root() -> Path:
+    """The web player's static files shipped in the package."""
+    root = Path(str(resources.files("vibecast").joinpath("web", "static")))
+    if not (root / PAGE.lstrip("/")).is_file():
+        raise ExportError(
+            f"the export page is missing from this vibecast install ({root}{PAGE}); "
+            "reinstall vibecast"
+        )
+    return root
+
+
+def find_chromium() -> str:
+    """Chromium to drive: ``$VIBECAST_CHROMIUM``, else the system's chromium or Chrome."""
+    configured = os.environ.get(CHROMIUM_ENV)
+    if configured:
+        if not Path(configured).exists():
+            raise ExportError(f"{CHROMIUM_ENV}={configured} does not exist")
+        return configured
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    raise ExportError(
+        "video export needs Chromium: install it (apt-get install chromium) "
+        f"or set {CHROMIUM_ENV} to a Chromium or Chrome executable"
+    )
+
+
+class FrameRenderer:
+    """One headless Chromium page showing one replay at one size. Use as a context manager."""
+
+    def __init__(self, width: int, height: int, *, static_dir: Path | None = None) -> None:
+        self.width = width
+        self.height = height
+        self._static = (static_dir or static_root()).resolve()
+        self._errors: list[str] = []  # uncaught page errors: the export fails
+        self._console: list[str] = []  # console errors: reported with a failure, not fatal
+        self._stack = contextlib.ExitStack()
+        self._page: Any = None
+        self._cdp: Any = None
+
+    # -- lifecycle -----------------------------------------------------------------------------
+    def __enter__(self) -> FrameRenderer:
+        try:
+            self._start()
+        except BaseException:
+            self._stack.close()
+            raise
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._stack.close()
+
+    def _start(self) -> None:
+        try:
+            from playwright.sync_api import Error, sync_playwright
+        except ImportError as exc:
+            raise ExportError(
+                "video export needs Playwright to drive Chromium: pip install 'vibecast[export]' "
+                "(it uses the system's Chromium; no browser download is needed)"
+            ) from exc
+        executable = find_chromium()
+        playwright = sync_playwright().start()
+        self._stack.callback(playwright.stop)
+        try:
+            browser = playwright.chromium.launch(
+                executable_path=executable, args=CHROMIUM_ARGS, headless=True, timeout=_TIMEOUT_MS
+            )
+        except Error as exc:
+            raise ExportError(f"Chromium did not start: {str(exc).splitlines()[0]}") from exc
+        self._stack.callback(browser.close)
+        context = browser.new_context(
+            viewport={"width": self.width, "height": self.height},
+            device_scale_factor=1,
+            reduced_motion="reduce",
+        )
+        context.set_default_timeout(_TIMEOUT_MS)
+        context.route("**/*", self._serve)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: self._errors.append(f"page error: {exc}"))
+        page.on(
+            "console",
+            lambda msg: (
+                self._console.append(f"console error: {msg.text}") if msg.type == "error" else None
+            ),
+        )
+        self._page = page
+        try:
+            page.goto(ORIGIN + PAGE, wait_until="load")
+            page.evaluate(_READY_JS)
+        except Error as exc:
+            raise self._failure("the export page did not load", exc) from exc
+        self._cdp = context.new_cdp_session(page)
+
+    def _serve(self, route: Any) -> None:
+        """Package files on the private origin; everything else is refused (no network)."""
+        url: str = route.request.url
+        if not url.startswith(ORIGIN + "/"):
+            route.abort("blockedbyclient")
+            return
+        rel = url[len(ORIGIN) + 1 :].split("?", 1)[0].split("#", 1)[0]
+        target = (self._static / rel).resolve()
+        if not target.is_relative_to(self._static) or not target.is_file():
+            route.fulfill(status=404, body="not found")
+            return
+        content_type = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        if target.suffix in (".js", ".mjs"):
+            content_type = "text/javascript"
+        route.fulfill(
+            status=200,
+            body=target.read_bytes(),
+            headers={
+                "Content-Type": content_type,
+                "Content-Security-Policy": _CSP,
+                "Cache-Control": "no-store",
+            },
+        )
+
+    def _failure(self, what: str, exc: BaseException | None = None) -> ExportError:
+        notes = self._errors[-3:] + self._console[-2:]
+        detail = "; ".join(notes) or (str(exc).splitlines()[0] if exc else "")
+        return ExportError(f"{what}: {detail}" if detail else what)
+
+    # -- drawing -------------------------------------------------------------------------------
+    def load(self, replay: Any, events: list[Any], annotations: list[Any]) -> float | None:
+        """Give the page the replay (API JSON shapes); returns the duration it computed."""
+        import msgspec
+
+        data = msgspec.json.encode(
+            {"replay": replay, "events": events, "annotations": annotations}
+        ).decode()
+        try:
+            return self._page.evaluate(_LOAD_JS, data)
+        except Exception as exc:
+            raise self._failure("the export page could not load the replay", exc) from exc
+
+    def render(self, replay_ms: float) -> str:
+        """Draw the player's state at ``replay_ms``; its signature."""
+        try:
+            return str(self._page.evaluate("(t) => window.vibecastExport.renderAt(t)", replay_ms))
+        except Exception as exc:
+            raise self._failure(f"drawing {replay_ms:.0f} ms failed", exc) from exc
+
+    def capture(self, image_format: str = "jpeg") -> bytes:
+        """The viewport as it is painted now (JPEG for frames, PNG for thumbnails and tests)."""
+        params: dict[str, Any] = {
+            "format": image_format,
+            "optimizeForSpeed": True,
+            "captureBeyondViewport": False,
+            "clip": {"x": 0, "y": 0, "width": self.width, "height": self.height, "scale": 1},
+        }
+        if image_format == "jpeg":
+            params["quality"] = JPEG_QUALITY
+        try:
+            return base64.b64decode(self._cdp.send("Page.captureScreenshot", params)["data"])
+        except Exception as exc:
+            raise self._failure("taking a frame failed", exc) from exc
+
+    def frames(
+        self,
+        times: Callable[[int], float],
+        frame_count: int,
+        *,
+        progress: Callable[[int], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> Iterator[tuple[int, bytes]]:
+        """``(index, jpeg)`` for frame 0 and every frame whose picture differs from the last.
+
+        ``times(n)`` is the replay time of frame ``n``; ``progress(n)`` says n frames are done.
+        """
+        last: str | None = None
+        index = 0
+        while index < frame_count:
+            if cancelled is not None and cancelled():
+                raise ExportCancelled("export cancelled")
+            batch = [times(n) for n in range(index, min(frame_count, index + SCAN_BATCH))]
+            try:
+                found, signature = self._page.evaluate(_SCAN_JS, [batch, last])
+            except Exception as exc:
+                raise self._failure(f"drawing frames from {batch[0]:.0f} ms failed", exc) from exc
+            if self._errors:
+                raise self._failure("the export page reported an error")
+            if found < 0:
+                index += len(batch)
+            else:
+                last = str(signature)
+                yield index + found, self.capture()
+                index += found + 1
+            if progress is not None:
+                progress(index)
