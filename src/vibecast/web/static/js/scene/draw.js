@@ -1,0 +1,371 @@
+// The workshop scene on a 2D canvas. `drawAt(model, t, camera)` is a pure function of the
+// loaded events (through the SceneModel), the replay time, the viewport and the viewer's camera
+// override: every animation is a function of replay time, so seeking to t draws exactly what
+// playing to t draws. A frame whose visible state did not change is not repainted.
+
+import { STATIONS, stationById, toolLabel, ERROR_COLOR } from "../player/tools.js";
+import { cameraTransform, slotOffset, stationPoint, zoneOrigin, ZONE_H, ZONE_W } from "./layout.js";
+import { WALK_MS } from "./model.js";
+
+const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif";
+const MONO = "ui-monospace, 'DejaVu Sans Mono', monospace";
+
+function ease(x) {
+  return x < 0.5 ? 2 * x * x : 1 - (-2 * x + 2) ** 2 / 2;
+}
+
+function roundRect(ctx, x, y, w, h, r) {
+  ctx.beginPath();
+  ctx.moveTo(x + r, y);
+  ctx.arcTo(x + w, y, x + w, y + h, r);
+  ctx.arcTo(x + w, y + h, x, y + h, r);
+  ctx.arcTo(x, y + h, x, y, r);
+  ctx.arcTo(x, y, x + w, y, r);
+  ctx.closePath();
+}
+
+function shortText(text, max) {
+  const flat = String(text).replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+/** The small drawing on each station: simple shapes in the station's colour. */
+function drawStationIcon(ctx, id, color) {
+  ctx.save();
+  ctx.strokeStyle = color;
+  ctx.fillStyle = color;
+  ctx.lineWidth = 3;
+  ctx.lineCap = "round";
+  switch (id) {
+    case "bookshelf":
+      for (let row = 0; row < 2; row++) {
+        for (let i = 0; i < 5; i++) {
+          ctx.globalAlpha = 0.55 + 0.09 * ((i * 3 + row) % 5);
+          ctx.fillRect(-22 + i * 9, -20 + row * 20, 7, 16);
+        }
+      }
+      ctx.globalAlpha = 1;
+      ctx.strokeRect(-26, -24, 52, 44);
+      break;
+    case "desk":
+      ctx.strokeRect(-26, -6, 52, 8);
+      ctx.beginPath();
+      ctx.moveTo(-22, 2);
+      ctx.lineTo(-22, 20);
+      ctx.moveTo(22, 2);
+      ctx.lineTo(22, 20);
+      ctx.stroke();
+      ctx.fillRect(-12, -22, 20, 14);
+      break;
+    case "workbench":
+      ctx.strokeRect(-26, 0, 52, 8);
+      ctx.beginPath();
+      ctx.moveTo(-10, -24);
+      ctx.lineTo(10, -4);
+      ctx.stroke();
+      ctx.fillRect(-18, -28, 14, 9);
+      break;
+    case "terminal":
+      roundRect(ctx, -26, -22, 52, 36, 5);
+      ctx.stroke();
+      ctx.font = `bold 16px ${MONO}`;
+      ctx.textAlign = "center";
+      ctx.textBaseline = "middle";
+      ctx.fillText(">_", 0, -4);
+      ctx.fillRect(-8, 16, 16, 5);
+      break;
+    case "scanner":
+      ctx.beginPath();
+      ctx.arc(-4, -6, 14, 0, Math.PI * 2);
+      ctx.stroke();
+      ctx.beginPath();
+      ctx.moveTo(6, 4);
+      ctx.lineTo(20, 18);
+      ctx.stroke();
+      break;
+    case "antenna":
+      ctx.beginPath();
+      ctx.moveTo(0, 22);
+      ctx.lineTo(0, -10);
+      ctx.stroke();
+      for (let r = 8; r <= 20; r += 6) {
+        ctx.beginPath();
+        ctx.arc(0, -12, r, -Math.PI * 0.8, -Math.PI * 0.2);
+        ctx.stroke();
+      }
+      break;
+    case "portal":
+      ctx.beginPath();
+      ctx.ellipse(0, 0, 20, 26, 0, 0, Math.PI * 2);
+      ctx.stroke();
+      ctx.globalAlpha = 0.35;
+      ctx.beginPath();
+      ctx.ellipse(0, 0, 13, 18, 0, 0, Math.PI * 2);
+      ctx.fill();
+      break;
+    case "taskboard":
+      ctx.strokeRect(-24, -22, 48, 40);
+      for (let i = 0; i < 3; i++) {
+        ctx.fillRect(-16, -13 + i * 11, 6, 6);
+        ctx.fillRect(-6, -12 + i * 11, 22, 3);
+      }
+      break;
+    default:
+      ctx.beginPath();
+      ctx.arc(0, 0, 18, 0, Math.PI * 2);
+      ctx.stroke();
+      ctx.beginPath();
+      ctx.arc(0, 0, 6, 0, Math.PI * 2);
+      ctx.fill();
+  }
+  ctx.restore();
+}
+
+export class WorkshopScene {
+  constructor(canvas) {
+    this.canvas = canvas;
+    this.ctx = canvas.getContext("2d");
+    this.width = 0;
+    this.height = 0;
+    this.dpr = 1;
+    this.staticLayer = null;
+    this.staticKey = "";
+    this.lastKey = "";
+    this.transform = null;
+  }
+
+  /** Size the canvas to `width`×`height` CSS pixels at device pixel ratio `dpr`. */
+  setViewport(width, height, dpr = 1) {
+    const w = Math.max(1, Math.round(width));
+    const h = Math.max(1, Math.round(height));
+    if (w === this.width && h === this.height && dpr === this.dpr) return;
+    this.width = w;
+    this.height = h;
+    this.dpr = dpr;
+    this.canvas.width = Math.round(w * dpr);
+    this.canvas.height = Math.round(h * dpr);
+    this.lastKey = "";
+    this.staticKey = "";
+  }
+
+  /** Canvas CSS pixel → world point of the last drawn frame (for annotations on the scene). */
+  toWorld(px, py) {
+    const tf = this.transform;
+    if (!tf) return null;
+    return { x: (px - tf.x) / tf.scale, y: (py - tf.y) / tf.scale };
+  }
+
+  _static(zones, tf) {
+    const key = `${this.width}x${this.height}@${this.dpr}:${zones.length}:${tf.scale.toFixed(4)},${tf.x.toFixed(1)},${tf.y.toFixed(1)}`;
+    if (key === this.staticKey && this.staticLayer) return this.staticLayer;
+    const layer = this.staticLayer || document.createElement("canvas");
+    layer.width = this.canvas.width;
+    layer.height = this.canvas.height;
+    const ctx = layer.getContext("2d");
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    const bg = ctx.createLinearGradient(0, 0, 0, this.height);
+    bg.addColorStop(0, "#11161f");
+    bg.addColorStop(1, "#0a0d13");
+    ctx.fillStyle = bg;
+    ctx.fillRect(0, 0, this.width, this.height);
+    ctx.transform(tf.scale, 0, 0, tf.scale, tf.x, tf.y);
+    zones.forEach((session, zone) => {
+      const [ox, oy] = zoneOrigin(zone);
+      ctx.save();
+      ctx.shadowColor = "rgba(0,0,0,0.5)";
+      ctx.shadowBlur = 30 * tf.scale;
+      roundRect(ctx, ox, oy, ZONE_W, ZONE_H, 36);
+      ctx.fillStyle = "#1a2130";
+      ctx.fill();
+      ctx.restore();
+      ctx.save();
+      roundRect(ctx, ox, oy, ZONE_W, ZONE_H, 36);
+      ctx.clip();
+      const tile = 50;
+      for (let y = 0; y < ZONE_H; y += tile) {
+        for (let x = 0; x < ZONE_W; x += tile) {
+          if (((x + y) / tile) % 2 === 0) {
+            ctx.fillStyle = "rgba(255,255,255,0.025)";
+            ctx.fillRect(ox + x, oy + y, tile, tile);
+          }
+        }
+      }
+      ctx.restore();
+      roundRect(ctx, ox, oy, ZONE_W, ZONE_H, 36);
+      ctx.strokeStyle = "#2c3850";
+      ctx.lineWidth = 3;
+      ctx.stroke();
+      ctx.fillStyle = "#6b7a93";
+      ctx.font = `600 20px ${FONT}`;
+      ctx.textAlign = "left";
+      ctx.textBaseline = "top";
+      const name = session ? `session ${String(session).slice(0, 8)}` : "session";
+      ctx.fillText(zones.length > 1 ? `Zone ${zone + 1} · ${name}` : name, ox + 28, oy + 20);
+      for (const station of STATIONS) {
+        const [sx, sy] = stationPoint(zone, station.id);
+        ctx.save();
+        ctx.translate(sx, sy);
+        ctx.shadowColor = "rgba(0,0,0,0.45)";
+        ctx.shadowBlur = 16 * tf.scale;
+        ctx.shadowOffsetY = 6 * tf.scale;
+        roundRect(ctx, -44, -40, 88, 80, 16);
+        ctx.fillStyle = "#232c3d";
+        ctx.fill();
+        ctx.shadowColor = "transparent";
+        ctx.strokeStyle = `${station.color}66`;
+        ctx.lineWidth = 2;
+        ctx.stroke();
+        drawStationIcon(ctx, station.id, station.color);
+        ctx.fillStyle = "#a9b4c6";
+        ctx.font = `500 15px ${FONT}`;
+        ctx.textAlign = "center";
+        ctx.textBaseline = "top";
+        ctx.fillText(station.label, 0, 46);
+        ctx.restore();
+      }
+    });
+    this.staticKey = key;
+    this.staticLayer = layer;
+    return layer;
+  }
+
+  /**
+   * Draw the scene at replay time t. `camera`: the viewer's override `{zoom, panX, panY}` or
+   * null to follow the recorded scene_state. Returns the frame's key (equal keys, equal pixels).
+   */
+  drawAt(model, t, camera = null) {
+    const state = model.stateAt(t);
+    const tf = cameraTransform(this.width, this.height, state.zones.length, camera ? null : state.camera, camera);
+    this.transform = tf;
+    const items = [];
+    for (const agent of state.agents) {
+      const [ax, ay] = stationPoint(agent.zone, agent.from);
+      const [bx, by] = stationPoint(agent.zone, agent.station);
+      const [ox, oy] = slotOffset(agent.slot);
+      const k = ease(agent.walk);
+      const walking = agent.walk < 1;
+      const bob = walking ? Math.abs(Math.sin((agent.walk * WALK_MS) / 90)) * 6 : 0;
+      const x = ax + (bx - ax) * k + ox;
+      const y = ay + (by - ay) * k + oy - bob;
+      const pulse = agent.activeFor >= 0 && !walking ? Math.round(((agent.activeFor % 1200) / 1200) * 24) / 24 : -1;
+      items.push({
+        agent,
+        x: Math.round(x * 2) / 2,
+        y: Math.round(y * 2) / 2,
+        pulse,
+        fade: Math.round(agent.fade * 20) / 20,
+        flash: Math.round(agent.flash * 15) / 15,
+        speech: agent.speech ? `${agent.speech.kind}:${agent.speech.start}` : "",
+        dots: agent.speech ? Math.floor(agent.speechAge / 400) % 4 : 0,
+      });
+    }
+    const key = [
+      this.width,
+      this.height,
+      this.dpr,
+      tf.scale.toFixed(4),
+      tf.x.toFixed(1),
+      tf.y.toFixed(1),
+      ...items.map((i) => `${i.agent.key}|${i.agent.station}|${i.agent.tool}|${i.x}|${i.y}|${i.pulse}|${i.fade}|${i.flash}|${i.speech}|${i.dots}`),
+    ].join(";");
+    if (key === this.lastKey) return key;
+    this.lastKey = key;
+    this._paint(state, tf, items);
+    return key;
+  }
+
+  _paint(state, tf, items) {
+    const ctx = this.ctx;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(this._static(state.zones, tf), 0, 0);
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    ctx.transform(tf.scale, 0, 0, tf.scale, tf.x, tf.y);
+    // busy stations glow; failed calls flash red
+    for (const item of items) {
+      const a = item.agent;
+      if (item.pulse < 0 && item.flash <= 0) continue;
+      const [sx, sy] = stationPoint(a.zone, a.station);
+      const color = item.flash > 0 ? ERROR_COLOR : stationById(a.station).color;
+      ctx.save();
+      ctx.translate(sx, sy);
+      roundRect(ctx, -46, -42, 92, 84, 17);
+      ctx.strokeStyle = color;
+      ctx.lineWidth = 4;
+      ctx.globalAlpha = item.flash > 0 ? 0.4 + 0.6 * item.flash : 1;
+      ctx.stroke();
+      if (item.pulse >= 0) {
+        ctx.globalAlpha = 0.6 * (1 - item.pulse);
+        ctx.beginPath();
+        ctx.arc(0, 0, 50 + item.pulse * 40, 0, Math.PI * 2);
+        ctx.lineWidth = 3;
+        ctx.stroke();
+      }
+      ctx.restore();
+    }
+    // agents, back to front
+    const sorted = [...items].sort((p, q) => p.y - q.y);
+    for (const item of sorted) this._agent(ctx, item);
+  }
+
+  _agent(ctx, item) {
+    const a = item.agent;
+    const r = a.main ? 22 : 15;
+    const body = a.main ? "#ffb86b" : "#8be9fd";
+    ctx.save();
+    ctx.globalAlpha = Math.max(0, Math.min(1, item.fade));
+    ctx.translate(item.x, item.y);
+    ctx.fillStyle = "rgba(0,0,0,0.35)";
+    ctx.beginPath();
+    ctx.ellipse(0, r * 0.95, r * 0.9, r * 0.3, 0, 0, Math.PI * 2);
+    ctx.fill();
+    const g = ctx.createRadialGradient(-r * 0.35, -r * 0.4, r * 0.2, 0, 0, r);
+    g.addColorStop(0, "#fff6e8");
+    g.addColorStop(0.25, body);
+    g.addColorStop(1, a.main ? "#c26a1b" : "#2b8ea8");
+    ctx.fillStyle = g;
+    ctx.beginPath();
+    ctx.arc(0, 0, r, 0, Math.PI * 2);
+    ctx.fill();
+    if (item.flash > 0) {
+      ctx.strokeStyle = ERROR_COLOR;
+      ctx.lineWidth = 3;
+      ctx.stroke();
+    }
+    ctx.fillStyle = "#1b1f27";
+    ctx.beginPath();
+    ctx.arc(-r * 0.32, -r * 0.12, r * 0.12, 0, Math.PI * 2);
+    ctx.arc(r * 0.32, -r * 0.12, r * 0.12, 0, Math.PI * 2);
+    ctx.fill();
+    ctx.font = `600 ${a.main ? 15 : 13}px ${FONT}`;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "top";
+    ctx.fillStyle = "#e6ebf2";
+    ctx.fillText(shortText(a.label || "agent", 18), 0, r + 8);
+    if (a.tool) {
+      ctx.font = `500 12px ${FONT}`;
+      ctx.fillStyle = "#9fb0c8";
+      ctx.fillText(shortText(toolLabel(a.tool), 22), 0, r + 26);
+    }
+    if (a.speech) this._bubble(ctx, a.speech, r, item.dots);
+    ctx.restore();
+  }
+
+  _bubble(ctx, speech, r, dots) {
+    const text = speech.kind === "think" ? `thinking${".".repeat(dots)}` : shortText(speech.text || "…", 34);
+    ctx.font = `${speech.kind === "think" ? "italic " : ""}13px ${FONT}`;
+    const w = Math.min(300, ctx.measureText(text).width + 20);
+    const y = -r - 40;
+    ctx.fillStyle = speech.kind === "prompt" ? "#2f4a7a" : "#f1f4f9";
+    roundRect(ctx, -w / 2, y, w, 28, 10);
+    ctx.fill();
+    ctx.beginPath();
+    ctx.moveTo(-6, y + 28);
+    ctx.lineTo(0, y + 36);
+    ctx.lineTo(6, y + 28);
+    ctx.fill();
+    ctx.fillStyle = speech.kind === "prompt" ? "#f1f4f9" : "#1b1f27";
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.fillText(text, 0, y + 14, w - 12);
+  }
+}

@@ -1,0 +1,207 @@
+// The now-showing panel: the current tool and file, the current event in full (prompt,
+// assistant text, thinking collapsed, tool input, Edit as a diff, Bash command and output,
+// errors, images as placeholders), and a feed of what came before. Rebuilt only when the
+// current event changes.
+
+import { el, clear, clip, show } from "./dom.js";
+import { formatTime } from "../player/format.js";
+import { eventTime } from "../player/timeline.js";
+import { isError, toolColor, toolFile, toolGlyph, toolLabel } from "../player/tools.js";
+
+const FEED_SIZE = 40;
+
+/** Line diff of two texts: common head and tail kept, the middle as - and + lines. */
+export function lineDiff(before, after) {
+  const a = String(before ?? "").split("\n");
+  const b = String(after ?? "").split("\n");
+  let head = 0;
+  while (head < a.length && head < b.length && a[head] === b[head]) head++;
+  let tail = 0;
+  while (tail < a.length - head && tail < b.length - head && a[a.length - 1 - tail] === b[b.length - 1 - tail]) tail++;
+  const out = [];
+  for (const line of a.slice(Math.max(0, head - 2), head)) out.push([" ", line]);
+  for (const line of a.slice(head, a.length - tail)) out.push(["-", line]);
+  for (const line of b.slice(head, b.length - tail)) out.push(["+", line]);
+  for (const line of a.slice(a.length - tail, a.length - tail + 2)) out.push([" ", line]);
+  return out;
+}
+
+function diffBlock(before, after) {
+  const block = el("pre.diff");
+  for (const [mark, line] of lineDiff(before, after).slice(0, 800)) {
+    block.append(el(`span.${mark === "+" ? "add" : mark === "-" ? "del" : "ctx"}`, { text: `${mark} ${line}\n` }));
+  }
+  return block;
+}
+
+function section(title, body, { collapsed = false, cls = "" } = {}) {
+  if (collapsed) {
+    return el(`details.section${cls ? `.${cls}` : ""}`, {}, el("summary", { text: title }), body);
+  }
+  return el(`div.section${cls ? `.${cls}` : ""}`, {}, el("h4", { text: title }), body);
+}
+
+function pre(text, cls = "") {
+  return el(`pre${cls ? `.${cls}` : ""}`, { text: clip(text) });
+}
+
+/** One line saying what an event is, for the feed and tooltips. */
+export function summarize(event) {
+  const tool = event.tool ? toolLabel(event.tool) : "";
+  const file = toolFile(event);
+  switch (event.type) {
+    case "pre_tool_use": {
+      const input = event.toolInput || {};
+      const detail = file || input.command || input.description || input.query || "";
+      return `${tool} ${String(detail).split("\n")[0]}`.trim();
+    }
+    case "post_tool_use":
+      return `${tool} done${event.duration ? ` (${event.duration} ms)` : ""}`;
+    case "post_tool_use_failure":
+      return `${tool} failed: ${String(event.error || "").split("\n")[0]}`;
+    case "user_prompt_submit":
+      return `Prompt: ${String(event.prompt || "").split("\n")[0]}`;
+    case "assistant_message":
+      return String(event.text || "").split("\n")[0];
+    case "assistant_thinking":
+      return "Thinking…";
+    case "stop":
+    case "subagent_stop":
+      return `${event.type === "stop" ? "Stop" : "Subagent stop"}${event.response ? `: ${String(event.response).split("\n")[0]}` : ""}`;
+    case "subagent_start":
+      return `Subagent starts${event.agentType ? ` (${event.agentType})` : ""}`;
+    case "notification":
+      return `Notification: ${event.message || ""}`;
+    default:
+      return String(event.text || event.message || event.type || "").split("\n")[0];
+  }
+}
+
+function attachmentsBlock(event) {
+  const list = Array.isArray(event.attachments) ? event.attachments : [];
+  if (!list.length) return null;
+  return section(
+    "Attachments",
+    el(
+      "div.attachments",
+      {},
+      list.map((a) =>
+        el("div.attachment", {
+          text: `${a.kind || "file"} · ${a.mediaType || "unknown type"} · ${a.size ?? "?"} bytes (not served by this server)`,
+        }),
+      ),
+    ),
+  );
+}
+
+/** The full view of one event (its pre event, if any, gives the tool input of a post). */
+export function renderEvent(event, pre_) {
+  const parts = [];
+  const input = event.toolInput || (pre_ && pre_.toolInput) || null;
+  if (event.prompt) parts.push(section(event.type === "subagent_start" ? "Task prompt" : "Prompt", pre(event.prompt, "prompt")));
+  if (event.assistantText) parts.push(section("Assistant", pre(event.assistantText)));
+  if (event.text) parts.push(section(event.type === "assistant_message" ? "Assistant" : "Text", pre(event.text)));
+  if (event.thinking) parts.push(section("Thinking", pre(event.thinking, "thinking"), { collapsed: true }));
+  if (event.message) parts.push(section("Message", pre(event.message)));
+  if (event.response) parts.push(section("Response", pre(event.response)));
+  const tool = event.tool || "";
+  if (input) {
+    if ((tool === "Edit" || tool === "MultiEdit") && typeof input === "object") {
+      const edits = tool === "MultiEdit" && Array.isArray(input.edits) ? input.edits : [input];
+      const box = el("div");
+      for (const edit of edits.slice(0, 50)) box.append(diffBlock(edit.old_string, edit.new_string));
+      parts.push(section(`Edit ${input.file_path || ""}`, box));
+    } else if (tool === "Bash" && typeof input === "object" && input.command) {
+      parts.push(section(input.description ? `$ ${input.description}` : "Command", pre(input.command, "command")));
+    } else if (tool === "Write" && typeof input === "object" && typeof input.content === "string") {
+      parts.push(section(`Write ${input.file_path || ""}`, pre(input.content, "code")));
+    } else {
+      parts.push(section("Input", pre(show(input), "code")));
+    }
+  }
+  if (event.toolResponse !== undefined) {
+    const response = event.toolResponse;
+    if (response && typeof response === "object" && ("stdout" in response || "stderr" in response)) {
+      if (response.stdout) parts.push(section("Output", pre(response.stdout, "output")));
+      if (response.stderr) parts.push(section("stderr", pre(response.stderr, "output error")));
+    } else if (!isError(event) || !event.error) {
+      parts.push(section("Result", pre(show(response), "output")));
+    }
+  }
+  if (event.error) parts.push(section("Error", pre(event.error, "error"), { cls: "error" }));
+  const attachments = attachmentsBlock(event);
+  if (attachments) parts.push(attachments);
+  if (!parts.length && event.raw) parts.push(section("Record", pre(show(event.raw), "code")));
+  return parts;
+}
+
+export class NowShowing {
+  constructor({ compact = false } = {}) {
+    this.root = el("aside.now-showing");
+    this.head = el("div.now-head");
+    this.detail = el("div.now-detail");
+    this.feed = el("ol.feed", { "aria-label": "What came before" });
+    if (compact) this.root.classList.add("compact");
+    this.root.append(this.head, this.detail, el("h3.feed-title", { text: "Earlier" }), this.feed);
+    this.key = null;
+    this.preById = new Map();
+    this.version = -1;
+  }
+
+  /** Show the state at event index `index` of `timeline` (-1: before the first event). */
+  update(timeline, index) {
+    if (timeline.version !== this.version) {
+      this.version = timeline.version;
+      this.preById.clear();
+      for (const e of timeline.events) if (e.type === "pre_tool_use" && e.toolUseId) this.preById.set(e.toolUseId, e);
+    }
+    const event = index >= 0 ? timeline.events[index] : null;
+    const key = `${timeline.version}:${index}`;
+    if (key === this.key) return false;
+    this.key = key;
+    this._head(timeline, index);
+    clear(this.detail);
+    if (event) {
+      const meta = el("div.event-meta", {}, el("span.type", { text: event.type }), el("span.time", { text: `${event.timeEstimated ? "~" : ""}${formatTime(eventTime(event))}` }));
+      if (event.agentType || event.parentToolUseId) meta.append(el("span.agent", { text: event.agentType || "subagent" }));
+      this.detail.append(meta, ...renderEvent(event, event.toolUseId ? this.preById.get(event.toolUseId) : null));
+      if (isError(event)) this.detail.classList.add("has-error");
+      else this.detail.classList.remove("has-error");
+    } else {
+      this.detail.append(el("p.empty", { text: "Press play to start the replay." }));
+    }
+    clear(this.feed);
+    for (let i = Math.max(0, index - FEED_SIZE); i < index; i++) {
+      const e = timeline.events[i];
+      const item = el(`li${isError(e) ? ".error" : ""}`, {}, el("span.time", { text: formatTime(eventTime(e)) }), el("span.glyph", { text: e.tool ? toolGlyph(e.tool) : "·" }), el("span.text", { text: summarize(e) }));
+      if (e.tool) item.querySelector(".glyph").style.color = toolColor(e.tool);
+      this.feed.append(item);
+    }
+    this.feed.scrollTop = this.feed.scrollHeight;
+    return true;
+  }
+
+  /** The spec's mock-up line: the tool in use and its file. */
+  _head(timeline, index) {
+    clear(this.head);
+    let current = null;
+    for (let i = index; i >= 0 && i > index - 200; i--) {
+      const e = timeline.events[i];
+      if (e.tool) {
+        current = e;
+        break;
+      }
+    }
+    const glyph = el("span.tool-glyph", { text: current ? toolGlyph(current.tool) : "·" });
+    if (current) glyph.style.background = toolColor(current.tool);
+    this.head.append(
+      glyph,
+      el(
+        "div.tool-line",
+        {},
+        el("div.tool-name", { text: current ? toolLabel(current.tool) : "No tool yet" }),
+        el("div.tool-file", { text: current ? toolFile(current) : "" }),
+      ),
+    );
+  }
+}

@@ -1,0 +1,228 @@
+// The timeline bar (canvas): a marker per tool call coloured by tool, a row of tool icons,
+// annotation and bookmark markers, errors standing out, a hover tooltip, click to seek and drag
+// to scrub. The markers are drawn once per change of the loaded events into a layer; a frame
+// only copies the layer and draws the playhead.
+
+import { el } from "./dom.js";
+import { formatTime } from "../player/format.js";
+import { ERROR_COLOR, isError, isToolCall, toolColor, toolGlyph, toolLabel } from "../player/tools.js";
+import { summarize } from "./panel.js";
+
+const H = 64;
+const ICON_ROW = [16, 34];
+const MARK_ROW = [36, 56];
+const ICON_SPACING = 20;
+
+export class TimelineBar {
+  constructor({ interactive = true, onSeek, onScrub, onPick } = {}) {
+    this.root = el("div.timeline-bar");
+    this.canvas = el("canvas.timeline-canvas", { "aria-label": "Timeline" });
+    this.tooltip = el("div.timeline-tooltip", { role: "tooltip", hidden: true });
+    this.root.append(this.canvas, this.tooltip);
+    this.ctx = this.canvas.getContext("2d");
+    this.layer = document.createElement("canvas");
+    this.layerKey = "";
+    this.width = 0;
+    this.dpr = 1;
+    this.timeline = null;
+    this.annotations = [];
+    this.annotationsVersion = 0;
+    this.position = 0;
+    this.lastKey = "";
+    this.onSeek = onSeek || (() => {});
+    this.onScrub = onScrub || (() => {});
+    this.onPick = onPick || null;
+    if (interactive) this._wire();
+  }
+
+  setViewport(width, dpr = 1) {
+    const w = Math.max(1, Math.round(width));
+    if (w === this.width && dpr === this.dpr) return;
+    this.width = w;
+    this.dpr = dpr;
+    this.canvas.width = Math.round(w * dpr);
+    this.canvas.height = Math.round(H * dpr);
+    this.canvas.style.width = `${w}px`;
+    this.canvas.style.height = `${H}px`;
+    this.layerKey = "";
+    this.lastKey = "";
+  }
+
+  setAnnotations(list) {
+    this.annotations = [...list].sort((a, b) => a.timestamp_ms - b.timestamp_ms);
+    this.annotationsVersion++;
+  }
+
+  xOf(t) {
+    const d = this.timeline ? Math.max(1, this.timeline.durationMs) : 1;
+    return 8 + ((this.width - 16) * Math.max(0, Math.min(t, d))) / d;
+  }
+
+  tOf(x) {
+    const d = this.timeline ? Math.max(1, this.timeline.durationMs) : 1;
+    return Math.max(0, Math.min(d, ((x - 8) / Math.max(1, this.width - 16)) * d));
+  }
+
+  _layer() {
+    const tl = this.timeline;
+    const key = `${this.width}@${this.dpr}:${tl.version}:${tl.durationMs}:${this.annotationsVersion}`;
+    if (key === this.layerKey) return this.layer;
+    this.layerKey = key;
+    this.layer.width = this.canvas.width;
+    this.layer.height = this.canvas.height;
+    const ctx = this.layer.getContext("2d");
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    ctx.fillStyle = "#121822";
+    ctx.fillRect(0, 0, this.width, H);
+    // loaded ranges
+    ctx.fillStyle = "#1c2433";
+    for (const [a, b] of tl.coverage) ctx.fillRect(this.xOf(a), MARK_ROW[0], Math.max(1, this.xOf(b) - this.xOf(a)), MARK_ROW[1] - MARK_ROW[0]);
+    // one marker per tool call; errors full height in red
+    const buckets = new Map();
+    const errors = [];
+    for (const e of tl.events) {
+      if (isError(e)) errors.push(e);
+      if (!isToolCall(e)) continue;
+      const x = Math.round(this.xOf(e.relative_time_ms || 0));
+      ctx.fillStyle = toolColor(e.tool);
+      ctx.fillRect(x, MARK_ROW[0] + 3, 1.5, MARK_ROW[1] - MARK_ROW[0] - 6);
+      const slot = Math.floor(x / ICON_SPACING);
+      const counts = buckets.get(slot) || new Map();
+      counts.set(e.tool, (counts.get(e.tool) || 0) + 1);
+      buckets.set(slot, counts);
+    }
+    for (const e of errors) {
+      const x = Math.round(this.xOf(e.relative_time_ms || 0));
+      ctx.fillStyle = ERROR_COLOR;
+      ctx.fillRect(x - 1, MARK_ROW[0], 3, MARK_ROW[1] - MARK_ROW[0]);
+      ctx.beginPath();
+      ctx.moveTo(x - 4, MARK_ROW[1] + 6);
+      ctx.lineTo(x + 4, MARK_ROW[1] + 6);
+      ctx.lineTo(x, MARK_ROW[1]);
+      ctx.fill();
+    }
+    // tool icon row: the most used tool of each slot
+    ctx.font = "bold 10px ui-monospace, 'DejaVu Sans Mono', monospace";
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    for (const [slot, counts] of buckets) {
+      let best = null;
+      let n = 0;
+      for (const [tool, c] of counts) if (c > n) [best, n] = [tool, c];
+      const cx = slot * ICON_SPACING + ICON_SPACING / 2;
+      const cy = (ICON_ROW[0] + ICON_ROW[1]) / 2;
+      ctx.fillStyle = toolColor(best);
+      ctx.beginPath();
+      ctx.arc(cx, cy, 7.5, 0, Math.PI * 2);
+      ctx.fill();
+      ctx.fillStyle = "#0d1117";
+      ctx.fillText(toolGlyph(best), cx, cy + 0.5);
+    }
+    // annotations (yellow) and bookmarks (blue) on top
+    for (const a of this.annotations) {
+      const x = this.xOf(a.timestamp_ms);
+      ctx.fillStyle = a.kind === "bookmark" ? "#58a6ff" : "#f5d547";
+      ctx.beginPath();
+      ctx.moveTo(x - 5, 2);
+      ctx.lineTo(x + 5, 2);
+      ctx.lineTo(x, 12);
+      ctx.fill();
+    }
+    return this.layer;
+  }
+
+  /** Draw with the playhead at `position`; cheap when nothing moved a pixel. */
+  draw(timeline, position) {
+    this.timeline = timeline;
+    this.position = position;
+    const px = Math.round(this.xOf(position) * this.dpr);
+    const key = `${px}:${this.width}:${timeline.version}:${this.annotationsVersion}`;
+    if (key === this.lastKey) return key;
+    this.lastKey = key;
+    const ctx = this.ctx;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.drawImage(this._layer(), 0, 0);
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    const x = this.xOf(position);
+    ctx.fillStyle = "rgba(255,255,255,0.06)";
+    ctx.fillRect(8, MARK_ROW[0], x - 8, MARK_ROW[1] - MARK_ROW[0]);
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(x - 1, 0, 2, H);
+    ctx.beginPath();
+    ctx.arc(x, MARK_ROW[1] + 2, 5, 0, Math.PI * 2);
+    ctx.fill();
+    return key;
+  }
+
+  /** What is under x: the nearest annotation or event within 5 px. */
+  hitAt(x) {
+    let best = null;
+    let dist = 6;
+    for (const a of this.annotations) {
+      const d = Math.abs(this.xOf(a.timestamp_ms) - x);
+      if (d < dist) [best, dist] = [{ annotation: a }, d];
+    }
+    if (best) return best;
+    const tl = this.timeline;
+    if (!tl) return null;
+    const t = this.tOf(x);
+    const span = (5 * Math.max(1, tl.durationMs)) / Math.max(1, this.width - 16);
+    const from = tl.indexAt(t - span) + 1;
+    for (let i = Math.max(0, from); i < tl.events.length && tl.times[i] <= t + span; i++) {
+      const e = tl.events[i];
+      if (!e.tool && !isError(e)) continue;
+      const d = Math.abs(this.xOf(tl.times[i]) - x);
+      if (d < dist || (isError(e) && d < 6)) [best, dist] = [{ event: e }, d];
+    }
+    return best;
+  }
+
+  _wire() {
+    let dragging = false;
+    const local = (ev) => {
+      const rect = this.canvas.getBoundingClientRect();
+      return ev.clientX - rect.left;
+    };
+    this.canvas.addEventListener("pointerdown", (ev) => {
+      const x = local(ev);
+      if (this.onPick) {
+        this.onPick(this.tOf(x));
+        return;
+      }
+      dragging = true;
+      this.canvas.setPointerCapture(ev.pointerId);
+      this.onScrub(this.tOf(x), true);
+    });
+    this.canvas.addEventListener("pointermove", (ev) => {
+      const x = local(ev);
+      if (dragging) this.onScrub(this.tOf(x), false);
+      this._tip(x);
+    });
+    const end = (ev) => {
+      if (!dragging) return;
+      dragging = false;
+      this.onSeek(this.tOf(local(ev)));
+    };
+    this.canvas.addEventListener("pointerup", end);
+    this.canvas.addEventListener("pointercancel", end);
+    this.canvas.addEventListener("pointerleave", () => {
+      this.tooltip.hidden = true;
+    });
+  }
+
+  _tip(x) {
+    const hit = this.hitAt(x);
+    const t = this.tOf(x);
+    let text = formatTime(t);
+    if (hit && hit.annotation) {
+      text = `${formatTime(hit.annotation.timestamp_ms)} · ${hit.annotation.kind === "bookmark" ? "Bookmark" : "Note"}: ${hit.annotation.text || ""}`;
+    } else if (hit && hit.event) {
+      const e = hit.event;
+      text = `${formatTime(e.relative_time_ms || 0)} · ${isError(e) ? "Error · " : ""}${e.tool ? `${toolLabel(e.tool)} · ` : ""}${summarize(e)}`;
+    }
+    this.tooltip.textContent = text.length > 160 ? `${text.slice(0, 159)}…` : text;
+    this.tooltip.hidden = false;
+    const w = this.tooltip.offsetWidth;
+    this.tooltip.style.left = `${Math.max(0, Math.min(this.width - w, x - w / 2))}px`;
+  }
+}
