@@ -21,7 +21,7 @@ from vibecast.importers.base import CapturedSession, ImportIssue
 from vibecast.model import RecordedEvent, Replay
 from vibecast.recorder import build_replay
 from vibecast.redact import Redactor
-from vibecast.store.base import ImportSource, Store
+from vibecast.store.base import NEW_REPLAY, ImportSource, ReplayChanged, Store
 
 __all__ = ["ImportSummary", "SaveResult", "SavedReplay", "import_paths", "save_session"]
 
@@ -143,6 +143,10 @@ def _stored(
     return SavedReplay(existing, store.read_events(existing.id))
 
 
+SAVE_ATTEMPTS = 5
+"""How many times a save is merged again after another writer saved the same replay first."""
+
+
 def save_session(
     store: Store,
     session: CapturedSession,
@@ -151,16 +155,40 @@ def save_session(
     *,
     status: str | None = None,
     cached: SavedReplay | None = None,
+    fast: bool = False,
 ) -> SaveResult:
     """Redact ``session``, merge it with its stored replay, save it in one transaction.
 
     ``status`` sets the replay's status (live capture: ``"recording"`` until the session ends);
     ``None`` keeps what is stored. ``cached`` is the previous result's ``saved`` for this session;
     it is used only if the stored replay has not changed since (another process may have).
+    ``fast``: compress for speed (live capture saves every few seconds).
+
+    The save is a compare-and-swap on the replay as it was read: if another process (the
+    recorder, an import) saved the session in between, the merge is done again on what it
+    wrote, so neither overwrites the other's events. Only the chunks from the first event the
+    merge changed are written again.
     """
     session.events = [redactor.redact_event(event) for event in session.events]
     session.info = redactor.redact_info(session.info)
-    stored = _stored(store, session.session_id, user_id, cached)
+    for attempt in range(SAVE_ATTEMPTS):
+        stored = _stored(store, session.session_id, user_id, cached if attempt == 0 else None)
+        try:
+            return _merge_and_save(store, session, stored, user_id, status, fast)
+        except ReplayChanged:
+            if attempt == SAVE_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _merge_and_save(
+    store: Store,
+    session: CapturedSession,
+    stored: SavedReplay | None,
+    user_id: str,
+    status: str | None,
+    fast: bool,
+) -> SaveResult:
     existing = stored.replay if stored else None
     existing_events = stored.events if stored else []
     replay, events = build_replay(session, existing, existing_events, user_id=user_id)
@@ -171,9 +199,25 @@ def save_session(
     if existing is not None and replay.updated_at <= existing.updated_at:
         # Two saves in one millisecond must still look different to the cache check.
         replay = msgspec.structs.replace(replay, updated_at=existing.updated_at + 1)
-    store.save_replay(replay, events, session.blobs)
+    store.save_replay(
+        replay,
+        events,
+        session.blobs,
+        expected_updated_at=existing.updated_at if existing else NEW_REPLAY,
+        unchanged=_common_prefix(existing_events, events),
+        fast=fast,
+    )
     outcome = "updated" if existing else "created"
     return SaveResult(SavedReplay(replay, events), outcome, len(events) - len(existing_events))
+
+
+def _common_prefix(old: Sequence[RecordedEvent], new: Sequence[RecordedEvent]) -> int:
+    """How many leading events a merge left as they were stored (most of them, for a live
+    recording that only gained events at its end)."""
+    for index, (a, b) in enumerate(zip(old, new, strict=False)):
+        if a is not b and a != b:
+            return index
+    return min(len(old), len(new))
 
 
 def _now_ms() -> int:

@@ -137,11 +137,11 @@ class FlakyStore(SQLiteStore):
         super().__init__(path)
         self.fail = fail
 
-    def save_replay(self, replay, events, blobs=None) -> None:
+    def save_replay(self, replay, events, blobs=None, **options) -> None:
         if self.fail > 0:
             self.fail -= 1
             raise StoreError("database is locked")
-        super().save_replay(replay, events, blobs)
+        super().save_replay(replay, events, blobs, **options)
 
 
 def test_a_failed_commit_keeps_the_events_and_retries(capture_env) -> None:

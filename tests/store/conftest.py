@@ -88,3 +88,18 @@ def any_store(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> I
         opened = PostgresStore(request.getfixturevalue("migrated_postgres_url"))
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def any_small_chunk_store(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Store]:
+    """A fresh store of each backend cutting chunks every 4 events."""
+    codec = ChunkCodec(chunk_max_events=4)
+    opened: Store
+    if backend == "sqlite":
+        opened = SQLiteStore(tmp_path / "small.db", codec=codec)
+    else:
+        opened = PostgresStore(request.getfixturevalue("migrated_postgres_url"), codec=codec)
+    yield opened
+    opened.close()

@@ -406,6 +406,7 @@ class Recorder:
                 status=status,
                 cached=session.saved,
                 user_id=self.user_id,
+                fast=True,
             )
         except Exception as exc:
             self._failed(session, exc)

@@ -17,6 +17,7 @@ from vibecast.errors import VibecastError
 from vibecast.model import RecordedEvent, Replay
 
 __all__ = [
+    "NEW_REPLAY",
     "PUBLIC_VIEWER",
     "AccessDenied",
     "AmbiguousReplayId",
@@ -24,6 +25,7 @@ __all__ = [
     "AnnotationNotFound",
     "ApiToken",
     "ImportSource",
+    "ReplayChanged",
     "ReplayFilter",
     "ReplayNotFound",
     "Share",
@@ -44,6 +46,15 @@ class ReplayNotFound(StoreError):
 
 class AmbiguousReplayId(StoreError):
     pass
+
+
+class ReplayChanged(StoreError):
+    """A save expected the replay as it was at some ``updated_at``, and someone else saved it
+    since (or created it first): nothing was written; read it again, merge, save again."""
+
+
+NEW_REPLAY = 0
+"""``save_replay(expected_updated_at=NEW_REPLAY)``: the replay must not exist yet."""
 
 
 class AnnotationNotFound(ReplayNotFound):
@@ -158,12 +169,24 @@ class Store(ABC):
         replay: Replay,
         events: Sequence[RecordedEvent],
         blobs: Mapping[str, bytes] | None = None,
+        *,
+        expected_updated_at: int | None = None,
+        unchanged: int = 0,
+        fast: bool = False,
     ) -> None:
         """Insert or replace ``replay`` and all of its events, atomically.
 
         ``events`` must be sorted by ``relative_time_ms``. Existing events of the replay are
         replaced (the recorder merges old and new before calling this). ``blobs`` are binary
         payloads (images) referenced by events' attachments, keyed by sha256 hex.
+
+        ``expected_updated_at`` makes the save a compare-and-swap: it writes only if the stored
+        replay's ``updated_at`` is still that (:data:`NEW_REPLAY`: only if there is none), else
+        raises :class:`ReplayChanged` and writes nothing — how a merge read from the store is
+        never saved over a newer one. With it, ``unchanged`` says that ``events[:unchanged]``
+        are the stored events as they are: the chunks holding only those are kept and only the
+        rest is encoded (a live recording's save costs its new events, not the whole replay).
+        ``fast`` compresses new chunks for speed rather than size (live capture).
         """
 
     @abstractmethod

@@ -58,8 +58,10 @@ from vibecast.store.records import (
     USER_COLUMNS,
     annotation_from_row,
     check_annotation,
+    check_expected,
     check_token,
     check_user_name,
+    chunks_to_keep,
     duration_ms,
     import_source_from_row,
     needed_blobs,
@@ -188,15 +190,29 @@ class PostgresStore(Store):
         replay: Replay,
         events: Sequence[RecordedEvent],
         blobs: Mapping[str, bytes] | None = None,
+        *,
+        expected_updated_at: int | None = None,
+        unchanged: int = 0,
+        fast: bool = False,
     ) -> None:
         if not replay.user_id:
             raise StoreError(f"replay {replay.id} has no user_id")
         if self._actor is not None and replay.user_id != self._actor:
             raise AccessDenied(f"cannot save replay {replay.id} for another user")
+        if unchanged and expected_updated_at is None:
+            raise StoreError(
+                "keeping stored events needs the expected_updated_at they were read at"
+            )
         action = f"saving replay {replay.id}"
+        events = sorted_events(events, replay.id)
+        first_seq, first = 0, 0
+        if unchanged:
+            with self._tx(action) as conn:
+                first_seq, first = chunks_to_keep(
+                    _chunk_counts(conn, replay.id), unchanged, self.codec.chunk_max_events
+                )
         try:
-            events = sorted_events(events, replay.id)
-            chunks = list(self.codec.encode(events))
+            chunks = list(self.codec.encode(events[first:], first_seq=first_seq, fast=fast))
         except CodecError as exc:
             raise StoreError(f"{action} failed: {exc}") from exc
         needed = needed_blobs(chunks, blobs or {}, replay.id)
@@ -210,10 +226,13 @@ class PostgresStore(Store):
             if key not in stored and data is not None
         }
         with self._tx(action) as conn:
-            self._check_writable(conn, replay)
-            old_blobs = _replay_blob_keys(conn, replay.id)
+            self._check_writable(conn, replay, expected_updated_at)
+            old_blobs = _replay_blob_keys(conn, replay.id, first_seq)
             self._upsert_replay(conn, replay, events)
-            conn.execute("DELETE FROM replay_chunks WHERE replay_id = %s", (replay.id,))
+            conn.execute(
+                "DELETE FROM replay_chunks WHERE replay_id = %s AND seq >= %s",
+                (replay.id, first_seq),
+            )
             # Blobs stored now are locked until commit; add the others (another save may be
             # adding the same ones: content-addressed, so whichever lands first is right).
             stored = _stored_blobs(conn, list(needed))
@@ -238,11 +257,24 @@ class PostgresStore(Store):
             if old_blobs:
                 conn.execute("SELECT vibecast.collect_blobs(%s)", (sorted(old_blobs),))
 
-    def _check_writable(self, conn: psycopg.Connection, replay: Replay) -> None:
-        """Refuse a save over someone else's replay, or a second replay of one session."""
-        row = conn.execute("SELECT user_id FROM replays WHERE id = %s", (replay.id,)).fetchone()
+    def _check_writable(
+        self, conn: psycopg.Connection, replay: Replay, expected_updated_at: int | None
+    ) -> None:
+        """Refuse a save over someone else's replay, a second replay of one session, or (with
+        ``expected_updated_at``) over a replay saved since it was read. The row stays locked
+        until commit, so two saves of one replay take turns."""
+        row = conn.execute(
+            "SELECT user_id, updated_at FROM replays WHERE id = %s FOR UPDATE", (replay.id,)
+        ).fetchone()
         if row and self._actor is not None and row[0] != self._actor:
             raise AccessDenied(f"replay {replay.id} belongs to another user")
+        if row is None and expected_updated_at is not None:
+            # Two creators of one replay: the second waits for the first's row, then sees it.
+            conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (replay.id,))
+            row = conn.execute(
+                "SELECT user_id, updated_at FROM replays WHERE id = %s FOR UPDATE", (replay.id,)
+            ).fetchone()
+        check_expected(replay.id, row[1] if row else None, expected_updated_at)
         other = conn.execute(
             "SELECT id FROM replays WHERE user_id = %s AND session_id = %s AND id <> %s",
             (replay.user_id, replay.session_id, replay.id),
@@ -444,7 +476,7 @@ class PostgresStore(Store):
     def update_replay(
         self, replay_id: str, *, title: str | None = None, description: str | None = None
     ) -> Replay:
-        sets = ["updated_at = %(updated)s"]
+        sets = ["updated_at = GREATEST(%(updated)s, updated_at + 1)"]
         values: dict[str, Any] = {"id": replay_id, "updated": now_ms()}
         if title is not None:
             sets.append("title = %(title)s")
@@ -553,8 +585,8 @@ class PostgresStore(Store):
         with self._tx(f"sharing replay {replay_id}") as conn:
             try:
                 changed = conn.execute(
-                    "UPDATE replays SET is_public = %s, share_token = %s, "
-                    "share_expires_at = %s, updated_at = %s WHERE id = %s",
+                    "UPDATE replays SET is_public = %s, share_token = %s, share_expires_at = %s, "
+                    "updated_at = GREATEST(%s, updated_at + 1) WHERE id = %s",
                     (token_hash is not None, token_hash, expires_at, now_ms(), replay_id),
                 ).rowcount
             except errors.UniqueViolation as exc:
@@ -782,13 +814,23 @@ def _stored_blobs(conn: psycopg.Connection, keys: list[str]) -> set[str]:
     return {row[0] for row in rows}
 
 
-def _replay_blob_keys(conn: psycopg.Connection, replay_id: str) -> set[str]:
+def _replay_blob_keys(conn: psycopg.Connection, replay_id: str, from_seq: int = 0) -> set[str]:
+    """Blobs the replay's chunks from ``from_seq`` on refer to."""
     rows = conn.execute(
         "SELECT DISTINCT r.sha256 FROM chunk_blob_refs r "
-        "JOIN replay_chunks c ON c.id = r.chunk_id WHERE c.replay_id = %s",
-        (replay_id,),
+        "JOIN replay_chunks c ON c.id = r.chunk_id WHERE c.replay_id = %s AND c.seq >= %s",
+        (replay_id, from_seq),
     )
     return {row[0] for row in rows}
+
+
+def _chunk_counts(conn: psycopg.Connection, replay_id: str) -> list[tuple[int, int]]:
+    """``(seq, event_count)`` of the replay's stored chunks, in order."""
+    rows = conn.execute(
+        "SELECT seq, event_count FROM replay_chunks WHERE replay_id = %s ORDER BY seq",
+        (replay_id,),
+    )
+    return [(seq, count) for seq, count in rows]
 
 
 def _load_blobs(

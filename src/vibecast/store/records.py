@@ -18,7 +18,15 @@ from typing import Any
 import msgspec
 
 from vibecast.model import RecordedEvent, Replay, ReplayMetadata
-from vibecast.store.base import Annotation, ApiToken, ImportSource, StoreError, User
+from vibecast.store.base import (
+    NEW_REPLAY,
+    Annotation,
+    ApiToken,
+    ImportSource,
+    ReplayChanged,
+    StoreError,
+    User,
+)
 from vibecast.store.codec import EncodedChunk, blob_key
 
 __all__ = [
@@ -31,8 +39,10 @@ __all__ = [
     "USER_COLUMNS",
     "annotation_from_row",
     "check_annotation",
+    "check_expected",
     "check_token",
     "check_user_name",
+    "chunks_to_keep",
     "duration_ms",
     "import_source_from_row",
     "needed_blobs",
@@ -261,6 +271,38 @@ def duration_ms(replay: Replay, events: Sequence[RecordedEvent]) -> int:
     if replay.metadata.duration_ms:
         return replay.metadata.duration_ms
     return events[-1].relative_time_ms - events[0].relative_time_ms if events else 0
+
+
+def check_expected(replay_id: str, stored_updated_at: int | None, expected: int | None) -> None:
+    """The compare-and-swap of a save: ReplayChanged unless the stored replay (``None``: there
+    is none) is the one the caller expects (``None``: no check)."""
+    if expected is None or stored_updated_at == (None if expected == NEW_REPLAY else expected):
+        return
+    if stored_updated_at is None:
+        raise ReplayChanged(f"replay {replay_id} was deleted while it was being saved")
+    if expected == NEW_REPLAY:
+        raise ReplayChanged(f"replay {replay_id} was created by someone else meanwhile")
+    raise ReplayChanged(f"replay {replay_id} was saved by someone else meanwhile")
+
+
+def chunks_to_keep(
+    counts: Sequence[tuple[int, int]], unchanged: int, chunk_max_events: int
+) -> tuple[int, int]:
+    """Where a save that keeps ``unchanged`` leading events starts writing: ``(seq, index)``,
+    the first chunk to rewrite and the index of its first event.
+
+    ``counts`` are the stored chunks' ``(seq, event_count)`` in order. Every chunk holding only
+    kept events stays, except the last one, which is still open (a greedy cut would put new
+    events into it) unless it is full. Chunks are cut greedily, so encoding ``events[index:]``
+    from ``seq`` gives exactly the chunks a full encode would.
+    """
+    start = 0
+    for position, (seq, count) in enumerate(counts):
+        last = position == len(counts) - 1
+        if start + count > unchanged or (last and count < chunk_max_events):
+            return seq, start
+        start += count
+    return (counts[-1][0] + 1 if counts else 0), start
 
 
 def needed_blobs(

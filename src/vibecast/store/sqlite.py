@@ -50,8 +50,10 @@ from vibecast.store.records import (
     USER_COLUMNS,
     annotation_from_row,
     check_annotation,
+    check_expected,
     check_token,
     check_user_name,
+    chunks_to_keep,
     duration_ms,
     import_source_from_row,
     needed_blobs,
@@ -203,30 +205,48 @@ class SQLiteStore(Store):
         replay: Replay,
         events: Sequence[RecordedEvent],
         blobs: Mapping[str, bytes] | None = None,
+        *,
+        expected_updated_at: int | None = None,
+        unchanged: int = 0,
+        fast: bool = False,
     ) -> None:
         if not replay.user_id:
             raise StoreError(f"replay {replay.id} has no user_id")
         if self._actor is not None and replay.user_id != self._actor:
             raise AccessDenied(f"cannot save replay {replay.id} for another user")
+        if unchanged and expected_updated_at is None:
+            raise StoreError(
+                "keeping stored events needs the expected_updated_at they were read at"
+            )
         with self._errors(f"saving replay {replay.id}"):
             events = sorted_events(events, replay.id)
-            chunks = list(self.codec.encode(events))
+            # Encode (and compress) before taking the write lock; the layout read here is the
+            # one the transaction finds, or the compare-and-swap refuses the save.
+            first_seq, first = 0, 0
+            if unchanged:
+                first_seq, first = chunks_to_keep(
+                    self._chunk_counts(replay.id), unchanged, self.codec.chunk_max_events
+                )
+            chunks = list(self.codec.encode(events[first:], first_seq=first_seq, fast=fast))
             needed = needed_blobs(chunks, blobs or {}, replay.id)
             text_keys = {key for chunk in chunks for key in chunk.text_blobs}
-            # Compress new blobs before taking the write lock.
             encoded = {
                 key: self._encode_blob(needed[key], key in text_keys)
                 for key in self._missing_blobs(needed)
             }
             with self._transaction() as conn:
-                owner = conn.execute(
-                    "SELECT user_id FROM replays WHERE id = ?", (replay.id,)
+                row = conn.execute(
+                    "SELECT user_id, updated_at FROM replays WHERE id = ?", (replay.id,)
                 ).fetchone()
-                if owner and self._actor is not None and owner[0] != self._actor:
+                if row and self._actor is not None and row[0] != self._actor:
                     raise AccessDenied(f"replay {replay.id} belongs to another user")
-                old_blobs = self._replay_blob_keys(replay.id)
+                check_expected(replay.id, row[1] if row else None, expected_updated_at)
+                old_blobs = self._replay_blob_keys(replay.id, first_seq)
                 self._upsert_replay(conn, replay, events)
-                conn.execute("DELETE FROM replay_chunks WHERE replay_id = ?", (replay.id,))
+                conn.execute(
+                    "DELETE FROM replay_chunks WHERE replay_id = ? AND seq >= ?",
+                    (replay.id, first_seq),
+                )
                 # Another process may have collected a blob since we looked: check again.
                 for key in self._missing_blobs(needed):
                     blob = encoded.get(key) or self._encode_blob(needed[key], key in text_keys)
@@ -239,6 +259,14 @@ class SQLiteStore(Store):
                     self._insert_chunk(conn, replay.id, chunk, needed)
                 self._write_search(conn, replay, events)
                 self._collect_blobs(old_blobs)
+
+    def _chunk_counts(self, replay_id: str) -> list[tuple[int, int]]:
+        """``(seq, event_count)`` of the replay's stored chunks, in order."""
+        rows = self._conn.execute(
+            "SELECT seq, event_count FROM replay_chunks WHERE replay_id = ? ORDER BY seq",
+            (replay_id,),
+        )
+        return [(seq, count) for seq, count in rows]
 
     def _encode_blob(self, data: bytes | None, text: bool) -> EncodedBlob:
         if data is None:  # _missing_blobs only lists blobs we have the bytes of
@@ -363,11 +391,12 @@ class SQLiteStore(Store):
             [(replay.id, tool) for tool in fields.tools],
         )
 
-    def _replay_blob_keys(self, replay_id: str) -> set[str]:
+    def _replay_blob_keys(self, replay_id: str, from_seq: int = 0) -> set[str]:
+        """Blobs the replay's chunks from ``from_seq`` on refer to."""
         rows = self._conn.execute(
             "SELECT DISTINCT r.sha256 FROM chunk_blob_refs r "
-            "JOIN replay_chunks c ON c.id = r.chunk_id WHERE c.replay_id = ?",
-            (replay_id,),
+            "JOIN replay_chunks c ON c.id = r.chunk_id WHERE c.replay_id = ? AND c.seq >= ?",
+            (replay_id, from_seq),
         )
         return {row[0] for row in rows}
 
@@ -504,7 +533,7 @@ class SQLiteStore(Store):
     ) -> Replay:
         with self._errors(f"updating replay {replay_id}"), self._transaction() as conn:
             access, params = self._rule(_OWNED)
-            sets = ["updated_at = :updated"]
+            sets = ["updated_at = max(:updated, updated_at + 1)"]
             values: dict[str, Any] = {**params, "id": replay_id, "updated": now_ms()}
             if title is not None:
                 sets.append("title = :title")
@@ -621,7 +650,7 @@ class SQLiteStore(Store):
             try:
                 changed = self._conn.execute(
                     "UPDATE replays SET is_public = :public, share_token = :token, "
-                    "share_expires_at = :expires, updated_at = :updated "
+                    "share_expires_at = :expires, updated_at = max(:updated, updated_at + 1) "
                     f"WHERE id = :id AND {access}",
                     {
                         **params,
