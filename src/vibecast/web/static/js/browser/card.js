@@ -1,0 +1,158 @@
+// One replay in the list: what it is (title, live mark, date, duration, counts, tools) and what
+// can be done with it (Play, Share, Export, Delete with a confirmation inside the page).
+
+import { deleteReplay } from "../api.js";
+import { el, isLocalUrl, replaceChildren } from "./dom.js";
+import { exportPanel } from "./exporter.js";
+import { dateTime, duration, plural, recordedAt, titleOf, topTools } from "./format.js";
+import { sharePanel } from "./share.js";
+
+/**
+ * The card of `replay`. `context`: `{canExport, report(err), onDeleted(replay)}`.
+ */
+export function replayCard(replay, context) {
+  const meta = replay.metadata || {};
+  const live = replay.status === "recording";
+  const title = titleOf(replay);
+  const files = (meta.files_touched || []).length;
+  const playUrl = `/replays/${encodeURIComponent(replay.id)}`;
+  const extra = el("div", { class: "vb-card-extra" });
+  const thumbnail = isLocalUrl(replay.thumbnail_url)
+    ? el("img", { class: "vb-thumb", src: replay.thumbnail_url, alt: "", loading: "lazy" })
+    : el("div", { class: "vb-thumb vb-thumb-empty", "aria-hidden": "true" }, live ? "●" : "▶");
+
+  const toggle = (name, build) => {
+    if (extra.dataset.open === name) {
+      extra.dataset.open = "";
+      replaceChildren(extra);
+      return;
+    }
+    extra.dataset.open = name;
+    replaceChildren(extra, build());
+  };
+
+  const shareBadge = el("span", { class: "vb-badge vb-shared", hidden: !replay.is_public }, "shared");
+  const actions = el(
+    "div",
+    { class: "vb-actions" },
+    el("a", { class: "vb-button vb-primary vb-play", href: playUrl }, live ? "Watch live" : "Play"),
+    el(
+      "button",
+      {
+        type: "button",
+        class: "vb-button vb-share-button",
+        onclick: () =>
+          toggle("share", () =>
+            sharePanel(
+              replay,
+              (isPublic) => {
+                replay.is_public = isPublic;
+                shareBadge.hidden = !isPublic;
+              },
+              context.report,
+            ),
+          ),
+      },
+      "Share",
+    ),
+    el(
+      "button",
+      {
+        type: "button",
+        class: "vb-button vb-export-button",
+        disabled: !context.canExport,
+        title: context.canExport ? "Export as a video" : "Video export is not available on this server yet",
+        onclick: () => toggle("export", () => exportPanel(replay, context.report)),
+      },
+      "Export",
+    ),
+    el(
+      "button",
+      {
+        type: "button",
+        class: "vb-button vb-danger vb-delete-button",
+        onclick: () => toggle("delete", () => confirmDelete(replay, context)),
+      },
+      "Delete",
+    ),
+  );
+
+  const tools = topTools(replay).map(([tool, count]) =>
+    el("li", { class: "vb-tool", title: `${tool}: ${count}` }, tool, el("span", { class: "vb-tool-count" }, String(count))),
+  );
+  return el(
+    "li",
+    { class: `vb-card${live ? " vb-live" : ""}`, dataset: { replayId: replay.id } },
+    el("a", { class: "vb-thumb-link", href: playUrl, tabindex: "-1", "aria-hidden": "true" }, thumbnail),
+    el(
+      "div",
+      { class: "vb-card-body" },
+      el(
+        "h3",
+        { class: "vb-title" },
+        el("a", { href: playUrl }, title),
+        live ? el("span", { class: "vb-badge vb-live-badge", title: "Recording in progress" }, "● LIVE") : null,
+        shareBadge,
+      ),
+      el(
+        "p",
+        { class: "vb-facts" },
+        el("time", { datetime: meta.recorded_date || "" }, dateTime(recordedAt(replay))),
+        " · ",
+        el("span", { class: "vb-duration" }, duration(meta.duration_ms)),
+        " · ",
+        el("span", { class: "vb-events" }, plural(meta.event_count || 0, "event")),
+        " · ",
+        el("span", { class: "vb-files" }, plural(files, "file")),
+      ),
+      replay.description ? el("p", { class: "vb-description" }, replay.description) : null,
+      tools.length ? el("ul", { class: "vb-tools", "aria-label": "Tools used" }, tools) : null,
+      actions,
+      extra,
+    ),
+  );
+}
+
+function confirmDelete(replay, context) {
+  const box = el(
+    "div",
+    { class: "vb-confirm", role: "alertdialog", "aria-label": "Delete this replay?" },
+    el("p", {}, "Delete “", titleOf(replay), "” for good? Its events, notes and share link go with it."),
+  );
+  const yes = el(
+    "button",
+    {
+      type: "button",
+      class: "vb-button vb-danger vb-confirm-delete",
+      onclick: async () => {
+        yes.disabled = true;
+        try {
+          await deleteReplay(replay.id);
+        } catch (err) {
+          yes.disabled = false;
+          context.report(err);
+          return;
+        }
+        context.onDeleted(replay);
+      },
+    },
+    "Delete",
+  );
+  const no = el(
+    "button",
+    {
+      type: "button",
+      class: "vb-button",
+      onclick: () => {
+        const extra = box.parentElement;
+        if (extra) {
+          extra.dataset.open = "";
+          extra.replaceChildren();
+        }
+      },
+    },
+    "Cancel",
+  );
+  box.appendChild(el("div", { class: "vb-confirm-buttons" }, yes, no));
+  return box;
+}

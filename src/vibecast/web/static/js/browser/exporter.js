@@ -1,0 +1,59 @@
+// Video export from the browser, once the server offers it (the export issue): start a job,
+// follow its progress, offer the download. Without it the button stays disabled and says why.
+
+import { exportStatus, request, startExport } from "../api.js";
+import { el, isLocalUrl, replaceChildren } from "./dom.js";
+
+const EXPORT_PATH = "/api/replays/{replay_id}/export";
+const POLL_MS = 1000;
+
+let available = null;
+
+/** Whether this server has the export API (asked once, from its OpenAPI schema). */
+export async function exportAvailable() {
+  if (available === null) {
+    available = request("GET", "/openapi.json")
+      .then((spec) => Boolean(spec && spec.paths && spec.paths[EXPORT_PATH]))
+      .catch(() => false);
+  }
+  return available;
+}
+
+/** A panel that runs one export of `replay` and shows how it goes. */
+export function exportPanel(replay, report) {
+  const status = el("p", { class: "vb-export-status", role: "status" }, "Starting the export…");
+  const panel = el("div", { class: "vb-export", role: "region", "aria-label": "Export" }, status);
+  const follow = async (jobId) => {
+    for (;;) {
+      let job;
+      try {
+        job = await exportStatus(jobId);
+      } catch (err) {
+        report(err);
+        return;
+      }
+      if (job.status === "complete") {
+        const link = isLocalUrl(job.download_url)
+          ? el("a", { href: job.download_url, class: "vb-button vb-primary", download: "" }, "Download video")
+          : null;
+        replaceChildren(panel, el("p", { class: "vb-export-status", role: "status" }, "Video ready."), link);
+        return;
+      }
+      if (job.status === "failed" || job.status === "cancelled") {
+        status.textContent = `Export ${job.status}${job.error ? `: ${job.error}` : "."}`;
+        return;
+      }
+      const progress = Number.isFinite(job.progress) ? ` ${Math.round(job.progress * 100)} %` : "";
+      status.textContent = `Export ${job.status}${progress}…`;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      if (!panel.isConnected) return;
+    }
+  };
+  startExport(replay.id, { format: "mp4", resolution: "1080p" })
+    .then((job) => follow(job.job_id))
+    .catch((err) => {
+      status.textContent = "The export could not start.";
+      report(err);
+    });
+  return panel;
+}

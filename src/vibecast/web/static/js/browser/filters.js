@@ -1,0 +1,90 @@
+// The search form and its state, kept in the page's URL so a reload or a shared link of the
+// browser shows the same list. The API does the filtering (docs/api.md, Listing).
+
+import { el } from "./dom.js";
+
+export const PAGE_SIZE = 20;
+const FIELDS = ["q", "tool", "file", "since", "until"];
+
+/** The filters of a URL's query: `{q, tool, file, since, until, offset}` (strings, offset a number). */
+export function readFilters(search = window.location.search) {
+  const params = new URLSearchParams(search);
+  const filters = {};
+  for (const name of FIELDS) filters[name] = (params.get(name) || "").slice(0, 500);
+  const offset = Number.parseInt(params.get("offset") || "0", 10);
+  filters.offset = Number.isFinite(offset) && offset > 0 ? offset : 0;
+  return filters;
+}
+
+export function writeFilters(filters) {
+  const params = new URLSearchParams();
+  for (const name of FIELDS) if (filters[name]) params.set(name, filters[name]);
+  if (filters.offset) params.set("offset", String(filters.offset));
+  const query = params.toString();
+  window.history.replaceState(null, "", query ? `?${query}` : window.location.pathname);
+}
+
+/** The API's query for these filters and one page. */
+export function apiQuery(filters) {
+  const query = { limit: PAGE_SIZE, offset: filters.offset || 0 };
+  for (const name of FIELDS) if (filters[name]) query[name] = filters[name];
+  return query;
+}
+
+/** The form; `onChange(filters)` on submit (offset back to 0) or Clear. */
+export function filterForm(filters, onChange) {
+  const input = (name, label, attrs = {}) =>
+    el(
+      "label",
+      { class: "vb-field" },
+      el("span", { class: "vb-label" }, label),
+      el("input", { name, maxlength: 500, ...attrs }),
+    );
+  const form = el(
+    "form",
+    { class: "vb-filters", role: "search", "aria-label": "Search replays" },
+    input("q", "Text", { type: "search", placeholder: "in prompts and titles", id: "vb-q" }),
+    input("tool", "Tool", { placeholder: "Bash, Edit…", list: "vb-tools" }),
+    input("file", "File", { placeholder: "part of a path" }),
+    input("since", "From", { type: "date" }),
+    input("until", "To", { type: "date" }),
+    el("datalist", { id: "vb-tools" }),
+    el(
+      "div",
+      { class: "vb-filter-buttons" },
+      el("button", { type: "submit", class: "vb-button vb-primary" }, "Search"),
+      el("button", { type: "button", class: "vb-button vb-clear" }, "Clear"),
+    ),
+  );
+  const inputs = Array.from(form.querySelectorAll("input[name]"));
+  for (const input of inputs) input.value = filters[input.name] || "";
+  const collect = () => {
+    const data = new FormData(form);
+    const next = { offset: 0 };
+    for (const name of FIELDS) next[name] = String(data.get(name) || "").trim();
+    return next;
+  };
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    onChange(collect());
+  });
+  form.querySelector(".vb-clear").addEventListener("click", () => {
+    for (const input of inputs) input.value = "";
+    onChange(collect());
+  });
+  return form;
+}
+
+/** Offer the tools seen so far as completions of the tool field. */
+export function offerTools(form, replays) {
+  const list = form.querySelector("#vb-tools");
+  if (!list) return;
+  const known = new Set(Array.from(list.options, (o) => o.value));
+  for (const replay of replays) {
+    for (const tool of Object.keys((replay.metadata && replay.metadata.tool_breakdown) || {})) {
+      if (known.has(tool)) continue;
+      known.add(tool);
+      list.appendChild(el("option", { value: tool }));
+    }
+  }
+}

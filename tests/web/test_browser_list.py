@@ -1,0 +1,199 @@
+"""The replay browser (``/``) in real Chromium: the imported replays newest first, search and
+filters through the API, paging, delete with an in-page confirmation, the "New recording" panel."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx
+from web_helpers import WebServer
+
+
+def _open(page, web_server: WebServer, query: str = "") -> None:
+    page.goto(f"{web_server.url}/{query}")
+    page.wait_for_selector("body[data-loaded=true]")
+
+
+def _wait_cards(page, count: int) -> None:
+    page.wait_for_function("n => document.querySelectorAll('.vb-card').length === n", arg=count)
+
+
+def _api_ids(web_server: WebServer, **filters: str) -> list[str]:
+    answer = httpx.get(f"{web_server.url}/api/replays", params=filters, timeout=10)
+    return [r["id"] for r in answer.json()["replays"]]
+
+
+def _titles(page) -> list[str]:
+    return page.locator(".vb-card .vb-title a").all_inner_texts()
+
+
+def _ids(page) -> list[str]:
+    return page.eval_on_selector_all(".vb-card", "cards => cards.map(c => c.dataset.replayId)")
+
+
+def test_lists_the_imported_replays_newest_first(
+    page, web_server: WebServer, screenshots_dir: Path
+) -> None:
+    _open(page, web_server)
+    ids = _ids(page)
+    assert set(ids) >= {r.id for r in web_server.replays}
+    cards = page.locator(".vb-card")
+    dates = [r.metadata.recorded_date for r in web_server.replays]
+    shown_dates = [
+        d for d in page.eval_on_selector_all(".vb-card time", "ts => ts.map(t => t.dateTime)") if d
+    ]
+    assert shown_dates == sorted(shown_dates, reverse=True)
+    assert len(dates) <= cards.count()
+    big = web_server.replay("fe5e1c67")
+    card = page.locator(f'.vb-card[data-replay-id="{big.id}"]')
+    facts = card.locator(".vb-facts").inner_text()
+    assert f"{big.metadata.event_count} events" in facts
+    assert f"{len(big.metadata.files_touched)} files" in facts
+    minutes, seconds = divmod(big.metadata.duration_ms // 1000, 60)
+    assert f"{minutes}:{seconds:02d}" in facts
+    assert card.locator(".vb-play").get_attribute("href") == f"/replays/{big.id}"
+    assert card.locator(".vb-tool").first.inner_text().startswith("Bash")
+    page.screenshot(path=str(screenshots_dir / "browser-list.png"), full_page=True)
+
+
+def test_search_and_filters(page, web_server: WebServer) -> None:
+    _open(page, web_server)
+    everything = set(_ids(page))
+    # Text: what the API finds (in prompts and titles), in its order.
+    expected = _api_ids(web_server, q="orchestrator")
+    assert expected and set(expected) < everything
+    page.fill("input[name=q]", "orchestrator")
+    page.click("button[type=submit]")
+    page.wait_for_function("() => location.search.includes('q=orchestrator')")
+    _wait_cards(page, len(expected))
+    assert _ids(page) == expected
+    # The filters live in the URL: a reload shows the same list.
+    page.reload()
+    page.wait_for_selector("body[data-loaded=true]")
+    assert page.input_value("input[name=q]") == "orchestrator"
+    assert _ids(page) == expected
+    # Tool: only replays that used it.
+    page.click(".vb-clear")
+    _wait_cards(page, len(everything))
+    with_websearch = {r.id for r in web_server.replays if "WebSearch" in r.metadata.tool_breakdown}
+    assert with_websearch and with_websearch != everything
+    page.fill("input[name=tool]", "WebSearch")
+    page.click("button[type=submit]")
+    page.wait_for_function("() => location.search.includes('tool=WebSearch')")
+    _wait_cards(page, len(with_websearch))
+    assert set(_ids(page)) == with_websearch
+    # A file that no replay touched: nothing, and the page says so.
+    page.fill("input[name=tool]", "")
+    page.fill("input[name=file]", "no-such-file-anywhere.xyz")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".vb-summary:has-text('No replay matches')")
+    assert _ids(page) == []
+    # Date range: until a day before the oldest recording finds nothing; a wide range all.
+    page.fill("input[name=file]", "")
+    page.fill("input[name=since]", "2000-01-01")
+    page.fill("input[name=until]", "2000-01-02")
+    page.click("button[type=submit]")
+    page.wait_for_selector(".vb-summary:has-text('No replay matches')")
+    page.fill("input[name=until]", "2999-12-31")
+    page.click("button[type=submit]")
+    _wait_cards(page, len(everything))
+
+
+def _transcript(tmp_path: Path, session_id: str, prompt: str) -> Path:
+    """A small Claude Code transcript of our own, imported through the real pipeline."""
+    lines = [
+        {
+            "type": "user",
+            "sessionId": session_id,
+            "uuid": f"{session_id}-u1",
+            "timestamp": "2025-10-01T10:00:00.000Z",
+            "cwd": "/tmp/project",
+            "message": {"role": "user", "content": prompt},
+        },
+        {
+            "type": "assistant",
+            "sessionId": session_id,
+            "uuid": f"{session_id}-a1",
+            "parentUuid": f"{session_id}-u1",
+            "timestamp": "2025-10-01T10:00:05.000Z",
+            "cwd": "/tmp/project",
+            "message": {
+                "role": "assistant",
+                "id": f"msg-{session_id}",
+                "content": [{"type": "text", "text": "Done."}],
+            },
+        },
+    ]
+    path = tmp_path / f"{session_id}.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def test_delete_asks_in_the_page_then_deletes(page, web_server: WebServer, tmp_path: Path) -> None:
+    session = "d0d0d0d0-1111-4222-8333-444455556666"
+    [replay] = web_server.import_files([_transcript(tmp_path, session, "a replay to delete")])
+    _open(page, web_server, "?q=replay+to+delete")
+    card = page.locator(f'.vb-card[data-replay-id="{replay.id}"]')
+    card.locator(".vb-delete-button").click()
+    # Cancel keeps it.
+    card.locator(".vb-confirm button:has-text('Cancel')").click()
+    assert web_server.store.get_replay(replay.id) is not None
+    card.locator(".vb-delete-button").click()
+    card.locator(".vb-confirm-delete").click()
+    page.wait_for_selector(".vb-summary:has-text('No replay matches')")
+    assert web_server.store.get_replay(replay.id) is None
+
+
+def test_paging(page, web_server: WebServer, tmp_path: Path) -> None:
+    sessions = [f"0a9e0000-0000-4000-8000-{n:012d}" for n in range(22)]
+    paths = [_transcript(tmp_path, s, f"paging test {n}") for n, s in enumerate(sessions)]
+    imported = web_server.import_files(paths)
+    try:
+        _open(page, web_server, "?q=paging+test")
+        assert page.locator(".vb-card").count() == 20
+        assert "1–20 of 22" in page.inner_text(".vb-summary")
+        assert page.is_disabled(".vb-prev")
+        page.click(".vb-next")
+        page.wait_for_selector(".vb-summary:has-text('21–22 of 22')")
+        assert page.locator(".vb-card").count() == 2
+        assert "offset=20" in page.url
+    finally:
+        for replay in imported:
+            web_server.store.delete_replay(replay.id)
+
+
+def test_new_recording_panel_says_how_to_start(page, web_server: WebServer) -> None:
+    _open(page, web_server)
+    page.click("#vb-new-recording")
+    panel = page.locator("#vb-capture")
+    panel.locator(".vb-capture-facts li.vb-missing").first.wait_for()
+    text = panel.inner_text()
+    assert "vibecast hooks install" in text
+    assert "Capture hooks are not installed" in text  # the test's HOME has no Claude settings
+
+
+def test_live_recordings_are_marked(page, web_server: WebServer) -> None:
+    session = "11fe0000-0000-4000-8000-000000000001"
+    with httpx.Client(base_url=web_server.url, timeout=10) as http:
+        body = {"session_id": session, "title": "a live one"}
+        started = http.post("/api/replays/start", json=body)
+        assert started.status_code == 201
+        replay_id = started.json()["id"]
+        try:
+            _open(page, web_server, "?q=a+live+one")
+            card = page.locator(f'.vb-card[data-replay-id="{replay_id}"]')
+            assert card.locator(".vb-live-badge").inner_text() == "● LIVE"
+            assert card.locator(".vb-play").inner_text() == "Watch live"
+        finally:
+            http.delete(f"/api/replays/{replay_id}")
+
+
+def test_export_is_disabled_until_the_server_offers_it(page, web_server: WebServer) -> None:
+    _open(page, web_server)
+    button = page.locator(".vb-export-button").first
+    spec = httpx.get(f"{web_server.url}/openapi.json", timeout=10).json()
+    has_export = "/api/replays/{replay_id}/export" in spec["paths"]
+    assert button.is_disabled() != has_export
+    if not has_export:
+        assert "not available" in button.get_attribute("title")
