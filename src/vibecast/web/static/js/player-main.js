@@ -1,0 +1,297 @@
+// The player page (/replays/{id}, /s/{token}, ?embed=1).
+//
+// DOM contract with the page shell (vibecast/web/pages.py): the server sends
+//   <body data-page="player" data-mode="owner|public|embed" data-replay-id="…" | data-share-token="…"
+//         data-read-only="true"? data-embed="true"? data-title="…">
+//     <div id="app"></div>
+//   <script type="module" src="/static/js/player-main.js">
+// and this module builds everything inside #app. Deep links: ?t= (ms, 90s, 1m30s, 1:30),
+// ?speed=, ?embed=1. For tests and benchmarks the page exposes window.vibecastPlayer.
+
+import * as api from "./api.js";
+import { Player } from "./player/player.js";
+import { parseTime } from "./player/format.js";
+import { Composition } from "./ui/composition.js";
+import { Controls } from "./ui/controls.js";
+import { HelpOverlay } from "./ui/help.js";
+import { bindKeys } from "./ui/keyboard.js";
+import { AnnotationForm, ExportDialog, ShareDialog } from "./ui/dialogs.js";
+import { ToolSounds } from "./ui/sound.js";
+import { el } from "./ui/dom.js";
+
+const FRAME_SAMPLES = 4000;
+
+function toast(text, error = false) {
+  const node = el(`div.toast${error ? ".error" : ""}`, { role: "status", text });
+  document.body.append(node);
+  setTimeout(() => node.remove(), 2600);
+}
+
+function percentile(values, p) {
+  if (!values.length) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function exportAvailable() {
+  try {
+    const schema = await api.request("GET", "/openapi.json");
+    return !!(schema && schema.paths && schema.paths["/api/replays/{replay_id}/export"]);
+  } catch {
+    return false;
+  }
+}
+
+async function main() {
+  const body = document.body;
+  const app = document.getElementById("app");
+  const params = new URLSearchParams(location.search);
+  const embed = body.dataset.mode === "embed" || body.dataset.embed === "true" || params.get("embed") === "1";
+  let source;
+  try {
+    source = api.sourceFromBody(body);
+  } catch (err) {
+    app.replaceChildren(el("div.load-error", {}, el("h1", { text: "No replay" }), el("p", { text: err.message })));
+    return;
+  }
+  const readOnly = source.readOnly || embed || body.dataset.readOnly === "true";
+  const speedParam = Number(params.get("speed"));
+  const player = new Player(source, { speed: Number.isFinite(speedParam) && speedParam > 0 ? speedParam : 1 });
+  const sounds = new ToolSounds();
+  const help = new HelpOverlay();
+  let annotations = [];
+  let notePicking = false;
+
+  const composition = new Composition({
+    timeline: player.timeline,
+    compact: embed,
+    barHandlers: {
+      onSeek: (t) => player.seek(t),
+      onScrub: (t) => {
+        player.clock.seek(t, player.duration);
+      },
+    },
+  });
+
+  const setAnnotations = (list) => {
+    annotations = [...list].sort((a, b) => a.timestamp_ms - b.timestamp_ms);
+    composition.setAnnotations(annotations);
+  };
+
+  const noteForm = new AnnotationForm({
+    onSave: async ({ timestamp_ms, text, position }) => {
+      const saved = await source.addAnnotation({ timestamp_ms, text, position: position ? { x: Math.round(position.x * 10) / 10, y: Math.round(position.y * 10) / 10 } : undefined });
+      setAnnotations([...annotations, saved]);
+      toast("Note saved");
+    },
+  });
+  const pickMode = () => noteForm.open;
+  composition.bar.onPick = null;
+  const barDown = composition.bar.canvas;
+  barDown.addEventListener(
+    "pointerdown",
+    (ev) => {
+      if (!pickMode()) return;
+      ev.stopImmediatePropagation();
+      const rect = barDown.getBoundingClientRect();
+      const t = composition.bar.tOf(ev.clientX - rect.left);
+      noteForm.pick(t);
+      player.seek(t);
+    },
+    true,
+  );
+
+  let shareDialog = null;
+  const exportDialog = readOnly ? null : new ExportDialog(source, api);
+  const dialogs = () => [noteForm, shareDialog, exportDialog].filter(Boolean);
+  const closeDialogs = () => dialogs().forEach((d) => d.close());
+
+  const jumpAnnotation = (direction) => {
+    const t = player.position;
+    const list = direction > 0 ? annotations.filter((a) => a.timestamp_ms > t + 1) : annotations.filter((a) => a.timestamp_ms < t - 1);
+    const target = direction > 0 ? list[0] : list[list.length - 1];
+    if (target) player.seek(target.timestamp_ms);
+  };
+  const toggleMute = () => sounds.setMuted(!sounds.muted);
+
+  const controls = new Controls(player, {
+    readOnly,
+    actions: {
+      toggleMute,
+      help: () => help.toggle(),
+      note: () => {
+        closeDialogs();
+        player.pause();
+        noteForm.show(player.position);
+      },
+      bookmark: async () => {
+        try {
+          const saved = await source.addBookmark(player.position, "");
+          setAnnotations([...annotations, saved]);
+          toast("Bookmarked");
+        } catch (err) {
+          toast(err.message, true);
+        }
+      },
+      save: () => {
+        const link = el("a", { href: source.fileUrl(), download: "" });
+        document.body.append(link);
+        link.click();
+        link.remove();
+      },
+      share: () => {
+        const open = shareDialog.open;
+        closeDialogs();
+        if (!open) shareDialog.toggle();
+      },
+      export: () => {
+        const open = exportDialog.open;
+        closeDialogs();
+        if (!open) exportDialog.toggle();
+      },
+    },
+  });
+
+  app.replaceChildren(composition.root, controls.root, help.root, ...dialogs().map((d) => d.root));
+  if (embed) controls.root.classList.add("compact");
+
+  // the scene: drag to pan, wheel to zoom, double-click to follow the recording again
+  const canvas = composition.canvas;
+  let drag = null;
+  canvas.addEventListener("pointerdown", (ev) => {
+    if (pickMode()) {
+      const rect = canvas.getBoundingClientRect();
+      noteForm.pick(player.position, composition.scene.toWorld(ev.clientX - rect.left, ev.clientY - rect.top));
+      return;
+    }
+    drag = { x: ev.clientX, y: ev.clientY, cam: { ...(composition.camera || { zoom: 1, panX: 0, panY: 0 }) } };
+    canvas.setPointerCapture(ev.pointerId);
+  });
+  canvas.addEventListener("pointermove", (ev) => {
+    if (!drag) return;
+    composition.camera = { ...drag.cam, panX: drag.cam.panX + ev.clientX - drag.x, panY: drag.cam.panY + ev.clientY - drag.y };
+  });
+  canvas.addEventListener("pointerup", () => {
+    drag = null;
+  });
+  canvas.addEventListener(
+    "wheel",
+    (ev) => {
+      ev.preventDefault();
+      const cam = composition.camera || { zoom: 1, panX: 0, panY: 0 };
+      const zoom = Math.max(0.4, Math.min(4, cam.zoom * (ev.deltaY < 0 ? 1.1 : 1 / 1.1)));
+      composition.camera = { ...cam, zoom };
+    },
+    { passive: false },
+  );
+  canvas.addEventListener("dblclick", () => {
+    composition.camera = null;
+  });
+
+  const layout = () => composition.layout();
+  new ResizeObserver(layout).observe(composition.stage);
+  window.addEventListener("resize", layout);
+  layout();
+
+  bindKeys(document, { player, help, jumpAnnotation, toggleMute, closeDialogs });
+
+  let status = "Loading…";
+  let statusError = false;
+  player.addEventListener("error", (ev) => {
+    status = ev.detail && ev.detail.message ? ev.detail.message : "Loading failed";
+    statusError = true;
+  });
+
+  const frames = { deltas: [], work: [], count: 0 };
+  const hooks = { player, composition, frames, ready: false, firstFrameAt: null, openedAt: performance.now() };
+  window.vibecastPlayer = hooks;
+
+  try {
+    await player.open();
+  } catch (err) {
+    const gone = err.status === 404;
+    app.replaceChildren(
+      el(
+        "div.load-error",
+        {},
+        el("h1", { text: gone ? "Replay not found" : "Could not load the replay" }),
+        el("p", { text: gone ? "It does not exist, was deleted, or the share link expired or was revoked." : err.message }),
+      ),
+    );
+    hooks.error = err.message;
+    return;
+  }
+  const replay = player.replay;
+  composition.setTitle(replay.title || (replay.metadata && replay.metadata.session_name) || body.dataset.title || "");
+  document.title = `${composition.title.textContent} — vibecast replay`;
+  status = "";
+  if (!readOnly) {
+    shareDialog = new ShareDialog(source, replay, toast);
+    app.append(shareDialog.root);
+    source
+      .annotations()
+      .then((answer) => setAnnotations(answer.annotations || []))
+      .catch((err) => toast(`Annotations: ${err.message}`, true));
+    exportAvailable().then((ok) => {
+      if (controls.exportButton) controls.exportButton.hidden = !ok;
+    });
+  }
+  if (player.live) player.startLive();
+  player.addEventListener("live-end", () => toast("Recording finished"));
+
+  const start = parseTime(params.get("t"));
+  if (start !== null) await player.seek(start);
+
+  // report one playback (metrics), with the p95 frame rate seen so far
+  let reported = false;
+  const report = () => {
+    if (reported || frames.count < 30) return;
+    reported = true;
+    const p95 = percentile(frames.deltas.slice(-600), 95);
+    source.played(p95 > 0 ? Math.min(240, 1000 / p95) : undefined).catch(() => {});
+  };
+  player.addEventListener("ended", report);
+  player.addEventListener("state", () => {
+    if (!player.playing && frames.count > 600) report();
+  });
+
+  let last = null;
+  let lastIndex = player.timeline.indexAt(player.position);
+  const frame = (now) => {
+    const begin = performance.now();
+    const dt = last === null ? 0 : Math.min(250, now - last);
+    last = now;
+    const wasPlaying = player.playing;
+    const position = player.tick(dt);
+    const index = player.timeline.indexAt(position);
+    if (wasPlaying && index > lastIndex && !sounds.muted) {
+      for (let i = Math.max(lastIndex + 1, index - 4); i <= index; i++) sounds.play(player.timeline.events[i]);
+    }
+    lastIndex = index;
+    hooks.signature = composition.renderAt(position, { live: player.live });
+    const loading = player.clock.stalled ? "Loading…" : "";
+    controls.update({ muted: sounds.muted, live: player.live, status: statusError ? status : loading, statusError });
+    if (wasPlaying) {
+      frames.count++;
+      frames.deltas.push(dt);
+      frames.work.push(performance.now() - begin);
+      if (frames.deltas.length > FRAME_SAMPLES) {
+        frames.deltas.splice(0, frames.deltas.length - FRAME_SAMPLES);
+        frames.work.splice(0, frames.work.length - FRAME_SAMPLES);
+      }
+    }
+    if (hooks.firstFrameAt === null) {
+      hooks.firstFrameAt = performance.now();
+      hooks.ready = true;
+      body.dataset.playerReady = "true";
+    }
+    requestAnimationFrame(frame);
+  };
+  requestAnimationFrame(frame);
+  window.addEventListener("pagehide", () => {
+    report();
+    player.close();
+  });
+}
+
+main();

@@ -1,0 +1,84 @@
+// The control row: ◀◀ -10 s, play/pause, +10 s ▶▶, speed (select + 0.5/1/2/4/8 one click),
+// skip idle, go to time, mute, save, share, export, note, bookmark, help.
+
+import { el } from "./dom.js";
+import { SPEEDS } from "../player/clock.js";
+import { SKIP_MS } from "../player/player.js";
+import { formatTime, parseTime } from "../player/format.js";
+
+const QUICK = [0.5, 1, 2, 4, 8];
+
+export class Controls {
+  constructor(player, { readOnly, actions }) {
+    this.player = player;
+    const btn = (label, title, onclick, cls = "") => el(`button${cls}`, { type: "button", title, "aria-label": title, text: label, onclick });
+    this.back = btn("◀◀ 10s", "Back 10 seconds (←)", () => player.skip(-SKIP_MS), ".back");
+    this.playButton = btn("▶ Play", "Play / pause (Space)", () => player.toggle(), ".play.primary");
+    this.fwd = btn("10s ▶▶", "Forward 10 seconds (→)", () => player.skip(SKIP_MS), ".forward");
+    this.prevEv = btn("|◀", "Previous event (Shift+←)", () => player.stepPrev(), ".step-prev");
+    this.nextEv = btn("▶|", "Next event (Shift+→)", () => player.stepNext(), ".step-next");
+    this.speed = el("select.speed", { "aria-label": "Speed", title: "Speed (- / +)" }, SPEEDS.map((s) => el("option", { value: String(s), text: `${s}×` })));
+    this.speed.addEventListener("change", () => player.setSpeed(Number(this.speed.value)));
+    this.quick = el("div.group.speed-quick", {}, QUICK.map((s) => btn(`${s}×`, `Speed ${s}×`, () => player.setSpeed(s), `.speed-${String(s).replace(".", "_")}`)));
+    this.idle = btn("Skip idle", "Skip idle time (gaps over 2 s play as 2 s)", () => player.setSkipIdle(!player.skipIdle), ".skip-idle");
+    this.goto = el("input.time-input", { type: "text", placeholder: "go to 1:30", "aria-label": "Go to time", title: "Go to time: 1:30, 90s, 1m30s or ms" });
+    this.goto.addEventListener("keydown", (ev) => {
+      if (ev.key !== "Enter") return;
+      const ms = parseTime(this.goto.value);
+      if (ms === null) {
+        this.goto.setCustomValidity("Use 1:30, 90s, 1m30s or milliseconds");
+        this.goto.reportValidity();
+        return;
+      }
+      this.goto.setCustomValidity("");
+      player.seek(ms);
+      this.goto.blur();
+    });
+    this.mute = btn("♪ Sound off", "Mute / unmute tool sounds (M)", actions.toggleMute, ".mute");
+    this.live = btn("Jump to live", "Jump to the live edge", () => player.jumpToLive(), ".jump-live");
+    this.live.hidden = true;
+    this.status = el("span.status", { role: "status" });
+    const owner = [];
+    if (!readOnly) {
+      owner.push(btn("✎ Note", "Add a note here", actions.note, ".note.owner-only"));
+      owner.push(btn("★ Bookmark", "Bookmark this moment", actions.bookmark, ".bookmark.owner-only"));
+      owner.push(btn("⇩ Save", "Download the replay file", actions.save, ".save.owner-only"));
+      owner.push(btn("Share", "Share a secret link", actions.share, ".share.owner-only"));
+      this.exportButton = btn("Export", "Export a video", actions.export, ".export.owner-only");
+      this.exportButton.hidden = true;
+      owner.push(this.exportButton);
+    }
+    this.root = el(
+      "div.controls",
+      { role: "toolbar", "aria-label": "Player controls" },
+      el("div.group", {}, this.back, this.playButton, this.fwd, this.prevEv, this.nextEv),
+      el("div.group", {}, this.speed, this.quick, this.idle),
+      this.goto,
+      this.live,
+      this.status,
+      el("span.spacer"),
+      el("div.group", {}, this.mute, ...owner, btn("?", "Keyboard shortcuts (?)", actions.help, ".help")),
+    );
+    this.key = "";
+  }
+
+  /** Reflect the player's state (cheap when nothing changed). */
+  update({ muted, live, status, statusError }) {
+    const p = this.player;
+    const key = `${p.playing}|${p.speed}|${p.skipIdle}|${muted}|${live}|${status}|${statusError}`;
+    if (key === this.key) return;
+    this.key = key;
+    this.playButton.textContent = p.playing ? "❚❚ Pause" : "▶ Play";
+    this.playButton.setAttribute("aria-pressed", p.playing ? "true" : "false");
+    if (this.speed.value !== String(p.speed)) this.speed.value = String(p.speed);
+    for (const b of this.quick.children) b.setAttribute("aria-pressed", b.textContent === `${p.speed}×` ? "true" : "false");
+    this.idle.setAttribute("aria-pressed", p.skipIdle ? "true" : "false");
+    this.mute.textContent = muted ? "♪ Sound off" : "♪ Sound on";
+    this.mute.setAttribute("aria-pressed", muted ? "false" : "true");
+    this.live.hidden = !live;
+    this.status.textContent = status || "";
+    this.status.classList.toggle("error", !!statusError);
+  }
+}
+
+export { formatTime };
