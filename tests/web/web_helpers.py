@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ from vibecast.model import Replay
 from vibecast.pipeline import import_paths
 from vibecast.store.base import Store, User
 
-__all__ = ["Console", "WebServer", "free_port", "watch"]
+__all__ = ["HOSTILE", "Console", "WebServer", "free_port", "hostile_transcript", "watch"]
 
 
 def free_port() -> int:
@@ -73,3 +74,92 @@ def watch(page: Any, console: Console) -> Any:
 
     page.on("dialog", on_dialog)
     return page
+
+
+# Markup that runs script if any of it ever reaches the DOM as HTML (or a URL).
+PAYLOADS = [
+    "<script>window.__pwned='script'</script>",
+    "<img src=x onerror=\"window.__pwned='img'\">",
+    '"><svg onload="window.__pwned=\'svg\'">',
+    "javascript:window.__pwned='link'",
+    "[click me](javascript:window.__pwned='md')",
+    "<a href=\"javascript:window.__pwned='a'\">link</a>",
+    "<iframe srcdoc=\"<script>parent.__pwned='iframe'</script>\"></iframe>",
+    "{{constructor.constructor('window.__pwned=1')()}}",
+]
+HOSTILE = " ".join(PAYLOADS)
+HOSTILE_FILE = '/tmp/project/"><svg onload="window.__pwned=\'file\'">.md'
+
+
+def hostile_transcript(directory: Path, session_id: str) -> Path:
+    """A Claude Code transcript whose prompt, assistant text, thinking, tool inputs and outputs,
+    file names and errors all hold markup and ``javascript:`` links."""
+    t = iter(range(1, 100))
+
+    def stamp() -> str:
+        return f"2025-10-02T10:00:{next(t):02d}.000Z"
+
+    def record(kind: str, message: dict, **extra: object) -> dict:
+        return {
+            "type": kind,
+            "sessionId": session_id,
+            "uuid": f"{session_id[:8]}-{kind}-{len(lines)}",
+            "timestamp": stamp(),
+            "cwd": "/tmp/project",
+            "version": "1.0.98",
+            "message": message,
+            **extra,
+        }
+
+    def tool(tool_id: str, name: str, tool_input: dict, output: str, error: bool = False) -> None:
+        lines.append(
+            record(
+                "assistant",
+                {
+                    "role": "assistant",
+                    "id": f"msg-{tool_id}",
+                    "content": [
+                        {"type": "tool_use", "id": tool_id, "name": name, "input": tool_input}
+                    ],
+                },
+            )
+        )
+        result = {"type": "tool_result", "tool_use_id": tool_id, "content": output}
+        if error:
+            result["is_error"] = True
+        lines.append(record("user", {"role": "user", "content": [result]}))
+
+    lines: list[dict] = []
+    lines.append(record("user", {"role": "user", "content": f"Title {HOSTILE}"}))
+    lines.append(
+        record(
+            "assistant",
+            {
+                "role": "assistant",
+                "id": "msg-text",
+                "content": [
+                    {"type": "thinking", "thinking": f"thinking {HOSTILE}", "signature": "x"},
+                    {"type": "text", "text": f"answer {HOSTILE}"},
+                ],
+            },
+        )
+    )
+    tool(
+        "toolu_hostile_bash",
+        "Bash",
+        {"command": f"echo '{HOSTILE}'", "description": HOSTILE},
+        HOSTILE,
+    )
+    tool("toolu_hostile_write", "Write", {"file_path": HOSTILE_FILE, "content": HOSTILE}, HOSTILE)
+    tool(
+        "toolu_hostile_edit",
+        "Edit",
+        {"file_path": HOSTILE_FILE, "old_string": HOSTILE, "new_string": f"new {HOSTILE}"},
+        HOSTILE,
+    )
+    tool("toolu_hostile_read", "Read", {"file_path": HOSTILE_FILE}, HOSTILE, error=True)
+    tool("toolu_hostile_mcp", "mcp__evil__<img src=x onerror=alert(1)>", {"q": HOSTILE}, HOSTILE)
+    lines.append(record("user", {"role": "user", "content": f"second prompt {HOSTILE}"}))
+    path = directory / f"{session_id}.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    return path
