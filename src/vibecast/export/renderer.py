@@ -228,13 +228,13 @@ class FrameRenderer:
         except Exception as exc:
             raise self._failure(f"drawing {replay_ms:.0f} ms failed", exc) from exc
 
-    def capture(self, image_format: str = "jpeg") -> bytes:
+    def capture(self, image_format: str = "jpeg", *, scale: float = 1.0) -> bytes:
         """The viewport as it is painted now (JPEG for frames, PNG for thumbnails and tests)."""
         params: dict[str, Any] = {
             "format": image_format,
             "optimizeForSpeed": True,
             "captureBeyondViewport": False,
-            "clip": {"x": 0, "y": 0, "width": self.width, "height": self.height, "scale": 1},
+            "clip": {"x": 0, "y": 0, "width": self.width, "height": self.height, "scale": scale},
         }
         if image_format == "jpeg":
             params["quality"] = JPEG_QUALITY

@@ -19,7 +19,16 @@ from vibecast.server.guards import LoopbackHostMiddleware, SameOriginMiddleware,
 from vibecast.server.limits import MAX_BODY_BYTES, MAX_EVENT_BODY_BYTES, BodyLimitMiddleware
 from vibecast.server.metrics import Metrics, RequestMetricsMiddleware
 from vibecast.server.openapi import drop_security
-from vibecast.server.routes import annotations, capture, live, replays, session, sharing, system
+from vibecast.server.routes import (
+    annotations,
+    capture,
+    exports,
+    live,
+    replays,
+    session,
+    sharing,
+    system,
+)
 from vibecast.server.settings import ServerSettings
 from vibecast.store import open_store
 from vibecast.store.base import Store
@@ -91,6 +100,7 @@ def create_app(settings: Settings | ServerSettings, store: Store | None = None) 
     install_error_handlers(app)
     for module in (replays, sharing, annotations, live, session, system, capture):
         app.include_router(module.router)
+    exports.install(app, server.base, active)
     if not server.auth_required:
         # Vibecraft's hook posts its events here, without credentials: local mode only.
         app.include_router(vibecraft_router(server.base))

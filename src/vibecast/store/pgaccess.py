@@ -34,6 +34,7 @@ _READ_WRITE = (
     "replay_search",
     "replay_tools",
     "api_tokens",
+    "export_jobs",
 )
 """Tables a user reads and writes, row by row as the policies allow."""
 _READ_ADD = ("blobs",)

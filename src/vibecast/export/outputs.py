@@ -1,0 +1,67 @@
+"""Finished videos and thumbnails on disk, and download URLs that expire.
+
+Files live under ``$VIBECAST_HOME/exports/`` (``VIBECAST_EXPORTS_DIR`` overrides it; in server
+mode point every worker and server at the same directory, e.g. a shared volume). A download URL
+carries an expiry and an HMAC-SHA256 of job id and expiry under the install's secret key (the
+server's ``VIBECAST_SECRET_KEY`` / ``server-secret``), so it works without a login until it
+expires and cannot be forged or extended. Object storage (S3) is not supported yet.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from pathlib import Path
+
+from vibecast.config import Settings
+from vibecast.export.request import FORMATS
+
+__all__ = [
+    "DOWNLOAD_TTL_MS",
+    "EXPORTS_DIR_ENV",
+    "exports_dir",
+    "sign_download",
+    "thumbnail_path",
+    "verify_download",
+    "video_path",
+]
+
+EXPORTS_DIR_ENV = "VIBECAST_EXPORTS_DIR"
+DOWNLOAD_TTL_MS = 24 * 3600 * 1000
+"""A download URL works for a day after it was handed out."""
+_CONTEXT = b"vibecast-export-download\x00"
+
+
+def exports_dir(settings: Settings, env: dict[str, str] | None = None) -> Path:
+    environ = os.environ if env is None else env
+    configured = environ.get(EXPORTS_DIR_ENV)
+    return Path(configured).expanduser() if configured else settings.home / "exports"
+
+
+def video_path(root: Path, job_id: str, video_format: str) -> Path:
+    if video_format not in FORMATS:
+        raise ValueError(f"unknown video format {video_format!r}")
+    return root / "videos" / f"{job_id}.{video_format}"
+
+
+def thumbnail_path(root: Path, replay_id: str) -> Path:
+    return root / "thumbnails" / f"{replay_id}.png"
+
+
+def _mac(key: bytes, job_id: str, expires_ms: int) -> str:
+    message = _CONTEXT + f"{job_id}\x00{expires_ms}".encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def sign_download(key: bytes, job_id: str, now_ms: int, ttl_ms: int = DOWNLOAD_TTL_MS) -> str:
+    """The query string (``expires=…&sig=…``) of a download URL for ``job_id``."""
+    expires = now_ms + ttl_ms
+    return f"expires={expires}&sig={_mac(key, job_id, expires)}"
+
+
+def verify_download(key: bytes, job_id: str, expires_ms: int, sig: str, now_ms: int) -> bool:
+    """True if ``sig`` was made by :func:`sign_download` for this job and has not expired."""
+    if expires_ms < now_ms:
+        return False
+    return hmac.compare_digest(_mac(key, job_id, expires_ms), sig)

@@ -1,0 +1,210 @@
+"""Video export: queue a job, follow it, cancel it, download the file; a replay's thumbnail.
+
+Owner only (the job record has row-level security on PostgreSQL). A finished video is fetched
+through a signed URL that expires (``download_url``), so it can be handed to a browser or a
+download tool without credentials. The local queue or the server-mode workers do the work
+(:mod:`vibecast.export.service`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path as FilePath
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, FastAPI, Path, Query, Request, Response
+from fastapi.responses import FileResponse
+from pydantic import Field
+
+from vibecast.config import Settings
+from vibecast.errors import VibecastError
+from vibecast.export.jobs import ExportJob, new_job_id
+from vibecast.export.outputs import sign_download, thumbnail_path, verify_download
+from vibecast.export.request import MAX_SPEED, MIN_SPEED, ExportError, ExportRequest
+from vibecast.export.runner import thumbnail_url
+from vibecast.export.service import ExportService
+from vibecast.export.thumbnail import render_thumbnail
+from vibecast.export.video import load_replay_data
+from vibecast.server.deps import CurrentActor, State
+from vibecast.server.encoding import json_response
+from vibecast.server.errors import ApiError, not_found
+from vibecast.server.metrics import EXPORTS_REQUESTED
+from vibecast.server.routes.common import ERRORS, ReplayId, owned_replay, visible_replay
+from vibecast.server.schemas import TimeMs, _In
+from vibecast.store.base import Store
+
+__all__ = ["ExportIn", "install", "router"]
+
+router = APIRouter(tags=["export"])
+
+_THUMBNAIL_HEADERS = {"Cache-Control": "private, max-age=60"}
+
+JobId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^exp_[0-9a-f]{24}$")]
+
+
+class ExportIn(_In):
+    format: Literal["mp4", "webm"] = Field(default="mp4", description="H.264 MP4 or VP9 WebM.")
+    resolution: Literal["720p", "1080p"] = Field(default="1080p")
+    speed: float = Field(default=1.0, ge=MIN_SPEED, le=MAX_SPEED, allow_inf_nan=False)
+    idle_limit: float | None = Field(
+        default=None,
+        gt=0,
+        le=86_400,
+        allow_inf_nan=False,
+        description="Seconds: every pause longer than this plays as this long.",
+    )
+    from_ms: TimeMs = Field(default=0, description="Start (replay time, ms).")
+    to_ms: TimeMs | None = Field(default=None, description="End (replay time, ms).")
+
+
+def install(app: FastAPI, settings: Settings, store: Store) -> None:
+    """Mount the routes and run the export service for the app's lifetime."""
+    service = ExportService(settings, store)
+    app.state.vibecast_exports = service
+    app.include_router(router)
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: Any) -> AsyncIterator[Any]:
+        service.start()
+        try:
+            async with inner(a) as value:
+                yield value
+        finally:
+            service.stop()
+
+    app.router.lifespan_context = lifespan
+
+
+def _service(request: Request) -> ExportService:
+    return request.app.state.vibecast_exports
+
+
+def _job_json(job: ExportJob, request: Request, state: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "job_id": job.id,
+        "replay_id": job.replay_id,
+        "status": job.status,
+        "progress": round(job.progress, 4),
+        "request": job.request.to_json(),
+        "created_at": job.created_at,
+        "updated_at": job.updated_at,
+    }
+    if job.error:
+        out["error"] = job.error
+    if job.status == "complete":
+        query = sign_download(state.settings.secret_key, job.id, state.now_ms())
+        base = state.settings.public_url or str(request.base_url).rstrip("/")
+        out["download_url"] = f"{base}/api/replays/exports/{job.id}/download?{query}"
+    return out
+
+
+@router.post(
+    "/api/replays/{replay_id}/export",
+    status_code=202,
+    responses=ERRORS,
+    summary="Export a replay as a video (queued)",
+)
+def request_export(
+    replay_id: ReplayId, body: ExportIn, actor: CurrentActor, state: State, request: Request
+) -> Response:
+    """Queues an MP4 or WebM export; follow it at ``GET /api/replays/exports/{job_id}``."""
+    replay = owned_replay(actor, replay_id)
+    idle_ms = None if body.idle_limit is None else max(1, round(body.idle_limit * 1000))
+    try:
+        export = ExportRequest(
+            format=body.format,
+            resolution=body.resolution,
+            speed=body.speed,
+            idle_limit_ms=idle_ms,
+            from_ms=body.from_ms,
+            to_ms=body.to_ms,
+        ).checked()
+    except ExportError as exc:
+        raise ApiError(422, "invalid_request", str(exc)) from exc
+    duration = replay.metadata.duration_ms
+    if export.from_ms > 0 and export.from_ms >= duration:
+        raise ApiError(422, "invalid_request", f"from_ms: past the end of the replay ({duration})")
+    now = state.now_ms()
+    job = _service(request).submit(
+        ExportJob(
+            id=new_job_id(),
+            replay_id=replay.id,
+            user_id=actor.user.id,
+            request=export,
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    state.metrics.inc(EXPORTS_REQUESTED)
+    return json_response({"job_id": job.id, "status": job.status}, status_code=202)
+
+
+@router.get("/api/replays/exports/{job_id}", responses=ERRORS, summary="An export job's status")
+def export_status(job_id: JobId, actor: CurrentActor, state: State, request: Request) -> Response:
+    """``status`` queued | processing | complete | failed | cancelled, ``progress`` 0–1, and
+    ``download_url`` (signed, expires after a day) once complete, ``error`` once failed."""
+    job = _service(request).jobs.get(job_id, actor.user.id)
+    if job is None:
+        raise not_found("export job")
+    return json_response(_job_json(job, request, state))
+
+
+@router.delete("/api/replays/exports/{job_id}", responses=ERRORS, summary="Cancel an export")
+def cancel_export(job_id: JobId, actor: CurrentActor, state: State, request: Request) -> Response:
+    """Stops a queued or running export (a finished one is left as it is)."""
+    job = _service(request).jobs.cancel(job_id, actor.user.id, state.now_ms())
+    if job is None:
+        raise not_found("export job")
+    return json_response(_job_json(job, request, state))
+
+
+@router.get(
+    "/api/replays/exports/{job_id}/download",
+    responses={403: ERRORS[401], 404: ERRORS[404]},
+    summary="Download a finished export (signed URL, no login)",
+    response_class=FileResponse,
+)
+def download_export(
+    job_id: JobId,
+    state: State,
+    request: Request,
+    expires: Annotated[int, Query(ge=0, le=2**53 - 1)],
+    sig: Annotated[str, Query(min_length=64, max_length=64)],
+) -> Response:
+    if not verify_download(state.settings.secret_key, job_id, expires, sig, state.now_ms()):
+        raise ApiError(403, "forbidden", "this download link is invalid or has expired")
+    job = _service(request).jobs.get(job_id, None)
+    if job is None or job.status != "complete" or not job.output_path:
+        raise not_found("export")
+    path = FilePath(job.output_path)
+    if not path.is_file():
+        raise ApiError(404, "not_found", "the exported file is gone; export again")
+    name = f"vibecast-{job.replay_id[:8]}-{job.id[4:12]}.{job.request.format}"
+    return FileResponse(path, media_type=job.request.media_type, filename=name)
+
+
+@router.get(
+    "/api/replays/{replay_id}/thumbnail",
+    responses=ERRORS,
+    summary="The replay's thumbnail (PNG, 640x360)",
+    response_class=FileResponse,
+)
+def replay_thumbnail(replay_id: ReplayId, actor: CurrentActor, request: Request) -> Response:
+    """Drawn by the player at a representative moment, on first request or first export."""
+    replay = visible_replay(actor, replay_id)
+    service = _service(request)
+    path = thumbnail_path(service.root, replay.id)
+    if not path.is_file():
+        try:
+            data = load_replay_data(actor.store, replay.id)
+            render_thumbnail(data, path, static_dir=service.static_dir)
+        except VibecastError as exc:
+            raise ApiError(503, "unavailable", f"cannot draw the thumbnail: {exc}") from exc
+        with contextlib.suppress(VibecastError):
+            service.jobs.set_thumbnail(replay.id, thumbnail_url(replay.id))
+    return FileResponse(
+        path, media_type="image/png", headers={"Cache-Control": "private, max-age=60"}
+    )
