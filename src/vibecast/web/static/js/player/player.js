@@ -145,12 +145,16 @@ export class Player extends EventTarget {
   /** Follow a recording in progress: events arrive over SSE and extend the replay. */
   startLive() {
     if (!this.source.live || this.stopLive) return;
-    const from = Math.max(0, this.timeline.coveredUntil(0));
+    // everything up to the last saved event is known; the stream sends the rest (and resends
+    // that last millisecond, deduplicated by id)
+    const tl = this.timeline;
+    const from = tl.length ? tl.times[tl.length - 1] : 0;
+    tl.coverage = [[0, from]];
     this.stopLive = this.source.live({
       fromMs: from,
       onEvent: (event) => {
         const t = eventTime(event);
-        this.timeline.insert([event], from, Math.max(t, this.timeline.coveredUntil(0)));
+        this.timeline.insert([event], 0, Math.max(t, this.timeline.coveredUntil(0)));
         if (t > this.timeline.durationMs) this.timeline.durationMs = t;
         this.emit("data");
       },
