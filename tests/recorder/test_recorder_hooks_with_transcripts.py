@@ -26,10 +26,10 @@ from vibecast.store import open_store
 
 TOOL_HOOKS = ("PreToolUse", "PostToolUse", "PostToolUseFailure")
 # Hook events that only the capture has: each payload must survive as its own event.
+# (A UserPromptSubmit is in the transcript too: it becomes one event with the typed prompt.)
 HOOK_ONLY = {
     "SessionStart": EventType.SESSION_START,
     "SessionEnd": EventType.SESSION_END,
-    "UserPromptSubmit": EventType.USER_PROMPT_SUBMIT,
     "PermissionRequest": EventType.PERMISSION_REQUEST,
     "Notification": EventType.NOTIFICATION,
     "Stop": EventType.STOP,
@@ -172,6 +172,27 @@ def test_what_only_the_hooks_knew_is_kept(case) -> None:
     assert responses <= kept
 
 
+def test_each_prompt_shows_once(case) -> None:
+    """The hook's UserPromptSubmit and the transcript's prompt are one event: the transcript's
+    (its id and time), knowing what the hook knew."""
+    pair, result, claude = case
+    hooked = [
+        p["prompt"] for p in _payloads(claude, pair) if p["hook_event_name"] == "UserPromptSubmit"
+    ]
+    alone = [e for e in build_replay_events(claude, pair) if e.type == EventType.USER_PROMPT_SUBMIT]
+    assert hooked and sorted(hooked) == sorted(e.prompt for e in alone)
+    prompts = [e for e in result.events if e.type == EventType.USER_PROMPT_SUBMIT]
+    assert [(e.id, e.timestamp, e.prompt) for e in prompts] == [
+        (e.id, e.timestamp, e.prompt) for e in alone
+    ]
+    assert all(e.time_estimated is False for e in prompts)  # met its hook twin
+
+
+def build_replay_events(claude: Path, pair: Pair) -> list[RecordedEvent]:
+    sessions = read_source(claude / "chat-arrays" / pair.chat).sessions
+    return build_replay(next(s for s in sessions if s.session_id == pair.session_id), now_ms=1)[1]
+
+
 def _position(events: list[RecordedEvent]) -> dict[str, int]:
     return {event.id: index for index, event in enumerate(events)}
 
@@ -192,14 +213,7 @@ def test_events_come_in_an_order_a_person_would_accept(case) -> None:
             assert calls.get(event.tool_use_id, -1) < at[event.id], event.id
         if event.type == EventType.PERMISSION_REQUEST and event.tool_use_id in calls:
             assert at[event.id] + 1 == calls[event.tool_use_id]  # right before its call
-    prompts = [e for e in events if e.type == EventType.USER_PROMPT_SUBMIT]
-    for hook in (p for p in prompts if p.time_estimated):
-        typed = next(p for p in prompts if not p.time_estimated and p.prompt == hook.prompt)
-        first_call = next(
-            (i for i in range(at[typed.id], len(events)) if kinds[i] == EventType.PRE_TOOL_USE),
-            len(events),
-        )
-        assert at[typed.id] < at[hook.id] < first_call  # the prompt, then what it caused
+    assert not [e for e in events if e.type == EventType.USER_PROMPT_SUBMIT and e.time_estimated]
     for stop in (e for e in events if e.type == EventType.STOP and e.response):
         said = [e for e in events if e.type == EventType.ASSISTANT_MESSAGE and e.text]
         said = [m for m in said if m.text.strip() == stop.response.strip()]

@@ -320,8 +320,7 @@ def test_retiming_is_idempotent_and_the_same_in_either_import_order() -> None:
     events = results[0]
     assert [e.type for e in events] == [
         EventType.SESSION_START,
-        EventType.USER_PROMPT_SUBMIT,
-        EventType.USER_PROMPT_SUBMIT,
+        EventType.USER_PROMPT_SUBMIT,  # the hook's and the transcript's: one event
         EventType.ASSISTANT_MESSAGE,
         EventType.NOTIFICATION,  # nothing anchors it: the middle of the exact span
         EventType.PERMISSION_REQUEST,

@@ -1,4 +1,4 @@
-"""Twins: one tool call reported by a time-less hook capture and by an exact source.
+"""Twins: one tool call or one prompt reported by a hook capture and by an exact source.
 
 Hooks of Claude Code 2.x carry the ``tool_use_id``, so their tool events share ids with the
 transcript's and meet in :func:`~vibecast.recorder.merge.merge_events`. Hooks of 1.0.x carry no
@@ -9,6 +9,13 @@ order Claude Code ran them in. The twin merges into the exact event: its id, too
 time win, the hook's extra fields fill its gaps, and it keeps the hook's estimated time in
 ``recorded_at`` (``time_estimated=False``) so that the capture's other events can be re-timed
 around it.
+
+Prompts never share ids: a ``UserPromptSubmit`` hook's id is a hash of its payload, the
+transcript's is its record's uuid. :func:`merge_prompt_twins` pairs them by their text — the
+hook carries exactly what the transcript records — and, for a live capture (the hook's time is
+its arrival time, exact), by time: the transcript's prompt of the same text nearest to it,
+within :data:`PROMPT_TWIN_WINDOW_MS`. A hook prompt whose time is a guess (an imported capture)
+is paired first-in-first-out, like tool twins. Either way the transcript's event survives.
 """
 
 from __future__ import annotations
@@ -20,7 +27,16 @@ from vibecast.model import EventType, RecordedEvent
 from vibecast.recorder.estimates import EstimateView, input_key
 from vibecast.recorder.merge import merge_event, time_is_estimated
 
-__all__ = ["merge_twins"]
+__all__ = ["PROMPT_TWIN_WINDOW_MS", "merge_prompt_twins", "merge_twins"]
+
+PROMPT_TWIN_WINDOW_MS = 60_000
+"""How far apart a live hook prompt and its transcript copy may be. Both are written when the
+prompt is submitted, on one machine: milliseconds apart in practice; a minute covers a
+transcript written late, and the same text typed twice pairs with the nearest one."""
+
+_HOOK_ID_PREFIX = "hook-"
+"""Ids of hook events without a tool_use_id (``content_event_id("hook", ...)`` in
+:mod:`vibecast.importers.hooks`)."""
 
 _PHASE: dict[str, str] = {
     EventType.PRE_TOOL_USE: "call",
@@ -80,5 +96,50 @@ def merge_twins(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
         if queue:
             twin = queue.popleft()
             merged[twin] = merge_event(merged[twin], event)
+            absorbed.add(index)
+    return [event for index, event in enumerate(merged) if index not in absorbed]
+
+
+def _prompt_text(event: RecordedEvent) -> str | None:
+    return event.prompt if event.prompt is not None else event.text
+
+
+def merge_prompt_twins(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+    """``events`` with every hook prompt merged into the transcript's copy of it, if present.
+
+    The list keeps its order, less the hook prompts merged away. A hook prompt without a twin
+    (the transcript is not read yet, or never will be) stays as it is.
+    """
+    hooks: list[int] = []
+    typed: defaultdict[str | None, list[int]] = defaultdict(list)
+    for index, event in enumerate(events):
+        if event.type != EventType.USER_PROMPT_SUBMIT:
+            continue
+        if event.id.startswith(_HOOK_ID_PREFIX):
+            hooks.append(index)
+        else:
+            typed[_prompt_text(event)].append(index)
+    if not hooks or not typed:
+        return list(events)
+    merged = list(events)
+    absorbed: set[int] = set()
+    guessed: defaultdict[str | None, deque[int]] = defaultdict(deque)
+    for text, indices in typed.items():
+        guessed[text].extend(sorted(indices, key=lambda i: events[i].timestamp))
+    for index in sorted(hooks, key=lambda i: (events[i].recorded_at, i)):
+        hook = events[index]
+        text = _prompt_text(hook)
+        if time_is_estimated(hook):
+            queue = guessed.get(text)
+            twin = queue.popleft() if queue else None
+        else:
+            near = [
+                i
+                for i in typed.get(text, ())
+                if abs(events[i].timestamp - hook.timestamp) <= PROMPT_TWIN_WINDOW_MS
+            ]
+            twin = min(near, key=lambda i: abs(events[i].timestamp - hook.timestamp), default=None)
+        if twin is not None:
+            merged[twin] = merge_event(merged[twin], hook)
             absorbed.add(index)
     return [event for index, event in enumerate(merged) if index not in absorbed]

@@ -508,16 +508,17 @@ class ChunkCodec:
             raise CodecError(f"corrupt event in chunk: {exc}") from exc
 
     # -- blobs ---------------------------------------------------------------------------------
-    def encode_blob(self, data: bytes, *, binary: bool = False) -> EncodedBlob:
+    def encode_blob(self, data: bytes, *, binary: bool = False, fast: bool = False) -> EncodedBlob:
         """A payload compressed for the blob table (kept as is when compression does not help).
 
-        Text gets the dictionary and the full level; binary payloads (images, usually compressed
-        already) only a fast try without dictionary.
+        Text gets the dictionary and the full level (``fast``: the live level); binary payloads
+        (images, usually compressed already) only a fast try without dictionary.
         """
         if binary:
             packed, dict_id = self._binary_compressor.compress(data), NO_DICTIONARY
         else:
-            packed, dict_id = self._compressor.compress(data), self.dict_id
+            compressor = self._live_compressor if fast else self._compressor
+            packed, dict_id = compressor.compress(data), self.dict_id
         if len(packed) < len(data):
             return EncodedBlob(blob_key(data), len(data), BLOB_CODEC_ZSTD, dict_id, packed)
         return EncodedBlob(blob_key(data), len(data), BLOB_CODEC_NONE, NO_DICTIONARY, data)

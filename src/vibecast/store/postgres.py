@@ -221,7 +221,7 @@ class PostgresStore(Store):
             stored = _stored_blobs(conn, list(needed))
         # Compress new blobs before the write transaction.
         encoded = {
-            key: self.codec.encode_blob(data, binary=key not in text_keys)
+            key: self.codec.encode_blob(data, binary=key not in text_keys, fast=fast)
             for key, data in needed.items()
             if key not in stored and data is not None
         }
@@ -241,7 +241,9 @@ class PostgresStore(Store):
                 if key not in encoded:
                     data = needed[key]
                     assert data is not None
-                    encoded[key] = self.codec.encode_blob(data, binary=key not in text_keys)
+                    encoded[key] = self.codec.encode_blob(
+                        data, binary=key not in text_keys, fast=fast
+                    )
             with conn.cursor() as cur:
                 cur.executemany(
                     "INSERT INTO blobs (sha256, size, codec, dict_id, data, created_at) "

@@ -231,7 +231,7 @@ class SQLiteStore(Store):
             needed = needed_blobs(chunks, blobs or {}, replay.id)
             text_keys = {key for chunk in chunks for key in chunk.text_blobs}
             encoded = {
-                key: self._encode_blob(needed[key], key in text_keys)
+                key: self._encode_blob(needed[key], key in text_keys, fast)
                 for key in self._missing_blobs(needed)
             }
             with self._transaction() as conn:
@@ -249,7 +249,9 @@ class SQLiteStore(Store):
                 )
                 # Another process may have collected a blob since we looked: check again.
                 for key in self._missing_blobs(needed):
-                    blob = encoded.get(key) or self._encode_blob(needed[key], key in text_keys)
+                    blob = encoded.get(key) or self._encode_blob(
+                        needed[key], key in text_keys, fast
+                    )
                     conn.execute(
                         "INSERT INTO blobs (sha256, size, codec, dict_id, data, created_at) "
                         "VALUES (?, ?, ?, ?, ?, ?)",
@@ -268,10 +270,10 @@ class SQLiteStore(Store):
         )
         return [(seq, count) for seq, count in rows]
 
-    def _encode_blob(self, data: bytes | None, text: bool) -> EncodedBlob:
+    def _encode_blob(self, data: bytes | None, text: bool, fast: bool) -> EncodedBlob:
         if data is None:  # _missing_blobs only lists blobs we have the bytes of
             raise StoreError("internal error: a blob to store has no bytes")
-        return self.codec.encode_blob(data, binary=not text)
+        return self.codec.encode_blob(data, binary=not text, fast=fast)
 
     def _missing_blobs(self, needed: Mapping[str, bytes | None]) -> list[str]:
         """Blobs we must insert: not in the table yet, and we have their bytes."""
