@@ -416,6 +416,11 @@ cli.add_command(serve_command)
 cli.add_command(users_group)
 cli.add_command(tokens_group)
 
+from vibecast.cli.export_commands import export_command, worker_command  # noqa: E402
+
+cli.add_command(export_command)
+cli.add_command(worker_command)
+
 
 def main() -> None:
     cli(prog_name="vibecast")

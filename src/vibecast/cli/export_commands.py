@@ -1,0 +1,129 @@
+"""``vibecast export`` (a video, rendered here, no server needed) and ``vibecast worker``
+(server mode: render the exports queued through the API). Registered by :mod:`vibecast.cli.main`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+from vibecast.cli.common import CommandError, Context, err_console, handle_errors, pass_context
+from vibecast.cli.format import format_duration, parse_time_ms
+from vibecast.export.request import ExportRequest
+from vibecast.export.timing import VideoTiming
+from vibecast.export.video import export_video, load_replay_data
+
+__all__ = ["export_command", "worker_command"]
+
+
+def _time(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return parse_time_ms(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
+@click.command("export")
+@click.argument("replay_id", metavar="ID")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="File to write (default: <id>.mp4 or .webm in the current directory).",
+)
+@click.option("--format", "video_format", type=click.Choice(["mp4", "webm"]), default="mp4",
+              show_default=True, help="H.264 MP4 or VP9 WebM.")  # fmt: skip
+@click.option("--resolution", type=click.Choice(["720p", "1080p"]), default="1080p",
+              show_default=True)  # fmt: skip
+@click.option("--speed", type=click.FloatRange(0.25, 16.0), default=1.0, show_default=True,
+              help="Playback speed of the video, 0.25 to 16.")  # fmt: skip
+@click.option("--idle-limit", type=click.FloatRange(min=0.001, max=86_400), metavar="S",
+              help="Play any pause longer than S seconds as S seconds.")  # fmt: skip
+@click.option("--from", "start", callback=_time, metavar="T",
+              help="Start at T (90, 1:30, 1500ms).")  # fmt: skip
+@click.option("--to", "end", callback=_time, metavar="T", help="End at T.")
+@pass_context
+@handle_errors
+def export_command(
+    state: Context,
+    replay_id: str,
+    output: Path | None,
+    video_format: str,
+    resolution: str,
+    speed: float,
+    idle_limit: float | None,
+    start: int | None,
+    end: int | None,
+) -> None:
+    """Export a replay as a video that looks exactly like the player (needs FFmpeg and Chromium)."""
+    replay = state.store.resolve_replay(replay_id)
+    request = ExportRequest.from_json(
+        {
+            "format": video_format,
+            "resolution": resolution,
+            "speed": speed,
+            "idle_limit_ms": None if idle_limit is None else max(1, round(idle_limit * 1000)),
+            "from_ms": start or 0,
+            "to_ms": end,
+        }
+    )
+    target = output or Path(f"{replay.id[:8]}.{video_format}")
+    if not target.parent.exists():
+        raise CommandError(f"directory does not exist: {target.parent}")
+    data = load_replay_data(state.store, replay.id)
+    timing = VideoTiming(data.events, duration_ms=replay.metadata.duration_ms, request=request)
+    progress = Progress(
+        TextColumn("[bold]exporting"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=not err_console.is_terminal,
+    )
+    with progress:
+        task = progress.add_task("export", total=1.0)
+        result = export_video(
+            data,
+            request,
+            target,
+            progress=lambda fraction: progress.update(task, completed=fraction),
+        )
+    err_console.print(
+        f"Wrote {target}: {format_duration(round(timing.duration_s * 1000))} of "
+        f"{request.resolution} {request.format.upper()} at 30 fps in {result.seconds:.1f}s "
+        f"({result.captured} of {result.frames} frames drawn).",
+        highlight=False,
+        markup=False,
+    )
+
+
+@click.command("worker")
+@click.option("--concurrency", type=click.IntRange(1, 16), default=1, show_default=True,
+              help="Exports this worker renders at once (one per 2 cores).")  # fmt: skip
+@click.option("--name", help="Worker name in job records (default: worker@host:pid).")
+@pass_context
+@handle_errors
+def worker_command(state: Context, concurrency: int, name: str | None) -> None:
+    """Server mode: render the video exports queued through the API (until Ctrl+C).
+
+    Run as many as you like, on any machine that reaches the PostgreSQL database and shares the
+    exports directory ($VIBECAST_EXPORTS_DIR, default $VIBECAST_HOME/exports). A job whose
+    worker dies is taken over by another.
+    """
+    from vibecast.export.pg_queue import run_worker
+
+    err_console.print(f"vibecast worker: taking export jobs from {_safe(state.settings)}")
+    run_worker(state.settings, name=name, concurrency=concurrency)
+
+
+def _safe(settings: object) -> str:
+    url = str(getattr(settings, "database_url", ""))
+    if "@" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://{rest.split('@', 1)[1]}"
+    return url
