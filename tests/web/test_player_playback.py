@@ -38,6 +38,13 @@ def _frames(page: Any, n: int = 3) -> None:
     )
 
 
+def _near(page: Any, target: float, tolerance: float) -> None:
+    page.wait_for_function(
+        "([t, tol]) => Math.abs(window.vibecastPlayer.player.position - t) < tol",
+        [target, tolerance],
+    )
+
+
 def _player_url(web_server: Any, query: str = "") -> str:
     return f"{web_server.url}/replays/{web_server.replay(SESSION).id}{query}"
 
@@ -64,22 +71,14 @@ def test_seek_by_click_and_by_key(web_server: Any, page: Any) -> None:
     box = bar.bounding_box()
     assert box
     page.mouse.click(box["x"] + 8 + (box["width"] - 16) / 2, box["y"] + box["height"] / 2)
-    page.wait_for_function(
-        f"() => Math.abs(window.vibecastPlayer.player.position - {duration / 2}) < {duration / 100}"
-    )
+    _near(page, duration / 2, duration / 100)
     page.keyboard.press("ArrowRight")
-    page.wait_for_function(
-        f"() => Math.abs(window.vibecastPlayer.player.position - {duration / 2 + 10000}) < {duration / 100}"
-    )
+    _near(page, duration / 2 + 10000, duration / 100)
     page.keyboard.press("j")
     page.keyboard.press("j")
-    page.wait_for_function(
-        f"() => Math.abs(window.vibecastPlayer.player.position - {duration / 2 - 10000}) < {duration / 100}"
-    )
+    _near(page, duration / 2 - 10000, duration / 100)
     page.keyboard.press("2")
-    page.wait_for_function(
-        f"() => Math.abs(window.vibecastPlayer.player.position - {duration * 0.2}) < 1"
-    )
+    _near(page, duration * 0.2, 1)
     page.keyboard.press("0")
     page.wait_for_function("() => window.vibecastPlayer.player.position === 0")
 
@@ -158,7 +157,8 @@ def test_bookmark(web_server: Any, page: Any) -> None:
     _open(page, _player_url(web_server, "?t=2m"))
     page.locator("button.bookmark").click()
     page.wait_for_function(
-        "() => window.vibecastPlayer.composition.annotations.some(a => a.kind === 'bookmark' && a.timestamp_ms === 120000)"
+        "() => window.vibecastPlayer.composition.annotations"
+        ".some(a => a.kind === 'bookmark' && a.timestamp_ms === 120000)"
     )
 
 
@@ -260,7 +260,8 @@ def test_live_mode_follows_a_recording(web_server: Any, page: Any, screenshots_d
         )
         page.locator("button.jump-live").click()
         page.wait_for_function(
-            "() => window.vibecastPlayer.player.position >= window.vibecastPlayer.player.duration - 1"
+            "() => window.vibecastPlayer.player.position"
+            " >= window.vibecastPlayer.player.duration - 1"
         )
         page.screenshot(path=str(screenshots_dir / "player-live.png"))
         stopped = client.post("/api/replays/stop", json={"replay_id": replay.id})

@@ -27,8 +27,11 @@ async function load({ replay, events, annotations } = {}) {
   composition.setTitle(replay.title || (replay.metadata && replay.metadata.session_name) || "");
   composition.setAnnotations(Array.isArray(annotations) ? annotations : []);
   document.getElementById("app").replaceChildren(composition.root);
+  if (document.fonts) await document.fonts.ready;
   await nextPaint();
   composition.layout(1);
+  composition.renderAt(0); // warm up: the first frame the exporter asks for is then like any other
+  await nextPaint();
   return { durationMs: timeline.durationMs };
 }
 

@@ -161,6 +161,7 @@ export class NowShowing {
     this.key = key;
     this._head(timeline, index);
     clear(this.detail);
+    this.detail.scrollTop = 0;
     if (event) {
       const meta = el("div.event-meta", {}, el("span.type", { text: event.type }), el("span.time", { text: `${event.timeEstimated ? "~" : ""}${formatTime(eventTime(event))}` }));
       if (event.agentType || event.parentToolUseId) meta.append(el("span.agent", { text: event.agentType || "subagent" }));
