@@ -55,6 +55,8 @@ STALE_TMP_S = 600.0  # a hook's watchdog ends it in 5 s; older temporary files a
 TMP_SWEEP_S = 60.0  # how often to look for them
 IDLE_FORGET_S = 3600.0  # a session silent this long is dropped from memory (not from the store)
 COMMIT_CPU_SHARE = 20  # a session's saves may use at most 1/20 of a core (see _cadence)
+LIST_CPU_SHARE = 100  # listing the spool may use at most 1/100 of a core (see _loop)
+MAX_POLL_WAIT_S = 1.0
 MAX_FAILED_COMMITS = 5  # then a batch that breaks the recorder (not the store) is set aside
 
 
@@ -178,6 +180,7 @@ class Recorder:
         self._thread: threading.Thread | None = None
         self._last_checkpoint = time.monotonic()
         self._next_tmp_sweep = 0.0
+        self._last_list_cpu_s = 0.0
 
     # -- lifecycle ---------------------------------------------------------------------------
     @property
@@ -247,9 +250,11 @@ class Recorder:
                     self._flush_if_due()
                 except Exception:  # a bug must not end capture: log it, keep going
                     log.exception("recorder pass failed")
-                # Wait even after a busy pass: each pass lists the whole spool, so passes
-                # should batch many files, not chase each one.
-                self._stop.wait(self.poll_interval)
+                # Wait even after a busy pass: each pass lists the whole spool, files read but
+                # not committed yet included (up to 5 s of a burst), so passes should batch many
+                # files, not chase each one; the bigger the spool, the longer the wait.
+                listing = self._last_list_cpu_s * LIST_CPU_SHARE
+                self._stop.wait(max(self.poll_interval, min(MAX_POLL_WAIT_S, listing)))
             self.poll()
             self.flush(checkpoint=True)
         finally:
@@ -269,7 +274,10 @@ class Recorder:
             if self._follower is not None:
                 self._follower.poll()
             read = 0
-            for entry in list_spool(self.paths.spool, skip=self._read):
+            listed = time.thread_time()
+            entries = list_spool(self.paths.spool, skip=self._read)
+            self._last_list_cpu_s = time.thread_time() - listed
+            for entry in entries:
                 if self._buffered() >= self.max_buffered_events:
                     self.flush()  # bound memory when catching up on a large spool
                 if self._read_entry(entry):

@@ -1,0 +1,86 @@
+"""The recorder's CPU per event on its own, without 10 processes of hooks competing for the two
+cores (which inflate and scatter what ``capture_latency.py`` measures under its burst).
+
+The spool is filled with the same stream ``capture_latency.py`` fires (the real hook payloads of
+the shared data, cycled, 10 sessions), and the recorder commits it the way it does under that
+burst: each session's first event at once, then the next ~5 s of events, then the rest.
+Printed: CPU per event of the whole recorder (target <= 50 µs), split into ingest (spool ->
+events) and commit (redact, merge, encode, save), and redaction alone on the same events.
+
+    python benchmarks/capture_recorder_cpu.py [--events 5000] [--sessions 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+
+from _common import temp_store, verdict
+from capture_latency import TARGET_CPU_US, real_payloads, session_stream
+from vibecast.capture import CapturePaths, Recorder
+from vibecast.capture.ingest import read_entry
+from vibecast.capture.spool import HOOK, SpoolWriter, list_spool
+from vibecast.redact import Redactor
+
+FIRST_US = 1_767_000_000_000_000  # arrival time of the first event (2025-12-29)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=5000)
+    parser.add_argument("--sessions", type=int, default=10)
+    args = parser.parse_args()
+    per_session = args.events // args.sessions
+    plan = [1, per_session * 9 // 10 - 1, per_session - per_session * 9 // 10]  # 1, ~5 s, rest
+    base = real_payloads()
+    streams = [session_stream(base, f"bench-{n:02d}", per_session) for n in range(args.sessions)]
+
+    with temp_store() as (store, settings):
+        paths = CapturePaths.from_settings(settings)
+        paths.ensure()
+        writer = SpoolWriter(paths.spool)
+        recorder = Recorder(settings, store=store, fill_from_transcripts=False, nice=0)
+        recorder._acquire()
+        arrival, done, cpu = FIRST_US, 0, 0.0
+        redaction_events = []
+        try:
+            for count in plan:
+                for index in range(done, done + count):
+                    for stream in streams:
+                        arrival += 100
+                        writer.write(json.dumps(stream[index]).encode(), HOOK, arrival)
+                done += count
+                redaction_events += [
+                    e for entry in list_spool(paths.spool) for e in read_entry(entry).events
+                ]
+                started = time.process_time()
+                recorder.poll()
+                recorder.flush()
+                cpu += time.process_time() - started
+        finally:
+            recorder._release()
+        stats = recorder.stats
+        redactor = Redactor(settings.redaction)
+        started = time.process_time()
+        for event in redaction_events:
+            redactor.redact_event(event)
+        redact_s = time.process_time() - started
+
+    events = max(1, stats.events)
+    total_us = cpu / events * 1e6
+    print(
+        f"recorder: {stats.events} events of {args.sessions} sessions, {stats.commits} commits; "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}"
+    )
+    print(
+        f"CPU per event: ingest {stats.ingest_cpu_s / events * 1e6:.1f} µs, commit "
+        f"{stats.commit_cpu_s / events * 1e6:.1f} µs (of which redaction alone "
+        f"{redact_s / len(redaction_events) * 1e6:.1f} µs); whole recorder {total_us:.1f} µs "
+        f"[target <= {TARGET_CPU_US:.0f}] {verdict(total_us <= TARGET_CPU_US)}"
+    )
+
+
+if __name__ == "__main__":
+    main()
