@@ -2,8 +2,8 @@
 
 The video's clock is the player's: play time with idle gaps capped (``player.timeline.Timeline``)
 divided by the speed. Frame ``n`` shows the replay at play time ``start + n * speed / FPS``, so
-the length of the video is known exactly before the first frame is drawn. The last frame shows the
-end of the range, which makes a video one frame longer than the span it covers.
+the length of the video is known exactly before the first frame is drawn: the span it covers at
+30 fps, rounded to a whole frame. The last frame shows the end of the range.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class VideoTiming:
         self.speed = request.speed
         self._play_from = self._timeline.to_play(self.from_ms)
         self._play_to = self._timeline.to_play(self.to_ms)
-        self.frame_count = math.floor(self.video_ms * FPS / 1000 + 1e-9) + 1
+        self.frame_count = max(1, round(self.video_ms * FPS / 1000))
         if self.frame_count > MAX_FRAMES:
             raise ExportError(
                 f"the video would last {self.video_ms / 3_600_000:.1f} h; export at most 10 h "
@@ -53,7 +53,7 @@ class VideoTiming:
 
     @property
     def video_ms(self) -> float:
-        """The span the video covers, in video time (ms); the video lasts one frame more."""
+        """The span the video covers, in video time (ms)."""
         return (self._play_to - self._play_from) / self.speed
 
     @property
