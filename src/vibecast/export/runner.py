@@ -97,10 +97,9 @@ def run_job(
         log.exception("export %s failed unexpectedly", job.id)
         jobs.finish(job.id, worker, "failed", now_ms(), error=f"internal error: {exc!r}")
         return jobs.get(job.id, None)
+    _ensure_thumbnail(jobs, data, exports_root, static_dir)
     if not jobs.finish(job.id, worker, "complete", now_ms(), output_path=str(output)):
         output.unlink(missing_ok=True)  # cancelled at the last moment
-        return jobs.get(job.id, None)
-    _ensure_thumbnail(jobs, data, exports_root, static_dir)
     return jobs.get(job.id, None)
 
 
