@@ -1,0 +1,115 @@
+"""Video export speed: render wall time / video duration at 1080p30 and 720p30, per transcript.
+
+Target (issue 6): median <= 0.1 (10x faster than realtime) on the 2-core machine, H.264 MP4,
+speed 1, no idle limit (the video lasts as long as the replay). Each shared transcript is imported
+through the real pipeline and exported by the real exporter (Chromium drawing the player's export
+page, FFmpeg encoding); to keep a run bounded, each export covers the first ``--seconds`` of the
+replay (default 30 s; ``--seconds 0`` exports whole replays). Peak memory is the largest resident
+set seen of this process plus every process it started (the Playwright driver, Chromium and its
+helpers, FFmpeg), sampled every 100 ms from /proc.
+
+    python benchmarks/export_speed.py [--seconds 30] [--resolutions 1080p,720p]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import tempfile
+import threading
+from pathlib import Path
+
+from _common import TRANSCRIPTS, temp_store, verdict
+from vibecast.export.request import ExportRequest
+from vibecast.export.video import export_video, load_replay_data
+from vibecast.pipeline import import_paths
+
+TARGET = 0.1
+
+
+def _tree_rss_bytes(root: int) -> int:
+    """Resident memory of ``root`` and all its descendants (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ppid, pages = int(fields[1]), int(fields[21])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+        rss[int(entry)] = pages * page
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(children.get(pid, []))
+    return total
+
+
+class PeakMemory:
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            self.peak = max(self.peak, _tree_rss_bytes(os.getpid()))
+
+    def __enter__(self) -> PeakMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--resolutions", default="1080p,720p")
+    args = parser.parse_args()
+    resolutions = args.resolutions.split(",")
+    ratios: dict[str, list[float]] = {r: [] for r in resolutions}
+    print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores)")
+    with (
+        temp_store() as (store, settings),
+        tempfile.TemporaryDirectory() as out,
+        PeakMemory() as mem,
+    ):
+        for path in TRANSCRIPTS:
+            summary = import_paths(store, settings, [path], force=True)
+            for replay_id in summary.replay_ids:
+                data = load_replay_data(store, replay_id)
+                duration = data.replay.metadata.duration_ms
+                to_ms = duration if args.seconds <= 0 else min(duration, round(args.seconds * 1000))
+                for resolution in resolutions:
+                    request = ExportRequest(resolution=resolution, to_ms=max(1, to_ms))
+                    result = export_video(data, request, Path(out) / f"{replay_id}.mp4")
+                    ratio = result.seconds / result.duration_s
+                    ratios[resolution].append(ratio)
+                    print(
+                        f"{path.name[:36]:36} {resolution:>5}: {result.duration_s:6.1f} s of video "
+                        f"in {result.seconds:6.1f} s -> {ratio:5.2f} "
+                        f"({result.captured}/{result.frames} frames drawn)",
+                        flush=True,
+                    )
+    for resolution, values in ratios.items():
+        median = statistics.median(values)
+        print(
+            f"median wall/video at {resolution}30: {median:.2f} (target <= {TARGET}) "
+            f"{verdict(median <= TARGET)}"
+        )
+    print(f"peak memory (this process + Chromium + FFmpeg): {mem.peak / 2**20:.0f} MiB")
+    print(f"load average at end: {os.getloadavg()[0]:.2f}")
+
+
+if __name__ == "__main__":
+    main()
