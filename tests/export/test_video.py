@@ -104,3 +104,22 @@ def test_missing_ffmpeg_says_what_to_install(
     with pytest.raises(ExportError, match="needs FFmpeg"):
         export_video(data, ExportRequest(resolution="720p", to_ms=1000), tmp_path / "x.mp4")
     assert not (tmp_path / "x.mp4").exists()
+
+
+def test_segments_rendered_in_parallel_join_seamlessly(imported, tmp_path: Path) -> None:
+    data = load_replay_data(imported.store, imported.replay.id)
+    request = ExportRequest(resolution="720p", to_ms=20_000)
+    timing = VideoTiming(data.events, duration_ms=data.replay.metadata.duration_ms, request=request)
+    output = tmp_path / "parts.mp4"
+    result = export_video(data, request, output, pages=2)
+    info = probe(output)
+    assert int(info["nb_read_frames"]) == result.frames == 600
+    assert info["avg_frame_rate"] == "30/1"
+    assert abs(float(info["duration"]) - 20.0) <= FRAME_TOLERANCE + 1e-6
+    with FrameRenderer(1280, 720) as page:
+        page.load(data.replay, list(data.events), list(data.annotations))
+        for frame in (299, 300):  # the last of the first part, the first of the second
+            page.render(timing.replay_ms(frame))
+            shot = png_pixels(page.capture("png"), 1280, 720)
+            assert mean_abs_diff(shot, video_frame(output, frame, 1280, 720)) < 3.0
+    assert not [p for p in tmp_path.iterdir() if p.name != "parts.mp4" and p.name != "home"]

@@ -25,7 +25,7 @@ from typing import IO
 from vibecast.export.mkv import MjpegMatroskaWriter
 from vibecast.export.request import FPS, ExportError
 
-__all__ = ["FFMPEG_ENV", "FrameEncoder", "codec_args", "find_ffmpeg"]
+__all__ = ["FFMPEG_ENV", "FrameEncoder", "codec_args", "concat_segments", "find_ffmpeg"]
 
 FFMPEG_ENV = "VIBECAST_FFMPEG"
 _QUEUE_FRAMES = 32
@@ -184,3 +184,45 @@ class FrameEncoder:
     def _discard(self) -> None:
         with contextlib.suppress(OSError):
             self._partial.unlink()
+
+
+def concat_segments(parts: list[Path], output: Path, video_format: str) -> Path:
+    """Join videos encoded with the same settings into ``output`` without re-encoding."""
+    listing = output.with_name(output.name + ".txt")
+    partial = output.with_name(output.name + ".part")
+    listing.write_text("".join(f"file '{p.resolve()}'\n" for p in parts), encoding="utf-8")
+    extra = ["-movflags", "+faststart"] if video_format == "mp4" else []
+    try:
+        done = subprocess.run(
+            [
+                find_ffmpeg(),
+                "-hide_banner",
+                "-loglevel",
+                "error",
+                "-nostdin",
+                "-y",
+                "-f",
+                "concat",
+                "-safe",
+                "0",
+                "-i",
+                str(listing),
+                "-c",
+                "copy",
+                *extra,
+                "-f",
+                video_format,
+                str(partial),
+            ],
+            capture_output=True,
+            timeout=600,
+            check=False,
+        )
+        if done.returncode != 0:
+            detail = done.stderr.decode("utf-8", "replace").strip()[-_STDERR_TAIL:]
+            raise ExportError(f"FFmpeg could not join the video's parts: {detail}")
+        os.replace(partial, output)
+    finally:
+        listing.unlink(missing_ok=True)
+        partial.unlink(missing_ok=True)
+    return output

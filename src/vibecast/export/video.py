@@ -5,13 +5,16 @@ This is the one function the CLI, the local queue and the server workers all cal
 
 from __future__ import annotations
 
+import os
+import tempfile
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from vibecast.export.encoder import FrameEncoder
-from vibecast.export.renderer import FrameRenderer
+from vibecast.export.encoder import FrameEncoder, concat_segments
+from vibecast.export.renderer import ExportCancelled, FrameRenderer
 from vibecast.export.request import ExportRequest
 from vibecast.export.timing import VideoTiming
 from vibecast.model import RecordedEvent, Replay
@@ -22,6 +25,10 @@ __all__ = ["ExportResult", "ReplayData", "export_video", "load_replay_data"]
 ProgressFn = Callable[[float], None]
 CancelledFn = Callable[[], bool]
 
+PAGES_ENV = "VIBECAST_EXPORT_PAGES"
+DEFAULT_PAGES = 3
+MIN_SEGMENT_FRAMES = 300
+"""A page is worth starting (about 1 s) for at least 10 s of video."""
 _RENDER_SHARE = 0.98
 """Progress reached when every frame is drawn; the rest is FFmpeg finishing the file."""
 
@@ -44,6 +51,69 @@ class ExportResult:
     seconds: float  # wall time of the export
 
 
+def _pages(frame_count: int, pages: int | None) -> int:
+    wanted = pages or int(os.environ.get(PAGES_ENV, "0") or 0) or DEFAULT_PAGES
+    return max(1, min(wanted, frame_count // MIN_SEGMENT_FRAMES))
+
+
+def _render_segment(
+    data: ReplayData,
+    request: ExportRequest,
+    target: Path,
+    first: int,
+    count: int,
+    timing: VideoTiming,
+    advance: Callable[[int], None],
+    stop: CancelledFn,
+    static_dir: Path | None,
+) -> int:
+    """Frames ``first`` .. ``first + count - 1`` of the video into ``target``; frames drawn."""
+    width, height = request.size
+    captured = 0
+    with FrameRenderer(width, height, static_dir=static_dir) as renderer:
+        renderer.load(data.replay, list(data.events), list(data.annotations))
+        with FrameEncoder(
+            target, video_format=request.format, width=width, height=height, frame_count=count
+        ) as encoder:
+            for index, jpeg in renderer.frames(
+                lambda n: timing.replay_ms(first + n), count, progress=advance, cancelled=stop
+            ):
+                encoder.frame(index, jpeg)
+                captured += 1
+            encoder.finish()
+    return captured
+
+
+def _render_parallel(
+    segment: Callable[[int, Path], None],
+    pages: int,
+    output: Path,
+    video_format: str,
+    failed: threading.Event,
+) -> None:
+    """Run the segments on threads (one Playwright per thread), then join them into ``output``."""
+    with tempfile.TemporaryDirectory(prefix="vibecast-export-", dir=output.parent) as tmp:
+        parts = [Path(tmp) / f"part{i}.{video_format}" for i in range(pages)]
+        errors: list[BaseException] = []
+
+        def run(i: int) -> None:
+            try:
+                segment(i, parts[i])
+            except BaseException as exc:
+                errors.append(exc)
+                failed.set()
+
+        threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(pages)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if errors:
+            cancelled = [e for e in errors if isinstance(e, ExportCancelled)]
+            raise (next((e for e in errors if e not in cancelled), None) or errors[0])
+        concat_segments(parts, output, video_format)
+
+
 def load_replay_data(store: Store, replay_id: str) -> ReplayData:
     """The replay, all its events and its annotations, read as the given store's user."""
     replay = store.get_replay(replay_id)
@@ -62,38 +132,50 @@ def export_video(
     progress: ProgressFn | None = None,
     cancelled: CancelledFn | None = None,
     static_dir: Path | None = None,
+    pages: int | None = None,
 ) -> ExportResult:
-    """Render ``data`` as ``request`` asks into ``output`` (written whole, or not at all)."""
+    """Render ``data`` as ``request`` asks into ``output`` (written whole, or not at all).
+
+    ``pages``: browser pages rendering consecutive segments at once (default
+    ``$VIBECAST_EXPORT_PAGES`` or 3). Most of a frame's cost is waiting for the page to paint, so
+    a few pages keep two cores busy; their segments are joined without re-encoding.
+    """
     started = time.perf_counter()
     request = request.checked()
     timing = VideoTiming(data.events, duration_ms=data.replay.metadata.duration_ms, request=request)
-    width, height = request.size
     report = progress or (lambda _fraction: None)
     report(0.0)
-    captured = 0
-    with FrameRenderer(width, height, static_dir=static_dir) as renderer:
-        renderer.load(data.replay, list(data.events), list(data.annotations))
-        with FrameEncoder(
-            output,
-            video_format=request.format,
-            width=width,
-            height=height,
-            frame_count=timing.frame_count,
-        ) as encoder:
-            for index, jpeg in renderer.frames(
-                timing.replay_ms,
-                timing.frame_count,
-                progress=lambda done: report(_RENDER_SHARE * done / timing.frame_count),
-                cancelled=cancelled,
-            ):
-                encoder.frame(index, jpeg)
-                captured += 1
-            encoder.finish()
+    pages = _pages(timing.frame_count, pages)
+    bounds = [timing.frame_count * i // pages for i in range(pages + 1)]
+    done = [0] * pages
+    captured = [0] * pages
+    failed = threading.Event()
+    lock = threading.Lock()
+
+    def stop() -> bool:
+        return failed.is_set() or (cancelled is not None and cancelled())
+
+    def segment(i: int, target: Path) -> None:
+        first, count = bounds[i], bounds[i + 1] - bounds[i]
+
+        def advance(n: int) -> None:
+            with lock:
+                done[i] = n
+                report(_RENDER_SHARE * sum(done) / timing.frame_count)
+
+        captured[i] = _render_segment(
+            data, request, target, first, count, timing, advance, stop, static_dir
+        )
+
+    if pages == 1:
+        segment(0, output)
+    else:
+        _render_parallel(segment, pages, output, request.format, failed)
     report(1.0)
     return ExportResult(
         path=output,
         frames=timing.frame_count,
-        captured=captured,
+        captured=sum(captured),
         duration_s=timing.duration_s,
         seconds=time.perf_counter() - started,
     )
