@@ -30,7 +30,13 @@ V1_TABLES = {
     "chunk_blob_refs",
     "import_sources",
 }
-EXPECTED_TABLES = V1_TABLES | {"users", "api_tokens", "replay_tools", "replay_search"}
+EXPECTED_TABLES = V1_TABLES | {
+    "users",
+    "api_tokens",
+    "replay_tools",
+    "replay_search",
+    "export_jobs",  # 0003
+}
 
 
 def tables(conn: sqlite3.Connection) -> set[str]:
@@ -48,12 +54,13 @@ def test_migrations_are_numbered_from_one_without_gaps() -> None:
 def test_apply_creates_the_schema_once() -> None:
     conn = sqlite3.connect(":memory:", isolation_level=None)
     applied = apply_sqlite(conn)
-    assert [m.name for m in applied] == ["initial", "server_mode"]
+    assert [m.name for m in applied] == ["initial", "server_mode", "export_jobs"]
     assert tables(conn) == EXPECTED_TABLES
     assert apply_sqlite(conn) == []  # idempotent
     assert conn.execute("SELECT version, name FROM schema_migrations").fetchall() == [
         (1, "initial"),
         (2, "server_mode"),
+        (3, "export_jobs"),
     ]
 
 
