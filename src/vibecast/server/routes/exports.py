@@ -163,7 +163,7 @@ def cancel_export(job_id: JobId, actor: CurrentActor, state: State, request: Req
 
 @router.get(
     "/api/replays/exports/{job_id}/download",
-    responses={403: ERRORS[401], 404: ERRORS[404]},
+    responses={403: ERRORS[401], 404: ERRORS[404], 422: ERRORS[422]},
     summary="Download a finished export (signed URL, no login)",
     response_class=FileResponse,
 )
@@ -172,7 +172,7 @@ def download_export(
     state: State,
     request: Request,
     expires: Annotated[int, Query(ge=0, le=2**53 - 1)],
-    sig: Annotated[str, Query(min_length=64, max_length=64)],
+    sig: Annotated[str, Query(min_length=64, max_length=64, pattern="^[0-9a-f]{64}$")],
 ) -> Response:
     if not verify_download(state.settings.secret_key, job_id, expires, sig, state.now_ms()):
         raise ApiError(403, "forbidden", "this download link is invalid or has expired")
