@@ -199,4 +199,5 @@ def page(browser_context: Any, console: Console) -> Iterator[Any]:
     yield opened
     problems = console.unexpected() + console.dialogs
     if problems:
-        pytest.fail("the page reported:\n" + "\n".join(problems))
+        failed = "\n".join(console.failed)
+        pytest.fail("the page reported:\n" + "\n".join(problems) + f"\nfailed requests:\n{failed}")

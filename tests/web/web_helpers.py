@@ -50,6 +50,7 @@ class Console:
     def __init__(self) -> None:
         self.errors: list[str] = []
         self.dialogs: list[str] = []
+        self.failed: list[str] = []  # HTTP answers >= 400, to say which resource an error was
         self._allowed: list[re.Pattern[str]] = []
 
     def allow(self, pattern: str) -> None:
@@ -73,6 +74,14 @@ def watch(page: Any, console: Console) -> Any:
         dialog.dismiss()
 
     page.on("dialog", on_dialog)
+    page.on(
+        "response",
+        lambda r: (
+            console.failed.append(f"HTTP {r.status} {r.request.method} {r.url}")
+            if r.status >= 400
+            else None
+        ),
+    )
     return page
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from vibecast import __version__
 
-__all__ = ["STATIC_DIR", "browser_page", "player_page"]
+__all__ = ["ICON", "STATIC_DIR", "browser_page", "player_page"]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_URL = "/static"

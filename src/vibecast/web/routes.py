@@ -11,7 +11,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, FastAPI, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
@@ -23,7 +23,7 @@ from vibecast.server.routes.common import ERRORS, ReplayId, visible_replay
 from vibecast.server.routes.session import safe_next
 from vibecast.server.routes.sharing import ShareToken, shared_replay
 from vibecast.web.csp import SecurityHeadersMiddleware, page_headers
-from vibecast.web.pages import STATIC_DIR, browser_page, player_page
+from vibecast.web.pages import ICON, STATIC_DIR, browser_page, player_page
 
 __all__ = ["StaticAssets", "install", "router"]
 
@@ -132,6 +132,16 @@ async def public_viewer(token: ShareToken, state: State, embed: Embed = False) -
     title = replay.title or replay.metadata.session_name or "Untitled session"
     page = player_page(title=title, share_token=token, embed=embed)
     return HTMLResponse(page, headers=page_headers(embed=embed, public=True))
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+def favicon() -> FileResponse:
+    """Browsers ask for it on every page, the server's login page included."""
+    return FileResponse(
+        STATIC_DIR / ICON,
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
 
 
 def install(app: FastAPI) -> None:
