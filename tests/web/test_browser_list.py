@@ -189,11 +189,23 @@ def test_live_recordings_are_marked(page, web_server: WebServer) -> None:
             http.delete(f"/api/replays/{replay_id}")
 
 
-def test_export_is_disabled_until_the_server_offers_it(page, web_server: WebServer) -> None:
-    _open(page, web_server)
-    button = page.locator(".vb-export-button").first
+def test_export_starts_follows_and_cancels_a_job(page, web_server: WebServer) -> None:
     spec = httpx.get(f"{web_server.url}/openapi.json", timeout=10).json()
-    has_export = "/api/replays/{replay_id}/export" in spec["paths"]
-    assert button.is_disabled() != has_export
-    if not has_export:
-        assert "not available" in button.get_attribute("title")
+    replay = web_server.replay("1af7fc5e")
+    _open(page, web_server)
+    card = page.locator(f'.vb-card[data-replay-id="{replay.id}"]')
+    button = card.locator(".vb-export-button")
+    if "/api/replays/{replay_id}/export" not in spec["paths"]:
+        assert button.is_disabled() and "not available" in button.get_attribute("title")
+        return
+    button.click()
+    panel = card.locator(".vb-export")
+    panel.locator(".vb-export-cancel").wait_for()
+    job_id = panel.get_attribute("data-job-id")
+    assert job_id
+    panel.locator(".vb-export-cancel").click()
+    panel.locator(
+        ".vb-export-status:has-text('cancelled'), .vb-export-status:has-text('ready')"
+    ).wait_for(timeout=30_000)
+    job = httpx.get(f"{web_server.url}/api/replays/exports/{job_id}", timeout=10).json()
+    assert job["status"] in {"cancelled", "complete"}

@@ -39,9 +39,15 @@ export function replaceChildren(node, ...children) {
   append(node, children);
 }
 
-/** Only URLs of this server (or inline images) may be loaded: the CSP would refuse the rest. */
+/** Only URLs of this server (or inline images) may be loaded or followed: the CSP would refuse
+ * the rest, and a `javascript:` URL must never become a link. */
 export function isLocalUrl(url) {
   if (typeof url !== "string" || !url) return false;
   if (url.startsWith("data:image/")) return true;
-  return url.startsWith("/") && !url.startsWith("//") && !url.startsWith("/\\");
+  try {
+    const parsed = new URL(url, window.location.origin);
+    return parsed.origin === window.location.origin && /^https?:$/.test(parsed.protocol);
+  } catch {
+    return false;
+  }
 }

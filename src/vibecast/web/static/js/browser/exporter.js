@@ -1,7 +1,7 @@
 // Video export from the browser, once the server offers it (the export issue): start a job,
 // follow its progress, offer the download. Without it the button stays disabled and says why.
 
-import { exportStatus, request, startExport } from "../api.js";
+import { cancelExport, exportStatus, request, startExport } from "../api.js";
 import { el, isLocalUrl, replaceChildren } from "./dom.js";
 
 const EXPORT_PATH = "/api/replays/{replay_id}/export";
@@ -22,8 +22,12 @@ export async function exportAvailable() {
 /** A panel that runs one export of `replay` and shows how it goes. */
 export function exportPanel(replay, report) {
   const status = el("p", { class: "vb-export-status", role: "status" }, "Starting the export…");
-  const panel = el("div", { class: "vb-export", role: "region", "aria-label": "Export" }, status);
+  const cancel = el("button", { type: "button", class: "vb-button vb-export-cancel", hidden: true }, "Cancel");
+  const panel = el("div", { class: "vb-export", role: "region", "aria-label": "Export" }, status, cancel);
   const follow = async (jobId) => {
+    panel.dataset.jobId = jobId;
+    cancel.hidden = false;
+    cancel.addEventListener("click", () => cancelExport(jobId).catch(report));
     for (;;) {
       let job;
       try {
@@ -40,6 +44,7 @@ export function exportPanel(replay, report) {
         return;
       }
       if (job.status === "failed" || job.status === "cancelled") {
+        cancel.hidden = true;
         status.textContent = `Export ${job.status}${job.error ? `: ${job.error}` : "."}`;
         return;
       }
