@@ -18,7 +18,7 @@ import contextlib
 import hashlib
 import io
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +36,7 @@ __all__ = [
     "FORMAT",
     "VERSION",
     "ReplayFileError",
+    "attachment_blobs",
     "is_replay_file",
     "read_replay_file",
     "write_replay_file",
@@ -50,6 +51,21 @@ _HEADER_START = b'{"format":"vibecast-replay"'
 class ReplayFileError(VibecastError):
     """The file is not a replay file this version can read (the message names no path: the
     import issue that reports it does)."""
+
+
+def attachment_blobs(
+    events: Iterable[RecordedEvent], get_blob: Callable[[str], bytes | None]
+) -> dict[str, bytes]:
+    """The stored payloads ``events``' attachments refer to (those still available), by sha256:
+    what a replay file must carry besides its events."""
+    blobs: dict[str, bytes] = {}
+    for event in events:
+        for attachment in event.attachments or ():
+            if attachment.blob and attachment.blob not in blobs:
+                data = get_blob(attachment.blob)
+                if data is not None:
+                    blobs[attachment.blob] = data
+    return blobs
 
 
 def write_replay_file(

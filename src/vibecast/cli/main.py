@@ -29,7 +29,7 @@ from vibecast.cli.common import (
 from vibecast.cli.format import format_bytes, format_duration, parse_time_ms, plural
 from vibecast.model import Replay, encode_event, event_json_schema
 from vibecast.pipeline import ImportSummary, import_paths
-from vibecast.replayfile import write_replay_file
+from vibecast.replayfile import attachment_blobs, write_replay_file
 
 __all__ = ["cli", "main"]
 
@@ -379,13 +379,7 @@ def save_command(state: Context, replay_id: str, output: Path | None) -> None:
     store = state.store
     replay = store.resolve_replay(replay_id)
     events = store.read_events(replay.id)
-    blobs: dict[str, bytes] = {}
-    for event in events:
-        for attachment in event.attachments or ():
-            if attachment.blob and attachment.blob not in blobs:
-                data = store.get_blob(attachment.blob)
-                if data is not None:
-                    blobs[attachment.blob] = data
+    blobs = attachment_blobs(events, store.get_blob)
     target = output or Path(f"{replay.id[:8]}.vibecast")
     if target.parent and not target.parent.exists():
         raise CommandError(f"directory does not exist: {target.parent}")

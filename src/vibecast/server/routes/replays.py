@@ -7,11 +7,17 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated
 
 import msgspec
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response
 
 from vibecast.model import Replay, ReplayMetadata
 from vibecast.recorder.identity import replay_id_for
 from vibecast.server.deps import CurrentActor, State
+from vibecast.server.downloads import (
+    REPLAY_FILE_TYPE,
+    SHA256_PATTERN,
+    attachment_response,
+    replay_file_response,
+)
 from vibecast.server.encoding import EventWindow, json_response
 from vibecast.server.errors import ApiError
 from vibecast.server.limits import (
@@ -306,3 +312,49 @@ def report_playback(
     if body.p95_fps is not None:
         state.metrics.observe_fps(body.p95_fps)
     return Response(status_code=204)
+
+
+@router.get(
+    "/{replay_id}/file",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {REPLAY_FILE_TYPE: {"schema": {"type": "string", "format": "binary"}}},
+            "description": "The .vibecast file, as an attachment",
+        }
+    },
+    summary="Download the replay as a portable .vibecast file",
+)
+def replay_file(replay_id: ReplayId, actor: CurrentActor) -> Response:
+    """The file ``vibecast save`` writes (docs/replay-file.md): the replay, every event and the
+    images they attach; ``vibecast import FILE`` reads it on any machine. Anyone who may see
+    the replay may save it."""
+    replay = visible_replay(actor, replay_id)
+    return replay_file_response(actor.store, replay)
+
+
+Sha256 = Annotated[str, Path(pattern=SHA256_PATTERN, description="sha256 hex of the image")]
+IMAGE_RESPONSES: dict[int | str, dict[str, object]] = {
+    200: {
+        "content": {
+            media: {"schema": {"type": "string", "format": "binary"}}
+            for media in ("image/png", "image/jpeg", "image/gif", "image/webp")
+        },
+        "description": "The image, inline",
+    }
+}
+
+
+@router.get(
+    "/{replay_id}/attachments/{sha256}",
+    response_class=Response,
+    responses=IMAGE_RESPONSES,
+    summary="An image an event of the replay attaches",
+)
+def replay_attachment(replay_id: ReplayId, sha256: Sha256, actor: CurrentActor) -> Response:
+    """Only a PNG, JPEG, GIF or WebP that one of this replay's events attaches (by its
+    ``attachments[].blob``); anything else is 404."""
+    replay = visible_replay(actor, replay_id)
+    return attachment_response(
+        actor.store, replay, sha256, cache_control="private, max-age=31536000, immutable"
+    )

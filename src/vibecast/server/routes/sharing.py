@@ -16,11 +16,19 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from vibecast.model import Replay
 from vibecast.server.deps import CurrentActor, State
-from vibecast.server.encoding import EventWindow, PublicReplay, json_response, public_replay
+from vibecast.server.downloads import attachment_response
+from vibecast.server.encoding import (
+    EventWindow,
+    PublicReplay,
+    json_response,
+    public_replay,
+    shared_events,
+)
 from vibecast.server.errors import not_found
 from vibecast.server.limits import MAX_EVENTS_PER_RESPONSE, MAX_MS
 from vibecast.server.metrics import RECORDINGS_PLAYED, REPLAYS_SHARED
 from vibecast.server.routes.common import ERRORS, PUBLIC_ERRORS, ReplayId, owned_replay
+from vibecast.server.routes.replays import IMAGE_RESPONSES, Sha256
 from vibecast.server.schemas import (
     EventWindowOut,
     PlayedIn,
@@ -145,7 +153,7 @@ def public_replay_view(
         window = read_window(viewer, replay.id, from_ms, to_ms, events_limit)
     body = PublicReplayWithEvents(
         replay=public_replay(replay),
-        events=window.events,
+        events=shared_events(window.events, state.settings.secret_key),
         from_ms=window.from_ms,
         to_ms=window.to_ms,
         truncated=window.truncated,
@@ -172,7 +180,7 @@ def public_events(
     window = read_window(viewer, replay.id, from_ms, to_ms, limit)
     body = PublicEventWindow(
         replay_id=replay.id,
-        events=window.events,
+        events=shared_events(window.events, state.settings.secret_key),
         from_ms=window.from_ms,
         to_ms=window.to_ms,
         truncated=window.truncated,
@@ -195,3 +203,17 @@ def public_played(token: ShareToken, body: PlayedIn, state: State) -> Response:
     if body.p95_fps is not None:
         state.metrics.observe_fps(body.p95_fps)
     return Response(status_code=204)
+
+
+@router.get(
+    "/api/s/{token}/attachments/{sha256}",
+    response_class=Response,
+    tags=["public"],
+    responses={**PUBLIC_ERRORS, **IMAGE_RESPONSES},
+    summary="An image of a shared replay (no login)",
+)
+def public_attachment(token: ShareToken, sha256: Sha256, state: State) -> Response:
+    """As ``GET /api/replays/{id}/attachments/{sha256}``; not kept by caches, so a revoked link
+    stops showing its images."""
+    viewer, replay = shared_replay(state, token)
+    return attachment_response(viewer, replay, sha256, cache_control="no-store")
