@@ -73,6 +73,11 @@ def test_shared_replay_reveals_nothing_else_of_the_owner(team: Team) -> None:
     assert "session_id" not in body["replay"]
     events = team.anonymous.get(f"/api/s/{token}/events").json()
     assert team.alice.user.id not in json.dumps(events)
+    # The Claude session id is the owner's too: events carry a stable alias instead.
+    assert replay.session_id not in text and replay.session_id not in json.dumps(events)
+    aliases = {e["sessionId"] for e in body["events"]} | {e["sessionId"] for e in events["events"]}
+    assert aliases and all(a.startswith("shared-") for a in aliases)
+    assert {e["sessionId"] for e in body["events"]} <= aliases
     # The link opens this replay only: the owner's other replays stay 404 without login.
     other = team.alice.replays[1]
     assert team.anonymous.get(f"/api/replays/{other.id}").status_code == 401

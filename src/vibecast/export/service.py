@@ -36,19 +36,29 @@ class ExportService:
         self._local: LocalExportQueue | None = None
         self._deferrer: object | None = None
         self._lock = threading.Lock()
+        self._lifespans = 0  # an app may be started more than once (several test clients)
 
     def start(self) -> None:
-        if not self.distributed:
+        """Start the local queue once, however many lifespans share this app."""
+        with self._lock:
+            self._lifespans += 1
+            if self._lifespans > 1 or self.distributed:
+                return
             self._local = LocalExportQueue(
                 self.store, self.jobs, self.root, static_dir=self.static_dir
             )
             self._local.start()
 
     def stop(self) -> None:
-        if self._local is not None:
-            self._local.stop()
-            self._local = None
-        deferrer, self._deferrer = self._deferrer, None
+        """Stop when the last lifespan ends, before the store it reads is closed."""
+        with self._lock:
+            self._lifespans = max(0, self._lifespans - 1)
+            if self._lifespans:
+                return
+            local, self._local = self._local, None
+            deferrer, self._deferrer = self._deferrer, None
+        if local is not None:
+            local.stop()
         if deferrer is not None:
             deferrer.close()  # type: ignore[attr-defined]
 

@@ -6,6 +6,8 @@ window of thousands of events to a few milliseconds.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 import msgspec
@@ -20,6 +22,7 @@ __all__ = [
     "annotation_json",
     "json_response",
     "public_replay",
+    "shared_events",
 ]
 
 _encoder = msgspec.json.Encoder()
@@ -34,7 +37,8 @@ class EventWindow(msgspec.Struct, kw_only=True):
 
 
 class PublicReplay(msgspec.Struct, kw_only=True):
-    """A replay as a share link shows it: no user id, no session id, no sharing state."""
+    """A replay as a share link shows it: no user id, no session id, no import paths, no sharing
+    state."""
 
     id: str
     title: str
@@ -50,11 +54,41 @@ def public_replay(replay: Replay) -> PublicReplay:
         id=replay.id,
         title=replay.title,
         description=replay.description,
-        metadata=replay.metadata,
+        # Where the owner imported it from (paths on their machine) is not part of the replay.
+        metadata=msgspec.structs.replace(replay.metadata, sources=[]),
         status=replay.status,
         created_at=replay.created_at,
         updated_at=replay.updated_at,
     )
+
+
+_SESSION_KEYS = ("sessionId", "session_id")
+
+
+def shared_events(events: list[RecordedEvent], key: bytes) -> list[RecordedEvent]:
+    """Events as a share link shows them: each Claude session id becomes an opaque alias.
+
+    The alias (an HMAC under the server's secret) is stable across windows, so the player still
+    tells sessions and subagents apart, but the owner's real session id never leaves the server.
+    """
+    aliases: dict[str, str] = {}
+
+    def alias(session_id: str) -> str:
+        if session_id not in aliases:
+            digest = hmac.new(key, session_id.encode(), hashlib.sha256).hexdigest()
+            aliases[session_id] = f"shared-{digest[:16]}"
+        return aliases[session_id]
+
+    shown = []
+    for event in events:
+        raw = event.raw
+        if raw and any(isinstance(raw.get(k), str) for k in _SESSION_KEYS):
+            raw = {
+                k: alias(v) if k in _SESSION_KEYS and isinstance(v, str) else v
+                for k, v in raw.items()
+            }
+        shown.append(msgspec.structs.replace(event, session_id=alias(event.session_id), raw=raw))
+    return shown
 
 
 def annotation_json(annotation: Annotation) -> dict[str, Any]:
