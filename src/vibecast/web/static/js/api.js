@@ -65,6 +65,7 @@ export async function request(method, path, { params, body, signal } = {}) {
 }
 
 const enc = encodeURIComponent;
+const SHA256 = /^[0-9a-f]{64}$/;
 
 /** Replays of the caller: `{replays, total, limit, offset}`; filters as in docs/api.md. */
 export function listReplays(filters = {}) {
@@ -158,6 +159,11 @@ class Source {
       }
     }
     return out;
+  }
+
+  /** Where an image an event attaches is served (`sha256`: its blob), or null if malformed. */
+  attachmentUrl(sha256) {
+    return SHA256.test(String(sha256)) ? `${this.base}/attachments/${sha256}` : null;
   }
 
   /** Report a playback for /metrics (best effort). */
@@ -311,6 +317,11 @@ export class MemorySource {
   }
 
   async played() {
+    return null;
+  }
+
+  /** No server to serve images from: the panel shows what the image was instead. */
+  attachmentUrl() {
     return null;
   }
 }

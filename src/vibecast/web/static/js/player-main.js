@@ -65,6 +65,7 @@ async function main() {
   const composition = new Composition({
     timeline: player.timeline,
     compact: embed,
+    attachmentUrl: (sha) => source.attachmentUrl(sha),
     barHandlers: {
       onSeek: (t) => player.seek(t),
       onScrub: (t) => {

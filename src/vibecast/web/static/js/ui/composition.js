@@ -23,7 +23,7 @@ export function hashString(text) {
 }
 
 export class Composition {
-  constructor({ timeline, interactive = true, compact = false, barHandlers = {} } = {}) {
+  constructor({ timeline, interactive = true, compact = false, barHandlers = {}, attachmentUrl = null } = {}) {
     this.timeline = timeline;
     this.model = new SceneModel();
     this.camera = null; // the viewer's override {zoom, panX, panY}, or null: follow the recording
@@ -36,7 +36,7 @@ export class Composition {
     this.popups = el("div.popups", { "aria-live": "polite" });
     this.stage = el("div.stage", {}, this.canvas, this.popups);
     this.scene = new WorkshopScene(this.canvas);
-    this.panel = new NowShowing({ compact });
+    this.panel = new NowShowing({ compact, attachmentUrl });
     this.bar = new TimelineBar({ interactive, ...barHandlers });
     this.root = el("div.composition", {}, this.header, el("div.middle", {}, this.stage, this.panel.root), this.bar.root);
     if (compact) this.root.classList.add("compact");
@@ -62,9 +62,13 @@ export class Composition {
   }
 
   /** Annotations shown at t: those of the last POPUP_MS (a function of t, like the scene). */
-  _popups(t) {
+  _popupsAt(t) {
     const showing = this.annotations.filter((a) => a.timestamp_ms <= t && t - a.timestamp_ms < POPUP_MS && a.text);
-    const key = showing.map((a) => a.id).join(",");
+    return { showing, key: showing.map((a) => a.id).join(",") };
+  }
+
+  _popups(t) {
+    const { showing, key } = this._popupsAt(t);
     if (key === this.popupKey) return key;
     this.popupKey = key;
     this.popups.replaceChildren(
@@ -73,6 +77,27 @@ export class Composition {
       ),
     );
     return key;
+  }
+
+  /** The composition's parts that change, each a fixed box: what the exporter captures. */
+  regions() {
+    return { header: this.header, stage: this.stage, panel: this.panel.root, bar: this.bar.root };
+  }
+
+  /**
+   * Each region's key at t, computed without drawing (equal keys, equal pixels), in the order of
+   * regions(): the exporter scans many frames at once and draws only those whose picture changes.
+   */
+  regionKeysAt(t, { live = false } = {}) {
+    const tl = this.timeline;
+    this.model.update(tl);
+    const clock = `${formatTime(t)} / ${formatTime(tl.durationMs)}`;
+    return {
+      header: `${clock}#${live}#${this.title.textContent}`,
+      stage: `${this.scene.frameAt(this.model, t, this.camera).key}#${this._popupsAt(t).key}`,
+      panel: `${tl.version}:${tl.indexAt(t)}`,
+      bar: this.bar.keyAt(tl, t),
+    };
   }
 
   /** Draw everything at replay time t; returns the frame signature (changes iff pixels do). */

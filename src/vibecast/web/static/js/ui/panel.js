@@ -1,6 +1,6 @@
 // The now-showing panel: the current tool and file, the current event in full (prompt,
 // assistant text, thinking collapsed, tool input, Edit as a diff, Bash command and output,
-// errors, images as placeholders), and a feed of what came before. Rebuilt only when the
+// errors, images), and a feed of what came before. Rebuilt only when the
 // current event changes.
 
 import { el, clear, clip, show } from "./dom.js";
@@ -77,25 +77,51 @@ export function summarize(event) {
   }
 }
 
-function attachmentsBlock(event) {
+const RASTER = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
+
+function sizeText(bytes) {
+  if (!Number.isFinite(bytes)) return "";
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.round(bytes / 102.4) / 10} KB`;
+  return `${Math.round(bytes / 104857.6) / 10} MB`;
+}
+
+/** What an attachment is, in words: "image/png · 12.3 KB". */
+function describe(a) {
+  return [a.mediaType || a.kind || "file", sizeText(a.size)].filter(Boolean).join(" · ");
+}
+
+/**
+ * One attachment: the image itself when the server serves it (a raster image with a stored
+ * blob; the server checks again), else a line saying what it was.
+ */
+function attachmentView(a, attachmentUrl) {
+  const url = a.blob && attachmentUrl && (!a.mediaType || RASTER.has(a.mediaType)) ? attachmentUrl(a.blob) : null;
+  if (!url) {
+    const why = a.blob ? (a.mediaType && !RASTER.has(a.mediaType) ? "not shown" : "not in this view") : "not stored";
+    return el("div.attachment.placeholder", { text: `${describe(a)} (${why})` });
+  }
+  const img = el("img", { src: url, alt: `Attached ${describe(a)}`, decoding: "async" });
+  const figure = el(
+    "figure.attachment.image",
+    {},
+    el("a", { href: url, target: "_blank", rel: "noopener noreferrer", title: "Open full size" }, img),
+    el("figcaption", { text: describe(a) }),
+  );
+  img.addEventListener("error", () => figure.replaceWith(el("div.attachment.placeholder", { text: `${describe(a)} (not available)` })), { once: true });
+  return figure;
+}
+
+function attachmentsBlock(event, attachmentUrl) {
   const list = Array.isArray(event.attachments) ? event.attachments : [];
   if (!list.length) return null;
-  return section(
-    "Attachments",
-    el(
-      "div.attachments",
-      {},
-      list.map((a) =>
-        el("div.attachment", {
-          text: `${a.kind || "file"} · ${a.mediaType || "unknown type"} · ${a.size ?? "?"} bytes (not served by this server)`,
-        }),
-      ),
-    ),
-  );
+  const images = list.filter((a) => a.kind === "image").length;
+  const title = images === list.length ? (images === 1 ? "Image" : `Images (${images})`) : "Attachments";
+  return section(title, el("div.attachments", {}, list.map((a) => attachmentView(a, attachmentUrl))));
 }
 
 /** The full view of one event (its pre event, if any, gives the tool input of a post). */
-export function renderEvent(event, pre_) {
+export function renderEvent(event, pre_, attachmentUrl = null) {
   const parts = [];
   const input = event.toolInput || (pre_ && pre_.toolInput) || null;
   if (event.prompt) parts.push(section(event.type === "subagent_start" ? "Task prompt" : "Prompt", pre(event.prompt, "prompt")));
@@ -129,14 +155,16 @@ export function renderEvent(event, pre_) {
     }
   }
   if (event.error) parts.push(section("Error", pre(event.error, "error"), { cls: "error" }));
-  const attachments = attachmentsBlock(event);
+  const attachments = attachmentsBlock(event, attachmentUrl);
   if (attachments) parts.push(attachments);
   if (!parts.length && event.raw) parts.push(section("Record", pre(show(event.raw), "code")));
   return parts;
 }
 
 export class NowShowing {
-  constructor({ compact = false } = {}) {
+  /** `attachmentUrl(sha256)`: where the source serves an attached image (null: nowhere). */
+  constructor({ compact = false, attachmentUrl = null } = {}) {
+    this.attachmentUrl = attachmentUrl;
     this.root = el("aside.now-showing");
     this.head = el("div.now-head");
     this.detail = el("div.now-detail");
@@ -165,7 +193,7 @@ export class NowShowing {
     if (event) {
       const meta = el("div.event-meta", {}, el("span.type", { text: event.type }), el("span.time", { text: `${event.timeEstimated ? "~" : ""}${formatTime(eventTime(event))}` }));
       if (event.agentType || event.parentToolUseId) meta.append(el("span.agent", { text: event.agentType || "subagent" }));
-      this.detail.append(meta, ...renderEvent(event, event.toolUseId ? this.preById.get(event.toolUseId) : null));
+      this.detail.append(meta, ...renderEvent(event, event.toolUseId ? this.preById.get(event.toolUseId) : null, this.attachmentUrl));
       if (isError(event)) this.detail.classList.add("has-error");
       else this.detail.classList.remove("has-error");
     } else {
