@@ -13,6 +13,7 @@ file ingested twice (after a crash) gives the same id and merges with itself.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,7 +107,26 @@ def ingest_payload(entry: SpoolEntry, data: bytes) -> Ingested:
     raise SpoolFileError(f"unknown spool kind {entry.kind!r}")
 
 
+_READ_SIZE = 1 << 16
+
+
+def read_bytes(file: str) -> bytes:
+    """The whole file, with bare ``os`` calls: a buffered ``open()`` costs the recorder ~5 µs
+    more per spool file (thousands a second under a burst). The file is complete and no longer
+    written (it appeared by ``rename``), so a short read means its end."""
+    fd = os.open(file, os.O_RDONLY | os.O_CLOEXEC)
+    try:
+        data = os.read(fd, _READ_SIZE)
+        if len(data) < _READ_SIZE:
+            return data
+        parts = [data]
+        while chunk := os.read(fd, _READ_SIZE):
+            parts.append(chunk)
+        return b"".join(parts)
+    finally:
+        os.close(fd)
+
+
 def read_entry(entry: SpoolEntry) -> Ingested:
     """Read and map a spool file (OSError if it cannot be read)."""
-    with open(entry.file, "rb") as fh:
-        return ingest_payload(entry, fh.read())
+    return ingest_payload(entry, read_bytes(entry.file))

@@ -277,11 +277,15 @@ class Recorder:
             listed = time.thread_time()
             entries = list_spool(self.paths.spool, skip=self._read)
             self._last_list_cpu_s = time.thread_time() - listed
+            buffered = self._buffered()
             for entry in entries:
-                if self._buffered() >= self.max_buffered_events:
+                if buffered >= self.max_buffered_events:
                     self.flush()  # bound memory when catching up on a large spool
-                if self._read_entry(entry):
+                    buffered = self._buffered()
+                events = self._read_entry(entry)
+                if events:
                     read += 1
+                    buffered += events
             if time.monotonic() >= self._next_tmp_sweep:
                 self._next_tmp_sweep = time.monotonic() + TMP_SWEEP_S
                 for path in stale_temporaries(self.paths.spool_tmp, STALE_TMP_S):
@@ -292,17 +296,18 @@ class Recorder:
             spent = time.thread_time() - started
             self.stats.ingest_cpu_s += spent - (self.stats.commit_cpu_s - committing)
 
-    def _read_entry(self, entry: SpoolEntry) -> bool:
+    def _read_entry(self, entry: SpoolEntry) -> int:
+        """Buffer one spool file's events; how many (0: not read, or set aside)."""
         try:
             ingested = read_entry(entry)
         except FileNotFoundError:
-            return False
+            return 0
         except SpoolFileError as exc:
             self._reject(entry.file, str(exc))
-            return False
+            return 0
         except OSError as exc:
             log.warning("cannot read %s (will retry): %s", entry.name, exc)
-            return False
+            return 0
         session = self._sessions.get(ingested.session_id)
         if session is None:
             session = self._sessions[ingested.session_id] = _Session(ingested.session_id)
@@ -310,7 +315,7 @@ class Recorder:
         self._read.add(entry.name)
         self.stats.files += 1
         self.stats.events += len(ingested.events)
-        return True
+        return len(ingested.events)
 
     def _reject(self, file: str, reason: str) -> None:
         """Set a file aside in ``rejected/`` (kept for inspection, never lost)."""

@@ -106,10 +106,15 @@ def derive_success(response: Any) -> bool | None:
 
 
 def hook_payload_of(entry: dict[str, Any]) -> dict[str, Any]:
-    """The real stdin payload of a logged entry: its ``raw_input`` when the logger kept one."""
+    """The real stdin payload of a logged entry: its ``raw_input`` when the logger kept one.
+
+    An entry with no logger field is returned as it is (no copy: the recorder maps thousands
+    of payloads a second); callers must not modify what they get."""
     raw = entry.get("raw_input")
     if isinstance(raw, dict) and isinstance(raw.get("hook_event_name"), str):
         return raw
+    if LOGGER_FIELDS.isdisjoint(entry):
+        return entry
     return {k: v for k, v in entry.items() if k not in LOGGER_FIELDS}
 
 
