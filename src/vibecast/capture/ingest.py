@@ -25,7 +25,7 @@ from vibecast.importers.issues import IssueLog
 from vibecast.importers.vibecraft import read_vibecraft_events
 from vibecast.model import RecordedEvent
 
-__all__ = ["Ingested", "SpoolFileError", "ingest_payload", "read_entry"]
+__all__ = ["Ingested", "SpoolFileError", "ingest_payload", "read_bytes", "read_entry"]
 
 _decoder = msgspec.json.Decoder()
 

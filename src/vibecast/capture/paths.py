@@ -74,6 +74,10 @@ class CapturePaths:
         return self.root / "vibecraft-offsets.json"
 
     def ensure(self) -> None:
-        """Create the directories (private to the user: payloads hold prompts and code)."""
+        """Create the directories, private to the user (0700): spooled payloads are not
+        redacted yet and hold prompts, code and whatever secrets the agent met. Directories
+        an older version or a permissive umask left open to others are closed again."""
         for directory in (self.root, self.spool, self.spool_tmp, self.rejected):
             directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+            if directory.stat().st_mode & 0o077:
+                directory.chmod(0o700)

@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vibecast.capture.ingest import Ingested, SpoolFileError, read_entry
+from vibecast.capture.ingest import Ingested, SpoolFileError, read_bytes, read_entry
 from vibecast.capture.lock import RecorderLock
 from vibecast.capture.paths import CapturePaths
 from vibecast.capture.spool import SpoolEntry, list_spool, stale_temporaries
@@ -318,12 +318,24 @@ class Recorder:
         return len(ingested.events)
 
     def _reject(self, file: str, reason: str) -> None:
-        """Set a file aside in ``rejected/`` (kept for inspection, never lost)."""
+        """Set a file aside in ``rejected/``, kept for inspection but redacted first: it stays
+        there indefinitely, and secrets never reach the disk for longer than the spool holds
+        them. Its text is scanned as a whole (it may not even be JSON)."""
         self.stats.rejected += 1
         name = os.path.basename(file)
         log.warning("rejected %s: %s", name, reason)
+        target = self.paths.rejected / name
         try:
-            os.replace(file, self.paths.rejected / name)
+            text = read_bytes(file).decode("utf-8", "surrogateescape")
+            redacted = self.redactor.redact_text(text).encode("utf-8", "surrogateescape")
+            staged = target.with_name(name + ".tmp")
+            fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as out:
+                out.write(redacted)
+            os.replace(staged, target)
+            os.unlink(file)
+        except FileNotFoundError:
+            pass
         except OSError as exc:
             log.warning("cannot move %s to %s: %s", name, self.paths.rejected, exc)
 

@@ -8,6 +8,7 @@
 # temporary file in spool/tmp and a rename, so the recorder never sees half a payload. Always
 # exits 0 and prints nothing; failures leave a line in CAPTURE_DIR/hook.log. Under bash 5 the
 # clock is $EPOCHREALTIME (no fork); other shells ask `date` (one fork).
+umask 077 # payloads hold prompts, code and maybe secrets: files 0600, directories 0700
 dir=$1
 [ -n "$dir" ] || exit 0
 if [ -n "${EPOCHREALTIME:-}" ]; then
