@@ -1,7 +1,7 @@
 """One FFmpeg process per video, fed the frames that changed through a pipe.
 
-Frames arrive as JPEG images with their frame index (:class:`~vibecast.export.mkv`); FFmpeg
-decodes each once, converts it to yuv420p, repeats it until the next one (constant 30 fps) and
+Frames arrive as raw RGB images with their frame index (:mod:`~vibecast.export.mkv`); FFmpeg
+converts each once to yuv420p, repeats it until the next one (constant 30 fps) and
 encodes H.264 (MP4, ``+faststart`` so browsers and slide tools play it before it is all loaded)
 or VP9 (WebM). Writing happens on a thread with a bounded queue, so the browser draws the next
 frames while FFmpeg encodes these: the two run on both cores at once.
@@ -22,13 +22,14 @@ import threading
 from pathlib import Path
 from typing import IO
 
-from vibecast.export.mkv import MjpegMatroskaWriter
+from vibecast.export.mkv import MatroskaWriter
 from vibecast.export.request import FPS, ExportError
 
 __all__ = ["FFMPEG_ENV", "FrameEncoder", "codec_args", "concat_segments", "find_ffmpeg"]
 
 FFMPEG_ENV = "VIBECAST_FFMPEG"
-_QUEUE_FRAMES = 32
+_QUEUE_ITEMS = 16
+"""Pieces waiting for FFmpeg's pipe (a raw 1080p frame is 6 MB: a few frames at most)."""
 _STDERR_TAIL = 4000
 
 
@@ -72,11 +73,11 @@ class FrameEncoder:
     ) -> None:
         self.output = output
         self.frame_count = frame_count
-        self._mkv = MjpegMatroskaWriter(width, height)
+        self._mkv = MatroskaWriter(width, height)
         self._partial = output.with_name(output.name + ".part")
         self._last_index = -1
-        self._last_jpeg: bytes | None = None
-        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUE_FRAMES)
+        self._last_image: bytes | None = None
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUE_ITEMS)
         self._write_error: BaseException | None = None
         self._stderr = b""
         command = [
@@ -99,21 +100,26 @@ class FrameEncoder:
         self._put(self._mkv.header())
 
     # -- feeding -------------------------------------------------------------------------------
-    def frame(self, index: int, jpeg: bytes) -> None:
-        """Frame ``index`` (and every frame after it until the next call) shows ``jpeg``."""
+    def frame(self, index: int, rgb: bytes) -> None:
+        """Frame ``index`` (and every frame after it until the next call) shows ``rgb``.
+
+        ``rgb``: width*height*3 bytes, rows top to bottom (copied before this returns).
+        """
         if index <= self._last_index or index >= self.frame_count:
             raise ValueError(f"frame {index} out of order (last {self._last_index})")
         self._last_index = index
-        self._last_jpeg = jpeg
-        self._put(self._mkv.frame(jpeg, round(index * 1000 / FPS)))
+        self._last_image = rgb
+        for piece in self._mkv.frame(rgb, round(index * 1000 / FPS)):
+            self._put(piece)
 
     def finish(self) -> Path:
         """Close the stream, wait for FFmpeg, move the finished file into place."""
-        if self._last_jpeg is None:
+        if self._last_image is None:
             raise ExportError("no frame was rendered")
-        if self._last_index < self.frame_count - 1:
-            # The last frame carries the end time, so FFmpeg knows how long the last image lasts.
-            self.frame(self.frame_count - 1, self._last_jpeg)
+        # The last image again at the end time, so FFmpeg knows how long the last frame lasts
+        # (``-frames:v`` stops before it).
+        for piece in self._mkv.frame(self._last_image, round(self.frame_count * 1000 / FPS)):
+            self._put(piece)
         self._put(None)
         self._writer.join()
         code = self._process.wait()

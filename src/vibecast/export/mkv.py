@@ -1,15 +1,19 @@
-"""A minimal Matroska stream of JPEG frames with timestamps: how frames reach FFmpeg.
+"""A minimal Matroska stream of frames with timestamps: how frames reach FFmpeg.
 
-Most video frames repeat the one before (nothing moved). Sending each repeat to FFmpeg as an image
-would make it decode every one again (4x slower in our measurements); raw frames would be 6 MB
-each. So only the frames that changed are sent, each with its timestamp, in the simplest
-container FFmpeg reads from a pipe with timestamps (Matroska, codec ``V_MJPEG``), and FFmpeg's
-``fps`` filter repeats them at 30 fps after decoding each once.
+Most video frames repeat the one before (nothing moved). Sending each repeat to FFmpeg would make
+it convert every one again (4x slower in our measurements). So only the frames that changed are
+sent, each with its timestamp, in the simplest container FFmpeg reads from a pipe with timestamps
+(Matroska), and FFmpeg's ``fps`` filter repeats them at 30 fps. Frames are raw RGB (codec
+``V_UNCOMPRESSED``, colour space ``RGB\x18``: nothing to encode in Python, nothing to decode in
+FFmpeg) or JPEG (``V_MJPEG``).
 """
 
 from __future__ import annotations
 
-__all__ = ["MjpegMatroskaWriter"]
+__all__ = ["MJPEG", "RGB24", "MatroskaWriter"]
+
+MJPEG = "mjpeg"
+RGB24 = "rgb24"
 
 _UNKNOWN_SIZE = b"\x01\xff\xff\xff\xff\xff\xff\xff"
 
@@ -27,16 +31,19 @@ def _element(element_id: int, payload: bytes) -> bytes:
     return _uint(element_id) + _size(len(payload)) + payload
 
 
-class MjpegMatroskaWriter:
+class MatroskaWriter:
     """Builds the bytes of the stream: :meth:`header` once, then :meth:`frame` per image.
 
     Timestamps are milliseconds (the default TimestampScale); each frame is its own cluster, so
     nothing has to be known about the frames that follow.
     """
 
-    def __init__(self, width: int, height: int) -> None:
+    def __init__(self, width: int, height: int, codec: str = RGB24) -> None:
+        if codec not in (MJPEG, RGB24):
+            raise ValueError(f"unknown frame codec {codec!r}")
         self.width = width
         self.height = height
+        self.codec = codec
 
     def header(self) -> bytes:
         ebml = _element(
@@ -57,7 +64,9 @@ class MjpegMatroskaWriter:
         )
         video = _element(
             0xE0,
-            _element(0xB0, _uint(self.width)) + _element(0xBA, _uint(self.height)),
+            _element(0xB0, _uint(self.width))  # PixelWidth
+            + _element(0xBA, _uint(self.height))  # PixelHeight
+            + (_element(0x2EB524, b"RGB\x18") if self.codec == RGB24 else b""),  # ColourSpace
         )
         track = _element(
             0xAE,
@@ -65,17 +74,20 @@ class MjpegMatroskaWriter:
             + _element(0x73C5, _uint(1))  # TrackUID
             + _element(0x83, _uint(1))  # TrackType: video
             + _element(0x9C, _uint(0))  # FlagLacing
-            + _element(0x86, b"V_MJPEG")  # CodecID
+            + _element(0x86, b"V_MJPEG" if self.codec == MJPEG else b"V_UNCOMPRESSED")
             + video,
         )
         tracks = _element(0x1654AE6B, track)
         segment = _uint(0x18538067) + _UNKNOWN_SIZE  # a live stream: size unknown
         return ebml + segment + info + tracks
 
-    def frame(self, jpeg: bytes, timestamp_ms: int) -> bytes:
-        """One keyframe at ``timestamp_ms``, as a cluster of its own."""
-        block = b"\x81" + b"\x00\x00" + b"\x80" + jpeg  # track 1, relative time 0, keyframe
-        return _element(
-            0x1F43B675,
-            _element(0xE7, _uint(timestamp_ms)) + _element(0xA3, block),
-        )
+    def frame(self, image: bytes, timestamp_ms: int) -> tuple[bytes, bytes]:
+        """One keyframe at ``timestamp_ms`` (JPEG bytes, or width*height*3 RGB bytes), as a
+        cluster of its own: its head, then the image itself (written as is, never copied)."""
+        if self.codec == RGB24 and len(image) != self.width * self.height * 3:
+            raise ValueError(f"a {self.width}x{self.height} RGB frame has not {len(image)} bytes")
+        block_head = b"\x81\x00\x00\x80"  # track 1, relative time 0, keyframe
+        block = _uint(0xA3) + _size(len(block_head) + len(image)) + block_head  # SimpleBlock
+        timestamp = _element(0xE7, _uint(timestamp_ms))
+        cluster = _uint(0x1F43B675) + _size(len(timestamp) + len(block) + len(image))
+        return cluster + timestamp + block, image

@@ -25,7 +25,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from vibecast.errors import VibecastError
+from vibecast.export.compositor import FrameCompositor, Rect, decode_image
 from vibecast.export.request import ExportError
 
 __all__ = [
@@ -50,20 +53,18 @@ CHROMIUM_ARGS = [
 ]
 ORIGIN = "http://vibecast-export.invalid"
 PAGE = "/export.html"
-SCAN_BATCH = 240
-"""Frames tried per round trip to the page (8 s of video at 30 fps)."""
+FRAME_BATCH = 90
+"""Frames whose region keys are asked in one round trip (3 s of video at 30 fps); their new
+pictures are all taken before the frames are assembled, so this bounds the pictures held."""
+READBACK_BATCH = 12
+"""Canvas read-backs per round trip to the page."""
+CANVAS_REGIONS = frozenset({"stage", "bar"})
+"""Regions the page can read back from their canvas (no screenshot, no compositor frame)."""
+_MISSING: Any = None
 JPEG_QUALITY = 90
 _TIMEOUT_MS = 60_000
 _CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'"
 
-_SCAN_JS = """async ([times, last]) => {
-  const api = window.vibecastExport;
-  for (let i = 0; i < times.length; i++) {
-    const sig = String(await api.renderAt(times[i]));
-    if (sig !== last) return [i, sig];
-  }
-  return [-1, last];
-}"""
 _READY_JS = """async () => {
   const deadline = Date.now() + 30000;
   while (!window.vibecastExport) {
@@ -228,13 +229,20 @@ class FrameRenderer:
         except Exception as exc:
             raise self._failure(f"drawing {replay_ms:.0f} ms failed", exc) from exc
 
-    def capture(self, image_format: str = "jpeg", *, scale: float = 1.0) -> bytes:
-        """The viewport as it is painted now (JPEG for frames, PNG for thumbnails and tests)."""
+    def capture(
+        self, image_format: str = "jpeg", *, scale: float = 1.0, clip: Rect | None = None
+    ) -> bytes:
+        """The viewport (or ``clip`` of it) as painted now: JPEG for frames, PNG for thumbnails.
+
+        A CDP screenshot makes a fresh compositor frame, so what was drawn synchronously just
+        before is in it without waiting for an animation frame.
+        """
+        x, y, width, height = clip or (0, 0, self.width, self.height)
         params: dict[str, Any] = {
             "format": image_format,
             "optimizeForSpeed": True,
             "captureBeyondViewport": False,
-            "clip": {"x": 0, "y": 0, "width": self.width, "height": self.height, "scale": scale},
+            "clip": {"x": x, "y": y, "width": width, "height": height, "scale": scale},
         }
         if image_format == "jpeg":
             params["quality"] = JPEG_QUALITY
@@ -243,6 +251,11 @@ class FrameRenderer:
         except Exception as exc:
             raise self._failure("taking a frame failed", exc) from exc
 
+    def regions(self) -> tuple[list[str], list[Rect]]:
+        """The composition's regions (names, boxes in device pixels), in regionKeys order."""
+        found = self._page.evaluate("() => window.vibecastExport.regions()")
+        return list(found), [tuple(int(v) for v in box) for box in found.values()]
+
     def frames(
         self,
         times: Callable[[int], float],
@@ -250,28 +263,96 @@ class FrameRenderer:
         *,
         progress: Callable[[int], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
-    ) -> Iterator[tuple[int, bytes]]:
-        """``(index, jpeg)`` for frame 0 and every frame whose picture differs from the last.
+    ) -> Iterator[tuple[int, np.ndarray]]:
+        """``(index, rgb)`` for frame 0 and every frame whose picture differs from the last.
 
         ``times(n)`` is the replay time of frame ``n``; ``progress(n)`` says n frames are done.
+        The array is the compositor's own buffer: use it before asking for the next frame.
+        Per batch of frames: one call for every region key (nothing drawn), one per few canvas
+        read-backs, a screenshot per DOM region picture not seen before; the rest is pasting.
         """
-        last: str | None = None
+        names, rects = self.regions()
+        comp = FrameCompositor(self.width, self.height, rects)
         index = 0
         while index < frame_count:
             if cancelled is not None and cancelled():
                 raise ExportCancelled("export cancelled")
-            batch = [times(n) for n in range(index, min(frame_count, index + SCAN_BATCH))]
-            try:
-                found, signature = self._page.evaluate(_SCAN_JS, [batch, last])
-            except Exception as exc:
-                raise self._failure(f"drawing frames from {batch[0]:.0f} ms failed", exc) from exc
+            batch = [times(n) for n in range(index, min(frame_count, index + FRAME_BATCH))]
+            keys = self._call("regionKeys", batch)
+            if index == 0:
+                self._call("drawAt", batch[0])
+                comp.set_base(decode_image(self.capture()), keys[0])
+            pictures = self._pictures(comp, names, batch, keys)
+            for offset, frame_keys in enumerate(keys):
+                changed = index + offset == 0
+                for region, key in enumerate(frame_keys):
+                    if key != comp.shown[region]:
+                        comp.show(region, key, pictures[region, key])
+                        changed = True
+                if changed:
+                    yield index + offset, comp.frame
             if self._errors:
                 raise self._failure("the export page reported an error")
-            if found < 0:
-                index += len(batch)
-            else:
-                last = str(signature)
-                yield index + found, self.capture()
-                index += found + 1
+            index += len(batch)
             if progress is not None:
                 progress(index)
+
+    def _pictures(
+        self,
+        comp: FrameCompositor,
+        names: list[str],
+        batch: list[float],
+        keys: list[list[str]],
+    ) -> dict[tuple[int, str], np.ndarray]:
+        """Every region picture the batch shows, from the cache or drawn now (once per key)."""
+        pictures: dict[tuple[int, str], np.ndarray] = {}
+        wanted: dict[float, list[int]] = {}  # replay time -> regions to take there
+        shown = list(comp.shown)
+        for t, frame_keys in zip(batch, keys, strict=True):
+            for region, key in enumerate(frame_keys):
+                if key == shown[region] or (region, key) in pictures:
+                    continue
+                shown[region] = key
+                cached = comp.cached(region, key)
+                if cached is not None:
+                    pictures[region, key] = cached
+                else:
+                    pictures[region, key] = _MISSING
+                    wanted.setdefault(t, []).append(region)
+        if not wanted:
+            return pictures
+        key_at = {t: keys[batch.index(t)] for t in wanted}
+        screenshots: list[tuple[float, int]] = []
+        items = [
+            (t, [r for r in regions if names[r] in CANVAS_REGIONS]) for t, regions in wanted.items()
+        ]
+        items = [(t, regions) for t, regions in items if regions]
+        for start in range(0, len(items), READBACK_BATCH):
+            chunk = items[start : start + READBACK_BATCH]
+            urls = self._call("readCanvases", [[t, [names[r] for r in rs]] for t, rs in chunk])
+            for (t, regions), answers in zip(chunk, urls, strict=True):
+                for region, url in zip(regions, answers, strict=True):
+                    if url is None:
+                        screenshots.append((t, region))
+                        continue
+                    picture = decode_image(base64.b64decode(url.split(",", 1)[1]))
+                    pictures[region, key_at[t][region]] = picture
+                    comp.remember(region, key_at[t][region], picture)
+        for t, regions in wanted.items():
+            screenshots.extend((t, r) for r in regions if names[r] not in CANVAS_REGIONS)
+        drawn: float | None = None
+        for t, region in sorted(screenshots, key=lambda item: batch.index(item[0])):
+            if drawn != t:
+                self._call("drawAt", t)
+                drawn = t
+            picture = decode_image(self.capture(clip=comp.rects[region]))
+            pictures[region, key_at[t][region]] = picture
+            comp.remember(region, key_at[t][region], picture)
+        return pictures
+
+    def _call(self, name: str, argument: Any) -> Any:
+        """``window.vibecastExport[name](argument)`` in the page."""
+        try:
+            return self._page.evaluate(f"(a) => window.vibecastExport.{name}(a)", argument)
+        except Exception as exc:
+            raise self._failure(f"the export page's {name} failed", exc) from exc

@@ -75,10 +75,10 @@ def _render_segment(
         with FrameEncoder(
             target, video_format=request.format, width=width, height=height, frame_count=count
         ) as encoder:
-            for index, jpeg in renderer.frames(
+            for index, rgb in renderer.frames(
                 lambda n: timing.replay_ms(first + n), count, progress=advance, cancelled=stop
             ):
-                encoder.frame(index, jpeg)
+                encoder.frame(index, rgb.tobytes())
                 captured += 1
             encoder.finish()
     return captured

@@ -6,6 +6,16 @@
 //   load({replay, events, annotations}) → {durationMs}     data given directly, no network
 //   renderAt(ms) → signature                               the player's state at ms, painted;
 //                                                          same ms → same pixels, whatever came before
+//
+// and, for the exporter's fast path (no waiting for animation frames: a CDP screenshot makes
+// its own fresh compositor frame):
+//
+//   regions() → {name: [x, y, w, h]}          the boxes that change (header, stage, panel, bar)
+//   regionKeys(times) → [[key per region]]    each region's picture key at each time, nothing drawn
+//   drawAt(ms) → signature                    draw the state at ms now, without waiting for a paint
+//   readCanvases([[ms, [name]]]) → [[jpeg data URL | null]]
+//                                             draw at each ms and read canvas regions back (null:
+//                                             not a canvas alone there, e.g. pop-ups over the scene)
 
 import { Timeline } from "./player/timeline.js";
 import { Composition } from "./ui/composition.js";
@@ -35,13 +45,58 @@ async function load({ replay, events, annotations } = {}) {
   return { durationMs: timeline.durationMs };
 }
 
-async function renderAt(ms) {
-  if (!composition) throw new Error("renderAt: call load() first");
-  const t = Math.max(0, Math.min(Number(ms) || 0, timeline.durationMs));
+function clampTime(ms) {
+  if (!composition) throw new Error("call load() first");
+  return Math.max(0, Math.min(Number(ms) || 0, timeline.durationMs));
+}
+
+function drawAt(ms) {
+  const t = clampTime(ms);
   composition.layout(1);
-  const signature = composition.renderAt(t);
+  return composition.renderAt(t);
+}
+
+async function renderAt(ms) {
+  const signature = drawAt(ms);
   await nextPaint();
   return signature;
 }
 
-window.vibecastExport = { ready: Promise.resolve(), load, renderAt };
+function regions() {
+  clampTime(0);
+  const out = {};
+  for (const [name, node] of Object.entries(composition.regions())) {
+    const r = node.getBoundingClientRect();
+    const x = Math.floor(r.left);
+    const y = Math.floor(r.top);
+    out[name] = [x, y, Math.ceil(r.right) - x, Math.ceil(r.bottom) - y];
+  }
+  return out;
+}
+
+function regionKeys(times) {
+  composition.layout(1);
+  return times.map((ms) => Object.values(composition.regionKeysAt(clampTime(ms))));
+}
+
+const JPEG_QUALITY = 0.9;
+
+/** The canvas that alone paints a region at this moment, or null (DOM over it, or not a canvas). */
+function canvasOf(name) {
+  if (name === "stage") return composition.popups.childElementCount ? null : composition.canvas;
+  if (name === "bar") return composition.bar.canvas;
+  return null;
+}
+
+function readCanvases(items) {
+  composition.layout(1);
+  return items.map(([ms, names]) => {
+    composition.renderAt(clampTime(ms));
+    return names.map((name) => {
+      const canvas = canvasOf(name);
+      return canvas ? canvas.toDataURL("image/jpeg", JPEG_QUALITY) : null;
+    });
+  });
+}
+
+window.vibecastExport = { ready: Promise.resolve(), load, renderAt, drawAt, regions, regionKeys, readCanvases };

@@ -9,6 +9,10 @@ import { WALK_MS } from "./model.js";
 
 const FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'DejaVu Sans', sans-serif";
 const MONO = "ui-monospace, 'DejaVu Sans Mono', monospace";
+// The busy-station ring is decoration: stepped at ~8 Hz (10 phases per 1.2 s cycle) instead of
+// every display frame, so a video needs few distinct pictures for it (the player shows the same).
+const PULSE_MS = 1200;
+const PULSE_STEPS = 10;
 
 function ease(x) {
   return x < 0.5 ? 2 * x * x : 1 - (-2 * x + 2) ** 2 / 2;
@@ -234,9 +238,18 @@ export class WorkshopScene {
    * null to follow the recorded scene_state. Returns the frame's key (equal keys, equal pixels).
    */
   drawAt(model, t, camera = null) {
+    const { key, state, tf, items } = this.frameAt(model, t, camera);
+    this.transform = tf;
+    if (key === this.lastKey) return key;
+    this.lastKey = key;
+    this._paint(state, tf, items);
+    return key;
+  }
+
+  /** What drawAt(t) would paint, and its key, without painting (the exporter asks for many). */
+  frameAt(model, t, camera = null) {
     const state = model.stateAt(t);
     const tf = cameraTransform(this.width, this.height, state.zones.length, camera ? null : state.camera, camera);
-    this.transform = tf;
     const items = [];
     for (const agent of state.agents) {
       const [ax, ay] = stationPoint(agent.zone, agent.from);
@@ -247,7 +260,7 @@ export class WorkshopScene {
       const bob = walking ? Math.abs(Math.sin((agent.walk * WALK_MS) / 90)) * 6 : 0;
       const x = ax + (bx - ax) * k + ox;
       const y = ay + (by - ay) * k + oy - bob;
-      const pulse = agent.activeFor >= 0 && !walking ? Math.round(((agent.activeFor % 1200) / 1200) * 24) / 24 : -1;
+      const pulse = agent.activeFor >= 0 && !walking ? Math.floor((agent.activeFor % PULSE_MS) / (PULSE_MS / PULSE_STEPS)) / PULSE_STEPS : -1;
       items.push({
         agent,
         x: Math.round(x * 2) / 2,
@@ -268,10 +281,7 @@ export class WorkshopScene {
       tf.y.toFixed(1),
       ...items.map((i) => `${i.agent.key}|${i.agent.station}|${i.agent.tool}|${i.x}|${i.y}|${i.pulse}|${i.fade}|${i.flash}|${i.speech}|${i.dots}`),
     ].join(";");
-    if (key === this.lastKey) return key;
-    this.lastKey = key;
-    this._paint(state, tf, items);
-    return key;
+    return { key, state, tf, items };
   }
 
   _paint(state, tf, items) {

@@ -79,9 +79,10 @@ export class Composition {
     return key;
   }
 
-  /** The composition's parts that change, each a fixed box: what the exporter captures. */
+  /** The composition's parts that change, each a fixed box: what the exporter captures (the scene
+   * canvas covers the stage and its pop-ups; the bar's border around its canvas never changes). */
   regions() {
-    return { header: this.header, stage: this.stage, panel: this.panel.root, bar: this.bar.root };
+    return { header: this.header, stage: this.canvas, panel: this.panel.root, bar: this.bar.canvas };
   }
 
   /**

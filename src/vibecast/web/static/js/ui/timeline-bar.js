@@ -131,19 +131,24 @@ export class TimelineBar {
     return this.layer;
   }
 
+  /** The key of the picture draw() paints: the playhead's device pixel and what is drawn under it. */
+  keyAt(timeline, position) {
+    const px = Math.round(this.xOf(position) * this.dpr);
+    return `${px}:${this.width}:${timeline.version}:${this.annotationsVersion}`;
+  }
+
   /** Draw with the playhead at `position`; cheap when nothing moved a pixel. */
   draw(timeline, position) {
     this.timeline = timeline;
     this.position = position;
-    const px = Math.round(this.xOf(position) * this.dpr);
-    const key = `${px}:${this.width}:${timeline.version}:${this.annotationsVersion}`;
+    const key = this.keyAt(timeline, position);
     if (key === this.lastKey) return key;
     this.lastKey = key;
     const ctx = this.ctx;
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.drawImage(this._layer(), 0, 0);
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
-    const x = this.xOf(position);
+    const x = Math.round(this.xOf(position) * this.dpr) / this.dpr; // whole device pixels, as the key says
     ctx.fillStyle = "rgba(255,255,255,0.06)";
     ctx.fillRect(8, MARK_ROW[0], x - 8, MARK_ROW[1] - MARK_ROW[0]);
     ctx.fillStyle = "#ffffff";
