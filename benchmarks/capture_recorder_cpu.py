@@ -5,7 +5,9 @@ The spool is filled with the same stream ``capture_latency.py`` fires (the real 
 the shared data, cycled, 10 sessions), and the recorder commits it the way it does under that
 burst: each session's first event at once, then the next ~5 s of events, then the rest.
 Printed: CPU per event of the whole recorder (target <= 50 µs), split into ingest (spool ->
-events) and commit (redact, merge, encode, save), and redaction alone on the same events.
+events) and commit (redact, merge, encode, save), and redaction alone on the same events; then
+the floor: what the steps every spool file needs (list, read, decode, map, redact, unlink) cost
+alone, on one cycle of the payloads — what no rearranging of the recorder around them removes.
 
     python benchmarks/capture_recorder_cpu.py [--events 5000] [--sessions 10]
 """
@@ -17,14 +19,18 @@ import json
 import os
 import time
 
+import msgspec
+
 from _common import temp_store, verdict
 from capture_latency import TARGET_CPU_US, real_payloads, session_stream
 from vibecast.capture import CapturePaths, Recorder
-from vibecast.capture.ingest import read_entry
+from vibecast.capture.ingest import read_bytes, read_entry
 from vibecast.capture.spool import HOOK, SpoolWriter, list_spool
+from vibecast.importers.hooks import event_from_hook_payload
 from vibecast.redact import Redactor
 
 FIRST_US = 1_767_000_000_000_000  # arrival time of the first event (2025-12-29)
+_decoder = msgspec.json.Decoder()
 
 
 def main() -> None:
@@ -67,6 +73,8 @@ def main() -> None:
         for event in redaction_events:
             redactor.redact_event(event)
         redact_s = time.process_time() - started
+        runs = [_floor(paths, writer, streams, redactor) for _ in range(FLOOR_RUNS)]
+        floor = {step: min(run[step] for run in runs) for step in runs[0]}
 
     events = max(1, stats.events)
     total_us = cpu / events * 1e6
@@ -80,6 +88,58 @@ def main() -> None:
         f"{redact_s / len(redaction_events) * 1e6:.1f} µs); whole recorder {total_us:.1f} µs "
         f"[target <= {TARGET_CPU_US:.0f}] {verdict(total_us <= TARGET_CPU_US)}"
     )
+    steps = ", ".join(f"{name} {us:.1f}" for name, us in floor.items())
+    print(
+        f"floor, µs per event, each step alone on the first {FLOOR_EVENTS} payloads, "
+        f"best of {FLOOR_RUNS}: {steps}; "
+        f"sum {sum(floor.values()):.1f} µs before merging, encoding and saving"
+    )
+
+
+FLOOR_EVENTS = 500  # one cycle of the real payloads: no content is seen twice
+FLOOR_RUNS = 3  # the least of three runs: other work on the machine only ever adds
+
+
+def _floor(
+    paths: CapturePaths, writer: SpoolWriter, streams: list, redactor: Redactor
+) -> dict[str, float]:
+    """What every spool file costs however the recorder is written: the system calls (list,
+    read, unlink), decoding and mapping the payload, redacting the event (a fresh redactor, so
+    its cache of short strings holds nothing from the run above)."""
+    datas = [json.dumps(event).encode() for event in streams[0][:FLOOR_EVENTS]]
+    for index, data in enumerate(datas):
+        writer.write(data, HOOK, FIRST_US + index)
+    clock = time.process_time
+    spent: dict[str, float] = {}
+
+    def timed(name: str, started: float) -> None:
+        spent[name] = (clock() - started) / len(datas) * 1e6
+
+    started = clock()
+    entries = list_spool(paths.spool)
+    timed("list", started)
+    started = clock()
+    raw = [read_bytes(entry.file) for entry in entries]
+    timed("read", started)
+    started = clock()
+    payloads = [_decoder.decode(data) for data in raw]
+    timed("decode", started)
+    started = clock()
+    events = [
+        event_from_hook_payload(p, e.arrival_ms, e.arrival_us, blobs={})
+        for p, e in zip(payloads, entries, strict=True)
+    ]
+    timed("map", started)
+    fresh = Redactor(redactor.settings)
+    started = clock()
+    for event in events:
+        fresh.redact_event(event)
+    timed("redact", started)
+    started = clock()
+    for entry in entries:
+        os.unlink(entry.file)
+    timed("unlink", started)
+    return spent
 
 
 if __name__ == "__main__":
