@@ -34,6 +34,7 @@ from vibecast.server import create_app
 from vibecast.store import open_store
 
 HOUR_MS = 3_600_000
+OPENS = 5
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -90,14 +91,28 @@ def main() -> None:
                     executable_path=os.environ.get("VIBECAST_CHROMIUM", "/usr/bin/chromium"),
                     args=CHROMIUM_ARGS,
                 )
-                page = browser.new_page(viewport={"width": 1280, "height": 800})
-                page.goto(url)
-                page.wait_for_function("() => window.vibecastPlayer && window.vibecastPlayer.ready")
-                # performance.now() counts from navigation start
-                first = page.evaluate("() => window.vibecastPlayer.firstFrameAt")
-                loaded = page.evaluate("() => window.vibecastPlayer.player.timeline.length")
+                # Fresh contexts (cold cache), the median of OPENS: one open is at the mercy of
+                # whatever else the machine runs. performance.now() counts from navigation start.
+                firsts, skeletons = [], []
+                for _ in range(OPENS):
+                    context = browser.new_context(viewport={"width": 1280, "height": 800})
+                    page = context.new_page()
+                    page.goto(url)
+                    page.wait_for_function(
+                        "() => window.vibecastPlayer && window.vibecastPlayer.ready"
+                    )
+                    firsts.append(page.evaluate("() => window.vibecastPlayer.firstFrameAt"))
+                    skeleton = page.evaluate("() => window.vibecastPlayer.skeletonAt")
+                    if skeleton is not None:  # players before the skeleton frame lack it
+                        skeletons.append(skeleton)
+                    loaded = page.evaluate("() => window.vibecastPlayer.player.timeline.length")
+                    if len(firsts) < OPENS:
+                        context.close()
+                first = percentile(firsts, 50)
                 print(
-                    f"time to first frame: {first:.0f} ms ({loaded} events loaded at first)"
+                    f"time to first frame: median {first:.0f} ms of {OPENS} cold opens "
+                    f"(min {min(firsts):.0f}, max {max(firsts):.0f}; {loaded} events loaded at "
+                    f"first); chrome and empty scene drawn at {percentile(skeletons, 50):.0f} ms"
                     f"  target <= 500 ms  {verdict(first <= 500)}"
                 )
                 for speed in (1, 8):

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 from html import escape
 from pathlib import Path
+from urllib.parse import quote
 
 from vibecast import __version__
+from vibecast.web.modulegraph import module_graph
 
 __all__ = ["ICON", "STATIC_DIR", "browser_page", "player_page"]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_URL = "/static"
+# The player's first request: the first minute, at most 200 events (js/player/player.js).
+FIRST_WINDOW = "to_ms=59999&events_limit=200"
 ICON = "browser-icon.svg"
 
 
@@ -24,13 +28,26 @@ def _attr(value: str) -> str:
 
 
 def _shell(
-    *, title: str, script: str, stylesheets: list[str], data: dict[str, str], noscript: str
+    *,
+    title: str,
+    script: str,
+    stylesheets: list[str],
+    data: dict[str, str],
+    noscript: str,
+    fetch_early: str | None = None,
 ) -> str:
+    """``fetch_early``: an API URL the page's script will fetch first, asked for at once."""
     links = "".join(
         f'<link rel=stylesheet href="{STATIC_URL}/{_attr(sheet)}">'
         for sheet in stylesheets
         if (STATIC_DIR / sheet).is_file()
     )
+    links += "".join(
+        f'<link rel=modulepreload href="{STATIC_URL}/{_attr(module)}">'
+        for module in module_graph(STATIC_DIR, script)
+    )
+    if fetch_early:
+        links += f'<link rel=preload as=fetch crossorigin href="{_attr(fetch_early)}">'
     attributes = "".join(
         f' data-{_attr(name)}="{_attr(value)}"' for name, value in data.items() if value
     )
@@ -74,6 +91,12 @@ def player_page(
     the player alone, for an iframe."""
     public = share_token is not None
     mode = "embed" if embed else ("public" if public else "owner")
+    # The player's first request, in flight while the modules load.
+    base = (
+        f"/api/s/{quote(share_token, safe='')}"
+        if public
+        else f"/api/replays/{quote(replay_id or '', safe='')}"
+    )
     return _shell(
         title=f"{title} — vibecast replay",
         script="js/player-main.js",
@@ -88,4 +111,5 @@ def player_page(
             "title": title,
         },
         noscript=f"{title}: the replay player needs JavaScript.",
+        fetch_early=f"{base}?{FIRST_WINDOW}",
     )

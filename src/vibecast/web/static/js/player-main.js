@@ -193,6 +193,10 @@ async function main() {
   new ResizeObserver(layout).observe(composition.stage);
   window.addEventListener("resize", layout);
   layout();
+  // The chrome and the empty workshop at once; the replay fills in when its first window lands.
+  composition.setTitle(body.dataset.title || "");
+  composition.renderAt(0);
+  const skeletonAt = performance.now();
 
   bindKeys(document, { player, help, jumpAnnotation, toggleMute, closeDialogs });
 
@@ -204,7 +208,7 @@ async function main() {
   });
 
   const frames = { deltas: [], work: [], count: 0 };
-  const hooks = { player, composition, frames, ready: false, firstFrameAt: null, openedAt: performance.now() };
+  const hooks = { player, composition, frames, ready: false, skeletonAt, firstFrameAt: null, openedAt: performance.now() };
   window.vibecastPlayer = hooks;
 
   try {

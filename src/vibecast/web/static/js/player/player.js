@@ -6,7 +6,11 @@ import { PlaybackClock, DEFAULT_IDLE_LIMIT_MS, clampSpeed, stepSpeed } from "./c
 import { WindowLoader } from "./loader.js";
 
 export const SKIP_MS = 10_000;
-const FIRST_PAGE_EVENTS = 1000;
+// The first request is small (the first minute, at most 200 events: the API reads only the
+// chunks of that window), so the first frame is quick. The page shell asks for this very URL
+// (?to_ms=59999&events_limit=200) while the modules load: vibecast/web/pages.py FIRST_WINDOW.
+const FIRST_WINDOW_MS = 60_000;
+const FIRST_PAGE_EVENTS = 200;
 
 export class Player extends EventTarget {
   constructor(source, { speed = 1, skipIdle = false, background = true } = {}) {
@@ -31,7 +35,7 @@ export class Player extends EventTarget {
 
   /** Load the replay and its first page of events (not the whole replay). */
   async open() {
-    const page = await this.source.get({ eventsLimit: FIRST_PAGE_EVENTS });
+    const page = await this.source.get({ toMs: FIRST_WINDOW_MS - 1, eventsLimit: FIRST_PAGE_EVENTS });
     this.replay = page.replay;
     const meta = this.replay.metadata || {};
     this.timeline.durationMs = Math.max(0, meta.duration_ms || 0);
