@@ -168,3 +168,14 @@ def test_image_owner_reader_and_share_link(
 )
 def test_raster_type_from_magic_bytes(data: bytes, expected: str | None) -> None:
     assert raster_type(data) == expected
+
+
+@pytest.mark.readonly
+def test_health_lists_export_where_the_export_api_is(local: Local) -> None:
+    health = local.client.get("/api/health")
+    assert health.status_code == 200
+    features = health.json()["features"]
+    assert {"export", "file", "attachments", "share"} <= set(features)
+    assert features == sorted(features)
+    paths = local.client.get("/openapi.json").json()["paths"]
+    assert "/api/replays/{replay_id}/export" in paths  # what "export" promises

@@ -39,6 +39,10 @@ def test_shell_preloads_the_module_graph_and_the_first_window(web_server: Any, p
     assert f'<link rel=preload as=fetch crossorigin href="{html_first}">' in shell
     assert requests.count(first) == 1, requests  # the preload was the player's request
     assert not [w for w in warnings if "preload" in w], warnings
+    # The export button: shown because /api/health lists "export", not by reading the schema.
+    page.wait_for_selector("button.export:not([hidden])")
+    assert "/api/health" in requests
+    assert "/openapi.json" not in requests
 
     hooks = page.evaluate(
         "() => ({skeleton: window.vibecastPlayer.skeletonAt,"

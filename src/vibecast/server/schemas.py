@@ -285,3 +285,7 @@ class HealthOut(BaseModel):
     status: Literal["ok"]
     version: str
     mode: Literal["local", "server"]
+    features: list[str] = Field(
+        description="Optional parts this server offers: annotations, attachments, export, "
+        "file, live, share."
+    )

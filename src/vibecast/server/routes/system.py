@@ -19,10 +19,26 @@ router = APIRouter()
 PROMETHEUS_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
+# What every app of this version serves; "export" is listed only where the export service runs.
+_BASE_FEATURES = ("annotations", "attachments", "file", "live", "share")
+
+
+def features(request: Request) -> list[str]:
+    """The optional parts this server offers, so a page can show a button only when it works
+    (cheaper and more direct than reading the OpenAPI schema)."""
+    found = set(_BASE_FEATURES)
+    if getattr(request.app.state, "vibecast_exports", None) is not None:
+        found.add("export")
+    return sorted(found)
+
+
 @router.get("/api/health", response_model=HealthOut, tags=["system"], summary="Liveness check")
-def health(state: State) -> Response:
+def health(state: State, request: Request) -> Response:
+    """Also says what the server offers (``features``): ``export`` when videos can be made."""
     mode = "server" if state.settings.auth_required else "local"
-    return json_response({"status": "ok", "version": __version__, "mode": mode})
+    return json_response(
+        {"status": "ok", "version": __version__, "mode": mode, "features": features(request)}
+    )
 
 
 @router.get(

@@ -72,6 +72,21 @@ export function listReplays(filters = {}) {
   return request("GET", "/api/replays", { params: filters });
 }
 
+let featureList = null;
+
+/**
+ * What this server offers (`GET /api/health` → `features`: "export", "share", ...), asked once
+ * per page. Resolves to a Set; an unreachable server offers nothing.
+ */
+export function features() {
+  if (featureList === null) {
+    featureList = request("GET", "/api/health")
+      .then((health) => new Set(Array.isArray(health && health.features) ? health.features : []))
+      .catch(() => new Set());
+  }
+  return featureList;
+}
+
 export function me() {
   return request("GET", "/api/me");
 }

@@ -33,14 +33,6 @@ function percentile(values, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-async function exportAvailable() {
-  try {
-    const schema = await api.request("GET", "/openapi.json");
-    return !!(schema && schema.paths && schema.paths["/api/replays/{replay_id}/export"]);
-  } catch {
-    return false;
-  }
-}
 
 async function main() {
   const body = document.body;
@@ -237,8 +229,8 @@ async function main() {
       .annotations()
       .then((answer) => setAnnotations(answer.annotations || []))
       .catch((err) => toast(`Annotations: ${err.message}`, true));
-    exportAvailable().then((ok) => {
-      if (controls.exportButton) controls.exportButton.hidden = !ok;
+    api.features().then((offered) => {
+      if (controls.exportButton) controls.exportButton.hidden = !offered.has("export");
     });
   }
   if (player.live) player.startLive();
