@@ -9,8 +9,9 @@ as much as possible in C and only reaches Python for the few places that look in
    candidates; only then does a rule's own regex run, anchored at the prefix.
 2. Context rules (PEM blocks, passwords in URLs, bearer tokens ...): their regexes run only when
    one of their keywords occurs in the lowercased text, and mostly only in a window around it.
-3. Assignments (``PASSWORD=…``, ``"api_key": "…"``, ``--token …``): one regex over the
-   lowercased text finds secret-ish words; for each, the surrounding name, operator and value are
+3. Assignments (``PASSWORD=…``, ``"api_key": "…"``, ``--token …``): the keyword pass (one
+   Aho-Corasick automaton over the lowercased text, which also finds the context rules'
+   keywords) finds secret-ish words; for each, the surrounding name, operator and value are
    parsed and judged by :mod:`vibecast.redact.names`.
 4. User patterns and strings from the settings.
 
@@ -24,6 +25,8 @@ import binascii
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+import ahocorasick_rs
 
 from vibecast.redact.names import (
     classify_name,
@@ -150,10 +153,17 @@ class Scanner:
             )
             for literal in literals
         }
-        # One pass over the lowercased text finds every keyword of every rule.
-        keywords = set(_NAME_KEYWORDS) | {k for rule in self._context_rules for k in rule.keywords}
-        self._keyword_re = re.compile(_trie_pattern(k.decode() for k in keywords).encode())
-        self._names_at = frozenset(k for k in keywords if any(w in k for w in _NAME_KEYWORDS))
+        # One pass over the lowercased text finds every keyword of every rule: an Aho-Corasick
+        # automaton, leftmost-longest and not overlapping (what a trie regex would find), ~20x
+        # faster than ``re`` with the same trie (a regex tries every position in Python's engine).
+        keywords = sorted(
+            set(_NAME_KEYWORDS) | {k for rule in self._context_rules for k in rule.keywords}
+        )
+        self._keywords = tuple(keywords)
+        self._keyword_finder = ahocorasick_rs.BytesAhoCorasick(
+            keywords, matchkind=ahocorasick_rs.MATCHKIND_LEFTMOST_LONGEST
+        )
+        self._names_at = tuple(any(w in k for w in _NAME_KEYWORDS) for k in keywords)
         self._patterns = tuple(patterns)
         self._strings = tuple(s for s in strings if s)
         self._memo: dict[str, tuple[Finding, ...]] = {}
@@ -179,12 +189,11 @@ class Scanner:
             low = raw.lower()
             found: dict[bytes, list[int]] = {}
             names: list[tuple[int, int]] = []
-            names_at = self._names_at
-            for m in self._keyword_re.finditer(low):
-                keyword = m.group()
-                found.setdefault(keyword, []).append(m.start())
-                if keyword in names_at:
-                    names.append(m.span())
+            keywords, names_at = self._keywords, self._names_at
+            for index, start, end in self._keyword_finder.find_matches_as_indexes(low):
+                found.setdefault(keywords[index], []).append(start)
+                if names_at[index]:
+                    names.append((start, end))
             if found:
                 self._scan_context(text, found, hits)
             if names:
