@@ -12,6 +12,9 @@ export class Controls {
   constructor(player, { readOnly, actions }) {
     this.player = player;
     const btn = (label, title, onclick, cls = "") => el(`button${cls}`, { type: "button", title, "aria-label": title, text: label, onclick });
+    // An icon and a word; narrower windows show the icon alone (the title still says it all).
+    const iconBtn = (icon, label, title, onclick, cls = "") =>
+      el(`button.icon-label${cls}`, { type: "button", title, "aria-label": title, onclick }, el("span.icon", { text: icon, "aria-hidden": "true" }), el("span.label", { text: label }));
     this.back = btn("◀◀ 10s", "Back 10 seconds (←)", () => player.skip(-SKIP_MS), ".back");
     this.playButton = btn("▶ Play", "Play / pause (Space)", () => player.toggle(), ".play.primary");
     this.fwd = btn("10s ▶▶", "Forward 10 seconds (→)", () => player.skip(SKIP_MS), ".forward");
@@ -21,7 +24,7 @@ export class Controls {
     this.speed.addEventListener("change", () => player.setSpeed(Number(this.speed.value)));
     this.quick = el("div.group.speed-quick", {}, QUICK.map((s) => btn(`${s}×`, `Speed ${s}×`, () => player.setSpeed(s), `.speed-${String(s).replace(".", "_")}`)));
     this.idle = btn("Skip idle", "Skip idle time (gaps over 2 s play as 2 s)", () => player.setSkipIdle(!player.skipIdle), ".skip-idle");
-    this.goto = el("input.time-input", { type: "text", placeholder: "go to 1:30", "aria-label": "Go to time", title: "Go to time: 1:30, 90s, 1m30s or ms" });
+    this.goto = el("input.time-input", { type: "text", placeholder: "Go to…", "aria-label": "Go to time", title: "Go to time: 1:30, 90s, 1m30s or ms" });
     this.goto.addEventListener("keydown", (ev) => {
       if (ev.key !== "Enter") return;
       const ms = parseTime(this.goto.value);
@@ -34,15 +37,16 @@ export class Controls {
       player.seek(ms);
       this.goto.blur();
     });
-    this.mute = btn("♪ Sound off", "Mute / unmute tool sounds (M)", actions.toggleMute, ".mute");
+    this.mute = iconBtn("♪", "Off", "Tool sounds on / off (M)", actions.toggleMute, ".mute");
+    this.muteLabel = this.mute.querySelector(".label");
     this.live = btn("Jump to live", "Jump to the live edge", () => player.jumpToLive(), ".jump-live");
     this.live.hidden = true;
     this.status = el("span.status", { role: "status" });
     const owner = [];
     if (!readOnly) {
-      owner.push(btn("✎ Note", "Add a note here", actions.note, ".note.owner-only"));
-      owner.push(btn("★ Bookmark", "Bookmark this moment", actions.bookmark, ".bookmark.owner-only"));
-      owner.push(btn("⇩ Save", "Download the replay file", actions.save, ".save.owner-only"));
+      owner.push(iconBtn("✎", "Note", "Add a note here", actions.note, ".note.owner-only"));
+      owner.push(iconBtn("★", "Bookmark", "Bookmark this moment", actions.bookmark, ".bookmark.owner-only"));
+      owner.push(iconBtn("⇩", "Save", "Download the replay file", actions.save, ".save.owner-only"));
       owner.push(btn("Share", "Share a secret link", actions.share, ".share.owner-only"));
       this.exportButton = btn("Export", "Export a video", actions.export, ".export.owner-only");
       this.exportButton.hidden = true;
@@ -56,8 +60,7 @@ export class Controls {
       this.goto,
       this.live,
       this.status,
-      el("span.spacer"),
-      el("div.group", {}, this.mute, ...owner, btn("?", "Keyboard shortcuts (?)", actions.help, ".help")),
+      el("div.group.end", {}, this.mute, ...owner, btn("?", "Keyboard shortcuts (?)", actions.help, ".help")),
     );
     this.key = "";
   }
@@ -73,7 +76,7 @@ export class Controls {
     if (this.speed.value !== String(p.speed)) this.speed.value = String(p.speed);
     for (const b of this.quick.children) b.setAttribute("aria-pressed", b.textContent === `${p.speed}×` ? "true" : "false");
     this.idle.setAttribute("aria-pressed", p.skipIdle ? "true" : "false");
-    this.mute.textContent = muted ? "♪ Sound off" : "♪ Sound on";
+    this.muteLabel.textContent = muted ? "Off" : "On";
     this.mute.setAttribute("aria-pressed", muted ? "false" : "true");
     this.live.hidden = !live;
     this.status.textContent = status || "";
