@@ -1,15 +1,40 @@
-"""The scanner's keyword pass (an Aho-Corasick automaton) finds exactly what a trie regex of the
-same keywords finds — leftmost-longest, not overlapping — on real payload text and on strings
-built to put keywords inside, next to and across each other."""
+"""The scanner's Aho-Corasick automata find what the trie regexes they replaced found: the
+keyword pass (leftmost-longest, not overlapping) and the token stage (the longest rule prefix at
+each position inside a run of token characters), on real payload text and on fuzzed strings."""
 
 from __future__ import annotations
 
 import json
 import random
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
-from vibecast.redact.scanner import Scanner, _trie_pattern
+from vibecast.redact import scanner as scanner_module
+from vibecast.redact.scanner import Scanner
+
+
+def _trie_pattern(words: Iterable[str]) -> str:
+    """One regex matching any of ``words``, shaped as a trie: what the scanner used before its
+    Aho-Corasick automata, kept here as the reference they must agree with."""
+    root: dict[str, dict] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, dict]) -> str:
+        ends = "" in node
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if ends:
+            body = f"(?:{body})?" if len(branches) == 1 else body + "?"
+        return body
+
+    return build(root)
 
 
 def automaton_hits(scanner: Scanner, low: bytes) -> list[tuple[int, bytes]]:
@@ -34,3 +59,63 @@ def test_the_automaton_finds_what_the_trie_regex_finds(shared_data: Path) -> Non
     texts += [json.dumps(k.decode() * 3).encode() for k in keywords]
     for low in texts:
         assert automaton_hits(scanner, low) == regex_hits(pattern, low), low[:200]
+
+
+def regex_token_hits(scanner: Scanner, prefix: re.Pattern[str], text: str) -> list:
+    """The token stage as it was written with the trie regex: in each run of token characters,
+    the longest prefix at each position, positions in order."""
+    hits: list = []
+    mask = text.encode("ascii", "replace").translate(scanner_module._TABLE)
+    i = mask.find(scanner_module._NEEDLE)
+    while i != -1:
+        j = mask.find(b" ", i + scanner_module.MIN_TOKEN)
+        j = len(text) if j == -1 else j
+        m = prefix.search(text, i, j)
+        while m is not None:
+            for rule in scanner._by_literal[m.group()]:
+                scanner._try_token_rule(rule, text, m.start(), j, hits)
+            m = prefix.search(text, m.start() + 1, j)
+        i = mask.find(scanner_module._NEEDLE, j)
+    return hits
+
+
+def automaton_token_hits(scanner: Scanner, text: str) -> list:
+    hits: list = []
+    raw = text.encode("ascii", "replace")
+    scanner._scan_tokens(text, raw, raw.translate(scanner_module._TABLE), hits)
+    return hits
+
+
+def strings_in(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in strings_in(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in strings_in(item)]
+    return []
+
+
+def test_the_token_stage_tries_what_the_trie_regex_found(shared_data: Path) -> None:
+    scanner = Scanner()
+    prefix = re.compile(_trie_pattern(scanner._literals))
+    rng = random.Random(5)
+    alphabet = "abcXYZ0123456789_-./+=~ \n:é"
+    texts = [
+        "".join(
+            rng.choice(scanner._literals)
+            if rng.random() < 0.4
+            else "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 40)))
+            for _ in range(rng.randint(1, 8))
+        )
+        for _ in range(10000)
+    ]
+    for path in (shared_data / "claude-code" / "hook-payloads").rglob("*.json"):
+        texts += strings_in(json.loads(path.read_text()))
+    texts = [text for text in texts if len(text) >= scanner_module.MIN_TOKEN]
+    found = 0
+    for text in texts:
+        expected = regex_token_hits(scanner, prefix, text)
+        assert automaton_token_hits(scanner, text) == expected, text[:200]
+        found += len(expected)
+    assert found > 100  # the fuzzed literals make real candidates, not only misses

@@ -1,12 +1,13 @@
 """Finding secrets in one string, fast.
 
 Redaction sits on the import path (target >= 10 MB/s for the whole import), so the scanner does
-as much as possible in C and only reaches Python for the few places that look interesting:
+as much as possible in C (and Rust: two Aho-Corasick automata, ``ahocorasick_rs``) and only
+reaches Python for the few places that look interesting:
 
 1. Token rules: the text is mapped to "token character or not" with ``bytes.translate`` and
-   ``bytes.find`` jumps from one long run of token characters to the next. Inside each run a
-   single trie-shaped regex of every rule prefix (``AKIA``, ``ghp_``, ``sk-ant-`` ...) finds
-   candidates; only then does a rule's own regex run, anchored at the prefix.
+   ``bytes.find`` jumps from one long run of token characters to the next. One automaton of
+   every rule prefix (``AKIA``, ``ghp_``, ``sk-ant-`` ...) finds the candidates inside those
+   runs; only then does a rule's own regex run, anchored at the prefix.
 2. Context rules (PEM blocks, passwords in URLs, bearer tokens ...): their regexes run only when
    one of their keywords occurs in the lowercased text, and mostly only in a window around it.
 3. Assignments (``PASSWORD=…``, ``"api_key": "…"``, ``--token …``): the keyword pass (one
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -107,28 +109,6 @@ _HEADER_RULES: tuple[ContextRule, ...] = (
 )
 
 
-def _trie_pattern(words: Iterable[str]) -> str:
-    """One regex matching any of ``words``, shaped as a trie so ``re`` never backtracks far."""
-    root: dict[str, dict] = {}
-    for word in words:
-        node = root
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict[str, dict]) -> str:
-        ends = "" in node
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if ends:
-            body = f"(?:{body})?" if len(branches) == 1 else body + "?"
-        return body
-
-    return build(root)
-
-
 class Scanner:
     """Finds secrets in strings; built once per :class:`~vibecast.redact.Redactor`."""
 
@@ -144,7 +124,10 @@ class Scanner:
             context_rules = CONTEXT_RULES + detect_secrets_rules()[1] + _HEADER_RULES
         self._context_rules = tuple(context_rules)
         literals = {prefix for rule in self._token_rules for prefix in rule.prefixes}
-        self._prefix_re = re.compile(_trie_pattern(literals))
+        # Every literal is made of token characters, so a literal found anywhere in the text
+        # either lies inside a run of token characters or not at all (see _scan_tokens).
+        self._literals = tuple(sorted(literals))
+        self._prefix_finder = ahocorasick_rs.BytesAhoCorasick([x.encode() for x in self._literals])
         self._by_literal: dict[str, tuple[TokenRule, ...]] = {
             literal: tuple(
                 rule
@@ -185,7 +168,7 @@ class Scanner:
         if n >= MIN_TEXT:
             raw = text.encode("ascii", "replace")  # one byte per character: offsets line up
             if n >= MIN_TOKEN:
-                self._scan_tokens(text, raw.translate(_TABLE), hits)
+                self._scan_tokens(text, raw, raw.translate(_TABLE), hits)
             low = raw.lower()
             found: dict[bytes, list[int]] = {}
             names: list[tuple[int, int]] = []
@@ -204,20 +187,37 @@ class Scanner:
 
     # -- stage 1: tokens -------------------------------------------------------------------
 
-    def _scan_tokens(self, text: str, mask: bytes, hits: list[tuple[int, int, int, str]]) -> None:
-        n = len(text)
-        search = self._prefix_re.search
+    def _scan_tokens(
+        self, text: str, raw: bytes, mask: bytes, hits: list[tuple[int, int, int, str]]
+    ) -> None:
+        """Token rules, tried where a rule prefix starts inside a run of at least
+        :data:`MIN_TOKEN` token characters — at each such position with the longest prefix
+        found there, positions in text order."""
         find = mask.find
         i = find(_NEEDLE)
+        if i == -1:
+            return
+        longest: dict[int, int] = {}  # start -> index of the longest literal starting there
+        literals = self._literals
+        for index, start, end in self._prefix_finder.find_matches_as_indexes(raw, overlapping=True):
+            known = longest.get(start)
+            if known is None or len(literals[known]) < end - start:
+                longest[start] = index
+        if not longest:
+            return
+        starts = sorted(longest)
+        n = len(text)
+        by_literal = self._by_literal
         while i != -1:
             j = find(b" ", i + MIN_TOKEN)
             if j == -1:
                 j = n
-            m = search(text, i, j)
-            while m is not None:
-                for rule in self._by_literal[m.group()]:
-                    self._try_token_rule(rule, text, m.start(), j, hits)
-                m = search(text, m.start() + 1, j)
+            k = bisect.bisect_left(starts, i)
+            while k < len(starts) and starts[k] < j:
+                at = starts[k]
+                for rule in by_literal[literals[longest[at]]]:
+                    self._try_token_rule(rule, text, at, j, hits)
+                k += 1
             i = find(_NEEDLE, j)
 
     @staticmethod
