@@ -14,41 +14,78 @@ from __future__ import annotations
 import io
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from vibecast.export.request import ExportError
 
-__all__ = ["FrameCompositor", "Rect", "decode_image"]
+__all__ = ["FrameCompositor", "Picture", "Rect", "decode_image"]
 
 Rect = tuple[int, int, int, int]
 """x, y, width, height in device pixels."""
 
 CACHE_BYTES = 256 * 2**20
 
+# JPEG's YCbCr is BT.601 at full range; video's yuv420p is BT.601 at limited range (what
+# FFmpeg would make of the RGB): a lookup table per plane, no colour maths in Python.
+_LUMA = np.round(np.arange(256) * 219 / 255 + 16).astype(np.uint8)
+_CHROMA = np.round((np.arange(256) - 128) * 224 / 255 + 128).astype(np.uint8)
 
-def decode_image(data: bytes) -> np.ndarray:
-    """JPEG or PNG bytes as an RGB array (height, width, 3)."""
+
+@dataclass(frozen=True)
+class Picture:
+    """A region's pixels as video planes: luma at full size, chroma at half size (4:2:0)."""
+
+    y: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+
+    @property
+    def nbytes(self) -> int:
+        return self.y.nbytes + self.u.nbytes + self.v.nbytes
+
+
+def decode_image(data: bytes) -> Picture:
+    """JPEG (or PNG) bytes from the browser as yuv420p planes.
+
+    A JPEG is decoded straight to its YCbCr planes (no RGB step); chroma is averaged over 2x2
+    pixels, as FFmpeg's conversion to yuv420p does.
+    """
     try:
         from PIL import Image
     except ImportError as exc:  # pragma: no cover - an install without the export extra
         raise ExportError("video export needs Pillow: pip install 'vibecast[export]'") from exc
     with Image.open(io.BytesIO(data)) as image:
-        return np.asarray(image.convert("RGB"))
+        image.draft("YCbCr", image.size)
+        planes = image.convert("YCbCr") if image.mode != "YCbCr" else image
+        luma, cb, cr = planes.split()
+        return Picture(
+            _LUMA[np.asarray(luma)],
+            _CHROMA[np.asarray(cb.reduce(2))],
+            _CHROMA[np.asarray(cr.reduce(2))],
+        )
 
 
 class FrameCompositor:
-    """The current frame (RGB), the key each region shows in it, and the cache of pictures."""
+    """The current frame (yuv420p), the key each region shows in it, the cache of pictures."""
 
     def __init__(
         self, width: int, height: int, rects: Sequence[Rect], *, cache_bytes: int = CACHE_BYTES
     ) -> None:
+        if width % 2 or height % 2:
+            raise ExportError(f"a yuv420p frame needs an even size, not {width}x{height}")
         self.width = width
         self.height = height
         self.rects = [self._clamp(r) for r in rects]
-        self.frame = np.zeros((height, width, 3), np.uint8)
+        luma = width * height
+        self.frame = np.zeros(luma * 3 // 2, np.uint8)
+        """The frame's bytes: Y, then U, then V (what FFmpeg reads as yuv420p)."""
+        self._y = self.frame[:luma].reshape(height, width)
+        self._u = self.frame[luma : luma * 5 // 4].reshape(height // 2, width // 2)
+        self._v = self.frame[luma * 5 // 4 :].reshape(height // 2, width // 2)
         self.shown: list[str | None] = [None] * len(rects)
-        self._cache: OrderedDict[tuple[int, str], np.ndarray] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, str], Picture] = OrderedDict()
         self._cache_bytes = cache_bytes
         self._used = 0
 
@@ -57,20 +94,20 @@ class FrameCompositor:
         x, y = max(0, min(x, self.width)), max(0, min(y, self.height))
         return x, y, max(0, min(w, self.width - x)), max(0, min(h, self.height - y))
 
-    def set_base(self, image: np.ndarray, keys: Sequence[str]) -> None:
+    def set_base(self, picture: Picture, keys: Sequence[str]) -> None:
         """The whole viewport, showing ``keys``: the pixels no region covers come from here."""
-        if image.shape != self.frame.shape:
-            raise ExportError(f"the page's screenshot is {image.shape}, not {self.frame.shape}")
-        self.frame[...] = image
+        if picture.y.shape != self._y.shape:
+            raise ExportError(f"the page's screenshot is {picture.y.shape}, not {self._y.shape}")
+        self._paste(picture, 0, 0, self.width, self.height)
         self.shown = list(keys)
 
-    def cached(self, region: int, key: str) -> np.ndarray | None:
+    def cached(self, region: int, key: str) -> Picture | None:
         picture = self._cache.get((region, key))
         if picture is not None:
             self._cache.move_to_end((region, key))
         return picture
 
-    def remember(self, region: int, key: str, picture: np.ndarray) -> None:
+    def remember(self, region: int, key: str, picture: Picture) -> None:
         """Keep a region's picture for ``key`` (oldest pictures go first past the budget)."""
         entry = (region, key)
         if entry in self._cache:
@@ -81,10 +118,20 @@ class FrameCompositor:
             _, dropped = self._cache.popitem(last=False)
             self._used -= dropped.nbytes
 
-    def show(self, region: int, key: str, picture: np.ndarray) -> None:
+    def show(self, region: int, key: str, picture: Picture) -> None:
         """Paste ``picture`` (the region's pixels for ``key``) into the frame."""
-        x, y, w, h = self.rects[region]
-        ph, pw = picture.shape[:2]
-        w, h = min(w, pw), min(h, ph)
-        self.frame[y : y + h, x : x + w] = picture[:h, :w]
+        self._paste(picture, *self.rects[region])
         self.shown[region] = key
+
+    def _paste(self, picture: Picture, x: int, y: int, w: int, h: int) -> None:
+        h, w = min(h, picture.y.shape[0]), min(w, picture.y.shape[1])
+        self._y[y : y + h, x : x + w] = picture.y[:h, :w]
+        # chroma: a region on odd coordinates shares a chroma sample with its neighbour; the
+        # composition's boxes are on even ones at 720p and 1080p
+        cx, cy, cw, ch = x // 2, y // 2, (w + 1) // 2, (h + 1) // 2
+        ch, cw = (
+            min(ch, picture.u.shape[0], self._u.shape[0] - cy),
+            min(cw, picture.u.shape[1], self._u.shape[1] - cx),
+        )
+        self._u[cy : cy + ch, cx : cx + cw] = picture.u[:ch, :cw]
+        self._v[cy : cy + ch, cx : cx + cw] = picture.v[:ch, :cw]

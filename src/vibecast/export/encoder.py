@@ -1,7 +1,7 @@
 """One FFmpeg process per video, fed the frames that changed through a pipe.
 
-Frames arrive as raw RGB images with their frame index (:mod:`~vibecast.export.mkv`); FFmpeg
-converts each once to yuv420p, repeats it until the next one (constant 30 fps) and
+Frames arrive as raw yuv420p images with their frame index (:mod:`~vibecast.export.mkv`);
+FFmpeg repeats it until the next one (constant 30 fps) and
 encodes H.264 (MP4, ``+faststart`` so browsers and slide tools play it before it is all loaded)
 or VP9 (WebM). Writing happens on a thread with a bounded queue, so the browser draws the next
 frames while FFmpeg encodes these: the two run on both cores at once.
@@ -100,16 +100,16 @@ class FrameEncoder:
         self._put(self._mkv.header())
 
     # -- feeding -------------------------------------------------------------------------------
-    def frame(self, index: int, rgb: bytes) -> None:
-        """Frame ``index`` (and every frame after it until the next call) shows ``rgb``.
+    def frame(self, index: int, yuv: bytes) -> None:
+        """Frame ``index`` (and every frame after it until the next call) shows ``yuv``.
 
-        ``rgb``: width*height*3 bytes, rows top to bottom (copied before this returns).
+        ``yuv``: the frame's Y, U and V planes (yuv420p, width*height*3/2 bytes).
         """
         if index <= self._last_index or index >= self.frame_count:
             raise ValueError(f"frame {index} out of order (last {self._last_index})")
         self._last_index = index
-        self._last_image = rgb
-        for piece in self._mkv.frame(rgb, round(index * 1000 / FPS)):
+        self._last_image = yuv
+        for piece in self._mkv.frame(yuv, round(index * 1000 / FPS)):
             self._put(piece)
 
     def finish(self) -> Path:

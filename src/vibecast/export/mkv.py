@@ -3,17 +3,17 @@
 Most video frames repeat the one before (nothing moved). Sending each repeat to FFmpeg would make
 it convert every one again (4x slower in our measurements). So only the frames that changed are
 sent, each with its timestamp, in the simplest container FFmpeg reads from a pipe with timestamps
-(Matroska), and FFmpeg's ``fps`` filter repeats them at 30 fps. Frames are raw RGB (codec
-``V_UNCOMPRESSED``, colour space ``RGB\x18``: nothing to encode in Python, nothing to decode in
-FFmpeg) or JPEG (``V_MJPEG``).
+(Matroska), and FFmpeg's ``fps`` filter repeats them at 30 fps. Frames are raw yuv420p (codec
+``V_UNCOMPRESSED``, colour space ``I420``: nothing to encode in Python, nothing to decode or
+convert in FFmpeg) or JPEG (``V_MJPEG``).
 """
 
 from __future__ import annotations
 
-__all__ = ["MJPEG", "RGB24", "MatroskaWriter"]
+__all__ = ["I420", "MJPEG", "MatroskaWriter"]
 
 MJPEG = "mjpeg"
-RGB24 = "rgb24"
+I420 = "i420"
 
 _UNKNOWN_SIZE = b"\x01\xff\xff\xff\xff\xff\xff\xff"
 
@@ -38,8 +38,8 @@ class MatroskaWriter:
     nothing has to be known about the frames that follow.
     """
 
-    def __init__(self, width: int, height: int, codec: str = RGB24) -> None:
-        if codec not in (MJPEG, RGB24):
+    def __init__(self, width: int, height: int, codec: str = I420) -> None:
+        if codec not in (MJPEG, I420):
             raise ValueError(f"unknown frame codec {codec!r}")
         self.width = width
         self.height = height
@@ -66,7 +66,7 @@ class MatroskaWriter:
             0xE0,
             _element(0xB0, _uint(self.width))  # PixelWidth
             + _element(0xBA, _uint(self.height))  # PixelHeight
-            + (_element(0x2EB524, b"RGB\x18") if self.codec == RGB24 else b""),  # ColourSpace
+            + (_element(0x2EB524, b"I420") if self.codec == I420 else b""),  # ColourSpace
         )
         track = _element(
             0xAE,
@@ -82,10 +82,10 @@ class MatroskaWriter:
         return ebml + segment + info + tracks
 
     def frame(self, image: bytes, timestamp_ms: int) -> tuple[bytes, bytes]:
-        """One keyframe at ``timestamp_ms`` (JPEG bytes, or width*height*3 RGB bytes), as a
+        """One keyframe at ``timestamp_ms`` (JPEG bytes, or the Y, U and V planes), as a
         cluster of its own: its head, then the image itself (written as is, never copied)."""
-        if self.codec == RGB24 and len(image) != self.width * self.height * 3:
-            raise ValueError(f"a {self.width}x{self.height} RGB frame has not {len(image)} bytes")
+        if self.codec == I420 and len(image) != self.width * self.height * 3 // 2:
+            raise ValueError(f"a {self.width}x{self.height} I420 frame has not {len(image)} bytes")
         block_head = b"\x81\x00\x00\x80"  # track 1, relative time 0, keyframe
         block = _uint(0xA3) + _size(len(block_head) + len(image)) + block_head  # SimpleBlock
         timestamp = _element(0xE7, _uint(timestamp_ms))

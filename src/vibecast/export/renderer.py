@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from vibecast.errors import VibecastError
-from vibecast.export.compositor import FrameCompositor, Rect, decode_image
+from vibecast.export.compositor import FrameCompositor, Picture, Rect, decode_image
 from vibecast.export.request import ExportError
 
 __all__ = [
@@ -264,7 +264,7 @@ class FrameRenderer:
         progress: Callable[[int], None] | None = None,
         cancelled: Callable[[], bool] | None = None,
     ) -> Iterator[tuple[int, np.ndarray]]:
-        """``(index, rgb)`` for frame 0 and every frame whose picture differs from the last.
+        """``(index, yuv420p)`` for frame 0 and every frame whose picture differs from the last.
 
         ``times(n)`` is the replay time of frame ``n``; ``progress(n)`` says n frames are done.
         The array is the compositor's own buffer: use it before asking for the next frame.
@@ -303,9 +303,9 @@ class FrameRenderer:
         names: list[str],
         batch: list[float],
         keys: list[list[str]],
-    ) -> dict[tuple[int, str], np.ndarray]:
+    ) -> dict[tuple[int, str], Picture]:
         """Every region picture the batch shows, from the cache or drawn now (once per key)."""
-        pictures: dict[tuple[int, str], np.ndarray] = {}
+        pictures: dict[tuple[int, str], Picture] = {}
         wanted: dict[float, list[int]] = {}  # replay time -> regions to take there
         shown = list(comp.shown)
         for t, frame_keys in zip(batch, keys, strict=True):

@@ -26,7 +26,7 @@ ProgressFn = Callable[[float], None]
 CancelledFn = Callable[[], bool]
 
 PAGES_ENV = "VIBECAST_EXPORT_PAGES"
-DEFAULT_PAGES = 3
+DEFAULT_PAGES = 2
 MIN_SEGMENT_FRAMES = 300
 """A page is worth starting (about 1 s) for at least 10 s of video."""
 _RENDER_SHARE = 0.98
@@ -75,10 +75,10 @@ def _render_segment(
         with FrameEncoder(
             target, video_format=request.format, width=width, height=height, frame_count=count
         ) as encoder:
-            for index, rgb in renderer.frames(
+            for index, yuv in renderer.frames(
                 lambda n: timing.replay_ms(first + n), count, progress=advance, cancelled=stop
             ):
-                encoder.frame(index, rgb.tobytes())
+                encoder.frame(index, yuv.tobytes())
                 captured += 1
             encoder.finish()
     return captured

@@ -266,7 +266,7 @@ export class WorkshopScene {
         x: Math.round(x * 2) / 2,
         y: Math.round(y * 2) / 2,
         pulse,
-        fade: Math.round(agent.fade * 20) / 20,
+        fade: Math.round(agent.fade * 10) / 10, // 10 steps: arriving and leaving need few pictures
         flash: Math.round(agent.flash * 15) / 15,
         speech: agent.speech ? `${agent.speech.kind}:${agent.speech.start}` : "",
         dots: agent.speech ? Math.floor(agent.speechAge / 400) % 4 : 0,

@@ -6,7 +6,8 @@
 import { eventTime, upperBound } from "../player/timeline.js";
 import { isError, stationOf, toolFile } from "../player/tools.js";
 
-export const WALK_MS = 700;
+// A walk between stations is short: it reads as movement, and a video needs few pictures for it.
+export const WALK_MS = 450;
 export const FLASH_MS = 1500;
 export const SPEAK_MS = 2500;
 const LEAVE_MS = 900;
