@@ -26,12 +26,46 @@ export function lineDiff(before, after) {
   return out;
 }
 
-function diffBlock(before, after) {
-  const block = el("pre.diff");
-  for (const [mark, line] of lineDiff(before, after).slice(0, 800)) {
+// What a panel shows of a long text or diff before "Show all": laying out 20,000 characters
+// costs a frame or more (the player's frame budget is 16 ms), a preview a fraction of one.
+const PREVIEW_CHARS = 3000;
+const PREVIEW_LINES = 80;
+const DIFF_PREVIEW_LINES = 120;
+const DIFF_MAX_LINES = 800;
+
+function moreButton(what, onclick) {
+  return el("button.show-all", { type: "button", text: `Show all (${what})`, onclick });
+}
+
+function diffLines(block, lines) {
+  for (const [mark, line] of lines) {
     block.append(el(`span.${mark === "+" ? "add" : mark === "-" ? "del" : "ctx"}`, { text: `${mark} ${line}\n` }));
   }
-  return block;
+}
+
+function diffBlock(before, after) {
+  const lines = lineDiff(before, after).slice(0, DIFF_MAX_LINES);
+  const block = el("pre.diff");
+  diffLines(block, lines.slice(0, DIFF_PREVIEW_LINES));
+  if (lines.length <= DIFF_PREVIEW_LINES) return block;
+  const more = moreButton(`${lines.length - DIFF_PREVIEW_LINES} more lines`, () => {
+    diffLines(block, lines.slice(DIFF_PREVIEW_LINES));
+    more.remove();
+  });
+  return el("div.long", {}, block, more);
+}
+
+/** The first PREVIEW_LINES lines / PREVIEW_CHARS characters of `text` (null: all of it). */
+function preview(text) {
+  let end = Math.min(text.length, PREVIEW_CHARS);
+  let lines = 0;
+  for (let i = 0; i < end; i++) {
+    if (text.charCodeAt(i) === 10 && ++lines >= PREVIEW_LINES) {
+      end = i;
+      break;
+    }
+  }
+  return end < text.length ? text.slice(0, end) : null;
 }
 
 function section(title, body, { collapsed = false, cls = "" } = {}) {
@@ -42,7 +76,15 @@ function section(title, body, { collapsed = false, cls = "" } = {}) {
 }
 
 function pre(text, cls = "") {
-  return el(`pre${cls ? `.${cls}` : ""}`, { text: clip(text) });
+  const full = String(text ?? "");
+  const head = preview(full);
+  const block = el(`pre${cls ? `.${cls}` : ""}`, { text: head === null ? full : head });
+  if (head === null) return block;
+  const more = moreButton(`${(full.length - head.length).toLocaleString("en")} more characters`, () => {
+    block.textContent = clip(full);
+    more.remove();
+  });
+  return el("div.long", {}, block, more);
 }
 
 /** One line saying what an event is, for the feed and tooltips. */
@@ -174,6 +216,7 @@ export class NowShowing {
     this.key = null;
     this.preById = new Map();
     this.version = -1;
+    this.feedRange = null;
   }
 
   /** Show the state at event index `index` of `timeline` (-1: before the first event). */
@@ -187,9 +230,10 @@ export class NowShowing {
     const key = `${timeline.version}:${index}`;
     if (key === this.key) return false;
     this.key = key;
+    // back to the top while the layout is clean (after the DOM changes it would force a layout)
+    if (this.detail.scrollTop !== 0) this.detail.scrollTop = 0;
     this._head(timeline, index);
     clear(this.detail);
-    this.detail.scrollTop = 0;
     if (event) {
       const meta = el("div.event-meta", {}, el("span.type", { text: event.type }), el("span.time", { text: `${event.timeEstimated ? "~" : ""}${formatTime(eventTime(event))}` }));
       if (event.agentType || event.parentToolUseId) meta.append(el("span.agent", { text: event.agentType || "subagent" }));
@@ -199,15 +243,36 @@ export class NowShowing {
     } else {
       this.detail.append(el("p.empty", { text: "Press play to start the replay." }));
     }
-    clear(this.feed);
-    for (let i = Math.max(0, index - FEED_SIZE); i < index; i++) {
-      const e = timeline.events[i];
-      const item = el(`li${isError(e) ? ".error" : ""}`, {}, el("span.time", { text: formatTime(eventTime(e)) }), el("span.glyph", { text: e.tool ? toolGlyph(e.tool) : "·" }), el("span.text", { text: summarize(e) }));
-      if (e.tool) item.querySelector(".glyph").style.color = toolColor(e.tool);
-      this.feed.append(item);
-    }
-    this.feed.scrollTop = this.feed.scrollHeight;
+    this._feed(timeline, index);
     return true;
+  }
+
+  /**
+   * The FEED_SIZE events before `index`, newest first in the DOM (the list is laid out bottom-up
+   * by CSS, so it shows the newest without scrolling from script). Playing forward adds the new
+   * items and drops the oldest instead of rebuilding the list.
+   */
+  _feed(timeline, index) {
+    const from = Math.max(0, index - FEED_SIZE);
+    const shown = this.feedRange;
+    const sameData = shown && shown.version === timeline.version;
+    if (sameData && index >= shown.to && index - shown.to < FEED_SIZE && from >= shown.from) {
+      const fresh = [];
+      for (let i = index - 1; i >= shown.to; i--) fresh.push(this._feedItem(timeline.events[i]));
+      this.feed.prepend(...fresh);
+      for (let n = from - shown.from; n > 0 && this.feed.lastChild; n--) this.feed.lastChild.remove();
+    } else {
+      const items = [];
+      for (let i = index - 1; i >= from; i--) items.push(this._feedItem(timeline.events[i]));
+      this.feed.replaceChildren(...items);
+    }
+    this.feedRange = { version: timeline.version, from, to: Math.max(from, index) };
+  }
+
+  _feedItem(e) {
+    const glyph = el("span.glyph", { text: e.tool ? toolGlyph(e.tool) : "·" });
+    if (e.tool) glyph.style.color = toolColor(e.tool);
+    return el(`li${isError(e) ? ".error" : ""}`, {}, el("span.time", { text: formatTime(eventTime(e)) }), glyph, el("span.text", { text: summarize(e) }));
   }
 
   /** The spec's mock-up line: the tool in use and its file. */
