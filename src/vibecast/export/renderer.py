@@ -21,6 +21,7 @@ import mimetypes
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,10 @@ _LOAD_JS = """async (data) => {
   const result = await window.vibecastExport.load(JSON.parse(data));
   return result && typeof result.durationMs === 'number' ? result.durationMs : null;
 }"""
+
+
+def _decode_data_url(url: str) -> Picture:
+    return decode_image(base64.b64decode(url.split(",", 1)[1]))
 
 
 class ExportCancelled(VibecastError):
@@ -274,38 +279,59 @@ class FrameRenderer:
         names, rects = self.regions()
         comp = FrameCompositor(self.width, self.height, rects)
         index = 0
-        while index < frame_count:
-            if cancelled is not None and cancelled():
-                raise ExportCancelled("export cancelled")
-            batch = [times(n) for n in range(index, min(frame_count, index + FRAME_BATCH))]
-            keys = self._call("regionKeys", batch)
-            if index == 0:
-                self._call("drawAt", batch[0])
-                comp.set_base(decode_image(self.capture()), keys[0])
-            pictures = self._pictures(comp, names, batch, keys)
-            for offset, frame_keys in enumerate(keys):
-                changed = index + offset == 0
-                for region, key in enumerate(frame_keys):
-                    if key != comp.shown[region]:
-                        comp.show(region, key, pictures[region, key])
-                        changed = True
-                if changed:
-                    yield index + offset, comp.frame
-            if self._errors:
-                raise self._failure("the export page reported an error")
-            index += len(batch)
-            if progress is not None:
-                progress(index)
+        with ThreadPoolExecutor(1, thread_name_prefix="export-decode") as decoder:
+            while index < frame_count:
+                if cancelled is not None and cancelled():
+                    raise ExportCancelled("export cancelled")
+                yield from self._batch(comp, names, decoder, times, index, frame_count)
+                index = min(frame_count, index + FRAME_BATCH)
+                if progress is not None:
+                    progress(index)
+
+    def _batch(
+        self,
+        comp: FrameCompositor,
+        names: list[str],
+        decoder: Executor,
+        times: Callable[[int], float],
+        index: int,
+        frame_count: int,
+    ) -> Iterator[tuple[int, np.ndarray]]:
+        """The frames of one batch that differ from the frame before them."""
+        batch = [times(n) for n in range(index, min(frame_count, index + FRAME_BATCH))]
+        keys = self._call("regionKeys", batch)
+        if index == 0:
+            self._call("drawAt", batch[0])
+            comp.set_base(decode_image(self.capture()), keys[0])
+        pictures = self._pictures(comp, names, decoder, batch, keys)
+        for offset, frame_keys in enumerate(keys):
+            changed = index + offset == 0
+            for region, key in enumerate(frame_keys):
+                if key != comp.shown[region]:
+                    picture = pictures[region, key]
+                    if isinstance(picture, Future):
+                        picture = picture.result()
+                        comp.remember(region, key, picture)
+                    comp.show(region, key, picture)
+                    changed = True
+            if changed:
+                yield index + offset, comp.frame
+        if self._errors:
+            raise self._failure("the export page reported an error")
 
     def _pictures(
         self,
         comp: FrameCompositor,
         names: list[str],
+        decoder: Executor,
         batch: list[float],
         keys: list[list[str]],
-    ) -> dict[tuple[int, str], Picture]:
-        """Every region picture the batch shows, from the cache or drawn now (once per key)."""
-        pictures: dict[tuple[int, str], Picture] = {}
+    ) -> dict[tuple[int, str], Picture | Future[Picture]]:
+        """Every region picture the batch shows, from the cache or drawn now (once per key).
+
+        New pictures are decoded on ``decoder``'s thread while the page draws the next ones.
+        """
+        pictures: dict[tuple[int, str], Picture | Future[Picture]] = {}
         wanted: dict[float, list[int]] = {}  # replay time -> regions to take there
         shown = list(comp.shown)
         for t, frame_keys in zip(batch, keys, strict=True):
@@ -335,9 +361,7 @@ class FrameRenderer:
                     if url is None:
                         screenshots.append((t, region))
                         continue
-                    picture = decode_image(base64.b64decode(url.split(",", 1)[1]))
-                    pictures[region, key_at[t][region]] = picture
-                    comp.remember(region, key_at[t][region], picture)
+                    pictures[region, key_at[t][region]] = decoder.submit(_decode_data_url, url)
         for t, regions in wanted.items():
             screenshots.extend((t, r) for r in regions if names[r] not in CANVAS_REGIONS)
         drawn: float | None = None
@@ -345,9 +369,8 @@ class FrameRenderer:
             if drawn != t:
                 self._call("drawAt", t)
                 drawn = t
-            picture = decode_image(self.capture(clip=comp.rects[region]))
-            pictures[region, key_at[t][region]] = picture
-            comp.remember(region, key_at[t][region], picture)
+            shot = self.capture(clip=comp.rects[region])
+            pictures[region, key_at[t][region]] = decoder.submit(decode_image, shot)
         return pictures
 
     def _call(self, name: str, argument: Any) -> Any:
