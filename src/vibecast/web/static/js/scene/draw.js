@@ -346,15 +346,29 @@ export class WorkshopScene {
     ctx.arc(-r * 0.32, -r * 0.12, r * 0.12, 0, Math.PI * 2);
     ctx.arc(r * 0.32, -r * 0.12, r * 0.12, 0, Math.PI * 2);
     ctx.fill();
-    ctx.font = `600 ${a.main ? 15 : 13}px ${FONT}`;
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
+    // labels on a dark pill: legible where they cross a station's label or another agent
+    const name = shortText(a.label || "agent", 18);
+    const tool = a.tool ? shortText(toolLabel(a.tool), 22) : "";
+    const nameFont = `600 ${a.main ? 15 : 13}px ${FONT}`;
+    const toolFont = `500 12px ${FONT}`;
+    ctx.font = nameFont;
+    let w = ctx.measureText(name).width;
+    if (tool) {
+      ctx.font = toolFont;
+      w = Math.max(w, ctx.measureText(tool).width);
+    }
+    ctx.fillStyle = "rgba(13,17,23,0.78)";
+    roundRect(ctx, -w / 2 - 6, r + 5, w + 12, tool ? 38 : 21, 6);
+    ctx.fill();
+    ctx.font = nameFont;
     ctx.fillStyle = "#e6ebf2";
-    ctx.fillText(shortText(a.label || "agent", 18), 0, r + 8);
-    if (a.tool) {
-      ctx.font = `500 12px ${FONT}`;
+    ctx.fillText(name, 0, r + 8);
+    if (tool) {
+      ctx.font = toolFont;
       ctx.fillStyle = "#9fb0c8";
-      ctx.fillText(shortText(toolLabel(a.tool), 22), 0, r + 26);
+      ctx.fillText(tool, 0, r + 26);
     }
     if (a.speech) this._bubble(ctx, a.speech, r, item.dots);
     ctx.restore();

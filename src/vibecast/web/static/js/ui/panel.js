@@ -87,6 +87,33 @@ function pre(text, cls = "") {
   return el("div.long", {}, block, more);
 }
 
+const TYPE_LABELS = {
+  pre_tool_use: "Tool call",
+  post_tool_use: "Tool result",
+  post_tool_use_failure: "Tool failed",
+  permission_request: "Permission asked",
+  user_prompt_submit: "Prompt",
+  assistant_message: "Assistant",
+  assistant_thinking: "Thinking",
+  stop: "Turn ends",
+  subagent_start: "Subagent starts",
+  subagent_stop: "Subagent ends",
+  session_start: "Session starts",
+  session_end: "Session ends",
+  notification: "Notification",
+  pre_compact: "Compacting context",
+  post_compact: "Context compacted",
+  summary: "Summary",
+};
+
+/** An event type as a reader says it: "post_tool_use" → "Tool result". */
+export function typeLabel(type) {
+  const known = TYPE_LABELS[type];
+  if (known) return known;
+  const words = String(type || "event").replace(/_/g, " ");
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
 /** One line saying what an event is, for the feed and tooltips. */
 export function summarize(event) {
   const tool = event.tool ? toolLabel(event.tool) : "";
@@ -235,7 +262,7 @@ export class NowShowing {
     this._head(timeline, index);
     clear(this.detail);
     if (event) {
-      const meta = el("div.event-meta", {}, el("span.type", { text: event.type }), el("span.time", { text: `${event.timeEstimated ? "~" : ""}${formatTime(eventTime(event))}` }));
+      const meta = el("div.event-meta", {}, el("span.type", { text: typeLabel(event.type), title: event.type }), el("span.time", { text: `${event.timeEstimated ? "~" : ""}${formatTime(eventTime(event))}` }));
       if (event.agentType || event.parentToolUseId) meta.append(el("span.agent", { text: event.agentType || "subagent" }));
       this.detail.append(meta, ...renderEvent(event, event.toolUseId ? this.preById.get(event.toolUseId) : null, this.attachmentUrl));
       if (isError(event)) this.detail.classList.add("has-error");
@@ -248,8 +275,8 @@ export class NowShowing {
   }
 
   /**
-   * The FEED_SIZE events before `index`, newest first in the DOM (the list is laid out bottom-up
-   * by CSS, so it shows the newest without scrolling from script). Playing forward adds the new
+   * The FEED_SIZE events before `index`, newest first (reading down: now, earlier, even
+   * earlier), so the newest shows without scrolling from script. Playing forward adds the new
    * items and drops the oldest instead of rebuilding the list.
    */
   _feed(timeline, index) {

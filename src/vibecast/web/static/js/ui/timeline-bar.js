@@ -149,8 +149,11 @@ export class TimelineBar {
     ctx.drawImage(this._layer(), 0, 0);
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     const x = Math.round(this.xOf(position) * this.dpr) / this.dpr; // whole device pixels, as the key says
-    ctx.fillStyle = "rgba(255,255,255,0.06)";
+    // the played part, as in any video player: a tint over the markers and an accent line
+    ctx.fillStyle = "rgba(255,255,255,0.07)";
     ctx.fillRect(8, MARK_ROW[0], x - 8, MARK_ROW[1] - MARK_ROW[0]);
+    ctx.fillStyle = "#ffb86b";
+    ctx.fillRect(8, MARK_ROW[1] - 3, Math.max(0, x - 8), 3);
     ctx.fillStyle = "#ffffff";
     ctx.fillRect(x - 1, 0, 2, H);
     ctx.beginPath();
