@@ -7,6 +7,7 @@ import { SKIP_MS } from "../player/player.js";
 import { formatTime, parseTime } from "../player/format.js";
 
 const QUICK = [0.5, 1, 2, 4, 8];
+const LIVE_EDGE_MS = 2000;
 
 export class Controls {
   constructor(player, { readOnly, actions }) {
@@ -39,7 +40,7 @@ export class Controls {
     });
     this.mute = iconBtn("♪", "Off", "Tool sounds on / off (M)", actions.toggleMute, ".mute");
     this.muteLabel = this.mute.querySelector(".label");
-    this.live = btn("Jump to live", "Jump to the live edge", () => player.jumpToLive(), ".jump-live");
+    this.live = btn("● Live", "Jump to the live edge", () => player.jumpToLive(), ".jump-live");
     this.live.hidden = true;
     this.status = el("span.status", { role: "status" });
     const owner = [];
@@ -68,7 +69,9 @@ export class Controls {
   /** Reflect the player's state (cheap when nothing changed). */
   update({ muted, live, status, statusError }) {
     const p = this.player;
-    const key = `${p.playing}|${p.speed}|${p.skipIdle}|${muted}|${live}|${status}|${statusError}`;
+    // "Live" is offered only when behind the live edge (at it, the header's LIVE badge says so)
+    const behind = live && p.position < p.duration - LIVE_EDGE_MS;
+    const key = `${p.playing}|${p.speed}|${p.skipIdle}|${muted}|${behind}|${status}|${statusError}`;
     if (key === this.key) return;
     this.key = key;
     this.playButton.textContent = p.playing ? "❚❚ Pause" : "▶ Play";
@@ -78,7 +81,7 @@ export class Controls {
     this.idle.setAttribute("aria-pressed", p.skipIdle ? "true" : "false");
     this.muteLabel.textContent = muted ? "Off" : "On";
     this.mute.setAttribute("aria-pressed", muted ? "false" : "true");
-    this.live.hidden = !live;
+    this.live.hidden = !behind;
     this.status.textContent = status || "";
     this.status.classList.toggle("error", !!statusError);
   }
