@@ -32,8 +32,9 @@ export function stationPoint(zone, station) {
 /** Where agent number `slot` stands at a station (0: the station's front). */
 export function slotOffset(slot) {
   if (!slot) return [0, 58];
-  const angle = Math.PI / 2 + ((slot % 2 ? 1 : -1) * Math.ceil(slot / 2) * Math.PI) / 5;
-  return [Math.cos(angle) * 78, Math.sin(angle) * 62];
+  // side by side, far enough apart that two agents' name labels do not overlap
+  const angle = Math.PI / 2 + ((slot % 2 ? 1 : -1) * Math.ceil(slot / 2) * Math.PI) / 3;
+  return [Math.cos(angle) * 80, Math.sin(angle) * 66];
 }
 
 /**
