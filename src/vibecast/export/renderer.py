@@ -57,10 +57,15 @@ PAGE = "/export.html"
 FRAME_BATCH = 90
 """Frames whose region keys are asked in one round trip (3 s of video at 30 fps); their new
 pictures are all taken before the frames are assembled, so this bounds the pictures held."""
-READBACK_BATCH = 12
+READBACK_BATCH = 24
 """Canvas read-backs per round trip to the page."""
-CANVAS_REGIONS = frozenset({"stage", "bar"})
-"""Regions the page can read back from their canvas (no screenshot, no compositor frame)."""
+
+
+def _canvas_region(name: str) -> bool:
+    """Regions the page can read back from a canvas (no screenshot, no compositor frame)."""
+    return name == "stage" or name.startswith("bar:")
+
+
 _MISSING: Any = None
 JPEG_QUALITY = 90
 _TIMEOUT_MS = 60_000
@@ -350,7 +355,7 @@ class FrameRenderer:
         key_at = {t: keys[batch.index(t)] for t in wanted}
         screenshots: list[tuple[float, int]] = []
         items = [
-            (t, [r for r in regions if names[r] in CANVAS_REGIONS]) for t, regions in wanted.items()
+            (t, [r for r in regions if _canvas_region(names[r])]) for t, regions in wanted.items()
         ]
         items = [(t, regions) for t, regions in items if regions]
         for start in range(0, len(items), READBACK_BATCH):
@@ -363,7 +368,7 @@ class FrameRenderer:
                         continue
                     pictures[region, key_at[t][region]] = decoder.submit(_decode_data_url, url)
         for t, regions in wanted.items():
-            screenshots.extend((t, r) for r in regions if names[r] not in CANVAS_REGIONS)
+            screenshots.extend((t, r) for r in regions if not _canvas_region(names[r]))
         drawn: float | None = None
         for t, region in sorted(screenshots, key=lambda item: batch.index(item[0])):
             if drawn != t:

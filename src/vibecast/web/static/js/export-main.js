@@ -10,7 +10,7 @@
 // and, for the exporter's fast path (no waiting for animation frames: a CDP screenshot makes
 // its own fresh compositor frame):
 //
-//   regions() → {name: [x, y, w, h]}          the boxes that change (header, stage, panel, bar)
+//   regions() → {name: [x, y, w, h]}          the boxes that change (header, stage, panel, bar tiles)
 //   regionKeys(times) → [[key per region]]    each region's picture key at each time, nothing drawn
 //   drawAt(ms) → signature                    draw the state at ms now, without waiting for a paint
 //   readCanvases([[ms, [name]]]) → [[jpeg data URL | null]]
@@ -62,6 +62,17 @@ async function renderAt(ms) {
   return signature;
 }
 
+// The timeline bar is read in vertical tiles: as the playhead moves, one or two tiles change
+// and the others keep a picture already taken (played, or not yet).
+const BAR_TILE = 80;
+
+function barTiles() {
+  const width = composition.bar.canvas.width;
+  const tiles = [];
+  for (let from = 0; from < width; from += BAR_TILE) tiles.push([from, Math.min(width, from + BAR_TILE)]);
+  return tiles;
+}
+
 function regions() {
   clampTime(0);
   const out = {};
@@ -69,33 +80,45 @@ function regions() {
     const r = node.getBoundingClientRect();
     const x = Math.floor(r.left);
     const y = Math.floor(r.top);
-    out[name] = [x, y, Math.ceil(r.right) - x, Math.ceil(r.bottom) - y];
+    const box = [x, y, Math.ceil(r.right) - x, Math.ceil(r.bottom) - y];
+    if (name !== "bar") out[name] = box;
+    else barTiles().forEach(([from, to], i) => (out[`bar:${i}`] = [x + from, y, to - from, box[3]]));
   }
   return out;
 }
 
 function regionKeys(times) {
   composition.layout(1);
-  return times.map((ms) => Object.values(composition.regionKeysAt(clampTime(ms))));
+  const tiles = barTiles();
+  return times.map((ms) => {
+    const t = clampTime(ms);
+    const { bar, ...keys } = composition.regionKeysAt(t);
+    return [...Object.values(keys), ...tiles.map(([from, to]) => composition.bar.tileKeyAt(timeline, t, from, to))];
+  });
 }
 
 const JPEG_QUALITY = 0.9;
 
-/** The canvas that alone paints a region at this moment, or null (DOM over it, or not a canvas). */
-function canvasOf(name) {
-  if (name === "stage") return composition.popups.childElementCount ? null : composition.canvas;
-  if (name === "bar") return composition.bar.canvas;
-  return null;
+const scratch = document.createElement("canvas");
+
+/** A region's pixels from the canvas that alone paints it now, as a JPEG data URL, or null
+ * (DOM over it, or not a canvas). */
+function readCanvas(name) {
+  if (name === "stage") return composition.popups.childElementCount ? null : composition.canvas.toDataURL("image/jpeg", JPEG_QUALITY);
+  if (!name.startsWith("bar:")) return null;
+  const [from, to] = barTiles()[Number(name.slice(4))];
+  const bar = composition.bar.canvas;
+  scratch.width = to - from;
+  scratch.height = bar.height;
+  scratch.getContext("2d").drawImage(bar, from, 0, to - from, bar.height, 0, 0, to - from, bar.height);
+  return scratch.toDataURL("image/jpeg", JPEG_QUALITY);
 }
 
 function readCanvases(items) {
   composition.layout(1);
   return items.map(([ms, names]) => {
     composition.renderAt(clampTime(ms));
-    return names.map((name) => {
-      const canvas = canvasOf(name);
-      return canvas ? canvas.toDataURL("image/jpeg", JPEG_QUALITY) : null;
-    });
+    return names.map(readCanvas);
   });
 }
 

@@ -12,6 +12,7 @@ const H = 64;
 const ICON_ROW = [16, 34];
 const MARK_ROW = [36, 56];
 const ICON_SPACING = 20;
+const PLAYHEAD_REACH = 7; // CSS px the playhead's line and knob (radius 5, antialiased) reach from x
 
 export class TimelineBar {
   constructor({ interactive = true, onSeek, onScrub, onPick } = {}) {
@@ -129,6 +130,19 @@ export class TimelineBar {
       ctx.fill();
     }
     return this.layer;
+  }
+
+  /**
+   * The key of columns [from, to) (device pixels) of the picture draw() paints: away from the
+   * playhead those columns are wholly played or wholly not, whatever its exact position (the
+   * video exporter then reuses their picture). PLAYHEAD_REACH must cover what draw() paints
+   * around the playhead.
+   */
+  tileKeyAt(timeline, position, from, to) {
+    const px = Math.round(this.xOf(position) * this.dpr);
+    const reach = PLAYHEAD_REACH * this.dpr;
+    const where = px + reach < from ? "ahead" : px - reach >= to ? "played" : px;
+    return `${where}:${this.width}:${timeline.version}:${this.annotationsVersion}`;
   }
 
   /** The key of the picture draw() paints: the playhead's device pixel and what is drawn under it. */
