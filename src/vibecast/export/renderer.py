@@ -261,6 +261,14 @@ class FrameRenderer:
         except Exception as exc:
             raise self._failure("taking a frame failed", exc) from exc
 
+    def region_keys(self, times: list[float]) -> list[list[str]]:
+        """Each region's key at each replay time (nothing drawn): equal keys, equal pixels."""
+        return self._call("regionKeys", times)
+
+    def draw(self, replay_ms: float) -> str:
+        """Draw the state at ``replay_ms`` now, for a screenshot right after (no paint wait)."""
+        return str(self._call("drawAt", replay_ms))
+
     def regions(self) -> tuple[list[str], list[Rect]]:
         """The composition's regions (names, boxes in device pixels), in regionKeys order."""
         found = self._page.evaluate("() => window.vibecastExport.regions()")
@@ -304,9 +312,9 @@ class FrameRenderer:
     ) -> Iterator[tuple[int, np.ndarray]]:
         """The frames of one batch that differ from the frame before them."""
         batch = [times(n) for n in range(index, min(frame_count, index + FRAME_BATCH))]
-        keys = self._call("regionKeys", batch)
+        keys = self.region_keys(batch)
         if index == 0:
-            self._call("drawAt", batch[0])
+            self.draw(batch[0])
             comp.set_base(decode_image(self.capture()), keys[0])
         pictures = self._pictures(comp, names, decoder, batch, keys)
         for offset, frame_keys in enumerate(keys):
@@ -372,7 +380,7 @@ class FrameRenderer:
         drawn: float | None = None
         for t, region in sorted(screenshots, key=lambda item: batch.index(item[0])):
             if drawn != t:
-                self._call("drawAt", t)
+                self.draw(t)
                 drawn = t
             shot = self.capture(clip=comp.rects[region])
             pictures[region, key_at[t][region]] = decoder.submit(decode_image, shot)
