@@ -1,22 +1,14 @@
 // Video export from the browser, once the server offers it (the export issue): start a job,
 // follow its progress, offer the download. Without it the button stays disabled and says why.
 
-import { cancelExport, exportStatus, request, startExport } from "../api.js";
+import { cancelExport, exportStatus, features, startExport } from "../api.js";
 import { el, isLocalUrl, replaceChildren } from "./dom.js";
 
-const EXPORT_PATH = "/api/replays/{replay_id}/export";
 const POLL_MS = 1000;
 
-let available = null;
-
-/** Whether this server has the export API (asked once, from its OpenAPI schema). */
+/** Whether this server runs exports (its `/api/health` features, asked once per page). */
 export async function exportAvailable() {
-  if (available === null) {
-    available = request("GET", "/openapi.json")
-      .then((spec) => Boolean(spec && spec.paths && spec.paths[EXPORT_PATH]))
-      .catch(() => false);
-  }
-  return available;
+  return (await features()).has("export");
 }
 
 /** A panel that runs one export of `replay` and shows how it goes. */
