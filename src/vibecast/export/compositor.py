@@ -45,6 +45,15 @@ class Picture:
     def nbytes(self) -> int:
         return self.y.nbytes + self.u.nbytes + self.v.nbytes
 
+    def crop(self, x: int, y: int, w: int, h: int) -> Picture:
+        """The part at (x, y) of size w x h (on even x and y, chroma stays aligned)."""
+        cx, cy, cw, ch = x // 2, y // 2, (w + 1) // 2, (h + 1) // 2
+        return Picture(
+            self.y[y : y + h, x : x + w].copy(),
+            self.u[cy : cy + ch, cx : cx + cw].copy(),
+            self.v[cy : cy + ch, cx : cx + cw].copy(),
+        )
+
 
 def decode_image(data: bytes) -> Picture:
     """JPEG (or PNG) bytes from the browser as yuv420p planes.

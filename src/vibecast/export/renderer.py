@@ -51,6 +51,10 @@ CHROMIUM_ARGS = [
     "--disable-extensions",
     "--mute-audio",
     "--hide-scrollbars",
+    # re-raster whole tiles: with partial raster, a region redrawn after a neighbour changed
+    # could differ in antialiasing by one level from the same state drawn fresh (equal keys
+    # must be equal pixels)
+    "--disable-partial-raster",
 ]
 ORIGIN = "http://vibecast-export.invalid"
 PAGE = "/export.html"
@@ -63,7 +67,7 @@ READBACK_BATCH = 24
 
 def _canvas_region(name: str) -> bool:
     """Regions the page can read back from a canvas (no screenshot, no compositor frame)."""
-    return name == "stage" or name.startswith("bar:")
+    return name.startswith(("stage:", "bar:"))
 
 
 _MISSING: Any = None
@@ -87,6 +91,10 @@ _LOAD_JS = """async (data) => {
 
 def _decode_data_url(url: str) -> Picture:
     return decode_image(base64.b64decode(url.split(",", 1)[1]))
+
+
+def _cut(whole: Future[Picture], x: int, y: int, w: int, h: int) -> Picture:
+    return whole.result().crop(x, y, w, h)
 
 
 class ExportCancelled(VibecastError):
@@ -269,6 +277,11 @@ class FrameRenderer:
         """Draw the state at ``replay_ms`` now, for a screenshot right after (no paint wait)."""
         return str(self._call("drawAt", replay_ms))
 
+    def read_canvases(self, items: list[tuple[float, list[str]]]) -> list[list[str | None]]:
+        """Per (replay time, region names): each region read back from its canvas as a JPEG data
+        URL, or None where it is not a canvas alone (DOM over it)."""
+        return self._call("readCanvases", [[t, names] for t, names in items])
+
     def regions(self) -> tuple[list[str], list[Rect]]:
         """The composition's regions (names, boxes in device pixels), in regionKeys order."""
         found = self._page.evaluate("() => window.vibecastExport.regions()")
@@ -368,7 +381,7 @@ class FrameRenderer:
         items = [(t, regions) for t, regions in items if regions]
         for start in range(0, len(items), READBACK_BATCH):
             chunk = items[start : start + READBACK_BATCH]
-            urls = self._call("readCanvases", [[t, [names[r] for r in rs]] for t, rs in chunk])
+            urls = self.read_canvases([(t, [names[r] for r in rs]) for t, rs in chunk])
             for (t, regions), answers in zip(chunk, urls, strict=True):
                 for region, url in zip(regions, answers, strict=True):
                     if url is None:
@@ -377,13 +390,22 @@ class FrameRenderer:
                     pictures[region, key_at[t][region]] = decoder.submit(_decode_data_url, url)
         for t, regions in wanted.items():
             screenshots.extend((t, r) for r in regions if not _canvas_region(names[r]))
-        drawn: float | None = None
-        for t, region in sorted(screenshots, key=lambda item: batch.index(item[0])):
-            if drawn != t:
-                self.draw(t)
-                drawn = t
-            shot = self.capture(clip=comp.rects[region])
-            pictures[region, key_at[t][region]] = decoder.submit(decode_image, shot)
+        by_time: dict[float, list[int]] = {}
+        for t, region in screenshots:
+            by_time.setdefault(t, []).append(region)
+        for t, regions in by_time.items():
+            # one screenshot of the box around every region wanted at t, cut up afterwards
+            boxes = [comp.rects[r] for r in regions]
+            x0, y0 = min(b[0] for b in boxes), min(b[1] for b in boxes)
+            x1 = max(b[0] + b[2] for b in boxes)
+            y1 = max(b[1] + b[3] for b in boxes)
+            self.draw(t)
+            whole = decoder.submit(decode_image, self.capture(clip=(x0, y0, x1 - x0, y1 - y0)))
+            for region in regions:
+                x, y, w, h = comp.rects[region]
+                pictures[region, key_at[t][region]] = decoder.submit(
+                    _cut, whole, x - x0, y - y0, w, h
+                )
         return pictures
 
     def _call(self, name: str, argument: Any) -> Any:

@@ -10,7 +10,7 @@
 // and, for the exporter's fast path (no waiting for animation frames: a CDP screenshot makes
 // its own fresh compositor frame):
 //
-//   regions() → {name: [x, y, w, h]}          the boxes that change (header, stage, panel, bar tiles)
+//   regions() → {name: [x, y, w, h]}          the boxes that change (header, scene tiles, panel, bar tiles)
 //   regionKeys(times) → [[key per region]]    each region's picture key at each time, nothing drawn
 //   drawAt(ms) → signature                    draw the state at ms now, without waiting for a paint
 //   readCanvases([[ms, [name]]]) → [[jpeg data URL | null]]
@@ -73,6 +73,37 @@ function barTiles() {
   return tiles;
 }
 
+// The scene is read in tiles too, each keyed by the scene's items over it (WorkshopScene
+// footprints): a walking agent or a pulsing station changes a few tiles, not the whole scene.
+const STAGE_TILE = 128;
+
+function stageTiles() {
+  const { width, height } = composition.canvas;
+  const tiles = [];
+  for (let y = 0; y < height; y += STAGE_TILE) {
+    for (let x = 0; x < width; x += STAGE_TILE) tiles.push([x, y, Math.min(width, x + STAGE_TILE), Math.min(height, y + STAGE_TILE)]);
+  }
+  return tiles;
+}
+
+function stageTileKeys(t) {
+  const scene = composition.scene;
+  const frame = scene.frameAt(composition.model, t, composition.camera);
+  const base = `${frame.key.split(";", 6).join(",")}#${composition.popupsAt(t).key}#`;
+  const { width, height } = composition.canvas;
+  const cols = Math.ceil(width / STAGE_TILE);
+  const rows = Math.ceil(height / STAGE_TILE);
+  const over = Array.from({ length: cols * rows }, () => "");
+  for (const [x0, y0, x1, y1, key] of scene.footprints(frame)) {
+    const c0 = Math.max(0, Math.floor(x0 / STAGE_TILE));
+    const c1 = Math.min(cols - 1, Math.floor(x1 / STAGE_TILE));
+    const r0 = Math.max(0, Math.floor(y0 / STAGE_TILE));
+    const r1 = Math.min(rows - 1, Math.floor(y1 / STAGE_TILE));
+    for (let r = r0; r <= r1; r++) for (let c = c0; c <= c1; c++) over[r * cols + c] += `${key};`;
+  }
+  return over.map((items) => base + items);
+}
+
 function regions() {
   clampTime(0);
   const out = {};
@@ -81,8 +112,9 @@ function regions() {
     const x = Math.floor(r.left);
     const y = Math.floor(r.top);
     const box = [x, y, Math.ceil(r.right) - x, Math.ceil(r.bottom) - y];
-    if (name !== "bar") out[name] = box;
-    else barTiles().forEach(([from, to], i) => (out[`bar:${i}`] = [x + from, y, to - from, box[3]]));
+    if (name === "bar") barTiles().forEach(([from, to], i) => (out[`bar:${i}`] = [x + from, y, to - from, box[3]]));
+    else if (name === "stage") stageTiles().forEach(([x0, y0, x1, y1], i) => (out[`stage:${i}`] = [x + x0, y + y0, x1 - x0, y1 - y0]));
+    else out[name] = box;
   }
   return out;
 }
@@ -92,8 +124,13 @@ function regionKeys(times) {
   const tiles = barTiles();
   return times.map((ms) => {
     const t = clampTime(ms);
-    const { bar, ...keys } = composition.regionKeysAt(t);
-    return [...Object.values(keys), ...tiles.map(([from, to]) => composition.bar.tileKeyAt(timeline, t, from, to))];
+    const { bar, stage, ...keys } = composition.regionKeysAt(t);
+    const order = Object.keys(composition.regions());
+    return order.flatMap((name) => {
+      if (name === "bar") return tiles.map(([from, to]) => composition.bar.tileKeyAt(timeline, t, from, to));
+      if (name === "stage") return stageTileKeys(t);
+      return [keys[name]];
+    });
   });
 }
 
@@ -104,13 +141,22 @@ const scratch = document.createElement("canvas");
 /** A region's pixels from the canvas that alone paints it now, as a JPEG data URL, or null
  * (DOM over it, or not a canvas). */
 function readCanvas(name) {
-  if (name === "stage") return composition.popups.childElementCount ? null : composition.canvas.toDataURL("image/jpeg", JPEG_QUALITY);
-  if (!name.startsWith("bar:")) return null;
-  const [from, to] = barTiles()[Number(name.slice(4))];
-  const bar = composition.bar.canvas;
-  scratch.width = to - from;
-  scratch.height = bar.height;
-  scratch.getContext("2d").drawImage(bar, from, 0, to - from, bar.height, 0, 0, to - from, bar.height);
+  const [kind, index] = name.split(":");
+  let source = null;
+  let box = null;
+  if (kind === "stage" && !composition.popups.childElementCount) {
+    source = composition.canvas;
+    box = stageTiles()[Number(index)];
+  } else if (kind === "bar") {
+    source = composition.bar.canvas;
+    const [from, to] = barTiles()[Number(index)];
+    box = [from, 0, to, source.height];
+  }
+  if (!source || !box) return null;
+  const [x0, y0, x1, y1] = box;
+  scratch.width = x1 - x0;
+  scratch.height = y1 - y0;
+  scratch.getContext("2d").drawImage(source, x0, y0, x1 - x0, y1 - y0, 0, 0, x1 - x0, y1 - y0);
   return scratch.toDataURL("image/jpeg", JPEG_QUALITY);
 }
 

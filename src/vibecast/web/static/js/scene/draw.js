@@ -14,6 +14,16 @@ const MONO = "ui-monospace, 'DejaVu Sans Mono', monospace";
 const PULSE_MS = 1200;
 const PULSE_STEPS = 10;
 
+// How far an agent's drawing reaches from its point (world units): labels of up to 18 and 22
+// characters below it (wide CJK included), a speech bubble of up to 300 px above it; and a busy
+// station's glow and ring (radius up to 90).
+const AGENT_REACH = [170, 80];
+const GLOW_REACH = [96, 96];
+
+function itemKey(i) {
+  return `${i.agent.key}|${i.agent.station}|${i.agent.tool}|${i.x}|${i.y}|${i.pulse}|${i.fade}|${i.flash}|${i.speech}|${i.dots}`;
+}
+
 function ease(x) {
   return x < 0.5 ? 2 * x * x : 1 - (-2 * x + 2) ** 2 / 2;
 }
@@ -279,9 +289,30 @@ export class WorkshopScene {
       tf.scale.toFixed(4),
       tf.x.toFixed(1),
       tf.y.toFixed(1),
-      ...items.map((i) => `${i.agent.key}|${i.agent.station}|${i.agent.tool}|${i.x}|${i.y}|${i.pulse}|${i.fade}|${i.flash}|${i.speech}|${i.dots}`),
+      ...items.map(itemKey),
     ].join(";");
     return { key, state, tf, items };
+  }
+
+  /**
+   * Where each item of a frameAt() frame paints, as canvas-pixel boxes [x0, y0, x1, y1, key]:
+   * the video exporter keys tiles of the scene by the items over them. AGENT_REACH and
+   * GLOW_REACH must cover all that _paint draws around an agent and a busy station.
+   */
+  footprints({ tf, items }) {
+    const s = tf.scale * this.dpr;
+    const out = [];
+    const box = (x, y, [rx, ry], key) => {
+      const cx = (tf.x + x * tf.scale) * this.dpr;
+      const cy = (tf.y + y * tf.scale) * this.dpr;
+      out.push([cx - rx * s - 2, cy - ry * s - 2, cx + rx * s + 2, cy + ry * s + 2, key]);
+    };
+    for (const item of items) {
+      const key = itemKey(item);
+      box(item.x, item.y, AGENT_REACH, key);
+      if (item.pulse >= 0 || item.flash > 0) box(...stationPoint(item.agent.zone, item.agent.station), GLOW_REACH, key);
+    }
+    return out;
   }
 
   _paint(state, tf, items) {

@@ -62,13 +62,13 @@ export class Composition {
   }
 
   /** Annotations shown at t: those of the last POPUP_MS (a function of t, like the scene). */
-  _popupsAt(t) {
+  popupsAt(t) {
     const showing = this.annotations.filter((a) => a.timestamp_ms <= t && t - a.timestamp_ms < POPUP_MS && a.text);
     return { showing, key: showing.map((a) => a.id).join(",") };
   }
 
   _popups(t) {
-    const { showing, key } = this._popupsAt(t);
+    const { showing, key } = this.popupsAt(t);
     if (key === this.popupKey) return key;
     this.popupKey = key;
     this.popups.replaceChildren(
@@ -95,7 +95,7 @@ export class Composition {
     const clock = `${formatTime(t)} / ${formatTime(tl.durationMs)}`;
     return {
       header: `${clock}#${live}#${this.title.textContent}`,
-      stage: `${this.scene.frameAt(this.model, t, this.camera).key}#${this._popupsAt(t).key}`,
+      stage: `${this.scene.frameAt(this.model, t, this.camera).key}#${this.popupsAt(t).key}`,
       panel: `${tl.version}:${tl.indexAt(t)}`,
       bar: this.bar.keyAt(tl, t),
     };
