@@ -6,7 +6,9 @@ through the real pipeline and exported by the real exporter (Chromium drawing th
 page, FFmpeg encoding); to keep a run bounded, each export covers the first ``--seconds`` of the
 replay (default 30 s; ``--seconds 0`` exports whole replays). Peak memory is the largest resident
 set seen of this process plus every process it started (the Playwright driver, Chromium and its
-helpers, FFmpeg), sampled every 100 ms from /proc.
+helpers, FFmpeg), sampled every 100 ms from /proc (shared pages count once per process, so
+this overstates). CPU per video second (this process and its finished descendants) is printed
+too: on a busy machine the wall time says more about the neighbours than about the exporter.
 
     python benchmarks/export_speed.py [--seconds 30] [--resolutions 1080p,720p]
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import tempfile
 import threading
@@ -71,6 +74,13 @@ class PeakMemory:
         self._thread.join()
 
 
+def cpu_seconds() -> float:
+    """User + system CPU of this process and of its finished descendants (Chromium, FFmpeg...)."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0)
@@ -78,6 +88,7 @@ def main() -> None:
     args = parser.parse_args()
     resolutions = args.resolutions.split(",")
     ratios: dict[str, list[float]] = {r: [] for r in resolutions}
+    cpus: dict[str, list[float]] = {r: [] for r in resolutions}
     print(f"load average at start: {os.getloadavg()[0]:.2f} (2 cores)")
     with (
         temp_store() as (store, settings),
@@ -92,20 +103,25 @@ def main() -> None:
                 to_ms = duration if args.seconds <= 0 else min(duration, round(args.seconds * 1000))
                 for resolution in resolutions:
                     request = ExportRequest(resolution=resolution, to_ms=max(1, to_ms))
+                    cpu_before = cpu_seconds()
                     result = export_video(data, request, Path(out) / f"{replay_id}.mp4")
+                    cpu = (cpu_seconds() - cpu_before) / result.duration_s
                     ratio = result.seconds / result.duration_s
                     ratios[resolution].append(ratio)
+                    cpus[resolution].append(cpu)
                     print(
                         f"{path.name[:36]:36} {resolution:>5}: {result.duration_s:6.1f} s of video "
                         f"in {result.seconds:6.1f} s -> {ratio:5.2f} "
-                        f"({result.captured}/{result.frames} frames drawn)",
+                        f"(CPU {cpu:4.2f} s per video s; "
+                        f"{result.captured}/{result.frames} frames differ)",
                         flush=True,
                     )
     for resolution, values in ratios.items():
         median = statistics.median(values)
         print(
             f"median wall/video at {resolution}30: {median:.2f} (target <= {TARGET}) "
-            f"{verdict(median <= TARGET)}"
+            f"{verdict(median <= TARGET)}; median CPU per video second "
+            f"{statistics.median(cpus[resolution]):.2f} s (2 cores: wall >= CPU / 2)"
         )
     print(f"peak memory (this process + Chromium + FFmpeg): {mem.peak / 2**20:.0f} MiB")
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
