@@ -271,7 +271,9 @@ class FrameRenderer:
 
     def region_keys(self, times: list[float]) -> list[list[str]]:
         """Each region's key at each replay time (nothing drawn): equal keys, equal pixels."""
-        return self._call("regionKeys", times)
+        found = self._call("regionKeys", times)
+        strings = found["strings"]
+        return [[strings[i] for i in frame] for frame in found["frames"]]
 
     def draw(self, replay_ms: float) -> str:
         """Draw the state at ``replay_ms`` now, for a screenshot right after (no paint wait)."""

@@ -11,7 +11,8 @@
 // its own fresh compositor frame):
 //
 //   regions() → {name: [x, y, w, h]}          the boxes that change (header, scene tiles, panel, bar tiles)
-//   regionKeys(times) → [[key per region]]    each region's picture key at each time, nothing drawn
+//   regionKeys(times) → {strings, frames}     each region's picture key at each time, nothing drawn
+//                                             (frames[i][region] indexes strings)
 //   drawAt(ms) → signature                    draw the state at ms now, without waiting for a paint
 //   readCanvases([[ms, [name]]]) → [[jpeg data URL | null]]
 //                                             draw at each ms and read canvas regions back (null:
@@ -119,19 +120,32 @@ function regions() {
   return out;
 }
 
+// Keys travel as {strings, frames}: each distinct key once, and per frame the index of each
+// region's key in `strings` (a 1080p frame has over a hundred regions, most keys repeat).
 function regionKeys(times) {
   composition.layout(1);
   const tiles = barTiles();
-  return times.map((ms) => {
+  const order = Object.keys(composition.regions());
+  const strings = [];
+  const index = new Map();
+  const ref = (key) => {
+    let i = index.get(key);
+    if (i === undefined) {
+      i = strings.push(key) - 1;
+      index.set(key, i);
+    }
+    return i;
+  };
+  const frames = times.map((ms) => {
     const t = clampTime(ms);
     const { bar, stage, ...keys } = composition.regionKeysAt(t);
-    const order = Object.keys(composition.regions());
     return order.flatMap((name) => {
-      if (name === "bar") return tiles.map(([from, to]) => composition.bar.tileKeyAt(timeline, t, from, to));
-      if (name === "stage") return stageTileKeys(t);
-      return [keys[name]];
+      if (name === "bar") return tiles.map(([from, to]) => ref(composition.bar.tileKeyAt(timeline, t, from, to)));
+      if (name === "stage") return stageTileKeys(t).map(ref);
+      return [ref(keys[name])];
     });
   });
+  return { strings, frames };
 }
 
 const JPEG_QUALITY = 0.9;
