@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import base64
 import contextlib
+import json
 import mimetypes
 import os
 import shutil
@@ -271,7 +272,7 @@ class FrameRenderer:
 
     def region_keys(self, times: list[float]) -> list[list[str]]:
         """Each region's key at each replay time (nothing drawn): equal keys, equal pixels."""
-        found = self._call("regionKeys", times)
+        found = json.loads(self._call("regionKeys", times))
         strings = found["strings"]
         return [[strings[i] for i in frame] for frame in found["frames"]]
 

@@ -11,7 +11,7 @@
 // its own fresh compositor frame):
 //
 //   regions() → {name: [x, y, w, h]}          the boxes that change (header, scene tiles, panel, bar tiles)
-//   regionKeys(times) → {strings, frames}     each region's picture key at each time, nothing drawn
+//   regionKeys(times) → JSON {strings, frames} each region's picture key at each time, nothing drawn
 //                                             (frames[i][region] indexes strings)
 //   drawAt(ms) → signature                    draw the state at ms now, without waiting for a paint
 //   readCanvases([[ms, [name]]]) → [[jpeg data URL | null]]
@@ -145,7 +145,7 @@ function regionKeys(times) {
       return [ref(keys[name])];
     });
   });
-  return { strings, frames };
+  return JSON.stringify({ strings, frames }); // one string: much faster through the driver than nested arrays
 }
 
 const JPEG_QUALITY = 0.9;
