@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+from shared_data import SHARED_DATA
+
+SHARED = SHARED_DATA
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 TRANSCRIPTS = sorted((SHARED / "claude-code" / "transcripts").glob("*.jsonl"))
 CHAT_ARRAYS = sorted((SHARED / "claude-code" / "chat-arrays").glob("*.json"))

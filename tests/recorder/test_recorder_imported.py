@@ -15,6 +15,7 @@ import pytest
 from recorder_events import by_id, wire
 from recorder_transcripts import TRANSCRIPTS, SourceFacts, expected_from_source, load_records
 
+from shared_data import SHARED_DATA
 from vibecast.importers import read_source
 from vibecast.importers.base import CapturedSession
 from vibecast.model import EventType, RecordedEvent, Replay
@@ -22,7 +23,7 @@ from vibecast.recorder import build_replay
 from vibecast.recorder.merge import time_is_estimated
 from vibecast.recorder.subagents import SPAWNING_TOOLS
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+SHARED = SHARED_DATA
 TITLES = {
     "1af7fc5e": "/init",
     "5c0375b4": "/orchestrator @CLAUDE.md を最新の状態にアップデートしてください",
