@@ -13,14 +13,15 @@ from collections import defaultdict
 
 import numpy as np
 import pytest
-from export_helpers import need_tools, png_pixels
+from export_helpers import mean_abs_diff, need_tools, png_pixels, video_frame
 
 from vibecast.export.compositor import FrameCompositor, decode_image
 from vibecast.export.mkv import I420, MatroskaWriter
 from vibecast.export.renderer import FrameRenderer
 from vibecast.export.request import ExportRequest
 from vibecast.export.timing import VideoTiming
-from vibecast.export.video import load_replay_data
+from vibecast.export.video import ReplayData, export_video, load_replay_data
+from vibecast.store.base import Annotation
 
 
 def _rgb_to_png(rgb: np.ndarray) -> bytes:
@@ -153,3 +154,32 @@ def test_equal_region_keys_are_equal_pixels(imported) -> None:
                     _, _, w, h = rects[region]
                     shots.append(png_pixels(page.capture("png", clip=rects[region]), w, h))
                 assert np.array_equal(shots[0], shots[1]), (name, ts[0], ts[-1])
+
+
+def test_annotation_pop_ups_over_the_scene_are_in_the_video(imported, tmp_path) -> None:
+    """Pop-ups are DOM over the scene canvas: the scene tiles then come from screenshots."""
+    need_tools()
+    data = load_replay_data(imported.store, imported.replay.id)
+    note = Annotation(
+        id="n1", replay_id=data.replay.id, user_id="u", timestamp_ms=2000, text="look here · 看这里"
+    )
+    annotated = ReplayData(data.replay, data.events, [note])
+    request = ExportRequest(resolution="720p", to_ms=6000)
+    timing = VideoTiming(data.events, duration_ms=data.replay.metadata.duration_ms, request=request)
+    output = tmp_path / "notes.mp4"
+    export_video(annotated, request, output)
+    frame = 90  # 3 s: the note shows from 2 s for 4 s
+    with FrameRenderer(1280, 720) as page:
+        page.load(data.replay, list(data.events), [note])
+        page.render(timing.replay_ms(frame))
+        with_note = png_pixels(page.capture("png"), 1280, 720)
+        page.load(data.replay, list(data.events), [])
+        page.render(timing.replay_ms(frame))
+        without = png_pixels(page.capture("png"), 1280, 720)
+    video = video_frame(output, frame, 1280, 720)
+    assert mean_abs_diff(with_note, video) < 3.0
+    # the pop-up is there, where the scene is: the video differs from the page without the note
+    stage = (slice(48, 656), slice(0, 870))
+    assert mean_abs_diff(with_note[stage], video[stage]) < mean_abs_diff(
+        without[stage], video[stage]
+    )
