@@ -7,10 +7,13 @@ network: every other request is refused. The page exposes ``window.vibecastExpor
 ``load({replay, events, annotations})`` and ``renderAt(ms)``, which draws exactly the player's state
 at ``ms`` and answers a signature that changes iff the pixels do.
 
-Frames are scanned in batches inside the page (one round trip per batch, not per frame); a
-screenshot (CDP ``Page.captureScreenshot``, JPEG, ``optimizeForSpeed``) is taken only when the
-signature changes. A replay whose picture moves rarely costs a few screenshots per second of
-video, whatever its length.
+Frames are assembled from regions (:mod:`vibecast.export.compositor`): per batch of frames one
+call asks the page for every region's key at every frame (``regionKeys``, nothing drawn); each
+picture not seen before is read back from its canvas in the page (scene and timeline tiles,
+``readCanvases``) or, for DOM regions, cut from one clipped CDP screenshot per moment (``drawAt``
+then ``Page.captureScreenshot``: a screenshot makes its own compositor frame, so nothing waits
+for an animation frame). A replay whose picture moves rarely costs a few small pictures per
+second of video, whatever its length.
 """
 
 from __future__ import annotations
