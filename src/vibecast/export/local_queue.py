@@ -13,9 +13,9 @@ import logging
 import threading
 from pathlib import Path
 
-from vibecast.export.jobs import JobStore
 from vibecast.export.runner import run_job, worker_name
 from vibecast.store.base import Store
+from vibecast.store.jobs_sql import JobStore
 
 __all__ = ["LocalExportQueue"]
 

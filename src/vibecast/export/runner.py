@@ -16,12 +16,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from vibecast.errors import VibecastError
-from vibecast.export.jobs import ExportJob, JobStore
+from vibecast.export.jobs import ExportJob
 from vibecast.export.outputs import thumbnail_path, video_path
 from vibecast.export.renderer import ExportCancelled
 from vibecast.export.thumbnail import render_thumbnail
 from vibecast.export.video import export_video, load_replay_data
 from vibecast.store.base import Store
+from vibecast.store.jobs_sql import JobStore
 
 __all__ = ["run_job", "thumbnail_url", "worker_name"]
 

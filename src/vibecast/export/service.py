@@ -13,10 +13,11 @@ import threading
 from pathlib import Path
 
 from vibecast.config import Settings
-from vibecast.export.jobs import ExportJob, JobStore, job_store
+from vibecast.export.jobs import ExportJob, job_store
 from vibecast.export.local_queue import LocalExportQueue
 from vibecast.export.outputs import exports_dir
 from vibecast.store.base import Store
+from vibecast.store.jobs_sql import JobStore
 
 __all__ = ["ExportService"]
 
