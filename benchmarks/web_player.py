@@ -28,6 +28,7 @@ import uvicorn
 from _common import percentile, verdict
 from api_latency import long_session
 from vibecast.config import load_settings
+from vibecast.export.renderer import CHROMIUM_ARGS  # the exporter's flags: same pixels
 from vibecast.pipeline import save_session
 from vibecast.redact import Redactor
 from vibecast.server import create_app
@@ -35,13 +36,6 @@ from vibecast.store import open_store
 
 HOUR_MS = 3_600_000
 OPENS = 5
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 def one_hour_session(target: int = 5200):

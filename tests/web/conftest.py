@@ -28,6 +28,7 @@ import uvicorn
 from web_helpers import Console, WebServer, free_port, watch
 
 from vibecast.config import load_settings
+from vibecast.export.renderer import CHROMIUM_ARGS  # the exporter's flags: same pixels
 from vibecast.pipeline import import_paths
 from vibecast.server import ServerSettings, create_app
 from vibecast.server.tokens import hash_token, new_api_token
@@ -36,13 +37,6 @@ from vibecast.store.base import ApiToken, Store, User
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("VIBECAST_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 TRANSCRIPTS = "claude-code/transcripts"
 VIEWPORT = {"width": 1280, "height": 800}
 SECRET_KEY = b"web-test-secret-key-0123456789abcdef"
