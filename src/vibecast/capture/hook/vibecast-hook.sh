@@ -7,12 +7,15 @@
 # Copies the hook payload on stdin to CAPTURE_DIR/spool/<arrival µs>-<pid>.hook, through a
 # temporary file in spool/tmp and a rename, so the recorder never sees half a payload. Always
 # exits 0 and prints nothing; failures leave a line in CAPTURE_DIR/hook.log. Under bash 5 the
-# clock is $EPOCHREALTIME (no fork); other shells ask `date` (one fork).
+# clock is $EPOCHREALTIME (no fork); other shells ask `date` (one fork). The clock is read once:
+# each expansion of $EPOCHREALTIME reads it again, and seconds from one read with microseconds
+# from the next put an event up to a second early when a second boundary falls between them.
 umask 077 # payloads hold prompts, code and maybe secrets: files 0600, directories 0700
 dir=$1
 [ -n "$dir" ] || exit 0
-if [ -n "${EPOCHREALTIME:-}" ]; then
-  us=${EPOCHREALTIME%[.,]*}${EPOCHREALTIME#*[.,]}
+now=${EPOCHREALTIME:-}
+if [ -n "$now" ]; then
+  us=${now%[.,]*}${now#*[.,]}
 else
   us=$(date +%s%6N 2>/dev/null)
   case $us in *N* | '') us=$(date +%s)000000 ;; esac
