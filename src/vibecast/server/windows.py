@@ -65,7 +65,11 @@ def read_window(
     to_ms: int | None,
     limit: int = MAX_EVENTS_PER_RESPONSE,
 ) -> EventWindow:
+    """The window's events; ``limit=0`` reads nothing (the replay's metadata alone is wanted)
+    and answers an empty window that continues where it starts."""
     low, high = window_bounds(from_ms, to_ms)
+    if limit == 0:
+        return EventWindow(events=[], from_ms=low, to_ms=high, truncated=True, next_from_ms=low)
     events, next_from = cut_events(store.read_events(replay_id, low, high), limit)
     return EventWindow(
         events=list(events),

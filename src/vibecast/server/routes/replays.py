@@ -41,7 +41,7 @@ from vibecast.server.schemas import (
     StopIn,
     clean_text,
 )
-from vibecast.server.windows import read_window, window_bounds
+from vibecast.server.windows import read_window
 from vibecast.store.base import ReplayFilter
 
 __all__ = ["ReplayEventWindow", "ReplayList", "ReplayWithEvents", "parse_time", "router"]
@@ -225,11 +225,7 @@ def get_replay(
     """Events of the window ``from_ms..to_ms`` (default: the first hour), at most
     ``events_limit``; when ``truncated``, fetch the rest from ``/events?from_ms=next_from_ms``."""
     replay = visible_replay(actor, replay_id)
-    if events_limit == 0:
-        low, high = window_bounds(from_ms, to_ms)
-        window = EventWindow(events=[], from_ms=low, to_ms=high, truncated=True, next_from_ms=low)
-    else:
-        window = read_window(actor.store, replay.id, from_ms, to_ms, events_limit)
+    window = read_window(actor.store, replay.id, from_ms, to_ms, events_limit)
     return json_response(
         ReplayWithEvents(
             replay=replay,

@@ -15,6 +15,7 @@ import msgspec
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from vibecast.model import Replay
+from vibecast.server.context import AppState
 from vibecast.server.deps import CurrentActor, State
 from vibecast.server.downloads import attachment_response
 from vibecast.server.encoding import (
@@ -37,7 +38,7 @@ from vibecast.server.schemas import (
     ShareOut,
 )
 from vibecast.server.tokens import hash_token, is_well_formed, new_share_token
-from vibecast.server.windows import read_window, window_bounds
+from vibecast.server.windows import read_window
 from vibecast.store.base import PUBLIC_VIEWER, Store
 
 __all__ = ["PublicReplayWithEvents", "ShareResult", "ShareToken", "router", "shared_replay"]
@@ -130,6 +131,20 @@ def shared_replay(state: State, token: str) -> tuple[Store, Replay]:
     return viewer, replay
 
 
+def _public_window(
+    state: AppState,
+    viewer: Store,
+    replay: Replay,
+    from_ms: int | None,
+    to_ms: int | None,
+    limit: int,
+) -> EventWindow:
+    """A window of a shared replay, its session ids replaced by the link's aliases."""
+    window = read_window(viewer, replay.id, from_ms, to_ms, limit)
+    window.events = shared_events(window.events, state.settings.secret_key)
+    return window
+
+
 @router.get(
     "/api/s/{token}",
     response_model=PublicReplayWithEventsOut,
@@ -146,14 +161,10 @@ def public_replay_view(
 ) -> Response:
     """Windowed like ``GET /api/replays/{id}``."""
     viewer, replay = shared_replay(state, token)
-    if events_limit == 0:
-        low, high = window_bounds(from_ms, to_ms)
-        window = EventWindow(events=[], from_ms=low, to_ms=high, truncated=True, next_from_ms=low)
-    else:
-        window = read_window(viewer, replay.id, from_ms, to_ms, events_limit)
+    window = _public_window(state, viewer, replay, from_ms, to_ms, events_limit)
     body = PublicReplayWithEvents(
         replay=public_replay(replay),
-        events=shared_events(window.events, state.settings.secret_key),
+        events=window.events,
         from_ms=window.from_ms,
         to_ms=window.to_ms,
         truncated=window.truncated,
@@ -177,10 +188,10 @@ def public_events(
     limit: Annotated[int, Query(ge=1, le=MAX_EVENTS_PER_RESPONSE)] = MAX_EVENTS_PER_RESPONSE,
 ) -> Response:
     viewer, replay = shared_replay(state, token)
-    window = read_window(viewer, replay.id, from_ms, to_ms, limit)
+    window = _public_window(state, viewer, replay, from_ms, to_ms, limit)
     body = PublicEventWindow(
         replay_id=replay.id,
-        events=shared_events(window.events, state.settings.secret_key),
+        events=window.events,
         from_ms=window.from_ms,
         to_ms=window.to_ms,
         truncated=window.truncated,
