@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +13,6 @@ import numpy as np
 import pytest
 
 SMALL = "claude-code/transcripts/1af7fc5e-8455-4414-9ccd-011d40f70b2a.jsonl"
-PG_ADMIN = os.environ.get("VIBECAST_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
-_names = itertools.count()
 
 
 def need_tools() -> None:
@@ -100,26 +95,3 @@ def png_pixels(png: bytes, width: int, height: int) -> np.ndarray:
 
 def mean_abs_diff(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.abs(a.astype(np.int16) - b.astype(np.int16)).mean())
-
-
-@contextmanager
-def postgres_database() -> Iterator[str]:
-    """A new database on the local PostgreSQL server, dropped afterwards (fail under CI=true)."""
-    try:
-        import psycopg
-
-        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
-    except Exception as exc:
-        message = f"PostgreSQL is not available: {str(exc).splitlines()[0] if str(exc) else exc}"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    name = f"vibecast_export_{os.getpid()}_{next(_names)}"
-    with admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield PG_ADMIN.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

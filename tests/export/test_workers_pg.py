@@ -13,8 +13,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from export_helpers import SMALL, need_tools, postgres_database, probe
+from export_helpers import SMALL, need_tools, probe
 
+from pg_helpers import scratch_database
 from vibecast.config import load_settings
 from vibecast.export.jobs import ExportJob, new_job_id
 from vibecast.export.request import ExportRequest
@@ -26,7 +27,7 @@ from vibecast.store import open_store
 @pytest.fixture
 def team(tmp_path: Path, shared_data: Path) -> Iterator[dict]:
     need_tools()
-    with postgres_database() as url:
+    with scratch_database() as url:
         env = {
             **os.environ,
             "VIBECAST_DATABASE_URL": url,

@@ -1,4 +1,4 @@
-"""Throwaway PostgreSQL databases for the store tests, on the server at 127.0.0.1:5432.
+"""Throwaway PostgreSQL databases for tests, on the server at 127.0.0.1:5432.
 
 Every test gets its own database ``vibecast_test_<random>``, dropped afterwards: empty, or copied
 from a template migrated once per session (a copy costs what creating an empty one does, and
