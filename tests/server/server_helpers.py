@@ -3,18 +3,16 @@ injectable clock, clients in local and server mode. Fixtures using them are in c
 
 from __future__ import annotations
 
-import itertools
 import os
 import socket
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from pg_helpers import ADMIN_URL, scratch_database
 from vibecast.config import Settings
 from vibecast.model import Replay
 from vibecast.pipeline import import_paths
@@ -22,12 +20,8 @@ from vibecast.server import ServerSettings
 from vibecast.server.tokens import hash_token, new_api_token
 from vibecast.store.base import ApiToken, Store, User
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "VIBECAST_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 LOOPBACK = "http://127.0.0.1"
 T0 = int(time.time()) * 1000  # "now" of the injectable clock: the store checks expiry by wall time
-_databases = itertools.count()
 
 
 class FakeClock:
@@ -44,46 +38,15 @@ class FakeClock:
 
 
 def postgres_unavailable(reason: str) -> None:
-    message = f"PostgreSQL backend not usable at {POSTGRES_ADMIN_URL}: {reason}"
+    message = f"PostgreSQL backend not usable at {ADMIN_URL}: {reason}"
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(message + " (CI=true: the API must be tested on both backends)")
     pytest.skip(message)
 
 
-def _psycopg():
-    try:
-        import psycopg
-    except ImportError:
-        postgres_unavailable("psycopg is not installed")
-    return psycopg
-
-
-def _admin():
-    psycopg = _psycopg()
-    try:
-        return psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3)
-    except psycopg.Error as exc:
-        postgres_unavailable(str(exc).strip().splitlines()[0])
-
-
-def postgres_url(name: str) -> str:
-    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
-
-
-@contextmanager
-def postgres_database(template: str | None = None) -> Iterator[str]:
-    """A new database on the local PostgreSQL server (a copy of ``template``, if given), dropped
-    afterwards. Yields its URL."""
-    name = f"vibecast_api_{os.getpid()}_{next(_databases)}"
-    source = f' TEMPLATE "{template}"' if template else ""
-    with _admin() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"{source}')
-    try:
-        yield postgres_url(name)
-    finally:
-        with _admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+postgres_database = scratch_database
+"""A new database on the local PostgreSQL server (a copy of ``template``, if given), dropped
+afterwards; yields its URL."""
 
 
 def import_shared(
