@@ -32,9 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from vibecast.errors import VibecastError
 from vibecast.export.compositor import FrameCompositor, Picture, Rect, decode_image
-from vibecast.export.request import ExportError
+from vibecast.export.request import ExportCancelled, ExportError
 
 __all__ = [
     "CHROMIUM_ARGS",
@@ -99,10 +98,6 @@ def _decode_data_url(url: str) -> Picture:
 
 def _cut(whole: Future[Picture], x: int, y: int, w: int, h: int) -> Picture:
     return whole.result().crop(x, y, w, h)
-
-
-class ExportCancelled(VibecastError):
-    """The export was cancelled while it ran."""
 
 
 def static_root() -> Path:

@@ -15,6 +15,7 @@ __all__ = [
     "MAX_SPEED",
     "MIN_SPEED",
     "RESOLUTIONS",
+    "ExportCancelled",
     "ExportError",
     "ExportRequest",
 ]
@@ -31,6 +32,10 @@ MAX_TIME_MS = 2**53 - 1
 
 class ExportError(VibecastError):
     """An export cannot be made as asked (bad request, missing tool, failed render or encode)."""
+
+
+class ExportCancelled(VibecastError):
+    """The export was cancelled while it ran."""
 
 
 class ExportRequest(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fields=True):

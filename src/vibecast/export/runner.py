@@ -18,7 +18,7 @@ from pathlib import Path
 from vibecast.errors import VibecastError
 from vibecast.export.jobs import ExportJob
 from vibecast.export.outputs import thumbnail_path, video_path
-from vibecast.export.renderer import ExportCancelled
+from vibecast.export.request import ExportCancelled
 from vibecast.export.thumbnail import render_thumbnail
 from vibecast.export.video import export_video, load_replay_data
 from vibecast.store.base import Store

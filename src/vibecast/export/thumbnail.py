@@ -10,8 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from vibecast.export.renderer import FrameRenderer
-from vibecast.export.video import ReplayData
+from vibecast.export.video import ReplayData, frame_renderer
 
 __all__ = ["THUMBNAIL_SIZE", "render_thumbnail", "thumbnail_moment"]
 
@@ -30,7 +29,7 @@ def thumbnail_moment(data: ReplayData) -> int:
 def render_thumbnail(data: ReplayData, output: Path, *, static_dir: Path | None = None) -> Path:
     """Draw the thumbnail into ``output`` (written whole, or not at all)."""
     width, height = _RENDER_SIZE
-    with FrameRenderer(width, height, static_dir=static_dir) as renderer:
+    with frame_renderer(width, height, static_dir=static_dir) as renderer:
         renderer.load(data.replay, list(data.events), list(data.annotations))
         renderer.render(thumbnail_moment(data))
         png = renderer.capture("png", scale=THUMBNAIL_SIZE[0] / width)

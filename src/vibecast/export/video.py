@@ -12,13 +12,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vibecast.export.encoder import FrameEncoder, concat_segments
-from vibecast.export.renderer import ExportCancelled, FrameRenderer
-from vibecast.export.request import ExportRequest
+from vibecast.export.request import ExportCancelled, ExportError, ExportRequest
 from vibecast.export.timing import VideoTiming
 from vibecast.model import RecordedEvent, Replay
 from vibecast.store.base import Annotation, Store
+
+if TYPE_CHECKING:
+    from vibecast.export.renderer import FrameRenderer
 
 __all__ = ["ExportResult", "ReplayData", "export_video", "load_replay_data"]
 
@@ -55,6 +58,18 @@ class ExportResult:
     seconds: float  # wall time of the export
 
 
+def frame_renderer(width: int, height: int, *, static_dir: Path | None = None) -> FrameRenderer:
+    """The headless-Chromium renderer, imported only when a video is made: it needs the
+    ``export`` extra (numpy, Pillow, Playwright), which the rest of vibecast does without."""
+    try:
+        from vibecast.export.renderer import FrameRenderer
+    except ImportError as exc:
+        raise ExportError(
+            f"video export needs the Python package {exc.name}: pip install 'vibecast[export]'"
+        ) from exc
+    return FrameRenderer(width, height, static_dir=static_dir)
+
+
 def _pages(frame_count: int, pages: int | None) -> int:
     wanted = pages or int(os.environ.get(PAGES_ENV, "0") or 0)
     if not wanted:
@@ -76,7 +91,7 @@ def _render_segment(
     """Frames ``first`` .. ``first + count - 1`` of the video into ``target``; frames drawn."""
     width, height = request.size
     captured = 0
-    with FrameRenderer(width, height, static_dir=static_dir) as renderer:
+    with frame_renderer(width, height, static_dir=static_dir) as renderer:
         renderer.load(data.replay, list(data.events), list(data.annotations))
         with FrameEncoder(
             target, video_format=request.format, width=width, height=height, frame_count=count
