@@ -193,3 +193,11 @@ def test_play_prints_the_session_when_piped(vibecast: Runner, imported: dict) ->
     assert_one_line_error(vibecast("play", shortest["id"][:8], "--from", "9:99:99"), "past the end")
     bad = vibecast("play", shortest["id"][:8], "--speed", "100")
     assert bad.code == 2 and "Traceback" not in bad.err
+
+
+def test_an_error_message_prints_as_written(capsys: pytest.CaptureFixture[str]) -> None:
+    # Brackets are text, not markup: "[export]" or "[REDACTED:…]" must not vanish.
+    from vibecast.cli.common import CommandError
+
+    CommandError("needs numpy: pip install 'vibecast[export]' ([REDACTED:aws])").show()
+    assert "pip install 'vibecast[export]' ([REDACTED:aws])" in capsys.readouterr().err

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.markup import escape
 
 from vibecast.config import Settings, load_settings
 from vibecast.errors import VibecastError
@@ -35,7 +36,9 @@ class CommandError(click.ClickException):
     """A failure the user can act on: printed as one line, exit status 1."""
 
     def show(self, file: Any = None) -> None:
-        err_console.print(f"[bold red]error:[/] {self.format_message()}", markup=True)
+        # The message is text, not markup: "[export]", "[REDACTED:…]" or a path with brackets
+        # must print as written.
+        err_console.print(f"[bold red]error:[/] {escape(self.format_message())}", markup=True)
 
 
 def handle_errors(func: F) -> F:

@@ -14,6 +14,7 @@ from typing import Any
 
 import click
 import msgspec
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -68,7 +69,7 @@ def _print_summary(summary: ImportSummary, verbose: bool) -> None:
         err_console.print(f"Redacted before storage: {kinds}.")
     shown = summary.issues if verbose else summary.issues[:10]
     for issue in shown:
-        err_console.print(f"[yellow]warning:[/] {issue}", markup=True, highlight=False)
+        err_console.print(f"[yellow]warning:[/] {escape(str(issue))}", markup=True, highlight=False)
     if len(shown) < len(summary.issues):
         err_console.print(f"… and {len(summary.issues) - len(shown)} more (use --verbose).")
 
