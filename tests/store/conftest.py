@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pg_helpers import database_name, require_postgres, scratch_database
 
+from pg_helpers import database_name, require_postgres, scratch_database
 from vibecast.store.base import Store
 from vibecast.store.codec import ChunkCodec
 from vibecast.store.postgres import PostgresStore

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from pg_helpers import ADMIN_URL, database_name, scratch_database
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 from store_helpers import make_event, make_replay
 
+from pg_helpers import ADMIN_URL, database_name, scratch_database
 from vibecast.store.base import StoreError
 from vibecast.store.migrations import apply_postgresql, load_migrations
 from vibecast.store.pgaccess import DEFAULT_APP_ROLE

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import psycopg
 import pytest
-from pg_helpers import ADMIN_URL, scratch_database
 from psycopg import errors, sql
 from store_helpers import BASE_TS, make_event, make_replay
 
+from pg_helpers import ADMIN_URL, scratch_database
 from vibecast.model import RecordedEvent
 from vibecast.store.base import Annotation
 from vibecast.store.codec import BLOB_MIN_BYTES
