@@ -6,8 +6,9 @@ the shared data, cycled, 10 sessions), and the recorder commits it the way it do
 burst: each session's first event at once, then the next ~5 s of events, then the rest.
 Printed: CPU per event of the whole recorder (target <= 50 µs), split into ingest (spool ->
 events) and commit (redact, merge, encode, save), and redaction alone on the same events; then
-the floor: what the steps every spool file needs (list, read, decode, map, redact, unlink) cost
-alone, on one cycle of the payloads — what no rearranging of the recorder around them removes.
+the floor: what the steps every spooled payload needs (read from its log segment, decode, map,
+redact, release) cost alone, on one cycle of the payloads — what no rearranging of the recorder
+around them removes.
 
     python benchmarks/capture_recorder_cpu.py [--events 5000] [--sessions 10]
 """
@@ -24,8 +25,9 @@ import msgspec
 from _common import temp_store, verdict
 from capture_latency import TARGET_CPU_US, real_payloads, session_stream
 from vibecast.capture import CapturePaths, Recorder
-from vibecast.capture.ingest import read_bytes, read_entry
-from vibecast.capture.spool import HOOK, SpoolWriter, list_spool
+from vibecast.capture.ingest import entry_bytes, read_entry
+from vibecast.capture.segments import SegmentReader
+from vibecast.capture.spool import HOOK, SpoolWriter, list_files, list_spool
 from vibecast.importers.hooks import event_from_hook_payload
 from vibecast.redact import Redactor
 
@@ -103,9 +105,10 @@ FLOOR_RUNS = 3  # the least of three runs: other work on the machine only ever a
 def _floor(
     paths: CapturePaths, writer: SpoolWriter, streams: list, redactor: Redactor
 ) -> dict[str, float]:
-    """What every spool file costs however the recorder is written: the system calls (list,
-    read, unlink), decoding and mapping the payload, redacting the event (a fresh redactor, so
-    its cache of short strings holds nothing from the run above)."""
+    """What every spooled payload costs however the recorder is written: reading it back from
+    its log segment (list, read, check), decoding and mapping the payload, redacting the event
+    (a fresh redactor, so its cache of short strings holds nothing from the run above), and
+    releasing it (the segment deleted once all its records are)."""
     datas = [json.dumps(event).encode() for event in streams[0][:FLOOR_EVENTS]]
     for index, data in enumerate(datas):
         writer.write(data, HOOK, FIRST_US + index)
@@ -115,14 +118,13 @@ def _floor(
     def timed(name: str, started: float) -> None:
         spent[name] = (clock() - started) / len(datas) * 1e6
 
+    reader = SegmentReader()
     started = clock()
-    entries = list_spool(paths.spool)
-    timed("list", started)
-    started = clock()
-    raw = [read_bytes(entry.file) for entry in entries]
+    _, segments = list_files(paths.spool)
+    entries, _ = reader.read(segments)
     timed("read", started)
     started = clock()
-    payloads = [_decoder.decode(data) for data in raw]
+    payloads = [_decoder.decode(entry_bytes(entry)) for entry in entries]
     timed("decode", started)
     started = clock()
     events = [
@@ -137,8 +139,9 @@ def _floor(
     timed("redact", started)
     started = clock()
     for entry in entries:
-        os.unlink(entry.file)
-    timed("unlink", started)
+        reader.committed(entry)
+    reader.delete_finished()
+    timed("release", started)
     return spent
 
 

@@ -30,12 +30,14 @@ def test_spool_names(name: str, parsed) -> None:
     assert parse_spool_name(name) == parsed
 
 
-def test_concurrent_writers_keep_every_payload(tmp_path) -> None:
+@pytest.mark.parametrize("form", ["log", "file"])
+def test_concurrent_writers_keep_every_payload(tmp_path, form: str) -> None:
     writer = SpoolWriter(tmp_path / "spool")
+    write_one = writer.write if form == "log" else writer.write_file
 
     def write(thread: int) -> None:
         for index in range(50):
-            writer.write(f'{{"t": {thread}, "i": {index}}}'.encode(), VIBECRAFT, 1_767_000_000)
+            write_one(f'{{"t": {thread}, "i": {index}}}'.encode(), VIBECRAFT, 1_767_000_000)
 
     threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
     for thread in threads:
@@ -44,14 +46,18 @@ def test_concurrent_writers_keep_every_payload(tmp_path) -> None:
         thread.join()
     entries = list_spool(tmp_path / "spool")
     assert len(entries) == 200 and len({e.name for e in entries}) == 200
-    assert os.listdir(tmp_path / "spool" / "tmp") == []
+    payloads = {e.payload if form == "log" else e.path.read_bytes() for e in entries}
+    assert len(payloads) == 200
+    if form == "file":
+        assert os.listdir(tmp_path / "spool" / "tmp") == []
 
 
 def test_list_is_in_arrival_order(tmp_path) -> None:
     writer = SpoolWriter(tmp_path)
     for us in (30, 10, 20):
         writer.write(b"{}", HOOK, 1_767_000_000_000_000 + us)
-    assert [e.arrival_us % 100 for e in list_spool(tmp_path)] == [10, 20, 30]
+    writer.write_file(b"{}", HOOK, 1_767_000_000_000_000 + 15)
+    assert [e.arrival_us % 100 for e in list_spool(tmp_path)] == [10, 15, 20, 30]
     assert list_spool(tmp_path / "missing") == []
 
 

@@ -25,7 +25,14 @@ from vibecast.importers.issues import IssueLog
 from vibecast.importers.vibecraft import read_vibecraft_events
 from vibecast.model import RecordedEvent
 
-__all__ = ["Ingested", "SpoolFileError", "ingest_payload", "read_bytes", "read_entry"]
+__all__ = [
+    "Ingested",
+    "SpoolFileError",
+    "entry_bytes",
+    "ingest_payload",
+    "read_bytes",
+    "read_entry",
+]
 
 _decoder = msgspec.json.Decoder()
 
@@ -127,6 +134,11 @@ def read_bytes(file: str) -> bytes:
         os.close(fd)
 
 
+def entry_bytes(entry: SpoolEntry) -> bytes:
+    """The payload of a spool entry: a log record's bytes, or a payload file's content."""
+    return entry.payload if entry.payload is not None else read_bytes(entry.file)
+
+
 def read_entry(entry: SpoolEntry) -> Ingested:
-    """Read and map a spool file (OSError if it cannot be read)."""
-    return ingest_payload(entry, read_bytes(entry.file))
+    """Read and map a spool entry (OSError if its file cannot be read)."""
+    return ingest_payload(entry, entry_bytes(entry))

@@ -3,9 +3,10 @@
 It runs as a background thread (``Recorder.start()`` / ``stop()``, how ``vibecast serve`` hosts
 it) or in the foreground (``Recorder.run()``, how ``vibecast record`` does). Each pass:
 
-1. reads the spool files it has not read yet, in arrival order, and maps them to events
-   (:mod:`vibecast.capture.ingest`), buffered per session; unreadable files go to
-   ``rejected/`` with a log line, never blocking the rest;
+1. reads what was spooled since the last pass — records appended to log segments, payload
+   files — in arrival order, and maps them to events (:mod:`vibecast.capture.ingest`),
+   buffered per session; unreadable payloads go to ``rejected/`` with a log line, never
+   blocking the rest;
 2. commits a session's buffer (:func:`~vibecast.pipeline.save_session`: redact, merge,
    one transaction) every ``flush_interval`` seconds — stretched for a replay so large that
    saving it is costly, up to ``checkpoint_interval`` — at once for a session it has not written
@@ -13,10 +14,11 @@ it) or in the foreground (``Recorder.run()``, how ``vibecast record`` does). Eac
    ``SessionEnd`` (status ``complete``);
 3. every ``checkpoint_interval`` seconds, and at ``SessionEnd``, also merges what the session's
    transcript adds (assistant text, thinking, full results, subagents);
-4. deletes a spool file only after the commit that holds its event. A crash before that means
-   the file is read again on restart; deterministic ids make the second merge a no-op.
+4. deletes a payload file only after the commit that holds its event, and a log segment once
+   every record in it is committed (:mod:`vibecast.capture.segments`). A crash before that
+   means the payload is read again on restart; deterministic ids make the second merge a no-op.
 
-A commit that fails keeps the buffer and its spool files and is retried on the next pass.
+A commit that fails keeps the buffer and its spool entries and is retried on the next pass.
 """
 
 from __future__ import annotations
@@ -29,10 +31,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vibecast.capture.ingest import Ingested, SpoolFileError, read_bytes, read_entry
+from vibecast.capture.ingest import (
+    Ingested,
+    SpoolFileError,
+    entry_bytes,
+    ingest_payload,
+)
 from vibecast.capture.lock import RecorderLock
 from vibecast.capture.paths import CapturePaths
-from vibecast.capture.spool import SpoolEntry, list_spool, stale_temporaries
+from vibecast.capture.segments import SegmentReader, TornBytes
+from vibecast.capture.spool import SpoolEntry, list_files, stale_temporaries
 from vibecast.capture.transcripts import TranscriptFill
 from vibecast.capture.vibecraft_follow import VibecraftFollower
 from vibecast.config import Settings
@@ -58,6 +66,10 @@ COMMIT_CPU_SHARE = 20  # a session's saves may use at most 1/20 of a core (see _
 LIST_CPU_SHARE = 100  # listing the spool may use at most 1/100 of a core (see _loop)
 MAX_POLL_WAIT_S = 1.0
 MAX_FAILED_COMMITS = 5  # then a batch that breaks the recorder (not the store) is set aside
+
+
+def _arrival(entry: SpoolEntry) -> int:
+    return entry.arrival_us
 
 
 def _yield_to_the_agent(nice: int) -> None:
@@ -89,9 +101,9 @@ class RecorderStats:
     and saving them (and reading transcripts).
     """
 
-    files: int = 0  # spool files read
+    files: int = 0  # spool entries read (payload files and log records)
     events: int = 0  # events read from them
-    committed_files: int = 0  # spool files whose events are committed (and deleted)
+    committed_files: int = 0  # spool entries whose events are committed (and released)
     new_events: int = 0  # events the store gained
     commits: int = 0
     failed_commits: int = 0
@@ -115,7 +127,7 @@ class _Session:
     session_id: str
     events: list[RecordedEvent] = field(default_factory=list)
     blobs: dict[str, bytes] = field(default_factory=dict)
-    files: list[str] = field(default_factory=list)  # spool files of the buffered events
+    files: list[SpoolEntry] = field(default_factory=list)  # where the buffered events wait
     ended: bool = False
     ended_at: float | None = None  # monotonic time of the commit that completed it
     saved: SavedReplay | None = None
@@ -124,11 +136,11 @@ class _Session:
     transcript: TranscriptFill | None = None
     failures: int = 0
 
-    def add(self, ingested: Ingested, file: str) -> None:
+    def add(self, ingested: Ingested, entry: SpoolEntry) -> None:
         self.last_event = time.monotonic()
         self.events.extend(ingested.events)
         self.blobs.update(ingested.blobs)
-        self.files.append(file)
+        self.files.append(entry)
         if ingested.hook_event == "SessionEnd":
             self.ended = True
         elif ingested.hook_event is not None:
@@ -172,7 +184,8 @@ class Recorder:
         self._owns_store = store is None
         self._lock = RecorderLock(self.paths.lock)
         self._sessions: dict[str, _Session] = {}
-        self._read: set[str] = set()  # spool names buffered but not committed yet
+        self._read: set[str] = set()  # payload files buffered but not committed yet
+        self._segments = SegmentReader()
         self._follower = (
             VibecraftFollower(follow_vibecraft, self.paths) if follow_vibecraft else None
         )
@@ -275,8 +288,15 @@ class Recorder:
                 self._follower.poll()
             read = 0
             listed = time.thread_time()
-            entries = list_spool(self.paths.spool, skip=self._read)
+            entries, segments = list_files(self.paths.spool, skip=self._read)
             self._last_list_cpu_s = time.thread_time() - listed
+            if segments:
+                records, torn = self._segments.read(segments)
+                for stretch in torn:
+                    self._reject_torn(stretch)
+                if records:
+                    entries = sorted(entries + records, key=_arrival) if entries else records
+                self._segments.delete_finished()
             buffered = self._buffered()
             for entry in entries:
                 if buffered >= self.max_buffered_events:
@@ -297,13 +317,13 @@ class Recorder:
             self.stats.ingest_cpu_s += spent - (self.stats.commit_cpu_s - committing)
 
     def _read_entry(self, entry: SpoolEntry) -> int:
-        """Buffer one spool file's events; how many (0: not read, or set aside)."""
+        """Buffer one spool entry's events; how many (0: not read, or set aside)."""
         try:
-            ingested = read_entry(entry)
+            ingested = ingest_payload(entry, entry_bytes(entry))
         except FileNotFoundError:
             return 0
         except SpoolFileError as exc:
-            self._reject(entry.file, str(exc))
+            self._reject(entry, str(exc))
             return 0
         except OSError as exc:
             log.warning("cannot read %s (will retry): %s", entry.name, exc)
@@ -311,33 +331,65 @@ class Recorder:
         session = self._sessions.get(ingested.session_id)
         if session is None:
             session = self._sessions[ingested.session_id] = _Session(ingested.session_id)
-        session.add(ingested, entry.file)
-        self._read.add(entry.name)
+        session.add(ingested, entry)
+        if entry.payload is None:
+            self._read.add(entry.name)
         self.stats.files += 1
         self.stats.events += len(ingested.events)
         return len(ingested.events)
 
-    def _reject(self, file: str, reason: str) -> None:
-        """Set a file aside in ``rejected/``, kept for inspection but redacted first: it stays
-        there indefinitely, and secrets never reach the disk for longer than the spool holds
-        them. Its text is scanned as a whole (it may not even be JSON)."""
+    def _reject(self, entry: SpoolEntry, reason: str) -> None:
+        """Set a payload aside in ``rejected/``, kept for inspection but redacted first: it
+        stays there indefinitely, and secrets never reach the disk for longer than the spool
+        holds them. Its text is scanned as a whole (it may not even be JSON)."""
         self.stats.rejected += 1
-        name = os.path.basename(file)
-        log.warning("rejected %s: %s", name, reason)
-        target = self.paths.rejected / name
+        log.warning("rejected %s: %s", entry.name, reason)
         try:
-            text = read_bytes(file).decode("utf-8", "surrogateescape")
-            redacted = self.redactor.redact_text(text).encode("utf-8", "surrogateescape")
-            staged = target.with_name(name + ".tmp")
-            fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                out.write(redacted)
-            os.replace(staged, target)
-            os.unlink(file)
+            self._keep_redacted(entry.name, entry_bytes(entry))
+        except FileNotFoundError:
+            pass  # the file is gone already
+        except OSError as exc:
+            log.warning("cannot move %s to %s: %s", entry.name, self.paths.rejected, exc)
+            return
+        self._release_entry(entry)
+
+    def _reject_torn(self, torn: TornBytes) -> None:
+        """A stretch of a log segment that is no whole record: a writer killed mid-append."""
+        self.stats.rejected += 1
+        log.warning(
+            "rejected %d bytes of %s at %d: not a whole record (a writer killed mid-append?)",
+            len(torn.data),
+            os.path.basename(torn.segment),
+            torn.offset,
+        )
+        try:
+            self._keep_redacted(torn.name, torn.data)
+        except OSError as exc:
+            log.warning("cannot keep %s in %s: %s", torn.name, self.paths.rejected, exc)
+
+    def _keep_redacted(self, name: str, data: bytes) -> None:
+        target = self.paths.rejected / name
+        text = data.decode("utf-8", "surrogateescape")
+        redacted = self.redactor.redact_text(text).encode("utf-8", "surrogateescape")
+        staged = target.with_name(name + ".tmp")
+        fd = os.open(staged, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(redacted)
+        os.replace(staged, target)
+
+    def _release_entry(self, entry: SpoolEntry) -> None:
+        """The entry's events are committed or set aside: its payload can go (a file at once,
+        a segment once all its records are released)."""
+        if entry.payload is not None:
+            self._segments.committed(entry)
+            return
+        try:
+            os.unlink(entry.file)
         except FileNotFoundError:
             pass
-        except OSError as exc:
-            log.warning("cannot move %s to %s: %s", name, self.paths.rejected, exc)
+        except OSError as exc:  # read again later: a no-op merge, never a duplicate
+            log.warning("cannot delete %s: %s", entry.file, exc)
+        self._read.discard(entry.name)
 
     def _buffered(self) -> int:
         return sum(len(session.events) for session in self._sessions.values())
@@ -450,17 +502,12 @@ class Recorder:
         )
         return result.new_events
 
-    def _done_with(self, files: list[str]) -> None:
-        """The events of ``files`` are committed: the spool files can go."""
-        for file in files:
-            try:
-                os.unlink(file)
-            except FileNotFoundError:
-                pass
-            except OSError as exc:  # read again later: a no-op merge, never a duplicate
-                log.warning("cannot delete %s: %s", file, exc)
-            self._read.discard(os.path.basename(file))
+    def _done_with(self, entries: list[SpoolEntry]) -> None:
+        """The events of ``entries`` are committed: their payloads can go."""
+        for entry in entries:
+            self._release_entry(entry)
             self.stats.committed_files += 1
+        self._segments.delete_finished()
 
     def _failed(self, session: _Session, exc: Exception) -> None:
         session.failures += 1
@@ -475,9 +522,8 @@ class Recorder:
             self.paths.rejected,
             session.failures,
         )
-        for file in session.files:
-            self._reject(file, f"commit failed {session.failures} times: {exc}")
-            self._read.discard(os.path.basename(file))
+        for entry in session.files:
+            self._reject(entry, f"commit failed {session.failures} times: {exc}")
         session.events.clear()
         session.blobs.clear()
         session.files.clear()

@@ -1,11 +1,17 @@
-"""The spool: one file per captured payload, named by arrival time, written atomically.
+"""The spool: captured payloads waiting for the recorder, in two forms.
 
-A file is written under ``spool/tmp`` and renamed into ``spool`` only when complete, so whatever
-is in ``spool`` is a whole payload. Names are ``<arrival, epoch µs, 16 digits>-<tag>.<kind>``:
-sorting names sorts by arrival, and the tag (the writer's pid, plus a counter for writers that
-spool more than once) keeps two payloads of the same microsecond apart. The recorder deletes a
-file only after its event is committed to the store, so a file is ingested at least once, and
-deterministic event ids make a second ingestion a no-op: exactly once in the store.
+- **Log segments** (``seg-<window>.log``, :mod:`vibecast.capture.spool_log`): framed records
+  appended whole, many per file. The compiled hook and :class:`SpoolWriter` write these.
+- **Payload files**, one per payload, written under ``spool/tmp`` and renamed into ``spool``
+  only when complete, so whatever is in ``spool`` is whole. Names are ``<arrival, epoch µs,
+  16 digits>-<tag>.<kind>``: sorting names sorts by arrival, and the tag (the writer's pid,
+  plus a counter for writers that spool more than once) keeps two payloads of the same
+  microsecond apart. The shell form of the hook writes these (it cannot frame records), and
+  the compiled hook for a payload too large to append in one write.
+
+The recorder deletes a payload only after its event is committed to the store (a file at once,
+a segment once all its records are), so a payload is ingested at least once, and deterministic
+event ids make a second ingestion a no-op: exactly once in the store.
 """
 
 from __future__ import annotations
@@ -19,6 +25,15 @@ from collections.abc import Container
 from dataclasses import dataclass
 from pathlib import Path
 
+from vibecast.capture.spool_log import (
+    LogRecord,
+    append_record,
+    encode_record,
+    parse_records,
+    parse_segment_name,
+    segment_name,
+)
+
 __all__ = [
     "HOOK",
     "KINDS",
@@ -26,8 +41,10 @@ __all__ = [
     "SpoolEntry",
     "SpoolWriter",
     "count_spool",
+    "list_files",
     "list_spool",
     "parse_spool_name",
+    "record_entry",
     "stale_temporaries",
 ]
 
@@ -38,15 +55,19 @@ KINDS = (HOOK, VIBECRAFT)
 _NAME = re.compile(r"^(\d{16})-([A-Za-z0-9_]+)\.(" + "|".join(KINDS) + r")$")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SpoolEntry:
-    """One complete payload waiting in the spool (``file`` is its path as a plain string: the
-    recorder handles thousands of these a second)."""
+    """One complete payload waiting in the spool: a payload file (``file`` is its path as a
+    plain string: the recorder handles thousands of these a second), or a record of a log
+    segment (``file`` is the segment, ``payload`` the record's bytes, ``offset`` where it
+    starts; ``name`` is then ``<segment>#<inode>@<offset>``)."""
 
     file: str
     name: str
     arrival_us: int
     kind: str
+    payload: bytes | None = None
+    offset: int = -1
 
     @property
     def path(self) -> Path:
@@ -65,21 +86,51 @@ def parse_spool_name(name: str) -> tuple[int, str] | None:
     return int(match.group(1)), match.group(3)
 
 
-def list_spool(spool: Path, skip: Container[str] = ()) -> list[SpoolEntry]:
-    """The complete payloads in ``spool`` whose names are not in ``skip``, in arrival order
-    (a missing spool is empty)."""
+def list_files(spool: Path, skip: Container[str] = ()) -> tuple[list[SpoolEntry], list[str]]:
+    """The payload files in ``spool`` whose names are not in ``skip``, in arrival order, and
+    the paths of its log segments, oldest first (a missing spool is empty)."""
     entries: list[SpoolEntry] = []
+    segments: list[str] = []
     try:
         with os.scandir(spool) as scan:
             for item in scan:
-                if item.name in skip:
+                name = item.name
+                if name.endswith(".log"):
+                    if parse_segment_name(name) is not None:
+                        segments.append(item.path)
                     continue
-                parsed = parse_spool_name(item.name)
+                if name in skip:
+                    continue
+                parsed = parse_spool_name(name)
                 if parsed is not None:
-                    entries.append(SpoolEntry(item.path, item.name, parsed[0], parsed[1]))
+                    entries.append(SpoolEntry(item.path, name, parsed[0], parsed[1]))
     except FileNotFoundError:
-        return []
+        return [], []
     entries.sort(key=lambda entry: entry.name)
+    segments.sort()
+    return entries, segments
+
+
+def record_entry(segment: str, record: LogRecord, inode: int = 0) -> SpoolEntry:
+    """A log record as a spool entry, named ``<segment>#<inode>@<offset>`` (unique even when a
+    segment is deleted and created again)."""
+    name = f"{os.path.basename(segment)}#{inode}@{record.offset}"
+    return SpoolEntry(segment, name, record.arrival_us, record.kind, record.payload, record.offset)
+
+
+def list_spool(spool: Path) -> list[SpoolEntry]:
+    """Every complete payload in ``spool``, files and log records, in arrival order (a missing
+    spool is empty). Reads the segments whole: for status and tests, not the recorder."""
+    entries, segments = list_files(spool)
+    for segment in segments:
+        try:
+            with open(segment, "rb") as f:
+                data = f.read()
+        except FileNotFoundError:
+            continue
+        records, _ = parse_records(data, sealed=True)
+        entries.extend(record_entry(segment, r) for r in records if isinstance(r, LogRecord))
+    entries.sort(key=lambda entry: entry.arrival_us)
     return entries
 
 
@@ -112,7 +163,8 @@ class SpoolWriter:
     """Spools payloads from inside a Python process (HTTP endpoints, the Vibecraft follower).
 
     The hook program is the main writer and is not Python; this one follows the same rules:
-    arrival time in the name, temporary file, rename. Thread-safe.
+    a record appended to the segment of its arrival time (:meth:`write`), or a payload file
+    (:meth:`write_file`). Thread-safe.
     """
 
     def __init__(self, spool: Path) -> None:
@@ -122,7 +174,21 @@ class SpoolWriter:
         self._lock = threading.Lock()
 
     def write(self, data: bytes, kind: str, arrival_us: int | None = None) -> Path:
-        """Spool ``data`` as a payload of ``kind``; returns the spooled file."""
+        """Spool ``data`` as a payload of ``kind``; returns the segment it was appended to."""
+        if kind not in KINDS:
+            raise ValueError(f"unknown spool kind {kind!r}")
+        us = time.time_ns() // 1000 if arrival_us is None else arrival_us
+        segment = self.spool / segment_name(us)
+        record = encode_record(kind, us, data, os.getpid())
+        try:
+            append_record(str(segment), record)
+        except FileNotFoundError:
+            self.spool.mkdir(mode=0o700, parents=True, exist_ok=True)
+            append_record(str(segment), record)
+        return segment
+
+    def write_file(self, data: bytes, kind: str, arrival_us: int | None = None) -> Path:
+        """Spool ``data`` as a payload file of its own; returns the file."""
         if kind not in KINDS:
             raise ValueError(f"unknown spool kind {kind!r}")
         us = time.time_ns() // 1000 if arrival_us is None else arrival_us

@@ -1,0 +1,180 @@
+"""The recorder's side of the log segments: read each one incrementally, and delete it once
+every record in it is committed and no writer can still append to it.
+
+What is kept per segment is only in memory: after a restart every segment left in the spool is
+read from its start again, and the records already committed merge as no-ops (event ids are
+deterministic), so nothing needs to be persisted between the read and the commit.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+from dataclasses import dataclass, field
+
+from vibecast.capture.spool import SpoolEntry, record_entry
+from vibecast.capture.spool_log import (
+    SEAL_GRACE_US,
+    WINDOW_US,
+    LogRecord,
+    Torn,
+    parse_records,
+    parse_segment_name,
+)
+
+__all__ = ["SegmentReader"]
+
+READ_CHUNK = 16 << 20  # bytes read from a segment per pass (more when one record is larger)
+
+
+@dataclass
+class _Segment:
+    path: str
+    sealed_at_us: int  # after this, no writer of the segment's window is alive
+    inode: int = -1
+    offset: int = 0  # bytes consumed (records and torn stretches)
+    pending: set[str] = field(default_factory=set)  # records handed out, not committed yet
+
+
+@dataclass(frozen=True)
+class TornBytes:
+    """A stretch of a segment that is no whole record; the recorder sets it aside."""
+
+    segment: str
+    offset: int
+    data: bytes
+
+    @property
+    def name(self) -> str:
+        return f"{os.path.basename(self.segment)}@{self.offset}.torn"
+
+
+class SegmentReader:
+    """Reads the spool's log segments for one recorder."""
+
+    def __init__(self, chunk: int = READ_CHUNK) -> None:
+        self._segments: dict[str, _Segment] = {}
+        self._chunk = chunk
+
+    def read(
+        self, paths: list[str], now_us: int | None = None
+    ) -> tuple[list[SpoolEntry], list[TornBytes]]:
+        """The records appended to ``paths`` since the last call, and torn stretches."""
+        now = time.time_ns() // 1000 if now_us is None else now_us
+        entries: list[SpoolEntry] = []
+        torn: list[TornBytes] = []
+        for path in paths:
+            segment = self._segments.get(path)
+            if segment is None:
+                window = parse_segment_name(os.path.basename(path))
+                if window is None:
+                    continue
+                segment = self._segments[path] = _Segment(path, window + WINDOW_US + SEAL_GRACE_US)
+            self._read_one(segment, now >= segment.sealed_at_us, entries, torn)
+        listed = set(paths)
+        for path in [p for p in self._segments if p not in listed]:
+            del self._segments[path]  # gone (deleted by us, or by hand)
+        return entries, torn
+
+    def _read_one(
+        self, segment: _Segment, sealed: bool, entries: list[SpoolEntry], torn: list[TornBytes]
+    ) -> None:
+        try:
+            fd = os.open(segment.path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return
+        try:
+            stat = os.fstat(fd)
+            if stat.st_ino != segment.inode:  # new, or replaced since: read it from its start
+                segment.inode, segment.offset, segment.pending = stat.st_ino, 0, set()
+            size = stat.st_size
+            while segment.offset < size:
+                rest = size - segment.offset
+                want = min(rest, self._chunk)
+                data = _pread_all(fd, want, segment.offset)
+                # Only the last bytes of the file can be an unfinished record of a dead writer.
+                last = sealed and want == rest
+                found, consumed = parse_records(data, segment.offset, sealed=last)
+                if consumed == segment.offset:
+                    if want == rest:
+                        break  # an unfinished record: wait for the rest
+                    data = _pread_all(fd, rest, segment.offset)  # one record > a chunk
+                    found, consumed = parse_records(data, segment.offset, sealed=sealed)
+                    if consumed == segment.offset:
+                        break
+                for item in found:
+                    if isinstance(item, LogRecord):
+                        entry = record_entry(segment.path, item, segment.inode)
+                        entries.append(entry)
+                        segment.pending.add(entry.name)
+                    else:
+                        torn.append(_torn_bytes(segment.path, item, data, segment.offset))
+                segment.offset = consumed
+        finally:
+            os.close(fd)
+
+    def committed(self, entry: SpoolEntry) -> None:
+        """A record handed out by :meth:`read` is committed (or set aside)."""
+        segment = self._segments.get(entry.file)
+        if segment is not None:
+            segment.pending.discard(entry.name)
+
+    def delete_finished(self) -> int:
+        """Delete the segments whose every record is committed (the lock protocol, not the
+        window, keeps writers safe: a writer arriving later creates the segment again);
+        how many were deleted."""
+        deleted = 0
+        for segment in list(self._segments.values()):
+            if segment.pending:
+                continue
+            if _delete_if_read(segment):
+                del self._segments[segment.path]
+                deleted += 1
+        return deleted
+
+    @property
+    def pending(self) -> int:
+        return sum(len(segment.pending) for segment in self._segments.values())
+
+
+def _torn_bytes(path: str, torn: Torn, data: bytes, base: int) -> TornBytes:
+    return TornBytes(path, torn.offset, data[torn.offset - base : torn.end - base])
+
+
+def _pread_all(fd: int, size: int, offset: int) -> bytes:
+    data = os.pread(fd, size, offset)
+    if len(data) == size:
+        return data
+    parts = [data]
+    got = len(data)
+    while got < size:
+        more = os.pread(fd, size - got, offset + got)
+        if not more:
+            break
+        parts.append(more)
+        got += len(more)
+    return b"".join(parts)
+
+
+def _delete_if_read(segment: _Segment) -> bool:
+    """Unlink the segment if it holds nothing past what was read; under an exclusive lock
+    taken without waiting, so that a writer still appending (it holds a shared one) is never
+    cut off. A writer that opened it before the unlink sees it unlinked once it has its lock,
+    and appends to a new segment of the same name."""
+    try:
+        fd = os.open(segment.path, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return True
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        stat = os.fstat(fd)
+        if stat.st_ino != segment.inode or stat.st_size != segment.offset:
+            return False  # more was appended (or it is another file): read it first
+        os.unlink(segment.path)
+        return True
+    finally:
+        os.close(fd)
