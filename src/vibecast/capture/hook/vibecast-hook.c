@@ -3,37 +3,55 @@
  *
  * Claude Code waits for a command hook to exit before it goes on, so every microsecond spent
  * here is added to the agent's work. This program therefore does only what keeps an event safe:
- * it takes the arrival time (hook stdin carries none), copies the JSON payload from stdin into a
- * temporary file and renames it into the spool, where the recorder picks it up now or whenever
- * it next runs. No parsing, no network, no fsync (a killed recorder loses nothing; only a power
- * cut could lose the last page-cache writes, as with the database itself).
+ * it takes the arrival time (hook stdin carries none), reads the JSON payload from stdin and
+ * appends it, framed, to the spool's log segment for that time, where the recorder picks it up
+ * now or whenever it next runs. No parsing, no network, no fsync (a killed recorder loses
+ * nothing; only a power cut could lose the last page-cache writes, as with the database).
  *
  *   usage: vibecast-hook CAPTURE_DIR
- *   CAPTURE_DIR/spool/tmp/NAME  while the payload is being copied (never read by the recorder)
- *   CAPTURE_DIR/spool/NAME      complete; NAME = <arrival, epoch microseconds>-<pid>.hook
- *   CAPTURE_DIR/hook.log        one line per failure
+ *   CAPTURE_DIR/spool/seg-<window start, epoch s>.log   one segment per 10 s of arrival time:
+ *       records "\xffVC1" | u32 length | u32 crc32 | u64 arrival µs | u32 pid | u8 kind | 3 pad
+ *       | payload, little-endian; the crc covers the header after it, then the payload
+ *       (src/vibecast/capture/spool_log.py is the reference and explains why it is safe)
+ *   CAPTURE_DIR/spool/<arrival µs>-<pid>.hook  a payload too large for one append (> 16 MiB),
+ *       or one whose append was cut short: written to spool/tmp, then renamed
+ *   CAPTURE_DIR/hook.log  one line per failure
+ *
+ * A record is appended with one writev() on an O_APPEND descriptor, under a shared flock, into
+ * a segment that is still linked (the recorder deletes a finished segment under an exclusive
+ * flock): records never interleave and never land in a deleted file.
  *
  * It always exits 0 and prints nothing: a capture problem must never block, fail or change what
  * Claude Code does. A watchdog alarm ends it after WATCHDOG_SECONDS whatever happens.
  *
  * vibecast compiles this file with the system C compiler at `vibecast hooks install`; without a
- * compiler the equivalent shell script (vibecast-hook.sh) is installed instead.
+ * compiler the equivalent shell script (vibecast-hook.sh, one file per payload) is installed.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #define WATCHDOG_SECONDS 5
 #define PATH_SIZE 4096
+#define LOG_MAX (16u << 20)          /* larger payloads get a file of their own */
+#define WINDOW_SECONDS 10LL          /* one log segment per 10 s of arrival time */
+#define HEADER_SIZE 28
+#define CRC_FROM 12
 
 static char tmp_path[PATH_SIZE];
 static char log_path[PATH_SIZE];
+static const char *capture_dir;
 static long long arrival_us;
 
 /* Append one line to hook.log; failures to log are ignored (nothing else can be done). */
@@ -55,6 +73,8 @@ static void on_alarm(int sig) {
     (void)sig;
     if (tmp_path[0]) unlink(tmp_path);
     int fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600);
+    if (fd < 0 && errno == ENOENT && capture_dir && mkdir(capture_dir, 0700) == 0)
+        fd = open(log_path, O_WRONLY | O_CREAT | O_APPEND, 0600); /* nothing was spooled yet */
     if (fd >= 0) {
         ssize_t ignored = write(fd, msg, sizeof msg - 1);
         (void)ignored;
@@ -77,25 +97,158 @@ static int make_dirs(const char *capture_dir) {
     }
 }
 
-static int copy_stdin(int out, long long *total) {
-    static char buf[1 << 16];
-    for (;;) {
-        ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
-        if (n == 0) return 0;
-        if (n < 0) {
+static int write_all(int out, const char *buf, size_t n) {
+    for (size_t done = 0; done < n;) {
+        ssize_t w = write(out, buf + done, n - done);
+        if (w < 0) {
             if (errno == EINTR) continue;
             return -1;
         }
-        for (ssize_t done = 0; done < n;) {
-            ssize_t w = write(out, buf + done, (size_t)(n - done));
-            if (w < 0) {
-                if (errno == EINTR) continue;
-                return -1;
-            }
-            done += w;
-        }
-        *total += n;
+        done += (size_t)w;
     }
+    return 0;
+}
+
+/* Read stdin into *buf, up to LOG_MAX + 1 bytes (more means: too large for the log). */
+static int read_stdin(char **buf, size_t *len) {
+    size_t cap = 1 << 16;
+    char *data = malloc(cap);
+    if (!data) return -1;
+    *len = 0;
+    for (;;) {
+        if (*len == cap) {
+            if (cap > LOG_MAX) break;
+            char *bigger = realloc(data, cap * 2);
+            if (!bigger) break; /* keep what we have; the rest goes to a file */
+            data = bigger;
+            cap *= 2;
+        }
+        ssize_t n = read(STDIN_FILENO, data + *len, cap - *len);
+        if (n == 0) break;
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            free(data);
+            return -1;
+        }
+        *len += (size_t)n;
+    }
+    *buf = data;
+    return 0;
+}
+
+/* The spool file form: what was read, then the rest of stdin, into spool/tmp, renamed. */
+static void spool_file(const char *dir, const char *head, size_t head_len) {
+    char name[64], final_path[PATH_SIZE];
+    snprintf(name, sizeof name, "%016lld-%ld.hook", arrival_us, (long)getpid());
+    if (snprintf(tmp_path, sizeof tmp_path, "%s/spool/tmp/%s", dir, name) >= (int)sizeof tmp_path ||
+        snprintf(final_path, sizeof final_path, "%s/spool/%s", dir, name) >=
+            (int)sizeof final_path) {
+        tmp_path[0] = 0;
+        log_failure("capture directory path too long", 0);
+        return;
+    }
+    int fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0 && errno == ENOENT && make_dirs(dir) == 0)
+        fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        int err = errno;
+        tmp_path[0] = 0;
+        log_failure("cannot create the spool file", err);
+        return;
+    }
+    int failed = write_all(fd, head, head_len);
+    static char buf[1 << 16];
+    while (!failed) {
+        ssize_t n = read(STDIN_FILENO, buf, sizeof buf);
+        if (n == 0) break;
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            failed = -1;
+            break;
+        }
+        failed = write_all(fd, buf, (size_t)n);
+    }
+    int err = errno;
+    if (close(fd) != 0 && !failed) {
+        failed = -1;
+        err = errno;
+    }
+    if (failed) {
+        unlink(tmp_path);
+        log_failure("cannot copy the payload", err);
+        return;
+    }
+    if (rename(tmp_path, final_path) != 0) {
+        err = errno;
+        unlink(tmp_path);
+        log_failure("cannot move the payload into the spool", err);
+    }
+    tmp_path[0] = 0;
+}
+
+/* CRC-32 as zlib computes it (reflected polynomial 0xEDB88320), continuing from crc. */
+static uint32_t crc32_update(uint32_t crc, const unsigned char *p, size_t n) {
+    static uint32_t table[256];
+    if (!table[1]) {
+        for (uint32_t i = 0; i < 256; i++) {
+            uint32_t c = i;
+            for (int k = 0; k < 8; k++) c = c & 1 ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+            table[i] = c;
+        }
+    }
+    crc = ~crc;
+    while (n--) crc = table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
+    return ~crc;
+}
+
+static void put_u32(unsigned char *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Append one record to the segment; 0 when it is whole in a linked segment. */
+static int append_record(const char *dir, const char *payload, size_t len) {
+    char path[PATH_SIZE];
+    long long window = arrival_us / 1000000LL / WINDOW_SECONDS * WINDOW_SECONDS;
+    if (snprintf(path, sizeof path, "%s/spool/seg-%010lld.log", dir, window) >= (int)sizeof path) {
+        log_failure("capture directory path too long", 0);
+        return -1;
+    }
+    unsigned char header[HEADER_SIZE] = {0xff, 'V', 'C', '1'};
+    put_u32(header + 4, (uint32_t)len);
+    for (int i = 0; i < 8; i++) header[12 + i] = (unsigned char)((unsigned long long)arrival_us >> (8 * i));
+    put_u32(header + 20, (uint32_t)getpid());
+    header[24] = 0; /* kind: a Claude Code hook payload */
+    uint32_t crc = crc32_update(0, header + CRC_FROM, HEADER_SIZE - CRC_FROM);
+    put_u32(header + 8, crc32_update(crc, (const unsigned char *)payload, len));
+    struct iovec parts[2] = {{header, HEADER_SIZE}, {(void *)payload, len}};
+    for (int attempt = 0; attempt < 8; attempt++) {
+        int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0 && errno == ENOENT && make_dirs(dir) == 0)
+            fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+        if (fd < 0) {
+            log_failure("cannot open the spool segment", errno);
+            return -1;
+        }
+        struct stat st;
+        while (flock(fd, LOCK_SH) != 0 && errno == EINTR) {
+        }
+        if (fstat(fd, &st) == 0 && st.st_nlink == 0) {
+            close(fd); /* the recorder deleted it after our open: a new one is made */
+            continue;
+        }
+        ssize_t n;
+        do n = writev(fd, parts, 2);
+        while (n < 0 && errno == EINTR);
+        int err = errno;
+        close(fd);
+        if (n == (ssize_t)(HEADER_SIZE + len)) return 0;
+        log_failure(n < 0 ? "cannot append to the spool segment"
+                          : "append to the spool segment cut short; spooled as a file",
+                    n < 0 ? err : 0);
+        return -1;
+    }
+    log_failure("the spool segment keeps being deleted", 0);
+    return -1;
 }
 
 int main(int argc, char **argv) {
@@ -104,45 +257,22 @@ int main(int argc, char **argv) {
     arrival_us = (long long)now.tv_sec * 1000000LL + now.tv_nsec / 1000;
     if (argc < 2 || !argv[1][0]) return 0;
     const char *dir = argv[1];
+    capture_dir = dir;
     signal(SIGALRM, on_alarm);
     alarm(WATCHDOG_SECONDS);
     if (snprintf(log_path, sizeof log_path, "%s/hook.log", dir) >= (int)sizeof log_path) return 0;
 
-    char name[64], final_path[PATH_SIZE];
-    snprintf(name, sizeof name, "%016lld-%ld.hook", arrival_us, (long)getpid());
-    if (snprintf(tmp_path, sizeof tmp_path, "%s/spool/tmp/%s", dir, name) >= (int)sizeof tmp_path ||
-        snprintf(final_path, sizeof final_path, "%s/spool/%s", dir, name) >=
-            (int)sizeof final_path) {
-        tmp_path[0] = 0;
-        log_failure("capture directory path too long", 0);
+    char *payload = NULL;
+    size_t len = 0;
+    if (read_stdin(&payload, &len) != 0) {
+        log_failure("cannot read the payload", errno);
         return 0;
     }
-    int fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0 && errno == ENOENT && make_dirs(dir) == 0)
-        fd = open(tmp_path, O_WRONLY | O_CREAT | O_EXCL, 0600);
-    if (fd < 0) {
-        int err = errno;
-        tmp_path[0] = 0;
-        log_failure("cannot create the spool file", err);
+    if (len == 0) {
+        log_failure("empty payload, nothing spooled", 0);
         return 0;
     }
-    long long total = 0;
-    int failed = copy_stdin(fd, &total);
-    int err = errno;
-    if (close(fd) != 0 && !failed) {
-        failed = -1;
-        err = errno;
-    }
-    if (failed || total == 0) {
-        unlink(tmp_path);
-        log_failure(failed ? "cannot copy the payload" : "empty payload, nothing spooled",
-                    failed ? err : 0);
-        return 0;
-    }
-    if (rename(tmp_path, final_path) != 0) {
-        err = errno;
-        unlink(tmp_path);
-        log_failure("cannot move the payload into the spool", err);
-    }
+    /* Too large for one append (or memory ran short), or the append failed: a file of its own. */
+    if (len > LOG_MAX || append_record(dir, payload, len) != 0) spool_file(dir, payload, len);
     return 0;
 }
