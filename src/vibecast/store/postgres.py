@@ -380,12 +380,19 @@ class PostgresStore(Store):
     ) -> None:
         """The replay's rows in replay_search and replay_tools (the list filters' indexes)."""
         fields = search_fields(replay, events)
+        # Rows that did not change are not written (the live recorder saves every few seconds;
+        # an update re-indexes the text).
         conn.execute(
             "INSERT INTO replay_search (replay_id, title, prompts, files) VALUES (%s, %s, %s, %s) "
             "ON CONFLICT (replay_id) DO UPDATE SET title = excluded.title, "
-            "prompts = excluded.prompts, files = excluded.files",
+            "prompts = excluded.prompts, files = excluded.files "
+            "WHERE (replay_search.title, replay_search.prompts, replay_search.files) "
+            "IS DISTINCT FROM (excluded.title, excluded.prompts, excluded.files)",
             (replay.id, fields.title, fields.prompts, fields.files),
         )
+        stored = conn.execute("SELECT tool FROM replay_tools WHERE replay_id = %s", (replay.id,))
+        if {row[0] for row in stored} == set(fields.tools):
+            return
         conn.execute("DELETE FROM replay_tools WHERE replay_id = %s", (replay.id,))
         with conn.cursor() as cur:
             cur.executemany(

@@ -381,12 +381,20 @@ class SQLiteStore(Store):
     ) -> None:
         """The replay's rows in replay_search and replay_tools (the list filters' indexes)."""
         fields = search_fields(replay, events)
+        # Rows that did not change are not written: the live recorder saves a session every few
+        # seconds, and an update re-indexes the whole text (FTS5 triggers).
         conn.execute(
             "INSERT INTO replay_search (replay_id, title, prompts, files) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (replay_id) DO UPDATE SET title = excluded.title, "
-            "prompts = excluded.prompts, files = excluded.files",
+            "prompts = excluded.prompts, files = excluded.files "
+            "WHERE replay_search.title IS NOT excluded.title "
+            "OR replay_search.prompts IS NOT excluded.prompts "
+            "OR replay_search.files IS NOT excluded.files",
             (replay.id, fields.title, fields.prompts, fields.files),
         )
+        stored = conn.execute("SELECT tool FROM replay_tools WHERE replay_id = ?", (replay.id,))
+        if {row[0] for row in stored} == set(fields.tools):
+            return
         conn.execute("DELETE FROM replay_tools WHERE replay_id = ?", (replay.id,))
         conn.executemany(
             "INSERT INTO replay_tools (replay_id, tool) VALUES (?, ?)",
