@@ -190,3 +190,21 @@ def test_records_across_read_chunks(tmp_path) -> None:
     reader = SegmentReader(chunk=256)
     entries, torn = reader.read([str(segment)], now_us=T0 + WINDOW_US + SEAL_GRACE_US)
     assert [e.payload for e in entries] == payloads and torn == []
+
+
+def test_a_backlog_is_read_a_slice_at_a_time(tmp_path) -> None:
+    """A recorder coming back to a large spool holds a bounded slice of it in memory."""
+    payloads = [b"%d" % i * 100 for i in range(60)]
+    for i, payload in enumerate(payloads):  # three segments, 20 records each
+        SpoolWriter(tmp_path).write(payload, "hook", T0 + (i // 20) * WINDOW_US + i)
+    segments = sorted(str(p) for p in tmp_path.glob("seg-*.log"))
+    assert len(segments) == 3
+    reader = SegmentReader(chunk=1000, budget=2500)
+    got: list[bytes] = []
+    for _ in range(100):
+        entries, torn = reader.read(segments, now_us=T0)
+        assert torn == [] and sum(len(e.payload or b"") for e in entries) <= 2500 + 1000
+        if not entries:
+            break
+        got += [e.payload for e in entries if e.payload is not None]
+    assert got == payloads

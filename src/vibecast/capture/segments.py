@@ -26,6 +26,7 @@ from vibecast.capture.spool_log import (
 __all__ = ["SegmentReader"]
 
 READ_CHUNK = 16 << 20  # bytes read from a segment per pass (more when one record is larger)
+READ_BUDGET = 64 << 20  # bytes read per call: a large backlog is taken a slice at a time
 
 
 @dataclass
@@ -53,18 +54,24 @@ class TornBytes:
 class SegmentReader:
     """Reads the spool's log segments for one recorder."""
 
-    def __init__(self, chunk: int = READ_CHUNK) -> None:
+    def __init__(self, chunk: int = READ_CHUNK, budget: int = READ_BUDGET) -> None:
         self._segments: dict[str, _Segment] = {}
         self._chunk = chunk
+        self._budget = budget
+        self._left = budget
 
     def read(
         self, paths: list[str], now_us: int | None = None
     ) -> tuple[list[SpoolEntry], list[TornBytes]]:
-        """The records appended to ``paths`` since the last call, and torn stretches."""
+        """The records appended to ``paths`` since the last call, and torn stretches; about
+        ``budget`` bytes at most (the rest comes with the next calls), oldest segments first."""
         now = time.time_ns() // 1000 if now_us is None else now_us
         entries: list[SpoolEntry] = []
         torn: list[TornBytes] = []
+        self._left = self._budget
         for path in paths:
+            if self._left <= 0:
+                break
             segment = self._segments.get(path)
             if segment is None:
                 window = parse_segment_name(os.path.basename(path))
@@ -89,7 +96,7 @@ class SegmentReader:
             if stat.st_ino != segment.inode:  # new, or replaced since: read it from its start
                 segment.inode, segment.offset, segment.pending = stat.st_ino, 0, set()
             size = stat.st_size
-            while segment.offset < size:
+            while segment.offset < size and self._left > 0:
                 rest = size - segment.offset
                 want = min(rest, self._chunk)
                 data = _pread_all(fd, want, segment.offset)
@@ -110,6 +117,7 @@ class SegmentReader:
                         segment.pending.add(entry.name)
                     else:
                         torn.append(_torn_bytes(segment.path, item, data, segment.offset))
+                self._left -= consumed - segment.offset
                 segment.offset = consumed
         finally:
             os.close(fd)
