@@ -271,7 +271,7 @@ def import_paths(
     """
     started = time.perf_counter()
     summary = ImportSummary()
-    redactor = Redactor(settings.redaction)
+    redactor = Redactor.for_install(settings)
     files = discover(list(paths), settings)
     if on_files is not None:
         on_files(files)

@@ -4,6 +4,7 @@ paths, sizes and line ranges are; ``keep_file_contents`` keeps everything."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from pathlib import Path
 from typing import Any
@@ -41,8 +42,11 @@ def _of(payloads: list[dict[str, Any]], tool: str) -> list[dict[str, Any]]:
     return found
 
 
+KEY = b"k" * 32
+
+
 def test_read_keeps_path_sizes_and_line_range_not_the_content(payloads) -> None:
-    redactor = Redactor()
+    redactor = Redactor(content_key=KEY)
     for payload in _of(payloads, "Read"):
         file = payload["tool_response"]["file"]
         out = redactor.redact_event(_event("Read", payload["tool_response"]))
@@ -53,7 +57,9 @@ def test_read_keeps_path_sizes_and_line_range_not_the_content(payloads) -> None:
             assert described[key] == file[key]
         data = file["content"].encode("utf-8")
         assert described["bytes"] == len(data)
-        assert described["sha256"] == hashlib.sha256(data).hexdigest()
+        # Keyed: a plain sha256 of a short secret file could be tested against guesses.
+        assert described["digest"] == "hmac-sha256:" + hmac.new(KEY, data, "sha256").hexdigest()
+        assert hashlib.sha256(data).hexdigest() not in json.dumps(out.tool_response)
         stored = encode_event(out).decode()
         longest = max(file["content"].splitlines() or [""], key=len)
         if len(longest) > 20:
@@ -67,12 +73,23 @@ def test_identical_reads_stay_comparable(payloads) -> None:
         by_content.setdefault(payload["tool_response"]["file"]["content"], []).append(payload)
     repeated = [group for group in by_content.values() if len(group) > 1]
     assert repeated, "the sample reads some file twice"
-    redactor = Redactor()
+    redactor = Redactor(content_key=KEY)
     for group in repeated:
         described = [
             redactor.redact_event(_event("Read", p["tool_response"])).tool_response for p in group
         ]
-        assert all(d["file"]["sha256"] == described[0]["file"]["sha256"] for d in described)
+        assert all(d["file"]["digest"] == described[0]["file"]["digest"] for d in described)
+
+
+def test_the_install_keys_its_digests(tmp_path) -> None:
+    """The pipeline's redactor keys digests with the data dir's secret: stable across runs,
+    different between installs."""
+    from vibecast.config import load_settings
+
+    one = Redactor.for_install(load_settings(env={"VIBECAST_HOME": str(tmp_path / "a")}))
+    again = Redactor.for_install(load_settings(env={"VIBECAST_HOME": str(tmp_path / "a")}))
+    other = Redactor.for_install(load_settings(env={"VIBECAST_HOME": str(tmp_path / "b")}))
+    assert one.content_key and one.content_key == again.content_key != other.content_key
 
 
 def test_edit_drops_the_original_file_and_keeps_the_diff(payloads) -> None:

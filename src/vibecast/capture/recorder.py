@@ -179,7 +179,7 @@ class Recorder:
         self.nice = nice
         self.user_id = user_id
         self.stats = RecorderStats()
-        self.redactor = Redactor(settings.redaction)
+        self.redactor = Redactor.for_install(settings)
         self._store = store
         self._owns_store = store is None
         self._lock = RecorderLock(self.paths.lock)

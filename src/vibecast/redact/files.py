@@ -8,10 +8,13 @@ What is dropped, in the shapes Claude Code produces (hook ``tool_response`` and 
 ``toolUseResult`` alike):
 
 * Read: ``{"type": "text", "file": {"filePath", "content", "numLines", "startLine",
-  "totalLines"}}`` keeps everything but ``content`` and gains ``bytes`` and ``sha256`` of it, so
-  two reads of the same file still compare equal. Images, PDFs and notebooks (``base64``,
-  ``cells``) likewise. The transcript's own ``tool_result`` text of a Read (line-numbered, as
-  ``cat -n`` prints it) becomes ``[file contents not stored: N lines, M bytes]``.
+  "totalLines"}}`` keeps everything but ``content`` and gains ``bytes`` and ``digest`` of it, so
+  two reads of the same file still compare equal. The digest is keyed with the install's secret
+  (``hmac-sha256:…``, see :mod:`vibecast.install_key`): a plain hash of a short secret file
+  (``.env``) could be checked against guesses by anyone who reads the replay. Images, PDFs and
+  notebooks (``base64``, ``cells``) likewise. The transcript's own ``tool_result`` text of a
+  Read (line-numbered, as ``cat -n`` prints it) becomes ``[file contents not stored: N lines,
+  M bytes]``.
 * Edit / MultiEdit / Write-over-a-file: ``originalFile`` / ``originalFileContents`` is dropped;
   ``filePath``, ``oldString``, ``newString`` and ``structuredPatch`` stay, which is what a diff
   view needs. What Write wrote is the agent's own output and is kept.
@@ -20,6 +23,7 @@ What is dropped, in the shapes Claude Code produces (hook ``tool_response`` and 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 from collections import Counter
@@ -35,9 +39,13 @@ _LINE_NUMBERED = re.compile(r"[ \t]*\d+(?:→|\t)")
 _MAX_DEPTH = 64  # file payloads sit a few levels down; deeper structures are not tool results
 
 
-def _digest(text: str) -> tuple[int, str]:
+def _digest(text: str, key: bytes | None) -> tuple[int, str]:
+    """Size and digest of dropped contents: keyed when there is a key (always, in the import
+    pipeline and the recorder), a plain ``sha256:`` otherwise."""
     data = text.encode("utf-8", "surrogatepass")
-    return len(data), hashlib.sha256(data).hexdigest()
+    if key is None:
+        return len(data), "sha256:" + hashlib.sha256(data).hexdigest()
+    return len(data), "hmac-sha256:" + hmac.new(key, data, hashlib.sha256).hexdigest()
 
 
 def is_file_listing(text: str, *, tabs: bool = True) -> bool:
@@ -51,11 +59,13 @@ def is_file_listing(text: str, *, tabs: bool = True) -> bool:
 
 
 def _listing_note(text: str) -> str:
-    size, _ = _digest(text)
+    size = len(text.encode("utf-8", "surrogatepass"))
     return f"[file contents not stored: {len(text.splitlines())} lines, {size} bytes]"
 
 
-def _describe_file(file: dict[str, Any], omitted: Counter[str]) -> dict[str, Any] | None:
+def _describe_file(
+    file: dict[str, Any], omitted: Counter[str], key: bytes | None
+) -> dict[str, Any] | None:
     """The Read ``file`` object without its payload, or None if it has none."""
     payload_key = next((k for k in _FILE_PAYLOAD_KEYS if k in file), None)
     if payload_key is None:
@@ -63,7 +73,7 @@ def _describe_file(file: dict[str, Any], omitted: Counter[str]) -> dict[str, Any
     payload = file[payload_key]
     text = payload if isinstance(payload, str) else json.dumps(payload, ensure_ascii=False)
     described = {k: v for k, v in file.items() if k not in _FILE_PAYLOAD_KEYS}
-    described["bytes"], described["sha256"] = _digest(text)
+    described["bytes"], described["digest"] = _digest(text, key)
     omitted["read-contents"] += 1
     return described
 
@@ -72,7 +82,7 @@ def _describe_file(file: dict[str, Any], omitted: Counter[str]) -> dict[str, Any
 _ANY, _READ, _BLOCK = 0, 1, 2
 
 
-def _omit_in(value: Any, where: int, omitted: Counter[str], depth: int) -> Any:
+def _omit_in(value: Any, where: int, omitted: Counter[str], depth: int, key: bytes | None) -> Any:
     """``value`` without file payloads; containers are copied only where something changed."""
     if depth > _MAX_DEPTH:
         return value
@@ -82,7 +92,7 @@ def _omit_in(value: Any, where: int, omitted: Counter[str], depth: int) -> Any:
             return _listing_note(value)
         return value
     if isinstance(value, list):
-        items = [_omit_in(item, where, omitted, depth + 1) for item in value]
+        items = [_omit_in(item, where, omitted, depth + 1, key) for item in value]
         return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
     if not isinstance(value, dict):
         return value
@@ -92,26 +102,30 @@ def _omit_in(value: Any, where: int, omitted: Counter[str], depth: int) -> Any:
     omitted["original-file"] += len(drop)
     file = value.get("file")
     if value.get("type") in _READ_TYPES and isinstance(file, dict):
-        described = _describe_file(file, omitted)
+        described = _describe_file(file, omitted, key)
         if described is not None:
             changes["file"] = described
     inner = _BLOCK if value.get("type") == "tool_result" and where == _ANY else where
-    for key, item in value.items():
-        if key in changes or key in drop or not isinstance(item, (str, list, dict)):
+    for name, item in value.items():
+        if name in changes or name in drop or not isinstance(item, (str, list, dict)):
             continue
-        new = _omit_in(item, inner if key in ("content", "text") else _ANY, omitted, depth + 1)
+        new = _omit_in(
+            item, inner if name in ("content", "text") else _ANY, omitted, depth + 1, key
+        )
         if new is not item:
-            changes[key] = new
+            changes[name] = new
     if not changes and not drop:
         return value
     return {k: changes.get(k, v) for k, v in value.items() if k not in drop}
 
 
-def omit_file_contents(tool: str | None, value: Any, omitted: Counter[str]) -> Any:
+def omit_file_contents(
+    tool: str | None, value: Any, omitted: Counter[str], key: bytes | None = None
+) -> Any:
     """``value`` (a tool response, or a raw source record) without file contents.
 
     ``tool`` is the event's tool name; with ``Read``, a plain string or text blocks holding a
     file listing are replaced too. Counts what was dropped in ``omitted``. Never mutates
-    ``value``.
+    ``value``. ``key`` keys the digests of what is dropped.
     """
-    return _omit_in(value, _READ if tool in READ_TOOLS else _ANY, omitted, 0)
+    return _omit_in(value, _READ if tool in READ_TOOLS else _ANY, omitted, 0, key)

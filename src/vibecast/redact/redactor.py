@@ -12,8 +12,9 @@ from typing import Any
 
 import msgspec
 
-from vibecast.config import RedactionSettings
+from vibecast.config import RedactionSettings, Settings
 from vibecast.importers.base import SessionInfo
+from vibecast.install_key import content_digest_key
 from vibecast.model import RecordedEvent
 from vibecast.redact.files import omit_file_contents
 from vibecast.redact.names import classify_name, is_secret_value, kind_for
@@ -62,14 +63,18 @@ def _render(text: str, spans: list[tuple[int, int, str]]) -> str:
 class Redactor:
     """Replaces secrets with typed placeholders and applies the file-content policy.
 
-    One redactor serves a whole import; ``findings`` counts what it replaced, by kind, and
+    One redactor serves a whole import (:meth:`for_install` builds it with the install's key
+    for file-content digests); ``findings`` counts what it replaced, by kind, and
     ``omitted`` counts file payloads dropped by the policy (``read-contents``,
     ``original-file``). ``issues`` lists settings that could not be used (an invalid pattern is
     skipped with a warning rather than failing the import).
     """
 
-    def __init__(self, settings: RedactionSettings | None = None) -> None:
+    def __init__(
+        self, settings: RedactionSettings | None = None, *, content_key: bytes | None = None
+    ) -> None:
         self.settings = settings if settings is not None else RedactionSettings()
+        self.content_key = content_key  # keys digests of dropped file contents
         self.findings: Counter[str] = Counter()
         self.omitted: Counter[str] = Counter()
         self.issues: list[str] = []
@@ -83,6 +88,11 @@ class Redactor:
                 log.warning(message)
         self._scanner = Scanner(patterns, self.settings.strings)
         self._has_custom = bool(patterns or self.settings.strings)
+
+    @classmethod
+    def for_install(cls, settings: Settings) -> Redactor:
+        """The redactor of this install: its settings, and digests keyed with its secret."""
+        return cls(settings.redaction, content_key=content_digest_key(settings.home))
 
     # -- text ----------------------------------------------------------------------------------
 
@@ -231,7 +241,10 @@ class Redactor:
             value = original
             if not self.settings.keep_file_contents and name in _POLICY_FIELDS:
                 value = omit_file_contents(
-                    event.tool if name == "tool_response" else None, value, self.omitted
+                    event.tool if name == "tool_response" else None,
+                    value,
+                    self.omitted,
+                    self.content_key,
                 )
             if type(value) is str:
                 new = self.redact_text(value)

@@ -20,13 +20,12 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from vibecast.config import ConfigError, Settings
+from vibecast.install_key import load_secret_key
 
 __all__ = [
     "DEFAULT_HOST",
@@ -64,37 +63,6 @@ def is_loopback(host: str) -> bool:
 
 def _is_postgres(url: str) -> bool:
     return url.strip().startswith(("postgresql://", "postgres://"))
-
-
-def load_secret_key(home: Path, env: Mapping[str, str]) -> bytes:
-    """The cookie-signing key: ``VIBECAST_SECRET_KEY``, else one kept in the data dir.
-
-    Kept on disk so web logins survive a restart; created with mode 0600 so other local users
-    cannot forge sessions.
-    """
-    given = env.get("VIBECAST_SECRET_KEY", "").strip()
-    if given:
-        if len(given) < 16:
-            raise ConfigError("VIBECAST_SECRET_KEY must be at least 16 characters")
-        return given.encode()
-    path = home / "server-secret"
-    try:
-        key = path.read_text(encoding="ascii").strip()
-    except FileNotFoundError:
-        key = ""
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read the server secret {path}: {exc}") from exc
-    if len(key) >= 32:
-        return key.encode()
-    key = secrets.token_hex(32)
-    try:
-        home.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(key + "\n")
-    except OSError as exc:
-        raise ConfigError(f"cannot write the server secret {path}: {exc.strerror}") from exc
-    return key.encode()
 
 
 def _share_days(env: Mapping[str, str]) -> int:
