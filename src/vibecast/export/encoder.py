@@ -1,13 +1,20 @@
-"""One FFmpeg process per video, fed the frames that changed through a pipe.
+"""FFmpeg encoding of the frames that changed, fed through a pipe, into a 30 fps video.
 
-Frames arrive as raw yuv420p images with their frame index (:mod:`~vibecast.export.mkv`);
-FFmpeg repeats it until the next one (constant 30 fps) and
-encodes H.264 (MP4, ``+faststart`` so browsers and slide tools play it before it is all loaded)
-or VP9 (WebM). Writing happens on a thread with a bounded queue, so the browser draws the next
-frames while FFmpeg encodes these: the two run on both cores at once.
+Frames arrive as raw yuv420p images with their frame index (:mod:`~vibecast.export.mkv`).
+
+- **MP4 (H.264)**: x264 encodes only the frames that changed (one FFmpeg, timestamps passed
+  through); :mod:`~vibecast.export.h264` writes every repeat as a frame of skipped macroblocks
+  (an exact copy, almost free) so the stream has every frame at 30 fps; a second FFmpeg only
+  puts that stream in an MP4 (``+faststart``, so browsers and slide tools play it before it is
+  all loaded), without re-encoding. x264 costs about as much for a repeat as for a change, and
+  most frames are repeats: at 1080p this cut FFmpeg's CPU about 3x.
+- **WebM (VP9)**: one FFmpeg whose ``fps`` filter repeats each frame until the next.
+
+Writing happens on a thread with a bounded queue, so the browser draws the next frames while
+FFmpeg encodes these: the two run on both cores at once.
 
 Presets were picked by measurement on the 2-core machine (``benchmarks/export_speed.py``): x264
-``ultrafast`` encodes a static 1080p frame about 3x faster than ``veryfast`` at a similar look for
+``ultrafast`` encodes a 1080p frame about 3x faster than ``veryfast`` at a similar look for
 this flat, text-heavy picture; libvpx-vp9 ``realtime`` with ``cpu-used 8`` and row threading.
 """
 
@@ -22,6 +29,7 @@ import threading
 from pathlib import Path
 from typing import IO
 
+from vibecast.export.h264 import NotSpliceable, SkipFiller
 from vibecast.export.mkv import MatroskaWriter
 from vibecast.export.request import FPS, ExportError
 
@@ -45,19 +53,61 @@ def find_ffmpeg() -> str:
     return found
 
 
+_X264 = [
+    "-c:v", "libx264", "-preset", "ultrafast", "-tune", "stillimage", "-crf", "23",
+    "-pix_fmt", "yuv420p",
+]  # fmt: skip
+KEYFRAME_SECONDS = 8
+"""A keyframe (where players can start decoding when seeking) at least this often, in video
+time: x264's default of 250 frames at 30 fps."""
+_MP4_KEYFRAMES = [
+    # keyframes by video time: x264 counts only the frames that changed
+    "-force_key_frames", f"expr:gte(t,n_forced*{KEYFRAME_SECONDS})",
+    # frame_num fields wide enough for every frame between two keyframes (repeats included)
+    "-g", "600",
+]  # fmt: skip
+
+
 def codec_args(video_format: str) -> list[str]:
-    """Encoder options of one output format."""
+    """Encoder options of one output format, every frame encoded (``fps`` filter before)."""
     if video_format == "mp4":
-        return [
-            "-c:v", "libx264", "-preset", "ultrafast", "-tune", "stillimage", "-crf", "23",
-            "-pix_fmt", "yuv420p", "-movflags", "+faststart", "-f", "mp4",
-        ]  # fmt: skip
+        return [*_X264, "-movflags", "+faststart", "-f", "mp4"]
     if video_format == "webm":
         return [
             "-c:v", "libvpx-vp9", "-deadline", "realtime", "-cpu-used", "8", "-row-mt", "1",
             "-crf", "36", "-b:v", "0", "-pix_fmt", "yuv420p", "-f", "webm",
         ]  # fmt: skip
     raise ExportError(f"format: unknown video format {video_format!r}")
+
+
+class _Process:
+    """An FFmpeg process whose stderr is kept (its tail) for error messages."""
+
+    def __init__(self, command: list[str], *, stdout: int | None) -> None:
+        self.stderr = b""
+        try:
+            self.popen = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=stdout, stderr=subprocess.PIPE
+            )
+        except OSError as exc:
+            raise ExportError(f"cannot start FFmpeg: {exc}") from exc
+        self._thread = threading.Thread(target=self._read_stderr, daemon=True)
+        self._thread.start()
+
+    def _read_stderr(self) -> None:
+        assert self.popen.stderr is not None
+        for line in self.popen.stderr:
+            self.stderr = (self.stderr + line)[-_STDERR_TAIL:]
+
+    def wait(self) -> int:
+        code = self.popen.wait()
+        self._thread.join(timeout=5)
+        return code
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self.popen.kill()
+        self.popen.wait()
 
 
 class FrameEncoder:
@@ -79,22 +129,35 @@ class FrameEncoder:
         self._last_image: bytes | None = None
         self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=_QUEUE_ITEMS)
         self._write_error: BaseException | None = None
-        self._stderr = b""
-        command = [
-            find_ffmpeg(), "-hide_banner", "-loglevel", "error", "-nostdin", "-y",
-            "-f", "matroska", "-i", "pipe:0",
-            "-vf", f"format=yuv420p,fps={FPS}",
-            "-frames:v", str(frame_count), "-r", str(FPS),
-            *codec_args(video_format), str(self._partial),
-        ]  # fmt: skip
-        try:
-            self._process = subprocess.Popen(
-                command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-            )
-        except OSError as exc:
-            raise ExportError(f"cannot start FFmpeg: {exc}") from exc
-        self._stderr_thread = threading.Thread(target=self._read_stderr, daemon=True)
-        self._stderr_thread.start()
+        self._processes: list[_Process] = []
+        self._filler: SkipFiller | None = None
+        self._pump: threading.Thread | None = None
+        ffmpeg = find_ffmpeg()
+        head = [ffmpeg, "-hide_banner", "-loglevel", "error", "-nostdin", "-y"]
+        feed = ["-f", "matroska", "-i", "pipe:0"]
+        if video_format == "mp4":
+            # the frames that changed, at their own times, to x264 -> raw H.264 on stdout
+            self._filler = SkipFiller(frame_count)
+            self._processes.append(_Process([
+                *head, *feed, "-vsync", "passthrough", "-r", str(FPS),
+                *_X264, *_MP4_KEYFRAMES, "-f", "h264", "pipe:1",
+            ], stdout=subprocess.PIPE))  # fmt: skip
+            # every frame (repeats written as skipped frames) -> MP4, no re-encoding
+            self._processes.append(_Process([
+                *head, "-f", "h264", "-framerate", str(FPS), "-i", "pipe:0", "-c", "copy",
+                "-video_track_timescale", str(FPS), "-movflags", "+faststart", "-f", "mp4",
+                str(self._partial),
+            ], stdout=subprocess.DEVNULL))  # fmt: skip
+            self._pump = threading.Thread(target=self._pump_loop, name="h264-fill", daemon=True)
+        else:
+            self._processes.append(_Process([
+                *head, *feed, "-vf", f"format=yuv420p,fps={FPS}",
+                "-frames:v", str(frame_count), "-r", str(FPS),
+                *codec_args(video_format), str(self._partial),
+            ], stdout=subprocess.DEVNULL))  # fmt: skip
+        self._process = self._processes[0].popen
+        if self._pump is not None:
+            self._pump.start()
         self._writer = threading.Thread(target=self._write_loop, name="ffmpeg-writer", daemon=True)
         self._writer.start()
         self._put(self._mkv.header())
@@ -109,6 +172,8 @@ class FrameEncoder:
             raise ValueError(f"frame {index} out of order (last {self._last_index})")
         self._last_index = index
         self._last_image = yuv
+        if self._filler is not None:
+            self._filler.picture(index)
         for piece in self._mkv.frame(yuv, round(index * 1000 / FPS)):
             self._put(piece)
 
@@ -116,27 +181,33 @@ class FrameEncoder:
         """Close the stream, wait for FFmpeg, move the finished file into place."""
         if self._last_image is None:
             raise ExportError("no frame was rendered")
-        # The last image again at the end time, so FFmpeg knows how long the last frame lasts
-        # (``-frames:v`` stops before it).
-        for piece in self._mkv.frame(self._last_image, round(self.frame_count * 1000 / FPS)):
-            self._put(piece)
+        if self._filler is None:
+            # The last image again at the end time, so FFmpeg knows how long the last frame
+            # lasts (``-frames:v`` stops before it).
+            for piece in self._mkv.frame(self._last_image, round(self.frame_count * 1000 / FPS)):
+                self._put(piece)
         self._put(None)
         self._writer.join()
-        code = self._process.wait()
-        self._stderr_thread.join(timeout=5)
-        if self._write_error is not None or code != 0:
+        codes = [self._processes[0].wait()]
+        if self._pump is not None:
+            self._pump.join()
+            codes.append(self._processes[1].wait())
+        if self._write_error is not None or any(codes):
             self._discard()
-            detail = self._stderr.decode("utf-8", "replace").strip()[-_STDERR_TAIL:]
+            detail = b" / ".join(p.stderr.strip() for p in self._processes if p.stderr.strip())
+            message = detail.decode("utf-8", "replace")[-_STDERR_TAIL:]
             raise ExportError(
-                f"FFmpeg failed (exit {code}): {detail or self._write_error or 'no message'}"
+                f"FFmpeg failed (exit {max(codes, key=abs)}): "
+                f"{message or self._write_error or 'no message'}"
             )
         os.replace(self._partial, self.output)
         return self.output
 
     def abort(self) -> None:
         """Stop FFmpeg and remove what it wrote."""
-        with contextlib.suppress(OSError):
-            self._process.kill()
+        for process in self._processes:
+            with contextlib.suppress(OSError):
+                process.popen.kill()
         if self._write_error is None:
             self._write_error = ExportError("export stopped")
         with contextlib.suppress(queue.Empty):
@@ -144,8 +215,11 @@ class FrameEncoder:
                 self._queue.get_nowait()
         with contextlib.suppress(queue.Full):
             self._queue.put_nowait(None)
-        self._process.wait()
+        for process in self._processes:
+            process.kill()
         self._writer.join(timeout=5)
+        if self._pump is not None:
+            self._pump.join(timeout=5)
         self._discard()
 
     def __enter__(self) -> FrameEncoder:
@@ -159,13 +233,14 @@ class FrameEncoder:
     def _put(self, data: bytes | None) -> None:
         while True:
             if self._write_error is not None and data is not None:
-                detail = self._stderr.decode("utf-8", "replace").strip()[-_STDERR_TAIL:]
-                raise ExportError(f"FFmpeg stopped: {detail or self._write_error}")
+                detail = self._processes[0].stderr.decode("utf-8", "replace").strip()
+                raise ExportError(f"FFmpeg stopped: {detail[-_STDERR_TAIL:] or self._write_error}")
             try:
                 self._queue.put(data, timeout=0.5)
                 return
             except queue.Full:
-                if self._process.poll() is not None and self._write_error is None:
+                exited = any(p.popen.poll() is not None for p in self._processes)
+                if exited and self._write_error is None:
                     self._write_error = BrokenPipeError("FFmpeg exited early")
 
     def _write_loop(self) -> None:
@@ -182,10 +257,24 @@ class FrameEncoder:
             with contextlib.suppress(OSError):
                 stdin.close()
 
-    def _read_stderr(self) -> None:
-        assert self._process.stderr is not None
-        for line in self._process.stderr:
-            self._stderr = (self._stderr + line)[-_STDERR_TAIL:]
+    def _pump_loop(self) -> None:
+        """x264's stream of changed frames -> every frame -> the MP4 muxer."""
+        assert self._filler is not None
+        source: IO[bytes] = self._process.stdout  # type: ignore[assignment]
+        sink: IO[bytes] = self._processes[1].popen.stdin  # type: ignore[assignment]
+        try:
+            while chunk := source.read1(1 << 20):  # type: ignore[attr-defined]
+                sink.write(self._filler.feed(chunk))
+            if self._write_error is None and self._process.wait() == 0:
+                sink.write(self._filler.finish())
+        except (OSError, NotSpliceable) as exc:
+            if self._write_error is None:
+                self._write_error = exc
+            with contextlib.suppress(OSError):
+                self._process.kill()
+        finally:
+            with contextlib.suppress(OSError):
+                sink.close()
 
     def _discard(self) -> None:
         with contextlib.suppress(OSError):
