@@ -8,6 +8,7 @@ own conversion.
 
 from __future__ import annotations
 
+import json
 import subprocess
 from collections import defaultdict
 
@@ -183,3 +184,30 @@ def test_annotation_pop_ups_over_the_scene_are_in_the_video(imported, tmp_path) 
     assert mean_abs_diff(with_note[stage], video[stage]) < mean_abs_diff(
         without[stage], video[stage]
     )
+
+
+def test_header_atlas_copies_are_the_pages_header(imported) -> None:
+    """The exporter takes many seconds' headers in one screenshot, from copies of the header
+    stacked over the page: each copy must be pixel for pixel the page's own header at its time
+    (and the copies do differ: the clock moves)."""
+    need_tools()
+    data = load_replay_data(imported.store, imported.replay.id)
+    for width, height in ((1280, 720), (1920, 1080)):
+        with FrameRenderer(width, height) as page:
+            page.load(data.replay, list(data.events), list(data.annotations))
+            names, rects = page.regions()
+            _, _, w, h = rects[names.index("header")]
+            times = [500.0 * n for n in range(60)]
+            keys = page.region_keys(times)
+            found = json.loads(page._call("headerAtlas", times))
+            assert len(found["keys"]) > 10
+            atlas = [
+                png_pixels(page.capture("png", clip=tuple(box)), w, h) for box in found["boxes"]
+            ]
+            header_keys = [k[names.index("header")] for k in keys]
+            assert found["keys"] == list(dict.fromkeys(header_keys))[: len(found["keys"])]
+            for key, copy in zip(found["keys"], atlas, strict=True):
+                page.draw(times[header_keys.index(key)])
+                own = png_pixels(page.capture("png", clip=rects[names.index("header")]), w, h)
+                assert np.array_equal(copy, own), (width, key)
+            assert not np.array_equal(atlas[0], atlas[-1])

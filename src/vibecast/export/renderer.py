@@ -66,6 +66,8 @@ FRAME_BATCH = 90
 pictures are all taken before the frames are assembled, so this bounds the pictures held."""
 READBACK_BATCH = 24
 """Canvas read-backs per round trip to the page."""
+HEADER_LOOKAHEAD = 1800
+"""Frames (60 s of video) whose header keys one header atlas may take pictures of ahead."""
 
 
 def _canvas_region(name: str) -> bool:
@@ -330,7 +332,9 @@ class FrameRenderer:
         if index == 0:
             self.draw(batch[0])
             comp.set_base(decode_image(self.capture()), keys[0])
-        pictures = self._pictures(comp, names, decoder, batch, keys)
+        ahead = range(index, min(frame_count, index + HEADER_LOOKAHEAD))
+        upcoming = lambda: [times(n) for n in ahead]  # noqa: E731
+        pictures = self._pictures(comp, names, decoder, batch, keys, upcoming)
         for offset, frame_keys in enumerate(keys):
             changed = index + offset == 0
             for region, key in enumerate(frame_keys):
@@ -353,10 +357,13 @@ class FrameRenderer:
         decoder: Executor,
         batch: list[float],
         keys: list[list[str]],
+        upcoming: Callable[[], list[float]],
     ) -> dict[tuple[int, str], Picture | Future[Picture]]:
         """Every region picture the batch shows, from the cache or drawn now (once per key).
 
-        New pictures are decoded on ``decoder``'s thread while the page draws the next ones.
+        New pictures are decoded on ``decoder``'s thread while the page draws the next ones; a
+        header not seen before brings the pictures of the next headers with it (``upcoming``:
+        the replay times of the frames from this batch on).
         """
         pictures: dict[tuple[int, str], Picture | Future[Picture]] = {}
         wanted: dict[float, list[int]] = {}  # replay time -> regions to take there
@@ -375,6 +382,16 @@ class FrameRenderer:
         if not wanted:
             return pictures
         key_at = {t: keys[batch.index(t)] for t in wanted}
+        header = names.index("header") if "header" in names else -1
+        if any(header in regions for regions in wanted.values()):
+            self._take_headers(comp, header, upcoming())
+            for t, regions in list(wanted.items()):
+                picture = comp.cached(header, key_at[t][header]) if header in regions else None
+                if picture is not None:
+                    pictures[header, key_at[t][header]] = picture
+                    regions.remove(header)
+                    if not regions:
+                        del wanted[t]
         screenshots: list[tuple[float, int]] = []
         items = [
             (t, [r for r in regions if _canvas_region(names[r])]) for t, regions in wanted.items()
@@ -408,6 +425,20 @@ class FrameRenderer:
                     _cut, whole, x - x0, y - y0, w, h
                 )
         return pictures
+
+    def _take_headers(self, comp: FrameCompositor, region: int, times: list[float]) -> None:
+        """Pictures of the header for the next distinct header keys at ``times``, from one
+        screenshot of copies of the header stacked over the page (``headerAtlas``)."""
+        found = json.loads(self._call("headerAtlas", times))
+        boxes: list[Rect] = [tuple(int(v) for v in box) for box in found["boxes"]]
+        x0 = min(b[0] for b in boxes)
+        y0 = min(b[1] for b in boxes)
+        x1 = max(b[0] + b[2] for b in boxes)
+        y1 = max(b[1] + b[3] for b in boxes)
+        whole = decode_image(self.capture(clip=(x0, y0, x1 - x0, y1 - y0)))
+        _, _, w, h = comp.rects[region]
+        for key, (x, y, _, _) in zip(found["keys"], boxes, strict=True):
+            comp.remember(region, key, whole.crop(x - x0, y - y0, w, h))
 
     def _call(self, name: str, argument: Any) -> Any:
         """``window.vibecastExport[name](argument)`` in the page."""

@@ -17,6 +17,9 @@
 //   readCanvases([[ms, [name]]]) → [[jpeg data URL | null]]
 //                                             draw at each ms and read canvas regions back (null:
 //                                             not a canvas alone there, e.g. pop-ups over the scene)
+//   headerAtlas(times) → JSON {keys, boxes}   copies of the header, each with the clock of one of
+//                                             the next distinct header keys at `times`, stacked over
+//                                             the page for one screenshot (drawAt/renderAt remove it)
 
 import { Timeline } from "./player/timeline.js";
 import { Composition } from "./ui/composition.js";
@@ -52,6 +55,7 @@ function clampTime(ms) {
 }
 
 function drawAt(ms) {
+  clearAtlas();
   const t = clampTime(ms);
   composition.layout(1);
   return composition.renderAt(t);
@@ -182,4 +186,49 @@ function readCanvases(items) {
   });
 }
 
-window.vibecastExport = { ready: Promise.resolve(), load, renderAt, drawAt, regions, regionKeys, readCanvases };
+// The header changes once a second (its clock) and a screenshot costs a compositor frame (~30 ms)
+// whatever its size: so the pictures of many seconds' headers are taken at once, from copies of
+// the header laid out exactly like it (same width, same 48 px row, on whole pixels: the same
+// glyph positions), stacked over the page. tests/export/test_regions.py checks that they equal
+// the page's own header at the same times.
+let atlas = null;
+
+function clearAtlas() {
+  if (atlas) atlas.remove();
+  atlas = null;
+}
+
+function headerAtlas(times) {
+  clearAtlas();
+  const header = composition.header;
+  const box = header.getBoundingClientRect();
+  const width = Math.round(box.width);
+  const height = Math.round(box.height);
+  const capacity = Math.max(1, Math.floor(window.innerHeight / height));
+  const keys = [];
+  const clocks = [];
+  const seen = new Set();
+  for (const ms of times) {
+    const t = clampTime(ms);
+    const key = composition.headerKeyAt(t);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    keys.push(key);
+    clocks.push(composition.clockAt(t));
+    if (keys.length >= capacity) break;
+  }
+  atlas = document.createElement("div");
+  atlas.style.cssText =
+    `position:fixed;left:${Math.round(box.left)}px;top:0;width:${width}px;z-index:2147483647;` +
+    `display:grid;grid-template-rows:repeat(${keys.length},${height}px);background:var(--bg)`;
+  for (const clock of clocks) {
+    const copy = header.cloneNode(true);
+    copy.querySelector(".clock").textContent = clock;
+    atlas.append(copy);
+  }
+  document.body.append(atlas);
+  const boxes = keys.map((_, i) => [Math.round(box.left), i * height, width, height]);
+  return JSON.stringify({ keys, boxes });
+}
+
+window.vibecastExport = { ready: Promise.resolve(), load, renderAt, drawAt, regions, regionKeys, readCanvases, headerAtlas };

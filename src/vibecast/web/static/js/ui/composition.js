@@ -92,13 +92,22 @@ export class Composition {
   regionKeysAt(t, { live = false } = {}) {
     const tl = this.timeline;
     this.model.update(tl);
-    const clock = `${formatTime(t)} / ${formatTime(tl.durationMs)}`;
     return {
-      header: `${clock}#${live}#${this.title.textContent}`,
+      header: this.headerKeyAt(t, { live }),
       stage: `${this.scene.frameAt(this.model, t, this.camera).key}#${this.popupsAt(t).key}`,
       panel: `${tl.version}:${tl.indexAt(t)}`,
       bar: this.bar.keyAt(tl, t),
     };
+  }
+
+  /** The header's clock text at t. */
+  clockAt(t) {
+    return `${formatTime(t)} / ${formatTime(this.timeline.durationMs)}`;
+  }
+
+  /** The header's key at t (title, clock, live badge): equal keys, equal header pixels. */
+  headerKeyAt(t, { live = false } = {}) {
+    return `${this.clockAt(t)}#${live}#${this.title.textContent}`;
   }
 
   /** Draw everything at replay time t; returns the frame signature (changes iff pixels do). */
@@ -108,7 +117,7 @@ export class Composition {
     const sceneKey = this.scene.drawAt(this.model, t, this.camera);
     const barKey = this.bar.draw(tl, t);
     this.panel.update(tl, tl.indexAt(t));
-    const clock = `${formatTime(t)} / ${formatTime(tl.durationMs)}`;
+    const clock = this.clockAt(t);
     if (this.clockText.textContent !== clock) this.clockText.textContent = clock;
     this.liveBadge.hidden = !live;
     const popupKey = this._popups(t);
