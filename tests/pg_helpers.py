@@ -15,8 +15,9 @@ from contextlib import contextmanager
 from functools import cache
 
 import psycopg
-import pytest
 from psycopg import sql
+
+from required import unavailable
 
 ADMIN_URL = os.environ.get(
     "VIBECAST_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -46,10 +47,9 @@ def require_postgres() -> None:
     reason = _unreachable()
     if reason is None:
         return
-    message = f"PostgreSQL is not reachable at {ADMIN_URL}: {reason}"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{message} (CI=true: the PostgreSQL tests must run)")
-    pytest.skip(message)
+    unavailable(
+        f"PostgreSQL is not reachable at {ADMIN_URL}: {reason}", "the PostgreSQL tests must run"
+    )
 
 
 def _admin(statement: sql.Composable) -> None:

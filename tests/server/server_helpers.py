@@ -3,16 +3,15 @@ injectable clock, clients in local and server mode. Fixtures using them are in c
 
 from __future__ import annotations
 
-import os
 import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from fastapi.testclient import TestClient
 
 from pg_helpers import ADMIN_URL, scratch_database
+from required import unavailable
 from vibecast.config import Settings
 from vibecast.model import Replay
 from vibecast.pipeline import import_paths
@@ -38,10 +37,10 @@ class FakeClock:
 
 
 def postgres_unavailable(reason: str) -> None:
-    message = f"PostgreSQL backend not usable at {ADMIN_URL}: {reason}"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message + " (CI=true: the API must be tested on both backends)")
-    pytest.skip(message)
+    unavailable(
+        f"PostgreSQL backend not usable at {ADMIN_URL}: {reason}",
+        "the API must be tested on both backends",
+    )
 
 
 postgres_database = scratch_database
