@@ -99,7 +99,7 @@ def _render_segment(
             for index, yuv in renderer.frames(
                 lambda n: timing.replay_ms(first + n), count, progress=advance, cancelled=stop
             ):
-                encoder.frame(index, yuv.tobytes())
+                encoder.frame(index, yuv)
                 captured += 1
             encoder.finish()
     return captured
