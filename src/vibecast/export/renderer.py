@@ -12,8 +12,10 @@ call asks the page for every region's key at every frame (``regionKeys``, nothin
 picture not seen before is read back from its canvas in the page (scene and timeline tiles,
 ``readCanvases``) or, for DOM regions, cut from one clipped CDP screenshot per moment (``drawAt``
 then ``Page.captureScreenshot``: a screenshot makes its own compositor frame, so nothing waits
-for an animation frame). A replay whose picture moves rarely costs a few small pictures per
-second of video, whatever its length.
+for an animation frame). The header, whose clock changes every second, is taken for the next
+15-22 seconds at once (``headerAtlas``: copies of it stacked over the page, one screenshot). A
+replay whose picture moves rarely costs a few small pictures per second of video, whatever its
+length.
 """
 
 from __future__ import annotations
