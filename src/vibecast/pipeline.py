@@ -153,15 +153,16 @@ def save_session(
     redactor: Redactor,
     user_id: str = "local",
     *,
-    status: str | None = None,
+    status: str | Callable[[Sequence[RecordedEvent]], str] | None = None,
     cached: SavedReplay | None = None,
     fast: bool = False,
 ) -> SaveResult:
     """Redact ``session``, merge it with its stored replay, save it in one transaction.
 
-    ``status`` sets the replay's status (live capture: ``"recording"`` until the session ends);
-    ``None`` keeps what is stored. ``cached`` is the previous result's ``saved`` for this session;
-    it is used only if the stored replay has not changed since (another process may have).
+    ``status`` sets the replay's status, or says how to tell it from the merged events (live
+    capture: ``"recording"`` until the session ends); ``None`` keeps what is stored.
+    ``cached`` is the previous result's ``saved`` for this session; it is used only if the
+    stored replay has not changed since (another process may have).
     ``fast``: compress for speed (live capture saves every few seconds).
 
     The save is a compare-and-swap on the replay as it was read: if another process (the
@@ -186,12 +187,14 @@ def _merge_and_save(
     session: CapturedSession,
     stored: SavedReplay | None,
     user_id: str,
-    status: str | None,
+    status: str | Callable[[Sequence[RecordedEvent]], str] | None,
     fast: bool,
 ) -> SaveResult:
     existing = stored.replay if stored else None
     existing_events = stored.events if stored else []
     replay, events = build_replay(session, existing, existing_events, user_id=user_id)
+    if callable(status):
+        status = status(events)
     if status is not None and replay.status != status:
         replay = msgspec.structs.replace(replay, status=status, updated_at=_now_ms())
     if existing is not None and replay == existing and events == existing_events:

@@ -251,3 +251,41 @@ def test_drain_gives_up_on_a_store_that_keeps_failing(capture_env) -> None:
     assert stats.failed_commits >= 1 and stats.new_events == 0
     assert len(list_spool(capture_env.paths.spool)) == 1  # kept for the next run
     store.close()
+
+
+def test_a_replay_stays_complete_when_old_records_are_read_again(capture_env) -> None:
+    """After a crash the recorder reads again records it committed long ago (their segment was
+    kept for another session's sake); that must not reopen a finished replay."""
+    from vibecast.capture.spool_log import WINDOW_US, segment_name
+
+    def hook(name: str, **extra: str) -> dict:
+        return {"hook_event_name": name, "session_id": "s3", "cwd": "/w", **extra}
+
+    spool_payloads(capture_env, [hook("SessionStart", source="startup"), hook("Stop")])
+    first = capture_env.paths.spool / segment_name(T0_US)
+    kept = first.read_bytes()
+    spool_payloads(capture_env, [hook("SessionEnd", reason="exit")], T0_US + WINDOW_US)
+    Recorder(capture_env.settings).drain()
+    replay, events = stored(capture_env)["s3"]
+    assert replay.status == "complete" and len(events) == 3
+    first.write_bytes(kept)  # the first segment again, as a restart finds it
+    stats = Recorder(capture_env.settings).drain()
+    assert stats.files == 2 and stats.new_events == 0
+    again, events_again = stored(capture_env)["s3"]
+    assert again.status == "complete" and events_again == events
+
+
+def test_an_unreadable_segment_does_not_stop_the_others(capture_env, caplog) -> None:
+    """A segment that cannot be read (another user's, EIO) is logged and retried; the others
+    are recorded meanwhile."""
+    from vibecast.capture.spool_log import WINDOW_US, segment_name
+
+    one = {"hook_event_name": "UserPromptSubmit", "session_id": "s4", "prompt": "first one"}
+    two = {"hook_event_name": "UserPromptSubmit", "session_id": "s4", "prompt": "second one"}
+    spool_payloads(capture_env, [one])
+    spool_payloads(capture_env, [two], T0_US + 2 * WINDOW_US)
+    (capture_env.paths.spool / segment_name(T0_US + WINDOW_US)).mkdir()  # reads fail: EISDIR
+    Recorder(capture_env.settings).drain()
+    _, events = stored(capture_env)["s4"]
+    assert [e.prompt for e in events] == ["first one", "second one"]
+    assert "cannot read seg-" in caplog.text

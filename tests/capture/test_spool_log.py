@@ -178,7 +178,14 @@ def test_reader_reads_only_what_is_new_and_waits_for_unfinished(tmp_path) -> Non
     with open(segment, "ab") as f:
         f.write(first[:15])  # a writer killed mid-append, found once the window is sealed
     assert reader.read([str(segment)], now_us=T0) == ([], [])
-    entries, torn = reader.read([str(segment)], now_us=T0 + WINDOW_US + SEAL_GRACE_US)
+    sealed = T0 + WINDOW_US + SEAL_GRACE_US
+    # A write that started lately keeps it open, whatever its window (a hook suspended with
+    # the machine between stamping the time and appending).
+    lately = (sealed - 1_000_000) * 1000
+    os.utime(segment, ns=(lately, lately))
+    assert reader.read([str(segment)], now_us=sealed) == ([], [])
+    os.utime(segment, ns=(T0 * 1000, T0 * 1000))  # last written at the window's start
+    entries, torn = reader.read([str(segment)], now_us=sealed)
     assert entries == [] and len(torn) == 1 and torn[0].data == first[:15]
 
 
@@ -208,3 +215,94 @@ def test_a_backlog_is_read_a_slice_at_a_time(tmp_path) -> None:
             break
         got += [e.payload for e in entries if e.payload is not None]
     assert got == payloads
+
+
+def test_one_large_record_is_read_alone(tmp_path) -> None:
+    """A record larger than a chunk is read by itself, not with the rest of the segment."""
+    segment = tmp_path / segment_name(T0)
+    big = b"b" * 5000
+    small = [b"s%d" % i * 100 for i in range(20)]
+    segment.write_bytes(
+        encode_record("hook", T0, big)
+        + b"".join(encode_record("hook", T0 + 1 + i, p) for i, p in enumerate(small))
+    )
+    reader = SegmentReader(chunk=1000, budget=1500)
+    entries, _ = reader.read([str(segment)], now_us=T0)
+    assert [e.payload for e in entries] == [big]
+    rest: list[bytes] = []
+    while entries:
+        entries, _ = reader.read([str(segment)], now_us=T0)
+        rest += [e.payload for e in entries if e.payload is not None]
+    assert rest == small
+
+
+def test_hooks_racing_a_reader_that_deletes(c_hook_dir, tmp_path) -> None:
+    """The real hook appending from two threads while a reader reads, commits and deletes
+    the segment as fast as it can: every payload once, none lost in a deleted file."""
+    import threading
+
+    capture = tmp_path / "capture"
+    hook = str(c_hook_dir / "vibecast-hook")
+    per_thread = 300
+
+    def fire(thread: int) -> None:
+        for i in range(per_thread):
+            payload = b'{"hook_event_name": "Stop", "t": %d, "i": %d}' % (thread, i)
+            subprocess.run([hook, str(capture)], input=payload, check=True)
+
+    threads = [threading.Thread(target=fire, args=(n,)) for n in range(2)]
+    for thread in threads:
+        thread.start()
+    reader, got, deletions = SegmentReader(), [], 0
+    spool = capture / "spool"
+
+    def drain_once() -> None:
+        nonlocal deletions
+        segments = sorted(str(p) for p in spool.glob("seg-*.log")) if spool.exists() else []
+        entries, torn = reader.read(segments)
+        assert torn == []
+        for entry in entries:
+            got.append(entry.payload)
+            reader.committed(entry)
+        deletions += reader.delete_finished()
+
+    while any(thread.is_alive() for thread in threads):
+        drain_once()
+    drain_once()
+    assert len(got) == len(set(got)) == 2 * per_thread
+    assert deletions > 0 and not (capture / "hook.log").exists()
+
+
+def test_a_held_segment_lock_never_blocks_the_hook(c_hook_dir, tmp_path) -> None:
+    """A recorder stopped (Ctrl-Z, a debugger) while it holds a segment's exclusive lock: the
+    hook waits a few milliseconds, then spools the payload as a file of its own."""
+    import time
+
+    capture = tmp_path / "capture"
+    (capture / "spool" / "tmp").mkdir(parents=True)
+    now_us = time.time_ns() // 1000
+    # This window's segment and the next one: the hook stamps its time after we do.
+    names = {segment_name(now_us), segment_name(now_us + 2_000_000)}
+    segments = [capture / "spool" / name for name in sorted(names)]
+    held = []
+    for segment in segments:  # this second's window and the next: the hook meets one of them
+        fd = os.open(segment, os.O_RDONLY | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        held.append(fd)
+    try:
+        started = time.monotonic()
+        done = subprocess.run(
+            [str(c_hook_dir / "vibecast-hook"), str(capture)], input=b'{"n": 1}', check=False
+        )
+        took = time.monotonic() - started
+    finally:
+        for fd in held:
+            os.close(fd)
+    assert done.returncode == 0 and took < 2.5  # the watchdog would have ended it at 5 s
+    entries = list_spool(capture / "spool")
+    assert (
+        len(entries) == 1
+        and entries[0].payload is None
+        and entries[0].path.read_bytes() == (b'{"n": 1}')
+    )
+    assert "cannot lock the spool segment" in (capture / "hook.log").read_text()

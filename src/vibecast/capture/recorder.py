@@ -28,6 +28,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,7 +47,7 @@ from vibecast.capture.vibecraft_follow import VibecraftFollower
 from vibecast.config import Settings
 from vibecast.errors import VibecastError
 from vibecast.importers.base import CapturedSession
-from vibecast.model import RecordedEvent, ReplayStatus
+from vibecast.model import EventType, RecordedEvent, ReplayStatus
 from vibecast.pipeline import SavedReplay, save_session
 from vibecast.redact import Redactor
 from vibecast.store import open_store
@@ -66,6 +67,20 @@ COMMIT_CPU_SHARE = 20  # a session's saves may use at most 1/20 of a core (see _
 LIST_CPU_SHARE = 100  # listing the spool may use at most 1/100 of a core (see _loop)
 MAX_POLL_WAIT_S = 1.0
 MAX_FAILED_COMMITS = 5  # then a batch that breaks the recorder (not the store) is set aside
+
+
+def live_status(events: Sequence[RecordedEvent]) -> str:
+    """A recorded session's status, from its merged events: complete when the last of its
+    SessionStart / SessionEnd is an end (a resume starts it again), else recording.
+
+    Told from what is stored, not from the batch being committed: after a restart the recorder
+    may read again events it committed long ago, and that must not reopen a finished replay."""
+    for event in reversed(events):
+        if event.type == EventType.SESSION_END:
+            return ReplayStatus.COMPLETE
+        if event.type == EventType.SESSION_START:
+            return ReplayStatus.RECORDING
+    return ReplayStatus.RECORDING
 
 
 def _arrival(entry: SpoolEntry) -> int:
@@ -294,6 +309,7 @@ class Recorder:
                 records, torn = self._segments.read(segments)
                 for stretch in torn:
                     self._reject_torn(stretch)
+                read += len(torn)  # progress, for drain(): torn bytes are consumed too
                 if records:
                     entries = sorted(entries + records, key=_arrival) if entries else records
                 self._segments.delete_finished()
@@ -350,8 +366,9 @@ class Recorder:
             pass  # the file is gone already
         except OSError as exc:
             log.warning("cannot move %s to %s: %s", entry.name, self.paths.rejected, exc)
-            return
-        self._release_entry(entry)
+            if entry.payload is None:
+                return  # a file stays, and is tried again at the next pass
+        self._release_entry(entry)  # a record is read once: it is not kept (nor retried)
 
     def _reject_torn(self, torn: TornBytes) -> None:
         """A stretch of a log segment that is no whole record: a writer killed mid-append."""
@@ -474,13 +491,12 @@ class Recorder:
 
     def _save(self, session: _Session, captured: CapturedSession) -> int | None:
         """One commit; the number of new events, or None if it failed (nothing lost)."""
-        status = ReplayStatus.COMPLETE if session.ended else ReplayStatus.RECORDING
         try:
             result = save_session(
                 self.store,
                 captured,
                 self.redactor,
-                status=status,
+                status=live_status,
                 cached=session.saved,
                 user_id=self.user_id,
                 fast=True,
@@ -498,7 +514,7 @@ class Recorder:
             result.outcome,
             captured.source,
             result.new_events,
-            status,
+            result.saved.replay.status,
         )
         return result.new_events
 

@@ -9,6 +9,7 @@ deterministic), so nothing needs to be persisted between the read and the commit
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import time
 from dataclasses import dataclass, field
@@ -21,9 +22,12 @@ from vibecast.capture.spool_log import (
     Torn,
     parse_records,
     parse_segment_name,
+    record_size,
 )
 
-__all__ = ["SegmentReader"]
+__all__ = ["SegmentReader", "TornBytes"]
+
+log = logging.getLogger("vibecast.capture")
 
 READ_CHUNK = 16 << 20  # bytes read from a segment per pass (more when one record is larger)
 READ_BUDGET = 64 << 20  # bytes read per call: a large backlog is taken a slice at a time
@@ -43,12 +47,13 @@ class TornBytes:
     """A stretch of a segment that is no whole record; the recorder sets it aside."""
 
     segment: str
+    inode: int
     offset: int
     data: bytes
 
     @property
     def name(self) -> str:
-        return f"{os.path.basename(self.segment)}@{self.offset}.torn"
+        return f"{os.path.basename(self.segment)}#{self.inode}@{self.offset}.torn"
 
 
 class SegmentReader:
@@ -78,15 +83,20 @@ class SegmentReader:
                 if window is None:
                     continue
                 segment = self._segments[path] = _Segment(path, window + WINDOW_US + SEAL_GRACE_US)
-            self._read_one(segment, now >= segment.sealed_at_us, entries, torn)
+            try:
+                self._read_one(segment, now, entries, torn)
+            except OSError as exc:  # unreadable now (EACCES, EMFILE, EIO): the others go on
+                log.warning("cannot read %s (will retry): %s", os.path.basename(path), exc)
         listed = set(paths)
         for path in [p for p in self._segments if p not in listed]:
             del self._segments[path]  # gone (deleted by us, or by hand)
         return entries, torn
 
     def _read_one(
-        self, segment: _Segment, sealed: bool, entries: list[SpoolEntry], torn: list[TornBytes]
+        self, segment: _Segment, now_us: int, entries: list[SpoolEntry], torn: list[TornBytes]
     ) -> None:
+        """Read what is new in one segment. An OSError may stop it part way: what was read
+        up to then is handed out and the offset says where to go on."""
         try:
             fd = os.open(segment.path, os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
@@ -96,18 +106,26 @@ class SegmentReader:
             if stat.st_ino != segment.inode:  # new, or replaced since: read it from its start
                 segment.inode, segment.offset, segment.pending = stat.st_ino, 0, set()
             size = stat.st_size
+            # No writer of the window can be alive: past the window's grace, and no write
+            # started lately (a hook suspended with the machine would still be writing).
+            sealed = now_us >= segment.sealed_at_us and now_us - stat.st_mtime_ns // 1000 > (
+                SEAL_GRACE_US
+            )
             while segment.offset < size and self._left > 0:
                 rest = size - segment.offset
                 want = min(rest, self._chunk)
                 data = _pread_all(fd, want, segment.offset)
                 # Only the last bytes of the file can be an unfinished record of a dead writer.
-                last = sealed and want == rest
-                found, consumed = parse_records(data, segment.offset, sealed=last)
+                at_end = sealed and want == rest
+                found, consumed = parse_records(data, segment.offset, sealed=at_end)
                 if consumed == segment.offset:
-                    if want == rest:
+                    whole = record_size(data)  # one record larger than a chunk: read just it
+                    if want == rest or whole is None or whole <= len(data):
                         break  # an unfinished record: wait for the rest
-                    data = _pread_all(fd, rest, segment.offset)  # one record > a chunk
-                    found, consumed = parse_records(data, segment.offset, sealed=sealed)
+                    data = _pread_all(fd, min(rest, whole), segment.offset)
+                    found, consumed = parse_records(
+                        data, segment.offset, sealed=sealed and whole >= rest
+                    )
                     if consumed == segment.offset:
                         break
                 for item in found:
@@ -116,7 +134,7 @@ class SegmentReader:
                         entries.append(entry)
                         segment.pending.add(entry.name)
                     else:
-                        torn.append(_torn_bytes(segment.path, item, data, segment.offset))
+                        torn.append(_torn_bytes(segment, item, data))
                 self._left -= consumed - segment.offset
                 segment.offset = consumed
         finally:
@@ -146,8 +164,11 @@ class SegmentReader:
         return sum(len(segment.pending) for segment in self._segments.values())
 
 
-def _torn_bytes(path: str, torn: Torn, data: bytes, base: int) -> TornBytes:
-    return TornBytes(path, torn.offset, data[torn.offset - base : torn.end - base])
+def _torn_bytes(segment: _Segment, torn: Torn, data: bytes) -> TornBytes:
+    base = segment.offset
+    return TornBytes(
+        segment.path, segment.inode, torn.offset, data[torn.offset - base : torn.end - base]
+    )
 
 
 def _pread_all(fd: int, size: int, offset: int) -> bytes:
@@ -174,15 +195,21 @@ def _delete_if_read(segment: _Segment) -> bool:
         fd = os.open(segment.path, os.O_RDONLY | os.O_CLOEXEC)
     except FileNotFoundError:
         return True
+    except OSError as exc:
+        log.warning("cannot delete %s (will retry): %s", os.path.basename(segment.path), exc)
+        return False
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        except OSError:  # a writer holds it (or no locks here): not now
             return False
         stat = os.fstat(fd)
         if stat.st_ino != segment.inode or stat.st_size != segment.offset:
             return False  # more was appended (or it is another file): read it first
         os.unlink(segment.path)
         return True
+    except OSError as exc:
+        log.warning("cannot delete %s (will retry): %s", os.path.basename(segment.path), exc)
+        return False
     finally:
         os.close(fd)

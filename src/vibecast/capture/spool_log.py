@@ -47,6 +47,7 @@ __all__ = [
     "encode_record",
     "parse_records",
     "parse_segment_name",
+    "record_size",
     "segment_name",
 ]
 
@@ -100,6 +101,17 @@ class Torn:
 
     offset: int
     end: int
+
+
+def record_size(data: bytes) -> int | None:
+    """The size of the record whose header starts ``data`` (header and payload), or None
+    when ``data`` does not start with a plausible header."""
+    if len(data) < HEADER:
+        return None
+    magic, length, _, _, _, kind = _HEADER.unpack_from(data, 0)
+    if magic != MAGIC or length > MAX_PAYLOAD or kind not in KIND_NAMES:
+        return None
+    return HEADER + length
 
 
 def _valid_at(data: bytes, at: int, base: int) -> tuple[int, LogRecord | None]:

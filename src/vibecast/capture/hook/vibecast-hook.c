@@ -84,9 +84,9 @@ static void on_alarm(int sig) {
 }
 
 /* mkdir -p CAPTURE_DIR/spool/tmp (the capture directory may not exist yet). */
-static int make_dirs(const char *capture_dir) {
+static int make_dirs(const char *dir) {
     char path[PATH_SIZE];
-    if (snprintf(path, sizeof path, "%s/spool/tmp", capture_dir) >= (int)sizeof path) return -1;
+    if (snprintf(path, sizeof path, "%s/spool/tmp", dir) >= (int)sizeof path) return -1;
     for (char *p = path + 1;; p++) {
         if (*p != '/' && *p != 0) continue;
         char saved = *p;
@@ -109,22 +109,27 @@ static int write_all(int out, const char *buf, size_t n) {
     return 0;
 }
 
-/* Read stdin into *buf, up to LOG_MAX + 1 bytes (more means: too large for the log). */
-static int read_stdin(char **buf, size_t *len) {
+/* Read stdin into *buf until its end, or until more than LOG_MAX bytes are read (too large for
+ * the log) or memory runs short; *whole says whether the end was reached. */
+static int read_stdin(char **buf, size_t *len, int *whole) {
     size_t cap = 1 << 16;
     char *data = malloc(cap);
     if (!data) return -1;
     *len = 0;
+    *whole = 0;
     for (;;) {
         if (*len == cap) {
             if (cap > LOG_MAX) break;
             char *bigger = realloc(data, cap * 2);
-            if (!bigger) break; /* keep what we have; the rest goes to a file */
+            if (!bigger) break; /* keep what we have: the caller streams the rest to a file */
             data = bigger;
             cap *= 2;
         }
         ssize_t n = read(STDIN_FILENO, data + *len, cap - *len);
-        if (n == 0) break;
+        if (n == 0) {
+            *whole = 1;
+            break;
+        }
         if (n < 0) {
             if (errno == EINTR) continue;
             free(data);
@@ -178,12 +183,14 @@ static void spool_file(const char *dir, const char *head, size_t head_len) {
         log_failure("cannot copy the payload", err);
         return;
     }
-    if (rename(tmp_path, final_path) != 0) {
+    char staged[PATH_SIZE];
+    memcpy(staged, tmp_path, sizeof staged);
+    tmp_path[0] = 0; /* from here the watchdog must not report the payload as dropped */
+    if (rename(staged, final_path) != 0) {
         err = errno;
-        unlink(tmp_path);
+        unlink(staged);
         log_failure("cannot move the payload into the spool", err);
     }
-    tmp_path[0] = 0;
 }
 
 /* CRC-32 as zlib computes it (reflected polynomial 0xEDB88320), continuing from crc. */
@@ -221,18 +228,49 @@ static int append_record(const char *dir, const char *payload, size_t len) {
     uint32_t crc = crc32_update(0, header + CRC_FROM, HEADER_SIZE - CRC_FROM);
     put_u32(header + 8, crc32_update(crc, (const unsigned char *)payload, len));
     struct iovec parts[2] = {{header, HEADER_SIZE}, {(void *)payload, len}};
-    for (int attempt = 0; attempt < 8; attempt++) {
+    /* A termination signal during writev would cut the record short (the kernel turns a fatal
+     * signal into SIGKILL): hold them until the record is whole. SIGALRM (the watchdog) has a
+     * handler, and a handled signal does not cut a write to a regular file. */
+    sigset_t fatal, before;
+    sigemptyset(&fatal);
+    sigaddset(&fatal, SIGTERM);
+    sigaddset(&fatal, SIGINT);
+    sigaddset(&fatal, SIGHUP);
+    sigaddset(&fatal, SIGQUIT);
+    sigprocmask(SIG_BLOCK, &fatal, &before);
+    int result = -1, attempt;
+    for (attempt = 0; attempt < 8; attempt++) {
         int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
         if (fd < 0 && errno == ENOENT && make_dirs(dir) == 0)
             fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
         if (fd < 0) {
             log_failure("cannot open the spool segment", errno);
-            return -1;
+            break;
+        }
+        /* The recorder holds the exclusive lock for a few microseconds while it deletes a
+         * finished segment. Never wait on it for long (a recorder stopped at that moment would
+         * block every hook): a few tries, then the payload goes to a file of its own. */
+        int locked = -1, lock_err = 0;
+        for (int tries = 0; tries < 20; tries++) {
+            locked = flock(fd, LOCK_SH | LOCK_NB);
+            if (locked == 0) break;
+            lock_err = errno;
+            if (lock_err != EWOULDBLOCK && lock_err != EINTR) break;
+            struct timespec pause = {0, 1000000}; /* 1 ms */
+            nanosleep(&pause, NULL);
+        }
+        if (locked != 0) {
+            close(fd);
+            log_failure("cannot lock the spool segment; spooled as a file", lock_err);
+            break;
         }
         struct stat st;
-        while (flock(fd, LOCK_SH) != 0 && errno == EINTR) {
+        if (fstat(fd, &st) != 0) {
+            log_failure("cannot stat the spool segment; spooled as a file", errno);
+            close(fd);
+            break;
         }
-        if (fstat(fd, &st) == 0 && st.st_nlink == 0) {
+        if (st.st_nlink == 0) {
             close(fd); /* the recorder deleted it after our open: a new one is made */
             continue;
         }
@@ -241,14 +279,18 @@ static int append_record(const char *dir, const char *payload, size_t len) {
         while (n < 0 && errno == EINTR);
         int err = errno;
         close(fd);
-        if (n == (ssize_t)(HEADER_SIZE + len)) return 0;
-        log_failure(n < 0 ? "cannot append to the spool segment"
-                          : "append to the spool segment cut short; spooled as a file",
-                    n < 0 ? err : 0);
-        return -1;
+        if (n == (ssize_t)(HEADER_SIZE + len)) {
+            result = 0;
+        } else {
+            log_failure(n < 0 ? "cannot append to the spool segment"
+                              : "append to the spool segment cut short; spooled as a file",
+                        n < 0 ? err : 0);
+        }
+        break;
     }
-    log_failure("the spool segment keeps being deleted", 0);
-    return -1;
+    if (attempt == 8) log_failure("the spool segment keeps being deleted; spooled as a file", 0);
+    sigprocmask(SIG_SETMASK, &before, NULL);
+    return result;
 }
 
 int main(int argc, char **argv) {
@@ -264,15 +306,18 @@ int main(int argc, char **argv) {
 
     char *payload = NULL;
     size_t len = 0;
-    if (read_stdin(&payload, &len) != 0) {
+    int whole = 0;
+    if (read_stdin(&payload, &len, &whole) != 0) {
         log_failure("cannot read the payload", errno);
         return 0;
     }
-    if (len == 0) {
+    if (len == 0 && whole) {
         log_failure("empty payload, nothing spooled", 0);
         return 0;
     }
-    /* Too large for one append (or memory ran short), or the append failed: a file of its own. */
-    if (len > LOG_MAX || append_record(dir, payload, len) != 0) spool_file(dir, payload, len);
+    /* Too large for one append, not read to its end (memory ran short), or the append failed:
+     * a file of its own, which streams whatever stdin still holds. */
+    if (!whole || len > LOG_MAX || append_record(dir, payload, len) != 0)
+        spool_file(dir, payload, len);
     return 0;
 }
