@@ -27,6 +27,7 @@ import pytest
 import uvicorn
 from web_helpers import Console, WebServer, free_port, watch
 
+from required import unavailable
 from vibecast.config import load_settings
 from vibecast.export.renderer import CHROMIUM_ARGS  # the exporter's flags: same pixels
 from vibecast.pipeline import import_paths
@@ -43,10 +44,10 @@ SECRET_KEY = b"web-test-secret-key-0123456789abcdef"
 
 
 def _unavailable(reason: str) -> None:
-    message = f"browser tests need Chromium and Playwright: {reason}"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(message + " (CI=true: the web UI must be tested in a real browser)")
-    pytest.skip(message)
+    unavailable(
+        f"browser tests need Chromium and Playwright: {reason}",
+        "the web UI must be tested in a real browser",
+    )
 
 
 @pytest.fixture(scope="session")
