@@ -33,12 +33,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from _common import SHARED_DATA, percentile, verdict
 from vibecast.capture import (
     CapturePaths,
+    Recorder,
+    SpoolWriter,
     build_hook_program,
     install_hooks,
     list_spool,
@@ -46,9 +50,10 @@ from vibecast.capture import (
 )
 from vibecast.capture.claude_hooks import commands_for, spawn_hook
 from vibecast.capture.lock import running_recorder_pid
-from vibecast.config import load_settings
+from vibecast.config import Settings, load_settings
 from vibecast.importers.hooks import hook_payload_of
 from vibecast.store import open_store
+from vibecast.store.base import Store
 
 TARGET_P50_MS = 3.0
 TARGET_P99_MS = 10.0
@@ -84,6 +89,20 @@ def session_stream(base: list[dict[str, Any]], session: str, count: int) -> list
             event["tool_use_id"] = f"{event['tool_use_id']}~{session}~{cycle}"
         stream.append(event)
     return stream
+
+
+@contextmanager
+def recorder_on(store: Store, settings: Settings) -> Iterator[tuple[SpoolWriter, Recorder]]:
+    """A spool writer and a recorder that drains it into ``store`` in this process (for the
+    benchmarks that drive the recorder's passes themselves), holding the spool's lock."""
+    paths = CapturePaths.from_settings(settings)
+    paths.ensure()
+    recorder = Recorder(settings, store=store, fill_from_transcripts=False, nice=0)
+    recorder._acquire()
+    try:
+        yield SpoolWriter(paths.spool), recorder
+    finally:
+        recorder._release()
 
 
 def fire(

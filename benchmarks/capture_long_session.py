@@ -20,8 +20,7 @@ import os
 import time
 
 from _common import temp_store
-from capture_latency import real_payloads, session_stream
-from vibecast.capture import CapturePaths, Recorder, SpoolWriter
+from capture_latency import real_payloads, recorder_on, session_stream
 from vibecast.capture.spool import HOOK
 
 FIRST_US = 1_767_000_000_000_000  # arrival time of the first event (2025-12-29)
@@ -35,24 +34,16 @@ def main() -> None:
     stream = session_stream(real_payloads(), "long-session", args.events)
     per = args.per_commit
     spent: list[float] = []
-    with temp_store() as (store, settings):
-        paths = CapturePaths.from_settings(settings)
-        paths.ensure()
-        writer = SpoolWriter(paths.spool)
-        recorder = Recorder(settings, store=store, fill_from_transcripts=False, nice=0)
-        recorder._acquire()
-        try:
-            arrival = FIRST_US
-            for start in range(0, len(stream), per):
-                for payload in stream[start : start + per]:
-                    arrival += 500_000  # two events a second
-                    writer.write(json.dumps(payload).encode(), HOOK, arrival)
-                started = time.process_time()
-                recorder.poll()
-                recorder.flush()
-                spent.append(time.process_time() - started)
-        finally:
-            recorder._release()
+    with temp_store() as (store, settings), recorder_on(store, settings) as (writer, recorder):
+        arrival = FIRST_US
+        for start in range(0, len(stream), per):
+            for payload in stream[start : start + per]:
+                arrival += 500_000  # two events a second
+                writer.write(json.dumps(payload).encode(), HOOK, arrival)
+            started = time.process_time()
+            recorder.poll()
+            recorder.flush()
+            spent.append(time.process_time() - started)
     tenth = max(1, len(spent) // 10)
     first = sum(spent[:tenth]) / (tenth * per) * 1e6
     last = sum(spent[-tenth:]) / (tenth * per) * 1e6

@@ -23,8 +23,8 @@ import time
 import msgspec
 
 from _common import temp_store, verdict
-from capture_latency import TARGET_CPU_US, real_payloads, session_stream
-from vibecast.capture import CapturePaths, Recorder
+from capture_latency import TARGET_CPU_US, real_payloads, recorder_on, session_stream
+from vibecast.capture import CapturePaths
 from vibecast.capture.ingest import entry_bytes, read_entry
 from vibecast.capture.segments import SegmentReader
 from vibecast.capture.spool import HOOK, SpoolWriter, list_files, list_spool
@@ -45,30 +45,23 @@ def main() -> None:
     base = real_payloads()
     streams = [session_stream(base, f"bench-{n:02d}", per_session) for n in range(args.sessions)]
 
-    with temp_store() as (store, settings):
+    with temp_store() as (store, settings), recorder_on(store, settings) as (writer, recorder):
         paths = CapturePaths.from_settings(settings)
-        paths.ensure()
-        writer = SpoolWriter(paths.spool)
-        recorder = Recorder(settings, store=store, fill_from_transcripts=False, nice=0)
-        recorder._acquire()
         arrival, done, cpu = FIRST_US, 0, 0.0
         redaction_events = []
-        try:
-            for count in plan:
-                for index in range(done, done + count):
-                    for stream in streams:
-                        arrival += 100
-                        writer.write(json.dumps(stream[index]).encode(), HOOK, arrival)
-                done += count
-                redaction_events += [
-                    e for entry in list_spool(paths.spool) for e in read_entry(entry).events
-                ]
-                started = time.process_time()
-                recorder.poll()
-                recorder.flush()
-                cpu += time.process_time() - started
-        finally:
-            recorder._release()
+        for count in plan:
+            for index in range(done, done + count):
+                for stream in streams:
+                    arrival += 100
+                    writer.write(json.dumps(stream[index]).encode(), HOOK, arrival)
+            done += count
+            redaction_events += [
+                e for entry in list_spool(paths.spool) for e in read_entry(entry).events
+            ]
+            started = time.process_time()
+            recorder.poll()
+            recorder.flush()
+            cpu += time.process_time() - started
         stats = recorder.stats
         redactor = Redactor(settings.redaction)
         started = time.process_time()
