@@ -10,7 +10,7 @@ helpers, FFmpeg), sampled every 100 ms from /proc (shared pages count once per p
 this overstates). CPU per video second (this process and its finished descendants) is printed
 too: on a busy machine the wall time says more about the neighbours than about the exporter.
 
-    python benchmarks/export_speed.py [--seconds 30] [--resolutions 1080p,720p]
+    python benchmarks/export_speed.py [--seconds 30] [--resolutions 1080p,720p] [--only NAME]
 """
 
 from __future__ import annotations
@@ -85,6 +85,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--resolutions", default="1080p,720p")
+    parser.add_argument(
+        "--only", default="", help="only transcripts whose file name contains this (for profiling)"
+    )
     args = parser.parse_args()
     resolutions = args.resolutions.split(",")
     ratios: dict[str, list[float]] = {r: [] for r in resolutions}
@@ -95,7 +98,7 @@ def main() -> None:
         tempfile.TemporaryDirectory() as out,
         PeakMemory() as mem,
     ):
-        for path in TRANSCRIPTS:
+        for path in [p for p in TRANSCRIPTS if args.only in p.name]:
             summary = import_paths(store, settings, [path], force=True)
             for replay_id in summary.replay_ids:
                 data = load_replay_data(store, replay_id)

@@ -144,6 +144,7 @@ class FrameRenderer:
         self._stack = contextlib.ExitStack()
         self._page: Any = None
         self._cdp: Any = None
+        self._regions: tuple[list[str], FrameCompositor] | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------
     def __enter__(self) -> FrameRenderer:
@@ -302,13 +303,19 @@ class FrameRenderer:
     ) -> Iterator[tuple[int, np.ndarray]]:
         """``(index, yuv420p)`` for frame 0 and every frame whose picture differs from the last.
 
+        May be called again for another stretch of the replay (the same page, its pictures
+        still cached); frame 0 of each call is a whole screenshot.
+
         ``times(n)`` is the replay time of frame ``n``; ``progress(n)`` says n frames are done.
         The array is the compositor's own buffer: use it before asking for the next frame.
         Per batch of frames: one call for every region key (nothing drawn), one per few canvas
         read-backs, a screenshot per DOM region picture not seen before; the rest is pasting.
         """
-        names, rects = self.regions()
-        comp = FrameCompositor(self.width, self.height, rects)
+        if self._regions is None:
+            names, rects = self.regions()
+            # kept for the page's next frames() call: the pictures already taken stay cached
+            self._regions = names, FrameCompositor(self.width, self.height, rects)
+        names, comp = self._regions
         index = 0
         with ThreadPoolExecutor(1, thread_name_prefix="export-decode") as decoder:
             while index < frame_count:

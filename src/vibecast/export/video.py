@@ -70,6 +70,10 @@ def frame_renderer(width: int, height: int, *, static_dir: Path | None = None) -
     return FrameRenderer(width, height, static_dir=static_dir)
 
 
+def _chunks(frame_count: int, pages: int) -> int:
+    return max(pages, min(pages * CHUNKS_PER_PAGE, frame_count // MIN_SEGMENT_FRAMES))
+
+
 def _pages(frame_count: int, pages: int | None) -> int:
     wanted = pages or int(os.environ.get(PAGES_ENV, "0") or 0)
     if not wanted:
@@ -77,8 +81,16 @@ def _pages(frame_count: int, pages: int | None) -> int:
     return max(1, min(wanted, frame_count // MIN_SEGMENT_FRAMES))
 
 
-def _render_segment(
-    data: ReplayData,
+CHUNKS_PER_PAGE = 4
+"""With several pages, the video is cut into this many stretches per page, taken in order by
+whichever page is free: a page that drew an easy stretch takes more, so the pages finish
+together (two fixed halves of fe5e1c67 took 59 and 53 s: a core idle for the last 6 s). A page
+keeps its browser and its cached pictures from one stretch to the next; each stretch costs one
+whole screenshot and an FFmpeg of its own."""
+
+
+def _encode_stretch(
+    renderer: FrameRenderer,
     request: ExportRequest,
     target: Path,
     first: int,
@@ -86,45 +98,70 @@ def _render_segment(
     timing: VideoTiming,
     advance: Callable[[int], None],
     stop: CancelledFn,
-    static_dir: Path | None,
 ) -> int:
     """Frames ``first`` .. ``first + count - 1`` of the video into ``target``; frames drawn."""
     width, height = request.size
     captured = 0
-    with frame_renderer(width, height, static_dir=static_dir) as renderer:
-        renderer.load(data.replay, list(data.events), list(data.annotations))
-        with FrameEncoder(
-            target, video_format=request.format, width=width, height=height, frame_count=count
-        ) as encoder:
-            for index, yuv in renderer.frames(
-                lambda n: timing.replay_ms(first + n), count, progress=advance, cancelled=stop
-            ):
-                encoder.frame(index, yuv)
-                captured += 1
-            encoder.finish()
+    with FrameEncoder(
+        target, video_format=request.format, width=width, height=height, frame_count=count
+    ) as encoder:
+        for index, yuv in renderer.frames(
+            lambda n: timing.replay_ms(first + n), count, progress=advance, cancelled=stop
+        ):
+            encoder.frame(index, yuv)
+            captured += 1
+        encoder.finish()
     return captured
 
 
-def _render_parallel(
-    segment: Callable[[int, Path], None],
+def _open_renderer(
+    data: ReplayData, request: ExportRequest, static_dir: Path | None
+) -> FrameRenderer:
+    width, height = request.size
+    renderer = frame_renderer(width, height, static_dir=static_dir)
+    renderer.__enter__()
+    try:
+        renderer.load(data.replay, list(data.events), list(data.annotations))
+    except BaseException:
+        renderer.close()
+        raise
+    return renderer
+
+
+def _render_shared(
+    stretch: Callable[[FrameRenderer, int, Path], None],
+    open_page: Callable[[], FrameRenderer],
+    chunks: int,
     pages: int,
     output: Path,
     video_format: str,
     failed: threading.Event,
 ) -> None:
-    """Run the segments on threads (one Playwright per thread), then join them into ``output``."""
+    """``pages`` threads (one Playwright and page each) take the ``chunks`` stretches in order
+    as they get free, then the parts are joined into ``output`` without re-encoding."""
     with tempfile.TemporaryDirectory(prefix="vibecast-export-", dir=output.parent) as tmp:
-        parts = [Path(tmp) / f"part{i}.{video_format}" for i in range(pages)]
+        parts = [Path(tmp) / f"part{i}.{video_format}" for i in range(chunks)]
         errors: list[BaseException] = []
+        next_chunk = iter(range(chunks))
+        lock = threading.Lock()
 
-        def run(i: int) -> None:
+        def run() -> None:
             try:
-                segment(i, parts[i])
+                renderer = open_page()
+                try:
+                    while not failed.is_set():
+                        with lock:
+                            i = next(next_chunk, None)
+                        if i is None:
+                            return
+                        stretch(renderer, i, parts[i])
+                finally:
+                    renderer.close()
             except BaseException as exc:
                 errors.append(exc)
                 failed.set()
 
-        threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(pages)]
+        threads = [threading.Thread(target=run, daemon=True) for _ in range(pages)]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -167,16 +204,17 @@ def export_video(
     report = progress or (lambda _fraction: None)
     report(0.0)
     pages = _pages(timing.frame_count, pages)
-    bounds = [timing.frame_count * i // pages for i in range(pages + 1)]
-    done = [0] * pages
-    captured = [0] * pages
+    chunks = 1 if pages == 1 else _chunks(timing.frame_count, pages)
+    bounds = [timing.frame_count * i // chunks for i in range(chunks + 1)]
+    done = [0] * chunks
+    captured = [0] * chunks
     failed = threading.Event()
     lock = threading.Lock()
 
     def stop() -> bool:
         return failed.is_set() or (cancelled is not None and cancelled())
 
-    def segment(i: int, target: Path) -> None:
+    def stretch(renderer: FrameRenderer, i: int, target: Path) -> None:
         first, count = bounds[i], bounds[i + 1] - bounds[i]
 
         def advance(n: int) -> None:
@@ -184,14 +222,21 @@ def export_video(
                 done[i] = n
                 report(_RENDER_SHARE * sum(done) / timing.frame_count)
 
-        captured[i] = _render_segment(
-            data, request, target, first, count, timing, advance, stop, static_dir
+        captured[i] = _encode_stretch(
+            renderer, request, target, first, count, timing, advance, stop
         )
 
-    if pages == 1:
-        segment(0, output)
+    def open_page() -> FrameRenderer:
+        return _open_renderer(data, request, static_dir)
+
+    if chunks == 1:
+        renderer = open_page()
+        try:
+            stretch(renderer, 0, output)
+        finally:
+            renderer.close()
     else:
-        _render_parallel(segment, pages, output, request.format, failed)
+        _render_shared(stretch, open_page, chunks, pages, output, request.format, failed)
     report(1.0)
     return ExportResult(
         path=output,
