@@ -286,7 +286,7 @@ class FrameRenderer:
     def read_canvases(self, items: list[tuple[float, list[str]]]) -> list[list[str | None]]:
         """Per (replay time, region names): each region read back from its canvas as a JPEG data
         URL, or None where it is not a canvas alone (DOM over it)."""
-        return self._call("readCanvases", [[t, names] for t, names in items])
+        return json.loads(self._call("readCanvases", [[t, names] for t, names in items]))
 
     def regions(self) -> tuple[list[str], list[Rect]]:
         """The composition's regions (names, boxes in device pixels), in regionKeys order."""

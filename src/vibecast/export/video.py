@@ -70,10 +70,6 @@ def frame_renderer(width: int, height: int, *, static_dir: Path | None = None) -
     return FrameRenderer(width, height, static_dir=static_dir)
 
 
-def _chunks(frame_count: int, pages: int) -> int:
-    return max(pages, min(pages * CHUNKS_PER_PAGE, frame_count // MIN_SEGMENT_FRAMES))
-
-
 def _pages(frame_count: int, pages: int | None) -> int:
     wanted = pages or int(os.environ.get(PAGES_ENV, "0") or 0)
     if not wanted:
@@ -81,12 +77,12 @@ def _pages(frame_count: int, pages: int | None) -> int:
     return max(1, min(wanted, frame_count // MIN_SEGMENT_FRAMES))
 
 
-CHUNKS_PER_PAGE = 4
-"""With several pages, the video is cut into this many stretches per page, taken in order by
-whichever page is free: a page that drew an easy stretch takes more, so the pages finish
-together (two fixed halves of fe5e1c67 took 59 and 53 s: a core idle for the last 6 s). A page
-keeps its browser and its cached pictures from one stretch to the next; each stretch costs one
-whole screenshot and an FFmpeg of its own."""
+MIN_STRETCH_FRAMES = 600
+"""With several pages, each page takes the next stretch of the video whenever it is free, a
+share of what is left but never less than this (20 s): a page that drew an easy stretch takes
+more, so the pages finish together (two fixed halves of fe5e1c67 took 59 and 53 s: a core idle
+for the last 6 s). A page keeps its browser and its cached pictures from one stretch to the
+next; a stretch costs one whole screenshot and an FFmpeg of its own."""
 
 
 def _encode_stretch(
@@ -129,32 +125,44 @@ def _open_renderer(
 
 
 def _render_shared(
-    stretch: Callable[[FrameRenderer, int, Path], None],
+    stretch: Callable[[FrameRenderer, int, int, Path], int],
     open_page: Callable[[], FrameRenderer],
-    chunks: int,
+    frame_count: int,
     pages: int,
     output: Path,
     video_format: str,
     failed: threading.Event,
 ) -> None:
-    """``pages`` threads (one Playwright and page each) take the ``chunks`` stretches in order
-    as they get free, then the parts are joined into ``output`` without re-encoding."""
+    """``pages`` threads (one Playwright and page each) take stretches of the video in order as
+    they get free, then the parts are joined into ``output`` without re-encoding.
+
+    Each claim takes a share of what is left (1 / (2 * pages), at least ``MIN_STRETCH_FRAMES``):
+    long stretches first, short ones at the end, so the pages finish close together.
+    """
     with tempfile.TemporaryDirectory(prefix="vibecast-export-", dir=output.parent) as tmp:
-        parts = [Path(tmp) / f"part{i}.{video_format}" for i in range(chunks)]
+        parts: dict[int, Path] = {}
         errors: list[BaseException] = []
-        next_chunk = iter(range(chunks))
+        claimed = [0]
         lock = threading.Lock()
+
+        def claim() -> tuple[int, int] | None:
+            with lock:
+                first = claimed[0]
+                left = frame_count - first
+                if left <= 0:
+                    return None
+                count = max(MIN_STRETCH_FRAMES, left // (2 * pages))
+                count = left if left - count < MIN_STRETCH_FRAMES else count
+                claimed[0] = first + count
+                parts[first] = Path(tmp) / f"part{len(parts)}.{video_format}"
+                return first, count
 
         def run() -> None:
             try:
                 renderer = open_page()
                 try:
-                    while not failed.is_set():
-                        with lock:
-                            i = next(next_chunk, None)
-                        if i is None:
-                            return
-                        stretch(renderer, i, parts[i])
+                    while not failed.is_set() and (work := claim()) is not None:
+                        stretch(renderer, *work, parts[work[0]])
                 finally:
                     renderer.close()
             except BaseException as exc:
@@ -169,7 +177,7 @@ def _render_shared(
         if errors:
             cancelled = [e for e in errors if isinstance(e, ExportCancelled)]
             raise (next((e for e in errors if e not in cancelled), None) or errors[0])
-        concat_segments(parts, output, video_format)
+        concat_segments([parts[first] for first in sorted(parts)], output, video_format)
 
 
 def load_replay_data(store: Store, replay_id: str) -> ReplayData:
@@ -204,44 +212,43 @@ def export_video(
     report = progress or (lambda _fraction: None)
     report(0.0)
     pages = _pages(timing.frame_count, pages)
-    chunks = 1 if pages == 1 else _chunks(timing.frame_count, pages)
-    bounds = [timing.frame_count * i // chunks for i in range(chunks + 1)]
-    done = [0] * chunks
-    captured = [0] * chunks
+    done: dict[int, int] = {}
+    captured: dict[int, int] = {}
     failed = threading.Event()
     lock = threading.Lock()
 
     def stop() -> bool:
         return failed.is_set() or (cancelled is not None and cancelled())
 
-    def stretch(renderer: FrameRenderer, i: int, target: Path) -> None:
-        first, count = bounds[i], bounds[i + 1] - bounds[i]
-
+    def stretch(renderer: FrameRenderer, first: int, count: int, target: Path) -> int:
         def advance(n: int) -> None:
             with lock:
-                done[i] = n
-                report(_RENDER_SHARE * sum(done) / timing.frame_count)
+                done[first] = n
+                report(_RENDER_SHARE * sum(done.values()) / timing.frame_count)
 
-        captured[i] = _encode_stretch(
+        captured[first] = _encode_stretch(
             renderer, request, target, first, count, timing, advance, stop
         )
+        return captured[first]
 
     def open_page() -> FrameRenderer:
         return _open_renderer(data, request, static_dir)
 
-    if chunks == 1:
+    if pages == 1:
         renderer = open_page()
         try:
-            stretch(renderer, 0, output)
+            stretch(renderer, 0, timing.frame_count, output)
         finally:
             renderer.close()
     else:
-        _render_shared(stretch, open_page, chunks, pages, output, request.format, failed)
+        _render_shared(
+            stretch, open_page, timing.frame_count, pages, output, request.format, failed
+        )
     report(1.0)
     return ExportResult(
         path=output,
         frames=timing.frame_count,
-        captured=sum(captured),
+        captured=sum(captured.values()),
         duration_s=timing.duration_s,
         seconds=time.perf_counter() - started,
     )

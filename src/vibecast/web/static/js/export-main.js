@@ -14,7 +14,7 @@
 //   regionKeys(times) → JSON {strings, frames} each region's picture key at each time, nothing drawn
 //                                             (frames[i][region] indexes strings)
 //   drawAt(ms) → signature                    draw the state at ms now, without waiting for a paint
-//   readCanvases([[ms, [name]]]) → [[jpeg data URL | null]]
+//   readCanvases([[ms, [name]]]) → JSON [[jpeg data URL | null]]
 //                                             draw at each ms and read canvas regions back (null:
 //                                             not a canvas alone there, e.g. pop-ups over the scene)
 //   headerAtlas(times) → JSON {keys, boxes}   copies of the header, each with the clock of one of
@@ -180,10 +180,11 @@ function readCanvas(name) {
 
 function readCanvases(items) {
   composition.layout(1);
-  return items.map(([ms, names]) => {
+  const urls = items.map(([ms, names]) => {
     composition.renderAt(clampTime(ms));
     return names.map(readCanvas);
   });
+  return JSON.stringify(urls); // one string: the driver validates nested values one by one
 }
 
 // The header changes once a second (its clock) and a screenshot costs a compositor frame (~30 ms)
