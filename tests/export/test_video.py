@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from export_helpers import mean_abs_diff, need_tools, png_pixels, probe, video_frame
 
+from vibecast.export import video
 from vibecast.export.renderer import FrameRenderer
 from vibecast.export.request import ExportError, ExportRequest
 from vibecast.export.timing import VideoTiming
@@ -106,7 +107,11 @@ def test_missing_ffmpeg_says_what_to_install(
     assert not (tmp_path / "x.mp4").exists()
 
 
-def test_segments_rendered_in_parallel_join_seamlessly(imported, tmp_path: Path) -> None:
+def test_segments_rendered_in_parallel_join_seamlessly(
+    imported, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # stretches of 5 s (the pages take 0-149, 150-299, 300-449, 450-599 as they get free)
+    monkeypatch.setattr(video, "MIN_STRETCH_FRAMES", 150)
     data = load_replay_data(imported.store, imported.replay.id)
     request = ExportRequest(resolution="720p", to_ms=20_000)
     timing = VideoTiming(data.events, duration_ms=data.replay.metadata.duration_ms, request=request)
@@ -118,7 +123,7 @@ def test_segments_rendered_in_parallel_join_seamlessly(imported, tmp_path: Path)
     assert abs(float(info["duration"]) - 20.0) <= FRAME_TOLERANCE + 1e-6
     with FrameRenderer(1280, 720) as page:
         page.load(data.replay, list(data.events), list(data.annotations))
-        for frame in (299, 300):  # the last of the first part, the first of the second
+        for frame in (149, 150, 299, 300):  # either side of two joins between parts
             page.render(timing.replay_ms(frame))
             shot = png_pixels(page.capture("png"), 1280, 720)
             assert mean_abs_diff(shot, video_frame(output, frame, 1280, 720)) < 3.0
