@@ -94,8 +94,12 @@ def _encode_stretch(
     timing: VideoTiming,
     advance: Callable[[int], None],
     stop: CancelledFn,
+    later: Callable[[Callable[[], object]], None] | None = None,
 ) -> int:
-    """Frames ``first`` .. ``first + count - 1`` of the video into ``target``; frames drawn."""
+    """Frames ``first`` .. ``first + count - 1`` of the video into ``target``; frames drawn.
+
+    ``later``: where to leave FFmpeg finishing the part (another thread), so the page goes on
+    with its next stretch meanwhile; by default it is waited for here."""
     width, height = request.size
     captured = 0
     with FrameEncoder(
@@ -106,7 +110,7 @@ def _encode_stretch(
         ):
             encoder.frame(index, yuv)
             captured += 1
-        encoder.finish()
+        (later or (lambda finish: finish()))(encoder.finish)
     return captured
 
 
@@ -125,7 +129,7 @@ def _open_renderer(
 
 
 def _render_shared(
-    stretch: Callable[[FrameRenderer, int, int, Path], int],
+    stretch: Callable[[FrameRenderer, int, int, Path, Callable[[Callable[[], object]], None]], int],
     open_page: Callable[[], FrameRenderer],
     frame_count: int,
     pages: int,
@@ -144,6 +148,19 @@ def _render_shared(
         errors: list[BaseException] = []
         claimed = [0]
         lock = threading.Lock()
+        finishing: list[threading.Thread] = []
+
+        def later(job: Callable[[], object]) -> None:
+            def run_job() -> None:
+                try:
+                    job()
+                except BaseException as exc:
+                    errors.append(exc)
+                    failed.set()
+
+            thread = threading.Thread(target=run_job, name="export-finish", daemon=True)
+            thread.start()
+            finishing.append(thread)
 
         def claim() -> tuple[int, int] | None:
             with lock:
@@ -162,7 +179,7 @@ def _render_shared(
                 renderer = open_page()
                 try:
                     while not failed.is_set() and (work := claim()) is not None:
-                        stretch(renderer, *work, parts[work[0]])
+                        stretch(renderer, *work, parts[work[0]], later)
                 finally:
                     renderer.close()
             except BaseException as exc:
@@ -173,6 +190,8 @@ def _render_shared(
         for thread in threads:
             thread.start()
         for thread in threads:
+            thread.join()
+        for thread in finishing:
             thread.join()
         if errors:
             cancelled = [e for e in errors if isinstance(e, ExportCancelled)]
@@ -220,14 +239,20 @@ def export_video(
     def stop() -> bool:
         return failed.is_set() or (cancelled is not None and cancelled())
 
-    def stretch(renderer: FrameRenderer, first: int, count: int, target: Path) -> int:
+    def stretch(
+        renderer: FrameRenderer,
+        first: int,
+        count: int,
+        target: Path,
+        later: Callable[[Callable[[], object]], None] | None = None,
+    ) -> int:
         def advance(n: int) -> None:
             with lock:
                 done[first] = n
                 report(_RENDER_SHARE * sum(done.values()) / timing.frame_count)
 
         captured[first] = _encode_stretch(
-            renderer, request, target, first, count, timing, advance, stop
+            renderer, request, target, first, count, timing, advance, stop, later
         )
         return captured[first]
 
