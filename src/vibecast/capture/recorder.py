@@ -296,7 +296,8 @@ class Recorder:
 
     # -- reading the spool -------------------------------------------------------------------
     def poll(self) -> int:
-        """Read new spool files into the session buffers; returns how many were read."""
+        """Read what was spooled since the last pass into the session buffers; returns how
+        many entries were read (torn stretches set aside count too: they are progress)."""
         started, committing = time.thread_time(), self.stats.commit_cpu_s
         try:
             if self._follower is not None:

@@ -63,7 +63,6 @@ class SegmentReader:
         self._segments: dict[str, _Segment] = {}
         self._chunk = chunk
         self._budget = budget
-        self._left = budget
 
     def read(
         self, paths: list[str], now_us: int | None = None
@@ -73,9 +72,9 @@ class SegmentReader:
         now = time.time_ns() // 1000 if now_us is None else now_us
         entries: list[SpoolEntry] = []
         torn: list[TornBytes] = []
-        self._left = self._budget
+        left = self._budget
         for path in paths:
-            if self._left <= 0:
+            if left <= 0:
                 break
             segment = self._segments.get(path)
             if segment is None:
@@ -84,7 +83,7 @@ class SegmentReader:
                     continue
                 segment = self._segments[path] = _Segment(path, window + WINDOW_US + SEAL_GRACE_US)
             try:
-                self._read_one(segment, now, entries, torn)
+                left -= self._read_one(segment, now, left, entries, torn)
             except OSError as exc:  # unreadable now (EACCES, EMFILE, EIO): the others go on
                 log.warning("cannot read %s (will retry): %s", os.path.basename(path), exc)
         listed = set(paths)
@@ -93,25 +92,32 @@ class SegmentReader:
         return entries, torn
 
     def _read_one(
-        self, segment: _Segment, now_us: int, entries: list[SpoolEntry], torn: list[TornBytes]
-    ) -> None:
-        """Read what is new in one segment. An OSError may stop it part way: what was read
-        up to then is handed out and the offset says where to go on."""
+        self,
+        segment: _Segment,
+        now_us: int,
+        budget: int,
+        entries: list[SpoolEntry],
+        torn: list[TornBytes],
+    ) -> int:
+        """Read what is new in one segment, about ``budget`` bytes at most; how many bytes were
+        consumed. An OSError may stop it part way: what was read up to then is handed out and
+        the offset says where to go on."""
         try:
             fd = os.open(segment.path, os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
-            return
+            return 0
         try:
             stat = os.fstat(fd)
             if stat.st_ino != segment.inode:  # new, or replaced since: read it from its start
                 segment.inode, segment.offset, segment.pending = stat.st_ino, 0, set()
+            started = segment.offset
             size = stat.st_size
             # No writer of the window can be alive: past the window's grace, and no write
             # started lately (a hook suspended with the machine would still be writing).
             sealed = now_us >= segment.sealed_at_us and now_us - stat.st_mtime_ns // 1000 > (
                 SEAL_GRACE_US
             )
-            while segment.offset < size and self._left > 0:
+            while segment.offset < size and segment.offset - started < budget:
                 rest = size - segment.offset
                 want = min(rest, self._chunk)
                 data = _pread_all(fd, want, segment.offset)
@@ -135,10 +141,10 @@ class SegmentReader:
                         segment.pending.add(entry.name)
                     else:
                         torn.append(_torn_bytes(segment, item, data))
-                self._left -= consumed - segment.offset
                 segment.offset = consumed
         finally:
             os.close(fd)
+        return segment.offset - started
 
     def committed(self, entry: SpoolEntry) -> None:
         """A record handed out by :meth:`read` is committed (or set aside)."""
