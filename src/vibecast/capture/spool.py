@@ -26,6 +26,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vibecast.capture.spool_log import (
+    HOOK,
+    KIND_CODES,
+    VIBECRAFT,
     LogRecord,
     append_record,
     encode_record,
@@ -48,9 +51,7 @@ __all__ = [
     "stale_temporaries",
 ]
 
-HOOK = "hook"  # a Claude Code hook payload, as the hook received it on stdin
-VIBECRAFT = "vibecraft"  # a Vibecraft ClaudeEvent (already stamped by Vibecraft's hook)
-KINDS = (HOOK, VIBECRAFT)
+KINDS = tuple(KIND_CODES)  # HOOK, VIBECRAFT: what a payload can be (spool_log defines them)
 
 _NAME = re.compile(r"^(\d{16})-([A-Za-z0-9_]+)\.(" + "|".join(KINDS) + r")$")
 

@@ -38,8 +38,11 @@ from dataclasses import dataclass
 
 __all__ = [
     "HEADER",
+    "HOOK",
+    "KIND_CODES",
     "MAGIC",
     "SEAL_GRACE_US",
+    "VIBECRAFT",
     "WINDOW_US",
     "LogRecord",
     "Torn",
@@ -58,7 +61,9 @@ _CRC_FROM = 12  # the crc covers the header after its own field, then the payloa
 MAX_PAYLOAD = 1 << 30  # a length beyond this is a torn or foreign header, not a payload
 WINDOW_US = 10_000_000  # one segment per 10 s of arrival time
 SEAL_GRACE_US = 15_000_000  # > the hook's 5 s watchdog: no writer of a window is alive after it
-KIND_CODES = {"hook": 0, "vibecraft": 1}
+HOOK = "hook"  # a Claude Code hook payload, as the hook received it on stdin
+VIBECRAFT = "vibecraft"  # a Vibecraft ClaudeEvent (already stamped by Vibecraft's hook)
+KIND_CODES = {HOOK: 0, VIBECRAFT: 1}  # the record header's kind byte
 KIND_NAMES = {code: name for name, code in KIND_CODES.items()}
 
 _SEGMENT = re.compile(r"^seg-(\d{10,})\.log$")
@@ -103,15 +108,21 @@ class Torn:
     end: int
 
 
+def _header_at(data: bytes, at: int) -> tuple[int, int, int, int, int] | None:
+    """``(length, crc, arrival µs, pid, kind)`` of a plausible header at ``data[at]``."""
+    if len(data) - at < HEADER:
+        return None
+    magic, length, crc, arrival, pid, kind = _HEADER.unpack_from(data, at)
+    if magic != MAGIC or length > MAX_PAYLOAD or kind not in KIND_NAMES:
+        return None
+    return length, crc, arrival, pid, kind
+
+
 def record_size(data: bytes) -> int | None:
     """The size of the record whose header starts ``data`` (header and payload), or None
     when ``data`` does not start with a plausible header."""
-    if len(data) < HEADER:
-        return None
-    magic, length, _, _, _, kind = _HEADER.unpack_from(data, 0)
-    if magic != MAGIC or length > MAX_PAYLOAD or kind not in KIND_NAMES:
-        return None
-    return HEADER + length
+    header = _header_at(data, 0)
+    return None if header is None else HEADER + header[0]
 
 
 def _valid_at(data: bytes, at: int, base: int) -> tuple[int, LogRecord | None]:
@@ -119,9 +130,10 @@ def _valid_at(data: bytes, at: int, base: int) -> tuple[int, LogRecord | None]:
     inside what may be one; ``(-1, None)`` if no record starts there."""
     if len(data) - at < HEADER:
         return (0, None) if MAGIC.startswith(data[at : at + 4]) else (-1, None)
-    magic, length, crc, arrival, pid, kind = _HEADER.unpack_from(data, at)
-    if magic != MAGIC or length > MAX_PAYLOAD or kind not in KIND_NAMES:
+    header = _header_at(data, at)
+    if header is None:
         return -1, None
+    length, crc, arrival, pid, kind = header
     end = at + HEADER + length
     if end > len(data):
         return 0, None
