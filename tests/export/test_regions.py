@@ -16,7 +16,8 @@ import numpy as np
 import pytest
 from export_helpers import mean_abs_diff, need_tools, png_pixels, video_frame
 
-from vibecast.export.compositor import FrameCompositor, decode_image
+from vibecast.export.compositor import FrameCompositor
+from vibecast.export.jpeg import decode_image
 from vibecast.export.mkv import I420, MatroskaWriter
 from vibecast.export.renderer import FrameRenderer
 from vibecast.export.request import ExportRequest

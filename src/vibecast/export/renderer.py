@@ -34,7 +34,8 @@ from typing import Any
 
 import numpy as np
 
-from vibecast.export.compositor import FrameCompositor, Picture, Rect, decode_image
+from vibecast.export.compositor import FrameCompositor, Picture, Rect
+from vibecast.export.jpeg import decode_image
 from vibecast.export.request import ExportCancelled, ExportError
 
 __all__ = [
