@@ -71,9 +71,35 @@ print(json.dumps({**recorder.stats.as_dict(), "process_cpu_s": time.process_time
 """
 
 
-def real_payloads() -> list[dict[str, Any]]:
+# Hook events in an order Claude Code could send them: a call before its result, the end last
+# (the capture tests play them the same way).
+CAUSAL_ORDER = (
+    "session_start",
+    "user_prompt_submit",
+    "pre_tool_use",
+    "permission_request",
+    "post_tool_use",
+    "post_tool_use_failure",
+    "notification",
+    "subagent_start",
+    "subagent_stop",
+    "stop",
+    "pre_compact",
+    "post_compact",
+    "session_end",
+)
+
+
+def real_payloads(*, causal: bool = False) -> list[dict[str, Any]]:
+    """Every real hook payload; by file name, or with ``causal`` in :data:`CAUSAL_ORDER` within
+    each capture (a tool's result never before its call, as one real session sends them)."""
+    folder = SHARED_DATA / "claude-code" / "hook-payloads"
+    paths = sorted(folder.rglob("*.json"))
+    if causal:
+        rank = {name: i for i, name in enumerate(CAUSAL_ORDER)}
+        paths.sort(key=lambda p: (p.parent.name, rank.get(p.stem, len(rank)), p.stem))
     payloads = []
-    for path in sorted((SHARED_DATA / "claude-code" / "hook-payloads").rglob("*.json")):
+    for path in paths:
         payloads.extend(hook_payload_of(p) for p in json.loads(path.read_text()))
     return payloads
 

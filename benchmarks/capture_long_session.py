@@ -4,8 +4,9 @@
 each commit carries hundreds of events. A real session sends a few events per 5 s commit, and
 each commit merges the whole session again (pairing, timeline, metadata) and re-encodes its open
 last chunk, so the cost per event grows with the session. This script spools one session of the
-real hook payloads (cycled) and commits every ``--per-commit`` events, as the recorder does for
-a session that sends that many per interval, and prints the CPU per event over the first and
+real hook payloads (cycled; each capture's events in the order Claude Code sends them, a call
+before its result) and commits every ``--per-commit`` events, as the recorder does for a
+session that sends that many per interval, and prints the CPU per event over the first and
 the last tenth of the commits, and overall. No target of its own: it shows where the issue's
 50 µs per event stands outside a burst.
 
@@ -31,7 +32,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--per-commit", type=int, default=10)
     args = parser.parse_args()
-    stream = session_stream(real_payloads(), "long-session", args.events)
+    stream = session_stream(real_payloads(causal=True), "long-session", args.events)
     per = args.per_commit
     spent: list[float] = []
     with temp_store() as (store, settings), recorder_on(store, settings) as (writer, recorder):

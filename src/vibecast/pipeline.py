@@ -23,7 +23,16 @@ from vibecast.recorder import build_replay
 from vibecast.redact import Redactor
 from vibecast.store.base import NEW_REPLAY, ImportSource, ReplayChanged, Store
 
-__all__ = ["ImportSummary", "SaveResult", "SavedReplay", "import_paths", "save_session"]
+__all__ = [
+    "Builder",
+    "Built",
+    "ImportSummary",
+    "SaveResult",
+    "SavedReplay",
+    "build_in_full",
+    "import_paths",
+    "save_session",
+]
 
 ProgressCallback = Callable[[Path, int], None]
 """Called after each file with its path and its size in bytes."""
@@ -117,6 +126,36 @@ class SavedReplay:
 
     replay: Replay
     events: list[RecordedEvent]
+    state: object = None  # what a builder keeps about these events (live capture), or None
+
+
+@dataclass(frozen=True)
+class Built:
+    """What a build gives a save: the replay and its events, and what the save may use.
+
+    ``status_view``: the events a ``status`` callable is given (all of them, or at least the
+    session's SessionStart and SessionEnd, in order — all that :func:`live_status` reads).
+    ``unchanged``: how many leading events are as stored, when the builder knows (else the
+    save compares). ``state``: kept with the saved events for the builder's next call.
+    """
+
+    replay: Replay
+    events: list[RecordedEvent]
+    status_view: Sequence[RecordedEvent]
+    state: object = None
+    unchanged: int | None = None
+
+
+Builder = Callable[[CapturedSession, "SavedReplay | None", str], Built]
+"""How a save turns the session and what is stored into the replay to save."""
+
+
+def build_in_full(session: CapturedSession, stored: SavedReplay | None, user_id: str) -> Built:
+    """The recorder's :func:`~vibecast.recorder.build_replay`, over every stored event."""
+    existing = stored.replay if stored else None
+    existing_events = stored.events if stored else []
+    replay, events = build_replay(session, existing, existing_events, user_id=user_id)
+    return Built(replay, events, status_view=events)
 
 
 @dataclass(frozen=True)
@@ -139,7 +178,7 @@ def _stored(
         and cached.replay.updated_at == existing.updated_at
         and cached.replay.metadata.event_count == existing.metadata.event_count
     ):
-        return SavedReplay(existing, cached.events)
+        return SavedReplay(existing, cached.events, cached.state)
     return SavedReplay(existing, store.read_events(existing.id))
 
 
@@ -156,6 +195,7 @@ def save_session(
     status: str | Callable[[Sequence[RecordedEvent]], str] | None = None,
     cached: SavedReplay | None = None,
     fast: bool = False,
+    builder: Builder = build_in_full,
 ) -> SaveResult:
     """Redact ``session``, merge it with its stored replay, save it in one transaction.
 
@@ -164,6 +204,8 @@ def save_session(
     ``cached`` is the previous result's ``saved`` for this session; it is used only if the
     stored replay has not changed since (another process may have).
     ``fast``: compress for speed (live capture saves every few seconds).
+    ``builder`` merges; live capture passes one that folds new events into a running state
+    kept with ``cached`` (:mod:`vibecast.capture.running`), giving the same replay.
 
     The save is a compare-and-swap on the replay as it was read: if another process (the
     recorder, an import) saved the session in between, the merge is done again on what it
@@ -175,7 +217,7 @@ def save_session(
     for attempt in range(SAVE_ATTEMPTS):
         stored = _stored(store, session.session_id, user_id, cached if attempt == 0 else None)
         try:
-            return _merge_and_save(store, session, stored, user_id, status, fast)
+            return _merge_and_save(store, session, stored, user_id, status, fast, builder)
         except ReplayChanged:
             if attempt == SAVE_ATTEMPTS - 1:
                 raise
@@ -189,16 +231,18 @@ def _merge_and_save(
     user_id: str,
     status: str | Callable[[Sequence[RecordedEvent]], str] | None,
     fast: bool,
+    builder: Builder,
 ) -> SaveResult:
     existing = stored.replay if stored else None
     existing_events = stored.events if stored else []
-    replay, events = build_replay(session, existing, existing_events, user_id=user_id)
+    built = builder(session, stored, user_id)
+    replay, events = built.replay, built.events
     if callable(status):
-        status = status(events)
+        status = status(built.status_view)
     if status is not None and replay.status != status:
         replay = msgspec.structs.replace(replay, status=status, updated_at=_now_ms())
     if existing is not None and replay == existing and events == existing_events:
-        return SaveResult(SavedReplay(existing, existing_events), "unchanged", 0)
+        return SaveResult(SavedReplay(existing, events, built.state), "unchanged", 0)
     if existing is not None and replay.updated_at <= existing.updated_at:
         # Two saves in one millisecond must still look different to the cache check.
         replay = msgspec.structs.replace(replay, updated_at=existing.updated_at + 1)
@@ -207,11 +251,14 @@ def _merge_and_save(
         events,
         session.blobs,
         expected_updated_at=existing.updated_at if existing else NEW_REPLAY,
-        unchanged=_common_prefix(existing_events, events),
+        unchanged=(
+            _common_prefix(existing_events, events) if built.unchanged is None else built.unchanged
+        ),
         fast=fast,
     )
     outcome = "updated" if existing else "created"
-    return SaveResult(SavedReplay(replay, events), outcome, len(events) - len(existing_events))
+    saved = SavedReplay(replay, events, built.state)
+    return SaveResult(saved, outcome, len(events) - len(existing_events))
 
 
 def _common_prefix(old: Sequence[RecordedEvent], new: Sequence[RecordedEvent]) -> int:

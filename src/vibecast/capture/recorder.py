@@ -40,6 +40,7 @@ from vibecast.capture.ingest import (
 )
 from vibecast.capture.lock import RecorderLock
 from vibecast.capture.paths import CapturePaths
+from vibecast.capture.running import build_live
 from vibecast.capture.segments import SegmentReader, TornBytes
 from vibecast.capture.spool import SpoolEntry, list_files, stale_temporaries
 from vibecast.capture.transcripts import TranscriptFill
@@ -74,7 +75,8 @@ def live_status(events: Sequence[RecordedEvent]) -> str:
     SessionStart / SessionEnd is an end (a resume starts it again), else recording.
 
     Told from what is stored, not from the batch being committed: after a restart the recorder
-    may read again events it committed long ago, and that must not reopen a finished replay."""
+    may read again events it committed long ago, and that must not reopen a finished replay.
+    Only SessionStart and SessionEnd events are read: a save may pass just those."""
     for event in reversed(events):
         if event.type == EventType.SESSION_END:
             return ReplayStatus.COMPLETE
@@ -501,6 +503,7 @@ class Recorder:
                 cached=session.saved,
                 user_id=self.user_id,
                 fast=True,
+                builder=build_live,
             )
         except Exception as exc:
             self._failed(session, exc)
