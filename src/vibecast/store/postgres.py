@@ -204,7 +204,7 @@ class PostgresStore(Store):
                 "keeping stored events needs the expected_updated_at they were read at"
             )
         action = f"saving replay {replay.id}"
-        events = sorted_events(events, replay.id)
+        events = sorted_events(events, replay.id, unchanged)
         first_seq, first = 0, 0
         if unchanged:
             with self._tx(action) as conn:

@@ -247,9 +247,15 @@ def check_token(token: ApiToken) -> ApiToken:
 
 
 # -- around a save -----------------------------------------------------------------------------
-def sorted_events(events: Sequence[RecordedEvent], replay_id: str) -> Sequence[RecordedEvent]:
-    """Events in ``relative_time_ms`` order (the contract asks callers to sort; we make sure)."""
-    if all(a.relative_time_ms <= b.relative_time_ms for a, b in itertools.pairwise(events)):
+def sorted_events(
+    events: Sequence[RecordedEvent], replay_id: str, kept: int = 0
+) -> Sequence[RecordedEvent]:
+    """Events in ``relative_time_ms`` order (the contract asks callers to sort; we make sure).
+
+    ``kept`` leading events are as stored, in order already: only the rest is checked (a live
+    save keeps nearly all of a long replay)."""
+    tail = events[max(kept - 1, 0) :]
+    if all(a.relative_time_ms <= b.relative_time_ms for a, b in itertools.pairwise(tail)):
         return events
     log.warning("replay %s: events were not sorted by relative_time_ms; sorting them", replay_id)
     return sorted(events, key=lambda event: event.relative_time_ms)

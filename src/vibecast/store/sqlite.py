@@ -219,7 +219,7 @@ class SQLiteStore(Store):
                 "keeping stored events needs the expected_updated_at they were read at"
             )
         with self._errors(f"saving replay {replay.id}"):
-            events = sorted_events(events, replay.id)
+            events = sorted_events(events, replay.id, unchanged)
             # Encode (and compress) before taking the write lock; the layout read here is the
             # one the transaction finds, or the compare-and-swap refuses the save.
             first_seq, first = 0, 0
