@@ -14,14 +14,19 @@ const MONO = "ui-monospace, 'DejaVu Sans Mono', monospace";
 const PULSE_MS = 1200;
 const PULSE_STEPS = 10;
 
-// How far an agent's drawing reaches from its point (world units): labels of up to 18 and 22
-// characters below it (wide CJK included), a speech bubble of up to 300 px above it; and a busy
-// station's glow and ring (radius up to 90).
-const AGENT_REACH = [170, 80];
-const GLOW_REACH = [96, 96];
+// How far a busy station's glow and ring reach from its point (world units): the ring's radius
+// is up to 90, drawn 3 wide.
+const GLOW_REACH = 96;
+// Antialiasing and glyph overhang around a part's drawn box (world units).
+const EDGE = 4;
 
 function itemKey(i) {
   return `${i.agent.key}|${i.agent.station}|${i.agent.tool}|${i.x}|${i.y}|${i.pulse}|${i.fade}|${i.flash}|${i.speech}|${i.dots}`;
+}
+
+/** An agent's body radius (world units): the main agent is drawn larger than subagents. */
+function agentRadius(agent) {
+  return agent.main ? 22 : 15;
 }
 
 function ease(x) {
@@ -139,6 +144,7 @@ export class WorkshopScene {
   constructor(canvas) {
     this.canvas = canvas;
     this.ctx = canvas.getContext("2d");
+    this.widths = new Map(); // "font\ntext" -> measured width
     this.width = 0;
     this.height = 0;
     this.dpr = 1;
@@ -296,23 +302,69 @@ export class WorkshopScene {
 
   /**
    * Where each item of a frameAt() frame paints, as canvas-pixel boxes [x0, y0, x1, y1, key]:
-   * the video exporter keys tiles of the scene by the items over them. AGENT_REACH and
-   * GLOW_REACH must cover all that _paint draws around an agent and a busy station.
+   * the video exporter keys tiles of the scene by the parts drawn over them. Each part of an
+   * agent (body, label, speech bubble) and each busy station's glow has its own box, measured as
+   * _agent and _paint lay them out, and a key made of only what its pixels depend on (not who
+   * the agent is): equal keys, equal pixels, and a tile changes only when a part over it does.
    */
   footprints({ tf, items }) {
     const s = tf.scale * this.dpr;
     const out = [];
-    const box = (x, y, [rx, ry], key) => {
+    const box = (x, y, [x0, y0, x1, y1], key) => {
       const cx = (tf.x + x * tf.scale) * this.dpr;
       const cy = (tf.y + y * tf.scale) * this.dpr;
-      out.push([cx - rx * s - 2, cy - ry * s - 2, cx + rx * s + 2, cy + ry * s + 2, key]);
+      out.push([cx + (x0 - EDGE) * s, cy + (y0 - EDGE) * s, cx + (x1 + EDGE) * s, cy + (y1 + EDGE) * s, key]);
     };
     for (const item of items) {
-      const key = itemKey(item);
-      box(item.x, item.y, AGENT_REACH, key);
-      if (item.pulse >= 0 || item.flash > 0) box(...stationPoint(item.agent.zone, item.agent.station), GLOW_REACH, key);
+      const a = item.agent;
+      if (item.pulse >= 0 || item.flash > 0) {
+        const [sx, sy] = stationPoint(a.zone, a.station);
+        box(sx, sy, [-GLOW_REACH, -GLOW_REACH, GLOW_REACH, GLOW_REACH], `glow:${sx},${sy}|${a.station}|${item.pulse}|${item.flash}`);
+      }
+      const r = agentRadius(a);
+      const at = `${item.x},${item.y}|${item.fade}|${a.main}`;
+      box(item.x, item.y, [-r - 2, -r - 2, r + 2, r * 1.25], `body:${at}|${item.flash > 0}`);
+      const label = this._label(a, r);
+      box(item.x, item.y, label.box, `label:${at}|${label.name}|${label.tool}`);
+      if (a.speech) {
+        const bubble = this._bubbleText(a.speech, r, item.dots);
+        box(item.x, item.y, bubble.box, `bubble:${at}|${a.speech.kind}|${bubble.text}`);
+      }
     }
     return out;
+  }
+
+  /** The width of `text` in `font`, remembered: the exporter lays out every frame's labels. */
+  _textWidth(font, text) {
+    const key = `${font}\n${text}`;
+    let width = this.widths.get(key);
+    if (width === undefined) {
+      if (this.widths.size >= 4096) this.widths.clear();
+      this.ctx.font = font;
+      width = this.ctx.measureText(text).width;
+      this.widths.set(key, width);
+    }
+    return width;
+  }
+
+  /** An agent's label (name, tool) as drawn below it, and its pill's box around the agent. */
+  _label(a, r) {
+    const name = shortText(a.label || "agent", 18);
+    const tool = a.tool ? shortText(toolLabel(a.tool), 22) : "";
+    const nameFont = `600 ${a.main ? 15 : 13}px ${FONT}`;
+    const toolFont = `500 12px ${FONT}`;
+    let w = this._textWidth(nameFont, name);
+    if (tool) w = Math.max(w, this._textWidth(toolFont, tool));
+    const h = tool ? 38 : 21;
+    return { name, tool, nameFont, toolFont, w, h, box: [-w / 2 - 6, r + 5, w / 2 + 6, r + 5 + h] };
+  }
+
+  /** A speech bubble's text, font and width as drawn above an agent, and its box. */
+  _bubbleText(speech, r, dots) {
+    const text = speech.kind === "think" ? `thinking${".".repeat(dots)}` : shortText(speech.text || "…", 34);
+    const font = `${speech.kind === "think" ? "italic " : ""}13px ${FONT}`;
+    const w = Math.min(300, this._textWidth(font, text) + 20);
+    return { text, font, w, box: [-w / 2, -r - 40, w / 2, -r - 4] };
   }
 
   _paint(state, tf, items) {
@@ -350,7 +402,7 @@ export class WorkshopScene {
 
   _agent(ctx, item) {
     const a = item.agent;
-    const r = a.main ? 22 : 15;
+    const r = agentRadius(a);
     const body = a.main ? "#ffb86b" : "#8be9fd";
     ctx.save();
     ctx.globalAlpha = Math.max(0, Math.min(1, item.fade));
@@ -380,18 +432,9 @@ export class WorkshopScene {
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
     // labels on a dark pill: legible where they cross a station's label or another agent
-    const name = shortText(a.label || "agent", 18);
-    const tool = a.tool ? shortText(toolLabel(a.tool), 22) : "";
-    const nameFont = `600 ${a.main ? 15 : 13}px ${FONT}`;
-    const toolFont = `500 12px ${FONT}`;
-    ctx.font = nameFont;
-    let w = ctx.measureText(name).width;
-    if (tool) {
-      ctx.font = toolFont;
-      w = Math.max(w, ctx.measureText(tool).width);
-    }
+    const { name, tool, nameFont, toolFont, w, h } = this._label(a, r);
     ctx.fillStyle = "rgba(13,17,23,0.78)";
-    roundRect(ctx, -w / 2 - 6, r + 5, w + 12, tool ? 38 : 21, 6);
+    roundRect(ctx, -w / 2 - 6, r + 5, w + 12, h, 6);
     ctx.fill();
     ctx.font = nameFont;
     ctx.fillStyle = "#e6ebf2";
@@ -406,9 +449,8 @@ export class WorkshopScene {
   }
 
   _bubble(ctx, speech, r, dots) {
-    const text = speech.kind === "think" ? `thinking${".".repeat(dots)}` : shortText(speech.text || "…", 34);
-    ctx.font = `${speech.kind === "think" ? "italic " : ""}13px ${FONT}`;
-    const w = Math.min(300, ctx.measureText(text).width + 20);
+    const { text, font, w } = this._bubbleText(speech, r, dots);
+    ctx.font = font;
     const y = -r - 40;
     ctx.fillStyle = speech.kind === "prompt" ? "#2f4a7a" : "#f1f4f9";
     roundRect(ctx, -w / 2, y, w, 28, 10);
