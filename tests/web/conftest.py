@@ -50,9 +50,13 @@ def _unavailable(reason: str) -> None:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium() -> Iterator[Any]:
-    """A headless Chromium (``/usr/bin/chromium``) driven by Playwright, for the whole session."""
+    """A headless Chromium (``/usr/bin/chromium``) driven by Playwright, per test module.
+
+    Not per session: a started sync Playwright keeps its event loop on this thread, and the
+    export tests' renderer (sync Playwright too) refuses to start inside it when pytest runs
+    them after a web module in the same process."""
     try:
         from playwright.sync_api import Error, sync_playwright
     except ImportError:
