@@ -62,8 +62,6 @@ class _TurboJPEG:
             ctypes.c_int,
             ctypes.c_int,
         ]
-        library.tjGetErrorStr2.restype = ctypes.c_char_p
-        library.tjGetErrorStr2.argtypes = [ctypes.c_void_p]
         self._local = threading.local()  # a TurboJPEG handle is not for two threads at once
 
     def _handle(self) -> int:
@@ -78,7 +76,8 @@ class _TurboJPEG:
         return int(handle)
 
     def planes(self, data: bytes) -> Picture | None:
-        """The JPEG's own Y, Cb, Cr planes, or None when it is not 4:2:0 (Pillow decodes it)."""
+        """The JPEG's own Y, Cb, Cr planes, or None when it is not a 4:2:0 JPEG that decodes
+        cleanly (Pillow then decodes it, or raises its own error)."""
         handle = self._handle()
         width, height, subsampling, colorspace = (ctypes.c_int() for _ in range(4))
         if self._lib.tjDecompressHeader3(
@@ -101,8 +100,7 @@ class _TurboJPEG:
         pointers = (ctypes.c_void_p * 3)(y.ctypes.data, u.ctypes.data, v.ctypes.data)
         strides = (ctypes.c_int * 3)(y.shape[1], u.shape[1], v.shape[1])
         if self._lib.tjDecompressToYUVPlanes(handle, data, len(data), pointers, w, strides, h, 0):
-            error = self._lib.tjGetErrorStr2(handle) or b"unknown error"
-            raise ExportError(f"a picture from the browser did not decode: {error.decode()}")
+            return None  # an error or only a warning: Pillow decodes what can be, or says why not
         return Picture(np.take(_LUMA, y[:h, :w]), np.take(_CHROMA, u), np.take(_CHROMA, v))
 
 
