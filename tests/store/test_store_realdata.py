@@ -151,3 +151,30 @@ def test_the_dictionary_pays_off_on_small_sessions(shared_data: Path) -> None:
     with_dict = sum(len(c.data) for c in ChunkCodec().encode(events))
     without = sum(len(c.data) for c in ChunkCodec(dictionary=b"").encode(events))
     assert with_dict < without * 0.9
+
+
+def _bodies(codec: ChunkCodec, events: list[RecordedEvent], fast: bool) -> list[bytes]:
+    """The uncompressed bodies of a live (``fast``) or full encode of ``events``."""
+    chunks = codec.encode(events, fast=fast)
+    return [codec._decompressor(c.dict_id).decompress(c.data) for c in chunks]
+
+
+def test_live_encodes_reuse_prepared_events_and_give_the_same_bytes(shared_data: Path) -> None:
+    """A live save encodes the open chunk again at every commit; the codec reuses what it
+    prepared for the same (unchanged) event objects. What it writes must be what a fresh encode
+    writes: as the chunk grows, when an event is replaced by a changed copy (its row and the next
+    one's sticky fields change), and when one has a field reassigned in place."""
+    paths = sorted((shared_data / "claude-code" / "transcripts").glob("*.jsonl"))
+    events, _ = transcript_events(paths[0])
+    events = sorted(with_relative_times(events), key=lambda e: e.relative_time_ms)[:300]
+    live = ChunkCodec()
+    for end in range(10, len(events) + 1, 37):
+        assert _bodies(live, events[:end], True) == _bodies(ChunkCodec(), events[:end], False)
+    middle = len(events) // 2
+    events[middle] = msgspec.structs.replace(events[middle], model="a-different-model", cwd="/x")
+    assert _bodies(live, events, True) == _bodies(ChunkCodec(), events, False)
+    events[middle + 1].model = "reassigned-in-place"
+    events[3].timestamp += 1
+    assert _bodies(live, events, True) == _bodies(ChunkCodec(), events, False)
+    # Another origin for the same events (a chunk starting elsewhere) lays every row out again.
+    assert _bodies(live, events[1:], True) == _bodies(ChunkCodec(), events[1:], False)

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache, cached_property
@@ -200,6 +201,29 @@ class _Pending:
     size: int  # serialised bytes, for cutting chunks
 
 
+@dataclass
+class _Prepared:
+    """A live event as the codec last prepared it, so the next live save of the same open chunk
+    does not prepare (and lay out) it again.
+
+    Valid while ``event`` is the very object handed in again and still equals ``snapshot`` (a
+    shallow copy taken when it was prepared: a field reassigned since is seen). ``row`` is its
+    serialised row, which depends only on the event before it in the chunk (deltas and sticky
+    fields) and on the chunk's ``origin``: reused when both are the same (the event before is
+    told by its ``_Pending``, which is the same object only while that event is unchanged).
+    """
+
+    event: RecordedEvent
+    snapshot: RecordedEvent
+    pending: _Pending
+    row: bytes = b""
+    after: _Pending | None = None  # the event before it in the chunk, prepared (None: first)
+    origin: int = 0
+
+
+PREPARED_CACHE_EVENTS = 2048
+"""Live events whose preparation a thread's codec remembers (about eight sessions' open chunks)."""
+
 _Batched = tuple[RecordedEvent, _Pending]
 
 
@@ -210,7 +234,8 @@ class ChunkCodec:
     :data:`CURRENT_DICTIONARY`; ``b""`` for none). ``dictionaries`` maps ids to every dictionary
     that may be needed to read (default: all shipped ones).
 
-    Safe to share between threads: zstd contexts are not, so each thread gets its own.
+    Safe to share between threads: zstd contexts are not, so each thread gets its own, and so
+    does the cache of live events already prepared (see :class:`_Prepared`).
     """
 
     def __init__(
@@ -321,19 +346,30 @@ class ChunkCodec:
         :data:`LIVE_COMPRESSION_LEVEL` (live capture) instead of the store's level.
         """
         compressor = self._live_compressor if fast else self._compressor
-        for seq, batch in enumerate(self._batches(events), start=first_seq):
-            yield self._encode_chunk(seq, batch, compressor)
+        cache = self._prepared if fast else None
+        for seq, batch in enumerate(self._batches(events, cache), start=first_seq):
+            yield self._encode_chunk(seq, batch, compressor, cache)
 
     def serialised_bodies(self, events: Sequence[RecordedEvent]) -> Iterator[bytes]:
         """The uncompressed chunk bodies of ``events``: what a dictionary should be trained on."""
         for batch in self._batches(events):
             yield self._layout(batch)[0]
 
-    def _batches(self, events: Sequence[RecordedEvent]) -> Iterator[list[_Batched]]:
+    @property
+    def _prepared(self) -> OrderedDict[int, _Prepared]:
+        """This thread's live events as last prepared, by ``id()``, least recently used first."""
+        cache = getattr(self._local, "prepared", None)
+        if cache is None:
+            cache = self._local.prepared = OrderedDict()
+        return cache
+
+    def _batches(
+        self, events: Sequence[RecordedEvent], cache: OrderedDict[int, _Prepared] | None = None
+    ) -> Iterator[list[_Batched]]:
         batch: list[_Batched] = []
         batch_bytes = 0
         for event in events:
-            pending = self._prepare(event)
+            pending = self._prepare(event) if cache is None else self._recall(event, cache)
             full = len(batch) >= self.chunk_max_events
             if batch and (full or batch_bytes + pending.size > self.chunk_max_bytes):
                 yield batch
@@ -342,6 +378,24 @@ class ChunkCodec:
             batch_bytes += pending.size
         if batch:
             yield batch
+
+    def _recall(self, event: RecordedEvent, cache: OrderedDict[int, _Prepared]) -> _Pending:
+        """``_prepare(event)``, from ``cache`` when this event was prepared and is unchanged.
+
+        Live capture saves a session every few seconds, and each save encodes its open last
+        chunk again: most of its events are the same objects as last time (the recorder builds
+        new events with ``msgspec.structs.replace``, never changing a saved one)."""
+        key = id(event)
+        known = cache.get(key)
+        if known is not None and known.event is event and known.snapshot == event:
+            cache.move_to_end(key)
+            return known.pending
+        pending = self._prepare(event)
+        cache[key] = _Prepared(event, msgspec.structs.replace(event), pending)
+        cache.move_to_end(key)
+        while len(cache) > PREPARED_CACHE_EVENTS:
+            cache.popitem(last=False)
+        return pending
 
     def _prepare(self, event: RecordedEvent) -> _Pending:
         try:
@@ -395,9 +449,13 @@ class ChunkCodec:
         return value
 
     def _encode_chunk(
-        self, seq: int, batch: list[_Batched], compressor: zstandard.ZstdCompressor
+        self,
+        seq: int,
+        batch: list[_Batched],
+        compressor: zstandard.ZstdCompressor,
+        cache: OrderedDict[int, _Prepared] | None = None,
     ) -> EncodedChunk:
-        raw, text_blobs, attachments = self._layout(batch)
+        raw, text_blobs, attachments = self._layout(batch, cache)
         return EncodedChunk(
             seq=seq,
             start_ms=batch[0][0].relative_time_ms,
@@ -411,34 +469,36 @@ class ChunkCodec:
         )
 
     @staticmethod
-    def _layout(batch: list[_Batched]) -> tuple[bytes, dict[str, bytes], set[str]]:
-        """The serialised body of a chunk, the strings it moved out, the attachments it names."""
+    def _layout(
+        batch: list[_Batched], cache: Mapping[int, _Prepared] | None = None
+    ) -> tuple[bytes, dict[str, bytes], set[str]]:
+        """The serialised body of a chunk, the strings it moved out, the attachments it names.
+
+        With ``cache`` (live saves), an event's row is taken from it when the event, the one
+        before it and the chunk's origin are those it was laid out with, and kept there."""
         first = batch[0][0]
         base_ts = first.timestamp
         origin = first.timestamp - first.relative_time_ms
-        previous_ts = base_ts
-        sticky: dict[str, Any] = {}
-        rows: list[dict[str, Any]] = []
+        previous: _Batched | None = None
+        rows: list[bytes] = []
         blob_index: dict[str, int] = {}
         refs: list[tuple[int, list[_PathPart], int]] = []
         text_blobs: dict[str, bytes] = {}
         attachments: set[str] = set()
-        for index, (event, pending) in enumerate(batch):
-            fields = pending.fields
-            fields["timestamp"] = event.timestamp - previous_ts
-            previous_ts = event.timestamp
-            _set_or_drop(fields, "recorded_at", event.recorded_at - event.timestamp)
-            _set_or_drop(
-                fields, "relative_time_ms", event.relative_time_ms - (event.timestamp - origin)
-            )
-            for name in STICKY_FIELDS:
-                value = fields.get(name)
-                if value == sticky.get(name):
-                    fields.pop(name, None)
-                else:
-                    fields[name] = value
-                    sticky[name] = value
-            rows.append(fields)
+        for index, item in enumerate(batch):
+            event, pending = item
+            known = cache.get(id(event)) if cache is not None else None
+            if known is not None and known.pending is not pending:
+                known = None
+            after = previous[1] if previous is not None else None
+            if known is not None and known.row and known.after is after and known.origin == origin:
+                rows.append(known.row)
+            else:
+                row = _body_encoder.encode(_row(event, pending.fields, previous, origin))
+                rows.append(row)
+                if known is not None:
+                    known.row, known.after, known.origin = row, after, origin
+            previous = item
             for path, key in pending.refs:
                 refs.append((index, path, blob_index.setdefault(key, len(blob_index))))
             text_blobs.update(pending.blobs)
@@ -447,11 +507,13 @@ class ChunkCodec:
             version=FORMAT_VERSION,
             base_ts=base_ts,
             origin=origin,
-            events=rows,
+            events=[],
             blobs=list(blob_index),
             refs=refs,
         )
-        return _body_encoder.encode(body), text_blobs, attachments
+        # The body is an array whose fourth item is the rows: splice the rows' bytes in.
+        head, tail = _body_encoder.encode(body).split(b",[],", 1)
+        return head + b",[" + b",".join(rows) + b"]," + tail, text_blobs, attachments
 
     # -- decoding ------------------------------------------------------------------------------
     def decode_chunk(
@@ -537,6 +599,30 @@ class ChunkCodec:
             return self._decompressor(dict_id).decompress(data)
         except zstandard.ZstdError as exc:
             raise CodecError(f"corrupt blob: {exc}") from exc
+
+
+def _row(
+    event: RecordedEvent, prepared: dict[str, Any], previous: _Batched | None, origin: int
+) -> dict[str, Any]:
+    """An event's row in its chunk: its ``prepared`` fields (left as they are) with the
+    timestamp as a delta from the event before (the first: 0), the times as differences, and
+    the sticky fields equal to the event before's left out (``None``: the value went away)."""
+    fields = dict(prepared)
+    before: dict[str, Any] = {}
+    if previous is not None:
+        fields["timestamp"] = event.timestamp - previous[0].timestamp
+        before = previous[1].fields
+    else:
+        fields["timestamp"] = 0
+    _set_or_drop(fields, "recorded_at", event.recorded_at - event.timestamp)
+    _set_or_drop(fields, "relative_time_ms", event.relative_time_ms - (event.timestamp - origin))
+    for name in STICKY_FIELDS:
+        value = fields.get(name)
+        if value == before.get(name):
+            fields.pop(name, None)
+        else:
+            fields[name] = value
+    return fields
 
 
 def _set_or_drop(fields: dict[str, Any], name: str, delta: int) -> None:
