@@ -9,7 +9,7 @@ import msgspec
 import pytest
 from store_helpers import make_event, make_replay
 
-from vibecast.model import RecordedEvent
+from vibecast.model import RecordedEvent, ReplayStatus
 from vibecast.store.base import NEW_REPLAY, ReplayChanged, Store, StoreError
 from vibecast.store.codec import BLOB_MIN_BYTES, ChunkCodec
 from vibecast.store.postgres import PostgresStore
@@ -128,3 +128,49 @@ def test_the_live_level_is_faster_and_reads_back_the_same() -> None:
     assert [c.data for c in fast] != [c.data for c in full]
     decoded = [e for c in fast for e in codec.decode_chunk(c.data, c.dict_id, lambda keys: {})]
     assert decoded == batch
+
+
+def _level_of(codec: ChunkCodec, data: bytes) -> str:
+    """Which of the codec's live compressors wrote ``data`` (compressing is deterministic)."""
+    raw = codec._decompressor(codec.dict_id).decompress(data)
+    if codec._open_compressor.compress(raw) == data:
+        return "open"
+    if codec._live_compressor.compress(raw) == data:
+        return "live"
+    return "other"
+
+
+def test_a_recording_replays_open_chunk_is_compressed_cheaply_until_it_closes(
+    any_small_chunk_store: Store,
+) -> None:
+    """While a replay is recording, its last chunk (rewritten at the next commit) is compressed
+    at the open-chunk level; once it is not the last, or the recording ends, at the live level.
+    Either way it reads back the same."""
+    store = any_small_chunk_store
+    codec = store.codec
+    assert codec.open_level != codec.live_level
+    recording = make_replay(status=ReplayStatus.RECORDING)
+    first = [make_event(i, i * 100, text=f"event {i} " * 40) for i in range(6)]
+    store.save_replay(recording, first, expected_updated_at=NEW_REPLAY, fast=True)
+    rows = chunk_rows(store, recording.id)
+    assert [row[4] for row in rows] == [4, 2]
+    assert [_level_of(codec, row[5]) for row in rows] == ["live", "open"]
+
+    grown = [*first, *(make_event(i, i * 100, text=f"event {i} " * 40) for i in range(6, 9))]
+    later = msgspec.structs.replace(recording, updated_at=recording.updated_at + 5)
+    store.save_replay(
+        later, grown, expected_updated_at=recording.updated_at, unchanged=6, fast=True
+    )
+    rows = chunk_rows(store, recording.id)
+    assert [row[4] for row in rows] == [4, 4, 1]
+    assert [_level_of(codec, row[5]) for row in rows] == ["live", "live", "open"]
+    assert store.read_events(recording.id) == grown
+
+    ended = [*grown, make_event(9, 900, type="SessionEnd")]
+    done = msgspec.structs.replace(
+        later, status=ReplayStatus.COMPLETE, updated_at=later.updated_at + 5
+    )
+    store.save_replay(done, ended, expected_updated_at=later.updated_at, unchanged=9, fast=True)
+    rows = chunk_rows(store, recording.id)
+    assert [_level_of(codec, row[5]) for row in rows] == ["live", "live", "live"]
+    assert store.read_events(recording.id) == ended

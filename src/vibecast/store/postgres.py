@@ -25,7 +25,7 @@ import msgspec
 import psycopg
 from psycopg import errors
 
-from vibecast.model import RecordedEvent, Replay
+from vibecast.model import RecordedEvent, Replay, ReplayStatus
 from vibecast.store.base import (
     AccessDenied,
     AmbiguousReplayId,
@@ -212,7 +212,14 @@ class PostgresStore(Store):
                     _chunk_counts(conn, replay.id), unchanged, self.codec.chunk_max_events
                 )
         try:
-            chunks = list(self.codec.encode(events[first:], first_seq=first_seq, fast=fast))
+            chunks = list(
+                self.codec.encode(
+                    events[first:],
+                    first_seq=first_seq,
+                    fast=fast,
+                    open_tail=fast and replay.status == ReplayStatus.RECORDING,
+                )
+            )
         except CodecError as exc:
             raise StoreError(f"{action} failed: {exc}") from exc
         needed = needed_blobs(chunks, blobs or {}, replay.id)

@@ -24,7 +24,7 @@ from typing import Any
 
 import msgspec
 
-from vibecast.model import RecordedEvent, Replay
+from vibecast.model import RecordedEvent, Replay, ReplayStatus
 from vibecast.store.base import (
     AccessDenied,
     AmbiguousReplayId,
@@ -227,7 +227,14 @@ class SQLiteStore(Store):
                 first_seq, first = chunks_to_keep(
                     self._chunk_counts(replay.id), unchanged, self.codec.chunk_max_events
                 )
-            chunks = list(self.codec.encode(events[first:], first_seq=first_seq, fast=fast))
+            chunks = list(
+                self.codec.encode(
+                    events[first:],
+                    first_seq=first_seq,
+                    fast=fast,
+                    open_tail=fast and replay.status == ReplayStatus.RECORDING,
+                )
+            )
             needed = needed_blobs(chunks, blobs or {}, replay.id)
             text_keys = {key for chunk in chunks for key in chunk.text_blobs}
             encoded = {
