@@ -22,6 +22,7 @@ from vibecast.model import RecordedEvent, Replay
 from vibecast.recorder import build_replay
 from vibecast.redact import Redactor
 from vibecast.store.base import NEW_REPLAY, ImportSource, ReplayChanged, Store
+from vibecast.store.search import SearchFields
 
 __all__ = [
     "Builder",
@@ -137,6 +138,8 @@ class Built:
     session's SessionStart and SessionEnd, in order — all that :func:`live_status` reads).
     ``unchanged``: how many leading events are as stored, when the builder knows (else the
     save compares). ``state``: kept with the saved events for the builder's next call.
+    ``search``: the store's search fields of the replay as finally saved, when the builder
+    knows them without walking every event (else the store computes them).
     """
 
     replay: Replay
@@ -144,6 +147,7 @@ class Built:
     status_view: Sequence[RecordedEvent]
     state: object = None
     unchanged: int | None = None
+    search: Callable[[Replay], SearchFields] | None = None
 
 
 Builder = Callable[[CapturedSession, "SavedReplay | None", str], Built]
@@ -255,6 +259,7 @@ def _merge_and_save(
             _common_prefix(existing_events, events) if built.unchanged is None else built.unchanged
         ),
         fast=fast,
+        search=built.search(replay) if built.search is not None else None,
     )
     outcome = "updated" if existing else "created"
     saved = SavedReplay(replay, events, built.state)

@@ -30,6 +30,7 @@ from vibecast.pipeline import Built, SavedReplay, build_in_full, save_session
 from vibecast.redact import Redactor
 from vibecast.store import open_store
 from vibecast.store.base import Store
+from vibecast.store.search import search_fields
 
 SESSION = "long-session"
 FIRST_MS = 1_767_000_000_000
@@ -54,6 +55,8 @@ class CheckedBuilder:
         assert live.replay.metadata == full.replay.metadata
         assert live.replay.title == full.replay.title
         assert live_status(live.status_view) == live_status(full.events)
+        if live.search is not None:  # the store's search rows, from the state
+            assert live.search(live.replay) == search_fields(full.replay, full.events)
         if live.unchanged is not None:
             assert stored is not None
             assert live.events[: live.unchanged] == stored.events[: live.unchanged]

@@ -26,6 +26,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import TypeVar
 
 import msgspec
@@ -48,6 +49,7 @@ from vibecast.recorder.subagents import SPAWNING_TOOLS, count_subagents, nest_su
 from vibecast.recorder.titles import session_title
 from vibecast.recorder.tools import POST_TYPES, ToolCall, apply_outcomes, pair_tool_calls
 from vibecast.recorder.twins import merge_prompt_twins
+from vibecast.store.search import prompt_text, search_fields_of
 
 __all__ = ["RunningState", "build_live"]
 
@@ -135,6 +137,7 @@ class RunningState:
     files: Counter[str]  # file touched -> events that touched it
     models_main: Counter[str]
     models_all: Counter[str]
+    event_tools: Counter[str]  # the ``tool`` of each event naming one (the store's search rows)
     cached: dict[str, object] = field(default_factory=dict)  # per-subset results
     saved: list[RecordedEvent] | None = None  # the events it is the state of (checked by ``is``)
 
@@ -164,6 +167,7 @@ class RunningState:
             files=Counter(),
             models_main=Counter(),
             models_all=Counter(),
+            event_tools=Counter(),
             saved=list(events) if not isinstance(events, list) else events,
         )
         for event in events:
@@ -192,6 +196,8 @@ class RunningState:
                 self.models_main[event.model] += sign
         for path in files_touched((event,), self.cwd):
             self.files[path] += sign
+        if event.tool:
+            self.event_tools[event.tool] += sign
 
     def _remember_calls(self, events: Sequence[RecordedEvent], calls: Iterable[ToolCall]) -> None:
         for call in calls:
@@ -484,6 +490,8 @@ class _Fold:
             sources=list(dict.fromkeys([*old_meta.sources, session.source])),
         )
         replay = self._replay(metadata)
+        prompts = self._cached("prompts", touched, prompt_text)
+        event_tools = tuple(tool for tool, n in state.event_tools.items() if n > 0)
         changed = bool(self.dirty or self.removed)
         saved = events if changed else self.old
         state.saved = saved
@@ -493,6 +501,7 @@ class _Fold:
             status_view=self._members("bounds"),
             state=state,
             unchanged=self.first_changed,
+            search=partial(search_fields_of, prompts=prompts, event_tools=event_tools),
         )
 
     def _replay(self, metadata: ReplayMetadata) -> Replay:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
 from vibecast.errors import VibecastError
 from vibecast.model import RecordedEvent, Replay
+
+if TYPE_CHECKING:  # search.py reads this module's ReplayFilter
+    from vibecast.store.search import SearchFields
 
 __all__ = [
     "NEW_REPLAY",
@@ -173,6 +176,7 @@ class Store(ABC):
         expected_updated_at: int | None = None,
         unchanged: int = 0,
         fast: bool = False,
+        search: SearchFields | None = None,
     ) -> None:
         """Insert or replace ``replay`` and all of its events, atomically.
 
@@ -187,6 +191,8 @@ class Store(ABC):
         are the stored events as they are: the chunks holding only those are kept and only the
         rest is encoded (a live recording's save costs its new events, not the whole replay).
         ``fast`` compresses new chunks for speed rather than size (live capture).
+        ``search``: what :func:`~vibecast.store.search.search_fields` gives for ``replay`` and
+        ``events``, when the caller knows it already (live capture keeps it as it goes).
         """
 
     @abstractmethod

@@ -74,7 +74,7 @@ from vibecast.store.records import (
     token_from_row,
     user_from_row,
 )
-from vibecast.store.search import like_pattern, search_fields, tool_key, wanted
+from vibecast.store.search import SearchFields, like_pattern, search_fields, tool_key, wanted
 
 __all__ = ["PostgresStore"]
 
@@ -194,6 +194,7 @@ class PostgresStore(Store):
         expected_updated_at: int | None = None,
         unchanged: int = 0,
         fast: bool = False,
+        search: SearchFields | None = None,
     ) -> None:
         if not replay.user_id:
             raise StoreError(f"replay {replay.id} has no user_id")
@@ -262,7 +263,7 @@ class PostgresStore(Store):
                     ],
                 )
             self._insert_chunks(conn, replay.id, chunks, stored | set(new), needed)
-            self._write_search(conn, replay, events)
+            self._write_search(conn, replay, events, search)
             if old_blobs:
                 conn.execute("SELECT vibecast.collect_blobs(%s)", (sorted(old_blobs),))
 
@@ -383,10 +384,14 @@ class PostgresStore(Store):
             cur.executemany("INSERT INTO chunk_blob_refs (chunk_id, sha256) VALUES (%s, %s)", refs)
 
     def _write_search(
-        self, conn: psycopg.Connection, replay: Replay, events: Sequence[RecordedEvent]
+        self,
+        conn: psycopg.Connection,
+        replay: Replay,
+        events: Sequence[RecordedEvent],
+        known: SearchFields | None = None,
     ) -> None:
         """The replay's rows in replay_search and replay_tools (the list filters' indexes)."""
-        fields = search_fields(replay, events)
+        fields = search_fields(replay, events) if known is None else known
         # Rows that did not change are not written (the live recorder saves every few seconds;
         # an update re-indexes the text).
         conn.execute(

@@ -22,7 +22,9 @@ __all__ = [
     "SearchFields",
     "fts_phrase",
     "like_pattern",
+    "prompt_text",
     "search_fields",
+    "search_fields_of",
     "tool_key",
     "wanted",
 ]
@@ -46,26 +48,40 @@ class SearchFields:
 
 def search_fields(replay: Replay, events: Sequence[RecordedEvent]) -> SearchFields:
     """The searchable text of ``replay``: its title, the prompts typed, the files it touched."""
-    prompts: list[str] = []
-    size = 0
-    for event in events:
-        if event.type != EventType.USER_PROMPT_SUBMIT:
-            continue
-        text = event.prompt if event.prompt is not None else event.text
-        if not text:
-            continue
-        prompts.append(text[: PROMPTS_MAX_CHARS - size])
-        size += len(prompts[-1]) + 1
-        if size >= PROMPTS_MAX_CHARS:
-            break
+    prompts = (event for event in events if event.type == EventType.USER_PROMPT_SUBMIT)
+    return search_fields_of(
+        replay, prompt_text(prompts), (event.tool for event in events if event.tool)
+    )
+
+
+def search_fields_of(replay: Replay, prompts: str, event_tools: Iterable[str]) -> SearchFields:
+    """:func:`search_fields` from what it reads in the events: the :func:`prompt_text` of
+    their prompts and the ``tool`` of every event naming one (a live recording keeps both as
+    it goes, rather than walking the whole replay at every save)."""
     tools = {tool.lower() for tool in replay.metadata.tool_breakdown}
-    tools.update(event.tool.lower() for event in events if event.tool)
+    tools.update(tool.lower() for tool in event_tools)
     return SearchFields(
         title=_clean(replay.title),
-        prompts=_clean("\n".join(prompts)),
+        prompts=prompts,
         files=_clean("\n".join(replay.metadata.files_touched)),
         tools=tuple(sorted(t for t in (_clean(t) for t in tools) if t)),
     )
+
+
+def prompt_text(prompts: Iterable[RecordedEvent]) -> str:
+    """The text searched for a replay's prompts: each prompt's text, in order, up to
+    :data:`PROMPTS_MAX_CHARS` in all (``prompts``: its UserPromptSubmit events)."""
+    texts: list[str] = []
+    size = 0
+    for event in prompts:
+        text = event.prompt if event.prompt is not None else event.text
+        if not text:
+            continue
+        texts.append(text[: PROMPTS_MAX_CHARS - size])
+        size += len(texts[-1]) + 1
+        if size >= PROMPTS_MAX_CHARS:
+            break
+    return _clean("\n".join(texts))
 
 
 def _clean(text: str) -> str:

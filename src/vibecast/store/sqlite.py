@@ -67,7 +67,14 @@ from vibecast.store.records import (
     token_from_row,
     user_from_row,
 )
-from vibecast.store.search import fts_phrase, like_pattern, search_fields, tool_key, wanted
+from vibecast.store.search import (
+    SearchFields,
+    fts_phrase,
+    like_pattern,
+    search_fields,
+    tool_key,
+    wanted,
+)
 
 __all__ = ["BUSY_TIMEOUT_MS", "SQLiteStore"]
 
@@ -209,6 +216,7 @@ class SQLiteStore(Store):
         expected_updated_at: int | None = None,
         unchanged: int = 0,
         fast: bool = False,
+        search: SearchFields | None = None,
     ) -> None:
         if not replay.user_id:
             raise StoreError(f"replay {replay.id} has no user_id")
@@ -266,7 +274,7 @@ class SQLiteStore(Store):
                     )
                 for chunk in chunks:
                     self._insert_chunk(conn, replay.id, chunk, needed)
-                self._write_search(conn, replay, events)
+                self._write_search(conn, replay, events, search)
                 self._collect_blobs(old_blobs)
 
     def _chunk_counts(self, replay_id: str) -> list[tuple[int, int]]:
@@ -384,10 +392,14 @@ class SQLiteStore(Store):
             raise
 
     def _write_search(
-        self, conn: sqlite3.Connection, replay: Replay, events: Sequence[RecordedEvent]
+        self,
+        conn: sqlite3.Connection,
+        replay: Replay,
+        events: Sequence[RecordedEvent],
+        known: SearchFields | None = None,
     ) -> None:
         """The replay's rows in replay_search and replay_tools (the list filters' indexes)."""
-        fields = search_fields(replay, events)
+        fields = search_fields(replay, events) if known is None else known
         # Rows that did not change are not written: the live recorder saves a session every few
         # seconds, and an update re-indexes the whole text (FTS5 triggers).
         conn.execute(
