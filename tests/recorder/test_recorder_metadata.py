@@ -5,7 +5,7 @@ from __future__ import annotations
 from recorder_events import T0, event, post, pre, prompt, session
 
 from vibecast.importers.base import SessionInfo
-from vibecast.model import EventType
+from vibecast.model import EventType, RecordedEvent
 from vibecast.recorder import build_events, build_replay, compute_metadata
 from vibecast.recorder.metadata import display_path, files_touched, token_usage
 
@@ -141,3 +141,32 @@ def test_session_facts_come_from_info_else_from_events() -> None:
         "dev",
         "2.1.62",
     )
+
+
+def _assistant(event_id: str, ts: int, model: str) -> RecordedEvent:
+    return event(event_id, EventType.ASSISTANT_MESSAGE, ts, model=model)
+
+
+def test_a_model_the_stored_events_give_is_counted_again_with_the_new_ones() -> None:
+    """Saved in pieces, a session names the model one build of all its events names (the most
+    used), not the first one a piece saw."""
+    first = [prompt("u:0", T0, "go"), _assistant("a:0", T0 + 1, "claude-haiku")]
+    later = [_assistant(f"a:{i}", T0 + 1 + i, "claude-sonnet-4") for i in range(1, 3)]
+    stored, stored_events = build_replay(session(first), now_ms=1)
+    assert stored.metadata.model == "claude-haiku"
+    grown, _ = build_replay(session(later), stored, stored_events, now_ms=2)
+    at_once, _ = build_replay(session([*first, *later]), now_ms=2)
+    assert grown.metadata.model == at_once.metadata.model == "claude-sonnet-4"
+
+
+def test_a_model_the_session_named_itself_is_kept_by_later_captures() -> None:
+    """A model from the session's own facts (a transcript's), which its events do not give, is
+    not lost when a hook capture (which knows none) is merged in later."""
+    events = [prompt("u:0", T0, "go"), _assistant("a:0", T0 + 1, "claude-haiku")]
+    stored, stored_events = build_replay(
+        session(events, SessionInfo(model="claude-opus-4")), now_ms=1
+    )
+    assert stored.metadata.model == "claude-opus-4"
+    more = [_assistant(f"a:{i}", T0 + 1 + i, "claude-haiku") for i in range(1, 3)]
+    grown, _ = build_replay(session(more), stored, stored_events, now_ms=2)
+    assert grown.metadata.model == "claude-opus-4"

@@ -34,15 +34,15 @@ import msgspec
 from vibecast.importers.base import CapturedSession, SessionInfo
 from vibecast.model import EventType, RecordedEvent, Replay, ReplayMetadata
 from vibecast.pipeline import Built, SavedReplay, build_in_full
-from vibecast.recorder.build import _merged_info
+from vibecast.recorder.build import merged_info
 from vibecast.recorder.merge import merge_event, time_is_estimated
 from vibecast.recorder.metadata import (
-    _first_cwd,
-    _iso_utc,
-    _main_thread_value,
-    _thread,
     count_prompts,
     files_touched,
+    first_cwd,
+    iso_utc,
+    main_thread_value,
+    thread_of,
     token_usage,
 )
 from vibecast.recorder.subagents import SPAWNING_TOOLS, count_subagents, nest_subagents
@@ -192,7 +192,7 @@ class RunningState:
             self.api_errors += sign
         if event.model:
             self.models_all[event.model] += sign
-            if not _thread(event):
+            if not thread_of(event):
                 self.models_main[event.model] += sign
         for path in files_touched((event,), self.cwd):
             self.files[path] += sign
@@ -443,6 +443,9 @@ class _Fold:
     def _built(self, session: CapturedSession, calls: list[ToolCall]) -> Built:
         state, events, index = self.state, self.events, self.state.index
         old_title_view = self._title_view(self.old)
+        # What the stored events give for a model, counted before the counts follow the new ones.
+        keeps = not session.info.model and self.replay.metadata.model
+        old_model = self._model(self.old) if keeps else None
         touched = {kind: self._touched(kind) for kind in _KINDS}
         # The state follows the events: positions, counts, subsets, calls.
         for event_id, previous in self.removed.items():
@@ -459,8 +462,13 @@ class _Fold:
             if idless:
                 state.idless_last = max(idless, key=index.__getitem__)
         old_meta = self.replay.metadata
-        info = _merged_info(session.info, old_meta, old_title_view)
-        cwd = info.cwd or _first_cwd(events)
+        info = merged_info(
+            session.info,
+            old_meta,
+            lambda: session_title(old_title_view, SessionInfo()),
+            lambda: old_model,
+        )
+        cwd = info.cwd or first_cwd(events)
         if cwd != state.cwd:
             state.cwd = cwd
             state.files = Counter()
@@ -478,8 +486,8 @@ class _Fold:
             ),
             files_touched=sorted(path for path, n in state.files.items() if n > 0),
             session_name=self._title(info, touched),
-            recorded_date=_iso_utc(events[0].timestamp),
-            model=info.model or self._model(),
+            recorded_date=iso_utc(events[0].timestamp),
+            model=info.model or self._model(events),
             cwd=cwd,
             git_branch=info.git_branch or None,
             claude_version=info.claude_version or None,
@@ -563,12 +571,13 @@ class _Fold:
             self.state.cached[key] = session_title(self._title_view(self.events), info)
         return self.state.cached[key]  # type: ignore[return-value]
 
-    def _model(self) -> str | None:
-        """The main thread's most frequent model (else any thread's); ties: the first seen."""
+    def _model(self, events: Sequence[RecordedEvent]) -> str | None:
+        """The main thread's most frequent model (else any thread's); ties: the first seen in
+        ``events`` (the events the counts are of)."""
         for counts in (self.state.models_main, self.state.models_all):
             live = [(value, n) for value, n in counts.items() if n > 0]
             if live:
                 top = max(n for _, n in live)
                 best = [value for value, n in live if n == top]
-                return best[0] if len(best) == 1 else _main_thread_value(self.events, "model")
+                return best[0] if len(best) == 1 else main_thread_value(events, "model")
         return None

@@ -9,7 +9,7 @@ nothing changed.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import msgspec
@@ -18,7 +18,7 @@ from vibecast.importers.base import CapturedSession, SessionInfo
 from vibecast.model import RecordedEvent, Replay, ReplayMetadata
 from vibecast.recorder.identity import replay_id_for
 from vibecast.recorder.merge import merge_events
-from vibecast.recorder.metadata import compute_metadata
+from vibecast.recorder.metadata import compute_metadata, main_thread_value
 from vibecast.recorder.reconcile import reconcile_times
 from vibecast.recorder.subagents import nest_subagents
 from vibecast.recorder.timing import by_timestamp, settle_timeline
@@ -26,7 +26,7 @@ from vibecast.recorder.titles import session_title
 from vibecast.recorder.tools import apply_outcomes, pair_tool_calls
 from vibecast.recorder.twins import merge_prompt_twins
 
-__all__ = ["build_events", "build_replay"]
+__all__ = ["build_events", "build_replay", "merged_info"]
 
 
 def build_events(
@@ -40,25 +40,33 @@ def build_events(
     return settle_timeline(events, calls)
 
 
-def _merged_info(
-    info: SessionInfo, existing: ReplayMetadata | None, stored: Sequence[RecordedEvent]
+def merged_info(
+    info: SessionInfo,
+    existing: ReplayMetadata | None,
+    stored_title: Callable[[], str],
+    stored_model: Callable[[], str | None],
 ) -> SessionInfo:
     """The session's facts: this import's, else what an earlier import of the session knew.
 
     A hook capture knows no title or branch; importing it after the transcript must not erase
-    what the transcript said. A stored session name that the stored events' prompts do not
-    give came from the session's own title, so it is kept as the title.
+    what the transcript said. A stored session name or model that the stored events do not give
+    (``stored_title``: the title their prompts give; ``stored_model``: the model they used most;
+    called only when needed) came from the session's own facts, and is kept. One they do give
+    is theirs, and is worked out again from all the events: a live recording committed a few
+    events at a time names the model one import of the same events names, not the first seen.
     """
     if existing is None:
         return info
     title = info.title
     if not title and existing.session_name:
-        from_prompts = session_title(stored, SessionInfo())
-        title = existing.session_name if existing.session_name != from_prompts else None
+        title = existing.session_name if existing.session_name != stored_title() else None
+    model = info.model
+    if not model and existing.model:
+        model = existing.model if existing.model != stored_model() else None
     return replace(
         info,
         title=title,
-        model=info.model or existing.model,
+        model=model,
         cwd=info.cwd or existing.cwd,
         git_branch=info.git_branch or existing.git_branch,
         claude_version=info.claude_version or existing.claude_version,
@@ -82,7 +90,12 @@ def build_replay(
     events = build_events(existing_events, session.events)
     old_meta = existing.metadata if existing else None
     sources = [*(old_meta.sources if old_meta else ()), session.source]
-    info = _merged_info(session.info, old_meta, existing_events)
+    info = merged_info(
+        session.info,
+        old_meta,
+        lambda: session_title(existing_events, SessionInfo()),
+        lambda: main_thread_value(existing_events, "model"),
+    )
     metadata = compute_metadata(events, info, sources)
 
     if existing is None:

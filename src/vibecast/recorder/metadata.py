@@ -27,6 +27,10 @@ __all__ = [
     "count_prompts",
     "display_path",
     "files_touched",
+    "first_cwd",
+    "iso_utc",
+    "main_thread_value",
+    "thread_of",
     "token_usage",
     "tool_breakdown",
 ]
@@ -50,8 +54,9 @@ SAME_PROMPT_WINDOW_MS = 10_000
 """The same prompt twice within this window is one prompt reported by two sources."""
 
 
-def _thread(event: RecordedEvent) -> str:
-    """Which conversation an event belongs to: the main thread or one subagent."""
+def thread_of(event: RecordedEvent) -> str:
+    """Which conversation an event belongs to: "" for the main thread, else the id its
+    subagent is known by (the spawning call's ``toolUseId``, else the agent id)."""
     return event.parent_tool_use_id or event.agent_id or ""
 
 
@@ -127,7 +132,7 @@ def token_usage(events: Iterable[RecordedEvent]) -> dict[str, int]:
         if not counts:
             continue
         key = (
-            _thread(event),
+            thread_of(event),
             counts.get("input_tokens", 0),
             counts.get("cache_creation_input_tokens", 0),
             counts.get("cache_read_input_tokens", 0),
@@ -160,28 +165,31 @@ def count_prompts(events: Iterable[RecordedEvent]) -> int:
     return count
 
 
-def _main_thread_value(events: Sequence[RecordedEvent], field: str) -> str | None:
+def main_thread_value(events: Sequence[RecordedEvent], field: str) -> str | None:
     """The most frequent value of ``field`` in the main thread (else anywhere); ties: first seen."""
     for main_only in (True, False):
         values = Counter(
             value
             for event in events
-            if (not main_only or not _thread(event)) and (value := getattr(event, field))
+            if (not main_only or not thread_of(event)) and (value := getattr(event, field))
         )
         if values:
             return values.most_common(1)[0][0]
     return None
 
 
-def _first_cwd(events: Sequence[RecordedEvent]) -> str | None:
+def first_cwd(events: Sequence[RecordedEvent]) -> str | None:
+    """The session's working directory as its events tell it: the main thread's first, else
+    any thread's first (the metadata's ``cwd`` when the session's own facts do not give it)."""
     for main_only in (True, False):
         for event in events:
-            if event.cwd and (not main_only or not _thread(event)):
+            if event.cwd and (not main_only or not thread_of(event)):
                 return event.cwd
     return None
 
 
-def _iso_utc(ms: int) -> str:
+def iso_utc(ms: int) -> str:
+    """Epoch milliseconds as the metadata's ``recorded_date`` writes them (ISO 8601, UTC, ms)."""
     moment = dt.datetime.fromtimestamp(ms / 1000, tz=dt.UTC)
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
@@ -204,7 +212,7 @@ def compute_metadata(
             sources=list(dict.fromkeys(sources)),
         )
     calls = pair_tool_calls(events)
-    cwd = info.cwd or _first_cwd(events)
+    cwd = info.cwd or first_cwd(events)
     first = min(event.timestamp for event in events)
     failed_calls = sum(1 for call in calls if _call_failed(events, call))
     api_errors = sum(1 for event in events if event.type == EventType.API_ERROR)
@@ -214,8 +222,8 @@ def compute_metadata(
         tool_breakdown=tool_breakdown(calls),
         files_touched=files_touched(events, cwd),
         session_name=session_title(events, info),
-        recorded_date=_iso_utc(first),
-        model=info.model or _main_thread_value(events, "model"),
+        recorded_date=iso_utc(first),
+        model=info.model or main_thread_value(events, "model"),
         cwd=cwd,
         git_branch=info.git_branch or None,
         claude_version=info.claude_version or None,
