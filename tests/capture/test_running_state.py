@@ -228,11 +228,18 @@ def test_a_failed_save_leaves_no_stale_state(shared_data: Path, tmp_path: Path) 
     events = _one_session(60, shared_data)
     redactor = Redactor()
     with open_store(f"sqlite:///{tmp_path / 'live.db'}") as store:
+        created = save_session(
+            store,
+            CapturedSession(session_id=SESSION, events=events[:15], source="live"),
+            redactor,
+            builder=build_live,
+        ).saved
+        assert created.state is None  # a session's first commit keeps no state
         first = save_session(
             store,
-            CapturedSession(session_id=SESSION, events=events[:30], source="live"),
+            CapturedSession(session_id=SESSION, events=events[15:30], source="live"),
             redactor,
-            cached=None,
+            cached=created,
             builder=build_live,
         ).saved
         state = first.state

@@ -60,13 +60,18 @@ _CallKey = str  # a call's toolUseId, or "\0" + the id of its first event for id
 
 def build_live(session: CapturedSession, stored: SavedReplay | None, user_id: str) -> Built:
     """The replay to save: folded into the running state when it can be, else built in full
-    (and the state built from the result for the next commit)."""
+    (and, from the second commit on, the state built from the result for the next one)."""
     state = stored.state if stored is not None else None
     if isinstance(state, RunningState) and stored is not None:
         built = state.fold(session, stored)
         if built is not None:
             return built
     built = build_in_full(session, stored, user_id)
+    if stored is None:
+        # A session's first commit: its second is about as cheap to build in full as to fold
+        # (the stored replay is that one commit), and a burst commits each session ~3 times,
+        # where the state would be built and then thrown away (a result before its call).
+        return built
     return Built(
         built.replay,
         built.events,
