@@ -15,6 +15,7 @@ from store_helpers import make_event
 from store_strategies import events_strategy
 
 from vibecast.model import Attachment, RecordedEvent
+from vibecast.store import codec as codec_module
 from vibecast.store.codec import (
     BLOB_MIN_BYTES,
     CHUNK_MAX_BYTES,
@@ -300,3 +301,25 @@ def test_repeated_fields_cost_almost_nothing() -> None:
     (chunk,) = CODEC.encode(events)
     plain = sum(len(msgspec.json.encode(_fields(e))) for e in events)
     assert len(chunk.data) * 20 < plain
+
+
+def test_the_live_cache_of_prepared_events_stays_within_its_budget(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Live encodes remember what they prepared, but never more than the budget's events or
+    bytes (huge tool results must not pin memory); what they write does not change."""
+    monkeypatch.setattr(codec_module, "PREPARED_CACHE_EVENTS", 50)
+    monkeypatch.setattr(codec_module, "PREPARED_CACHE_BYTES", 4 * BLOB_MIN_BYTES)
+    events = [
+        make_event(i, i * 10, text=("x" * (BLOB_MIN_BYTES + i)) if i % 7 == 0 else "t")
+        for i in range(120)
+    ]
+    codec = ChunkCodec()
+    for end in (30, 60, 120):
+        live = list(codec.encode(events[:end], fast=True))
+        cache = codec._prepared
+        assert 0 < len(cache.entries) <= 50
+        assert cache.size <= 4 * BLOB_MIN_BYTES
+        assert cache.size == sum(codec_module._cost(p) for p in cache.entries.values())
+        full = list(ChunkCodec().encode(events[:end], fast=True))
+        assert [c.data for c in live] == [c.data for c in full]

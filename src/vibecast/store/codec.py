@@ -234,6 +234,40 @@ class _Prepared:
 PREPARED_CACHE_EVENTS = 2048
 """Live events whose preparation a thread's codec remembers (about eight sessions' open chunks)."""
 
+PREPARED_CACHE_BYTES = 64 * 1024 * 1024
+"""...and at most about this much of their content (a few huge tool results must not pin memory)."""
+
+
+class _PreparedCache:
+    """A thread's live events as last prepared, by ``id()``, least recently used first."""
+
+    def __init__(self) -> None:
+        self.entries: OrderedDict[int, _Prepared] = OrderedDict()
+        self.size = 0  # bytes counted by _cost
+
+    def get(self, key: int) -> _Prepared | None:
+        return self.entries.get(key)
+
+    def touch(self, key: int) -> None:
+        self.entries.move_to_end(key)
+
+    def put(self, key: int, prepared: _Prepared) -> None:
+        old = self.entries.pop(key, None)
+        if old is not None:
+            self.size -= _cost(old)
+        self.entries[key] = prepared
+        self.size += _cost(prepared)
+        while len(self.entries) > PREPARED_CACHE_EVENTS or self.size > PREPARED_CACHE_BYTES:
+            self.size -= _cost(self.entries.popitem(last=False)[1])
+
+
+def _cost(prepared: _Prepared) -> int:
+    """About what an entry holds: its fields and its row (each about the serialised size), and
+    the strings moved out of it."""
+    pending = prepared.pending
+    return 2 * pending.size + sum(len(data) for data in pending.blobs.values())
+
+
 _Batched = tuple[RecordedEvent, _Pending]
 
 
@@ -400,15 +434,15 @@ class ChunkCodec:
             yield self._layout(batch)[0]
 
     @property
-    def _prepared(self) -> OrderedDict[int, _Prepared]:
-        """This thread's live events as last prepared, by ``id()``, least recently used first."""
+    def _prepared(self) -> _PreparedCache:
+        """This thread's live events as last prepared (see :class:`_Prepared`)."""
         cache = getattr(self._local, "prepared", None)
         if cache is None:
-            cache = self._local.prepared = OrderedDict()
+            cache = self._local.prepared = _PreparedCache()
         return cache
 
     def _batches(
-        self, events: Sequence[RecordedEvent], cache: OrderedDict[int, _Prepared] | None = None
+        self, events: Sequence[RecordedEvent], cache: _PreparedCache | None = None
     ) -> Iterator[list[_Batched]]:
         batch: list[_Batched] = []
         batch_bytes = 0
@@ -423,7 +457,7 @@ class ChunkCodec:
         if batch:
             yield batch
 
-    def _recall(self, event: RecordedEvent, cache: OrderedDict[int, _Prepared]) -> _Pending:
+    def _recall(self, event: RecordedEvent, cache: _PreparedCache) -> _Pending:
         """``_prepare(event)``, from ``cache`` when this event was prepared and is unchanged.
 
         Live capture saves a session every few seconds, and each save encodes its open last
@@ -432,13 +466,10 @@ class ChunkCodec:
         key = id(event)
         known = cache.get(key)
         if known is not None and known.event is event and known.snapshot == event:
-            cache.move_to_end(key)
+            cache.touch(key)
             return known.pending
         pending = self._prepare(event)
-        cache[key] = _Prepared(event, msgspec.structs.replace(event), pending)
-        cache.move_to_end(key)
-        while len(cache) > PREPARED_CACHE_EVENTS:
-            cache.popitem(last=False)
+        cache.put(key, _Prepared(event, msgspec.structs.replace(event), pending))
         return pending
 
     def _prepare(self, event: RecordedEvent) -> _Pending:
@@ -497,7 +528,7 @@ class ChunkCodec:
         seq: int,
         batch: list[_Batched],
         compressor: zstandard.ZstdCompressor,
-        cache: OrderedDict[int, _Prepared] | None = None,
+        cache: _PreparedCache | None = None,
     ) -> EncodedChunk:
         raw, text_blobs, attachments = self._layout(batch, cache)
         return EncodedChunk(
@@ -514,7 +545,7 @@ class ChunkCodec:
 
     @staticmethod
     def _layout(
-        batch: list[_Batched], cache: Mapping[int, _Prepared] | None = None
+        batch: list[_Batched], cache: _PreparedCache | None = None
     ) -> tuple[bytes, dict[str, bytes], set[str]]:
         """The serialised body of a chunk, the strings it moved out, the attachments it names.
 
