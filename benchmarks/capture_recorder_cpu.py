@@ -39,10 +39,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--sessions", type=int, default=10)
+    parser.add_argument(
+        "--causal",
+        action="store_true",
+        help="each capture's payloads in the order Claude Code sends them (a call before its "
+        "result), not by file name",
+    )
     args = parser.parse_args()
     per_session = args.events // args.sessions
     plan = [1, per_session * 9 // 10 - 1, per_session - per_session * 9 // 10]  # 1, ~5 s, rest
-    base = real_payloads()
+    base = real_payloads(causal=args.causal)
     streams = [session_stream(base, f"bench-{n:02d}", per_session) for n in range(args.sessions)]
 
     with temp_store() as (store, settings), recorder_on(store, settings) as (writer, recorder):
