@@ -451,7 +451,7 @@ class _Fold:
         # What the stored events give for a model, counted before the counts follow the new ones.
         keeps = not session.info.model and self.replay.metadata.model
         old_model = self._model(self.old) if keeps else None
-        touched = {kind: self._touched(kind) for kind in _KINDS}
+        touched = self._touched()
         # The state follows the events: positions, counts, subsets, calls.
         for event_id, previous in self.removed.items():
             del index[event_id]
@@ -534,17 +534,20 @@ class _Fold:
             updated_at=now,
         )
 
-    def _touched(self, kind: str) -> bool:
-        """Whether a new, changed or removed event is (or was) in a subset."""
-        k = _KINDS.index(kind)
-        if any(_kinds(previous)[k] for previous in self.removed.values()):
-            return True
+    def _touched(self) -> dict[str, bool]:
+        """For each subset, whether a new, changed or removed event is (or was) in it."""
+        hit = [False] * len(_KINDS)
+        changed = [*self.removed.values()]
         for event_id, previous in self.dirty.items():
-            if _kinds(self.events[self.at(event_id)])[k]:
-                return True
-            if previous is not None and _kinds(previous)[k]:
-                return True
-        return False
+            changed.append(self.events[self.at(event_id)])
+            if previous is not None:
+                changed.append(previous)
+        for event in changed:
+            for k, member in enumerate(_kinds(event)):
+                hit[k] = hit[k] or member
+            if all(hit):
+                break
+        return dict(zip(_KINDS, hit, strict=True))
 
     def _members(self, kind: str) -> list[RecordedEvent]:
         """A subset's events, in order (once the state follows the new events)."""
