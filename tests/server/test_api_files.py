@@ -12,10 +12,10 @@ from server_helpers import Local, Team
 
 from image_session import SESSION_ID, ImageSession, sha, write_image_session
 from vibecast.config import Settings
+from vibecast.media import raster_type
 from vibecast.model import Replay
 from vibecast.pipeline import import_paths
 from vibecast.replayfile import read_replay_file
-from vibecast.server.downloads import raster_type
 from vibecast.store.base import Store
 
 

@@ -26,7 +26,7 @@ import json
 import mimetypes
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
@@ -37,6 +37,7 @@ import numpy as np
 from vibecast.export.compositor import FrameCompositor, Picture, Rect
 from vibecast.export.jpeg import decode_image
 from vibecast.export.request import ExportCancelled, ExportError
+from vibecast.media import raster_type
 
 __all__ = [
     "CHROMIUM_ARGS",
@@ -64,6 +65,7 @@ CHROMIUM_ARGS = [
 ]
 ORIGIN = "http://vibecast-export.invalid"
 PAGE = "/export.html"
+_ATTACHMENTS = "attachments/"
 FRAME_BATCH = 90
 """Frames whose region keys are asked in one round trip (3 s of video at 30 fps); their new
 pictures are all taken before the frames are assembled, so this bounds the pictures held."""
@@ -146,6 +148,7 @@ class FrameRenderer:
         self._page: Any = None
         self._cdp: Any = None
         self._regions: tuple[list[str], FrameCompositor] | None = None
+        self._images: dict[str, bytes] = {}  # what /attachments/<sha256> serves
 
     # -- lifecycle -----------------------------------------------------------------------------
     def __enter__(self) -> FrameRenderer:
@@ -210,6 +213,18 @@ class FrameRenderer:
             route.abort("blockedbyclient")
             return
         rel = url[len(ORIGIN) + 1 :].split("?", 1)[0].split("#", 1)[0]
+        if rel.startswith(_ATTACHMENTS):
+            image = self._images.get(rel[len(_ATTACHMENTS) :])
+            media_type = raster_type(image) if image is not None else None
+            if image is None or media_type is None:
+                route.fulfill(status=404, body="not found")
+                return
+            route.fulfill(
+                status=200,
+                body=image,
+                headers={"Content-Type": media_type, "X-Content-Type-Options": "nosniff"},
+            )
+            return
         target = (self._static / rel).resolve()
         if not target.is_relative_to(self._static) or not target.is_file():
             route.fulfill(status=404, body="not found")
@@ -233,12 +248,26 @@ class FrameRenderer:
         return ExportError(f"{what}: {detail}" if detail else what)
 
     # -- drawing -------------------------------------------------------------------------------
-    def load(self, replay: Any, events: list[Any], annotations: list[Any]) -> float | None:
-        """Give the page the replay (API JSON shapes); returns the duration it computed."""
+    def load(
+        self,
+        replay: Any,
+        events: list[Any],
+        annotations: list[Any],
+        images: Mapping[str, bytes] | None = None,
+    ) -> float | None:
+        """Give the page the replay (API JSON shapes) and the attached images its panel shows
+        (sha256 -> raster bytes, served at ``/attachments/<sha256>``); returns the duration the
+        page computed. The page has every image decoded before it answers."""
         import msgspec
 
+        self._images = dict(images or {})
         data = msgspec.json.encode(
-            {"replay": replay, "events": events, "annotations": annotations}
+            {
+                "replay": replay,
+                "events": events,
+                "annotations": annotations,
+                "images": sorted(self._images),
+            }
         ).decode()
         try:
             return self._page.evaluate(_LOAD_JS, data)

@@ -30,7 +30,7 @@ def render_thumbnail(data: ReplayData, output: Path, *, static_dir: Path | None 
     """Draw the thumbnail into ``output`` (written whole, or not at all)."""
     width, height = _RENDER_SIZE
     with frame_renderer(width, height, static_dir=static_dir) as renderer:
-        renderer.load(data.replay, list(data.events), list(data.annotations))
+        renderer.load(data.replay, list(data.events), list(data.annotations), data.images)
         renderer.render(thumbnail_moment(data))
         png = renderer.capture("png", scale=THUMBNAIL_SIZE[0] / width)
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -9,14 +9,15 @@ import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vibecast.export.encoder import FrameEncoder, concat_segments
 from vibecast.export.request import ExportCancelled, ExportError, ExportRequest
 from vibecast.export.timing import VideoTiming
+from vibecast.media import raster_type
 from vibecast.model import RecordedEvent, Replay
 from vibecast.store.base import Annotation, Store
 
@@ -40,13 +41,20 @@ _RENDER_SHARE = 0.98
 """Progress reached when every frame is drawn; the rest is FFmpeg finishing the file."""
 
 
+IMAGE_BUDGET = 256 * 2**20
+"""Bytes of attached images an export holds; images past it show as the player shows an image
+it cannot load (a line saying what it was)."""
+
+
 @dataclass(frozen=True)
 class ReplayData:
-    """What the export page needs, in the shapes the API sends."""
+    """What the export page needs, in the shapes the API sends, and the attached images the
+    panel shows (sha256 -> PNG, JPEG, GIF or WebP bytes), as the player gets them from the API."""
 
     replay: Replay
     events: Sequence[RecordedEvent]
     annotations: Sequence[Annotation]
+    images: Mapping[str, bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -121,7 +129,7 @@ def _open_renderer(
     renderer = frame_renderer(width, height, static_dir=static_dir)
     renderer.__enter__()
     try:
-        renderer.load(data.replay, list(data.events), list(data.annotations))
+        renderer.load(data.replay, list(data.events), list(data.annotations), data.images)
     except BaseException:
         renderer.close()
         raise
@@ -206,7 +214,25 @@ def load_replay_data(store: Store, replay_id: str) -> ReplayData:
         from vibecast.store.base import ReplayNotFound
 
         raise ReplayNotFound(f"no replay {replay_id}")
-    return ReplayData(replay, store.read_events(replay.id), store.list_annotations(replay.id))
+    events = store.read_events(replay.id)
+    return ReplayData(replay, events, store.list_annotations(replay.id), _images(store, events))
+
+
+def _images(store: Store, events: Sequence[RecordedEvent]) -> dict[str, bytes]:
+    """The raster images the events attach, by the bytes (as the API serves them), within
+    :data:`IMAGE_BUDGET`."""
+    images: dict[str, bytes] = {}
+    used = 0
+    for event in events:
+        for attachment in event.attachments or ():
+            sha256 = attachment.blob
+            if not sha256 or sha256 in images or (attachment.size or 0) + used > IMAGE_BUDGET:
+                continue
+            data = store.get_blob(sha256)
+            if data is not None and raster_type(data) and used + len(data) <= IMAGE_BUDGET:
+                images[sha256] = data
+                used += len(data)
+    return images
 
 
 def export_video(

@@ -17,6 +17,7 @@ from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 from starlette.responses import Response
 
+from vibecast.media import RASTER_EXTENSIONS, raster_type
 from vibecast.model import Replay
 from vibecast.replayfile import attachment_blobs, write_replay_file
 from vibecast.server.errors import not_found
@@ -26,7 +27,6 @@ __all__ = [
     "REPLAY_FILE_TYPE",
     "SHA256_PATTERN",
     "attachment_response",
-    "raster_type",
     "replay_file_name",
     "replay_file_response",
 ]
@@ -34,25 +34,7 @@ __all__ = [
 REPLAY_FILE_TYPE = "application/vnd.vibecast.replay+zstd"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 
-_RASTER = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 _SLUG = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def raster_type(data: bytes) -> str | None:
-    """The media type of a PNG, JPEG, GIF or WebP from its magic bytes; None for anything else.
-
-    The bytes decide, not the type an importer recorded: a blob labelled ``image/png`` that is
-    really HTML or SVG is not served.
-    """
-    if data.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith((b"GIF87a", b"GIF89a")):
-        return "image/gif"
-    if len(data) >= 12 and data.startswith(b"RIFF") and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
 
 
 def replay_file_name(replay: Replay) -> str:
@@ -101,11 +83,12 @@ def attachment_response(
     media_type = raster_type(data) if data is not None else None
     if data is None or media_type is None:
         raise not_found("image in this replay")
+    filename = f"{sha256[:12]}.{RASTER_EXTENSIONS[media_type]}"
     return Response(
         data,
         media_type=media_type,
         headers={
-            "Content-Disposition": f'inline; filename="{sha256[:12]}.{_RASTER[media_type]}"',
+            "Content-Disposition": f'inline; filename="{filename}"',
             "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "default-src 'none'; sandbox",
             "Cache-Control": cache_control,

@@ -3,7 +3,9 @@
 // window.vibecastExport (the render contract in docs/player.md):
 //
 //   ready: Promise<void>                                   modules loaded
-//   load({replay, events, annotations}) → {durationMs}     data given directly, no network
+//   load({replay, events, annotations, images}) → {durationMs}
+//                                                          data given directly, no network;
+//                                                          images: sha256s served at /attachments/
 //   renderAt(ms) → signature                               the player's state at ms, painted;
 //                                                          same ms → same pixels, whatever came before
 //
@@ -31,13 +33,36 @@ function nextPaint() {
 let composition = null;
 let timeline = null;
 
-async function load({ replay, events, annotations } = {}) {
+// The attached images the exporter serves (sha256 -> element), loaded and decoded before the
+// first frame and kept: the panel's <img> then finds each in the document's available images
+// and paints it in the very frame it appears in, as the player shows it once loaded.
+let images = new Map();
+
+async function loadImages(shas) {
+  images = new Map();
+  await Promise.all(
+    shas.map(async (sha) => {
+      const img = new Image();
+      img.src = `/attachments/${sha}`;
+      try {
+        await img.decode();
+        images.set(sha, img);
+      } catch {
+        // not an image the browser can show: the panel says what it was, as the player does
+      }
+    }),
+  );
+}
+
+async function load({ replay, events, annotations, images: shas = [] } = {}) {
   if (!replay || typeof replay !== "object") throw new Error("load: replay is required");
   if (!Array.isArray(events)) throw new Error("load: events must be an array");
+  await loadImages(Array.isArray(shas) ? shas : []);
   timeline = new Timeline(Math.max(0, (replay.metadata && replay.metadata.duration_ms) || 0));
   timeline.insert(events, 0, Number.MAX_SAFE_INTEGER);
   timeline.coverage = [[0, Number.MAX_SAFE_INTEGER]];
-  composition = new Composition({ timeline, interactive: false });
+  const attachmentUrl = (sha) => (images.has(sha) ? images.get(sha).src : null);
+  composition = new Composition({ timeline, interactive: false, attachmentUrl, imageDecoding: "sync" });
   composition.setTitle(replay.title || (replay.metadata && replay.metadata.session_name) || "");
   composition.setAnnotations(Array.isArray(annotations) ? annotations : []);
   document.getElementById("app").replaceChildren(composition.root);

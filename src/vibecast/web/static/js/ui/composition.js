@@ -23,7 +23,7 @@ export function hashString(text) {
 }
 
 export class Composition {
-  constructor({ timeline, interactive = true, compact = false, barHandlers = {}, attachmentUrl = null } = {}) {
+  constructor({ timeline, interactive = true, compact = false, barHandlers = {}, attachmentUrl = null, imageDecoding = "async" } = {}) {
     this.timeline = timeline;
     this.model = new SceneModel();
     this.camera = null; // the viewer's override {zoom, panX, panY}, or null: follow the recording
@@ -36,7 +36,7 @@ export class Composition {
     this.popups = el("div.popups", { "aria-live": "polite" });
     this.stage = el("div.stage", {}, this.canvas, this.popups);
     this.scene = new WorkshopScene(this.canvas);
-    this.panel = new NowShowing({ compact, attachmentUrl });
+    this.panel = new NowShowing({ compact, attachmentUrl, imageDecoding });
     this.bar = new TimelineBar({ interactive, ...barHandlers });
     this.root = el("div.composition", {}, this.header, el("div.middle", {}, this.stage, this.panel.root), this.bar.root);
     if (compact) this.root.classList.add("compact");

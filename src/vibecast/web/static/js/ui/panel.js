@@ -164,13 +164,13 @@ function describe(a) {
  * One attachment: the image itself when the server serves it (a raster image with a stored
  * blob; the server checks again), else a line saying what it was.
  */
-function attachmentView(a, attachmentUrl) {
+function attachmentView(a, attachmentUrl, decoding) {
   const url = a.blob && attachmentUrl && (!a.mediaType || RASTER.has(a.mediaType)) ? attachmentUrl(a.blob) : null;
   if (!url) {
     const why = a.blob ? (a.mediaType && !RASTER.has(a.mediaType) ? "not shown" : "not in this view") : "not stored";
     return el("div.attachment.placeholder", { text: `${describe(a)} (${why})` });
   }
-  const img = el("img", { src: url, alt: `Attached ${describe(a)}`, decoding: "async" });
+  const img = el("img", { src: url, alt: `Attached ${describe(a)}`, decoding });
   const figure = el(
     "figure.attachment.image",
     {},
@@ -181,16 +181,16 @@ function attachmentView(a, attachmentUrl) {
   return figure;
 }
 
-function attachmentsBlock(event, attachmentUrl) {
+function attachmentsBlock(event, attachmentUrl, decoding) {
   const list = Array.isArray(event.attachments) ? event.attachments : [];
   if (!list.length) return null;
   const images = list.filter((a) => a.kind === "image").length;
   const title = images === list.length ? (images === 1 ? "Image" : `Images (${images})`) : "Attachments";
-  return section(title, el("div.attachments", {}, list.map((a) => attachmentView(a, attachmentUrl))));
+  return section(title, el("div.attachments", {}, list.map((a) => attachmentView(a, attachmentUrl, decoding))));
 }
 
 /** The full view of one event (its pre event, if any, gives the tool input of a post). */
-export function renderEvent(event, pre_, attachmentUrl = null) {
+export function renderEvent(event, pre_, attachmentUrl = null, imageDecoding = "async") {
   const parts = [];
   const input = event.toolInput || (pre_ && pre_.toolInput) || null;
   if (event.prompt) parts.push(section(event.type === "subagent_start" ? "Task prompt" : "Prompt", pre(event.prompt, "prompt")));
@@ -224,16 +224,19 @@ export function renderEvent(event, pre_, attachmentUrl = null) {
     }
   }
   if (event.error) parts.push(section("Error", pre(event.error, "error"), { cls: "error" }));
-  const attachments = attachmentsBlock(event, attachmentUrl);
+  const attachments = attachmentsBlock(event, attachmentUrl, imageDecoding);
   if (attachments) parts.push(attachments);
   if (!parts.length && event.raw) parts.push(section("Record", pre(show(event.raw), "code")));
   return parts;
 }
 
 export class NowShowing {
-  /** `attachmentUrl(sha256)`: where the source serves an attached image (null: nowhere). */
-  constructor({ compact = false, attachmentUrl = null } = {}) {
+  /** `attachmentUrl(sha256)`: where the source serves an attached image (null: nowhere).
+   * `imageDecoding`: the images' `decoding` ("sync" where a frame must show them as soon as
+   * they are in the panel: the video export, which has them all loaded first). */
+  constructor({ compact = false, attachmentUrl = null, imageDecoding = "async" } = {}) {
     this.attachmentUrl = attachmentUrl;
+    this.imageDecoding = imageDecoding;
     this.root = el("aside.now-showing");
     this.head = el("div.now-head");
     this.detail = el("div.now-detail");
@@ -264,7 +267,7 @@ export class NowShowing {
     if (event) {
       const meta = el("div.event-meta", {}, el("span.type", { text: typeLabel(event.type), title: event.type }), el("span.time", { text: `${event.timeEstimated ? "~" : ""}${formatTime(eventTime(event))}` }));
       if (event.agentType || event.parentToolUseId) meta.append(el("span.agent", { text: event.agentType || "subagent" }));
-      this.detail.append(meta, ...renderEvent(event, event.toolUseId ? this.preById.get(event.toolUseId) : null, this.attachmentUrl));
+      this.detail.append(meta, ...renderEvent(event, event.toolUseId ? this.preById.get(event.toolUseId) : null, this.attachmentUrl, this.imageDecoding));
       if (isError(event)) this.detail.classList.add("has-error");
       else this.detail.classList.remove("has-error");
     } else {
