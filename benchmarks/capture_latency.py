@@ -48,7 +48,7 @@ from vibecast.capture import (
     list_spool,
     settings_path,
 )
-from vibecast.capture.claude_hooks import commands_for, spawn_hook
+from vibecast.capture.claude_hooks import PLAY_ORDER, commands_for, spawn_hook
 from vibecast.capture.lock import running_recorder_pid
 from vibecast.config import Settings, load_settings
 from vibecast.importers.hooks import hook_payload_of
@@ -71,32 +71,13 @@ print(json.dumps({**recorder.stats.as_dict(), "process_cpu_s": time.process_time
 """
 
 
-# Hook events in an order Claude Code could send them: a call before its result, the end last
-# (the capture tests play them the same way).
-CAUSAL_ORDER = (
-    "session_start",
-    "user_prompt_submit",
-    "pre_tool_use",
-    "permission_request",
-    "post_tool_use",
-    "post_tool_use_failure",
-    "notification",
-    "subagent_start",
-    "subagent_stop",
-    "stop",
-    "pre_compact",
-    "post_compact",
-    "session_end",
-)
-
-
 def real_payloads(*, causal: bool = False) -> list[dict[str, Any]]:
-    """Every real hook payload; by file name, or with ``causal`` in :data:`CAUSAL_ORDER` within
+    """Every real hook payload; by file name, or with ``causal`` in :data:`PLAY_ORDER` within
     each capture (a tool's result never before its call, as one real session sends them)."""
     folder = SHARED_DATA / "claude-code" / "hook-payloads"
     paths = sorted(folder.rglob("*.json"))
     if causal:
-        rank = {name: i for i, name in enumerate(CAUSAL_ORDER)}
+        rank = {name: i for i, name in enumerate(PLAY_ORDER)}
         paths.sort(key=lambda p: (p.parent.name, rank.get(p.stem, len(rank)), p.stem))
     payloads = []
     for path in paths:

@@ -6,28 +6,10 @@ import json
 from pathlib import Path
 from typing import Any
 
+from vibecast.capture.claude_hooks import PLAY_ORDER
 from vibecast.importers.hooks import hook_payload_of
 
-__all__ = ["PLAY_ORDER", "real_payloads"]
-
-# The hook payload captures are one file per event type; played in this order, every session's
-# events come in a causal order (a tool call's pre before its permission ask before its result,
-# the end last), as Claude Code would have sent them.
-PLAY_ORDER = (
-    "session_start",
-    "user_prompt_submit",
-    "pre_tool_use",
-    "permission_request",
-    "post_tool_use",
-    "post_tool_use_failure",
-    "notification",
-    "subagent_start",
-    "subagent_stop",
-    "stop",
-    "pre_compact",
-    "post_compact",
-    "session_end",
-)
+__all__ = ["real_payloads"]
 
 
 def real_payloads(shared_data: Path) -> list[dict[str, Any]]:

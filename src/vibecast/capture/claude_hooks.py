@@ -17,7 +17,27 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["commands_for", "matches", "run_command", "spawn_hook"]
+__all__ = ["PLAY_ORDER", "commands_for", "matches", "run_command", "spawn_hook"]
+
+PLAY_ORDER = (
+    "session_start",
+    "user_prompt_submit",
+    "pre_tool_use",
+    "permission_request",
+    "post_tool_use",
+    "post_tool_use_failure",
+    "notification",
+    "subagent_start",
+    "subagent_stop",
+    "stop",
+    "pre_compact",
+    "post_compact",
+    "session_end",
+)
+"""Hook events (as the shared payload captures name their files, one per event) in an order
+Claude Code could send them: a tool call's pre before its permission ask before its result, the
+session's end last. Tests and benchmarks play each capture in this order to replay a causal
+session."""
 
 _MATCHED_FIELD = {
     "PreToolUse": "tool_name",
