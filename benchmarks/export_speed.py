@@ -4,11 +4,14 @@ Target (issue 6): median <= 0.1 (10x faster than realtime) on the 2-core machine
 speed 1, no idle limit (the video lasts as long as the replay). Each shared transcript is imported
 through the real pipeline and exported by the real exporter (Chromium drawing the player's export
 page, FFmpeg encoding); to keep a run bounded, each export covers the first ``--seconds`` of the
-replay (default 30 s; ``--seconds 0`` exports whole replays). Peak memory is the largest resident
-set seen of this process plus every process it started (the Playwright driver, Chromium and its
-helpers, FFmpeg), sampled every 100 ms from /proc (shared pages count once per process, so
-this overstates). CPU per video second (this process and its finished descendants) is printed
-too: on a busy machine the wall time says more about the neighbours than about the exporter.
+replay (default 30 s; ``--seconds 0`` exports whole replays).
+
+Peak memory is the largest footprint seen of this process plus every process it started (the
+Playwright driver, Chromium and its helpers, FFmpeg), sampled every 0.25 s from /proc: PSS (each
+shared page divided among the processes sharing it: the real footprint) and, for comparison, RSS
+summed per process (shared pages counted once per process, which overstates). CPU per video
+second (this process and its finished descendants) is printed too: on a busy machine the wall
+time says more about the neighbours than about the exporter.
 
     python benchmarks/export_speed.py [--seconds 30] [--resolutions 1080p,720p] [--only NAME]
 """
@@ -31,39 +34,59 @@ from vibecast.pipeline import import_paths
 TARGET = 0.1
 
 
-def _tree_rss_bytes(root: int) -> int:
-    """Resident memory of ``root`` and all its descendants (Linux /proc)."""
+def _tree_pids(root: int) -> list[int]:
+    """``root`` and all its descendants (Linux /proc)."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    page = os.sysconf("SC_PAGE_SIZE")
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-            ppid, pages = int(fields[1]), int(fields[21])
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
         except (OSError, IndexError, ValueError):
             continue
         children.setdefault(ppid, []).append(int(entry))
-        rss[int(entry)] = pages * page
-    total, todo = 0, [root]
+    pids, todo = [], [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        pids.append(pid)
         todo.extend(children.get(pid, []))
-    return total
+    return pids
+
+
+def _tree_memory(root: int) -> tuple[int, int]:
+    """Resident (RSS) and proportional (PSS) bytes of ``root``'s process tree. RSS summed over
+    processes counts shared pages once per process (Chromium's processes share many); PSS
+    divides each shared page among its sharers, so its sum is the tree's real footprint."""
+    rss = pss = 0
+    for pid in _tree_pids(root):
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Rss:"):
+                        rss += int(line.split()[1]) * 1024
+                    elif line.startswith("Pss:"):
+                        pss += int(line.split()[1]) * 1024
+                        break
+        except (OSError, ValueError):
+            continue
+    return rss, pss
 
 
 class PeakMemory:
+    """The largest RSS and PSS sums seen, sampled every 0.25 s on a thread."""
+
     def __init__(self) -> None:
-        self.peak = 0
+        self.peak_rss = 0
+        self.peak_pss = 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        while not self._stop.wait(0.1):
-            self.peak = max(self.peak, _tree_rss_bytes(os.getpid()))
+        while not self._stop.wait(0.25):
+            rss, pss = _tree_memory(os.getpid())
+            self.peak_rss = max(self.peak_rss, rss)
+            self.peak_pss = max(self.peak_pss, pss)
 
     def __enter__(self) -> PeakMemory:
         self._thread.start()
@@ -126,7 +149,10 @@ def main() -> None:
             f"{verdict(median <= TARGET)}; median CPU per video second "
             f"{statistics.median(cpus[resolution]):.2f} s (2 cores: wall >= CPU / 2)"
         )
-    print(f"peak memory (this process + Chromium + FFmpeg): {mem.peak / 2**20:.0f} MiB")
+    print(
+        f"peak memory (this process + Chromium + FFmpeg): {mem.peak_pss / 2**20:.0f} MiB "
+        f"proportional (PSS), {mem.peak_rss / 2**20:.0f} MiB resident summed per process (RSS)"
+    )
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
 
 
