@@ -7,9 +7,10 @@ page, FFmpeg encoding); to keep a run bounded, each export covers the first ``--
 replay (default 30 s; ``--seconds 0`` exports whole replays).
 
 Peak memory is the largest footprint seen of this process plus every process it started (the
-Playwright driver, Chromium and its helpers, FFmpeg), sampled every 0.25 s from /proc: PSS (each
-shared page divided among the processes sharing it: the real footprint) and, for comparison, RSS
-summed per process (shared pages counted once per process, which overstates). CPU per video
+Playwright driver, Chromium and its helpers, FFmpeg), from /proc: PSS (each shared page
+divided among the processes sharing it: the real footprint; reading it costs ~35 ms of CPU, so
+it is read every 3 s and at each new peak of the RSS) and RSS summed per process every 0.25 s
+(shared pages counted once per process: it overstates). CPU per video
 second (this process and its finished descendants) is printed too: on a busy machine the wall
 time says more about the neighbours than about the exporter.
 
@@ -54,27 +55,43 @@ def _tree_pids(root: int) -> list[int]:
     return pids
 
 
-def _tree_memory(root: int) -> tuple[int, int]:
-    """Resident (RSS) and proportional (PSS) bytes of ``root``'s process tree. RSS summed over
-    processes counts shared pages once per process (Chromium's processes share many); PSS
-    divides each shared page among its sharers, so its sum is the tree's real footprint."""
-    rss = pss = 0
-    for pid in _tree_pids(root):
+def _tree_rss(pids: list[int]) -> int:
+    """Resident bytes of ``pids`` summed per process (/proc/PID/statm: cheap)."""
+    page = os.sysconf("SC_PAGE_SIZE")
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/statm") as f:
+                total += int(f.read().split()[1]) * page
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def _tree_pss(pids: list[int]) -> int:
+    """Proportional bytes of ``pids`` (/proc/PID/smaps_rollup: ~35 ms of CPU for Chromium's
+    tree, so sampled rarely)."""
+    total = 0
+    for pid in pids:
         try:
             with open(f"/proc/{pid}/smaps_rollup") as f:
                 for line in f:
-                    if line.startswith("Rss:"):
-                        rss += int(line.split()[1]) * 1024
-                    elif line.startswith("Pss:"):
-                        pss += int(line.split()[1]) * 1024
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1]) * 1024
                         break
         except (OSError, ValueError):
             continue
-    return rss, pss
+    return total
 
 
 class PeakMemory:
-    """The largest RSS and PSS sums seen, sampled every 0.25 s on a thread."""
+    """The largest memory of this process tree seen: RSS summed per process every 0.25 s (it
+    counts the pages Chromium's processes share once per process, so it overstates), and PSS
+    (each shared page divided among its sharers: the real footprint) every 3 s and when the RSS
+    reaches a new peak (at most once a second), as reading it costs ~35 ms of CPU."""
+
+    RSS_EVERY_S = 0.25
+    PSS_EVERY = 12  # RSS samples
 
     def __init__(self) -> None:
         self.peak_rss = 0
@@ -83,10 +100,16 @@ class PeakMemory:
         self._thread = threading.Thread(target=self._run, daemon=True)
 
     def _run(self) -> None:
-        while not self._stop.wait(0.25):
-            rss, pss = _tree_memory(os.getpid())
+        since_pss = self.PSS_EVERY
+        while not self._stop.wait(self.RSS_EVERY_S):
+            pids = _tree_pids(os.getpid())
+            rss = _tree_rss(pids)
+            rising = rss > self.peak_rss * 1.02  # a new peak: PSS now, at most once a second
             self.peak_rss = max(self.peak_rss, rss)
-            self.peak_pss = max(self.peak_pss, pss)
+            since_pss += 1
+            if since_pss >= self.PSS_EVERY or (rising and since_pss >= 4):
+                self.peak_pss = max(self.peak_pss, _tree_pss(pids))
+                since_pss = 0
 
     def __enter__(self) -> PeakMemory:
         self._thread.start()
