@@ -10,6 +10,7 @@ tool outcomes, metadata, search rows — is the one a single import of the same 
 
 from __future__ import annotations
 
+import json
 import random
 import sqlite3
 from collections.abc import Sequence
@@ -23,7 +24,7 @@ from vibecast.capture.recorder import live_status
 from vibecast.capture.running import RunningState, build_live
 from vibecast.importers import read_source
 from vibecast.importers.base import CapturedSession
-from vibecast.importers.hooks import event_from_hook_payload
+from vibecast.importers.hooks import event_from_hook_payload, hook_payload_of
 from vibecast.model import RecordedEvent
 from vibecast.pipeline import Built, SavedReplay, build_in_full, save_session
 from vibecast.redact import Redactor
@@ -252,3 +253,159 @@ def test_a_failed_save_leaves_no_stale_state(shared_data: Path, tmp_path: Path) 
         builder = CheckedBuilder()
         save_session(store, again, redactor, cached=first, builder=builder)
         assert builder.folds == 0
+
+
+@pytest.mark.parametrize(
+    ("chat", "session_id"),
+    [
+        (CKA_CHAT, CKA_SESSION),  # tool ids, subagents, prompts with transcript twins
+        ("dotfiles-cc-1.0.59.chat.json", "129cee5b-0720-42ec-be20-ecc78dc7d90a"),  # id-less hooks
+        (None, "b23e5d8a-855f-44c5-95f0-075485a6ffcf"),  # id-less hooks alone, FIFO pairing
+    ],
+)
+@pytest.mark.parametrize("seed", range(2))
+def test_folds_stay_exact_when_the_live_stream_misbehaves(
+    chat: str | None, session_id: str, seed: int, shared_data: Path, tmp_path: Path
+) -> None:
+    """What a live stream really does besides growing: hooks arriving out of order across
+    commits (stamped by arrival, read in other batches), payloads read again after a restart,
+    the whole transcript handed over again (a restarted recorder's fill forgets what it sent),
+    the session resumed after its SessionEnd, and another process importing the transcript
+    between two commits. Every commit is checked against the full build, and what the store
+    reads back against what was saved."""
+    rng = random.Random(seed)
+    typed: list[RecordedEvent] = []
+    if chat:
+        path = shared_data / "claude-code" / "chat-arrays" / chat
+        typed = [
+            e for s in read_source(path).sessions if s.session_id == session_id for e in s.events
+        ]
+        typed.sort(key=lambda e: e.timestamp)
+    payloads = [p for p in real_payloads(shared_data) if p.get("session_id") == session_id]
+    first = typed[0].timestamp if typed else FIRST_MS
+    step = max((typed[-1].timestamp - first) if typed else 0, 500 * len(payloads)) // len(payloads)
+    hooks = [
+        event_from_hook_payload(p, first + 150 + i * step + rng.randint(-step, step), 0)
+        for i, p in enumerate(payloads)
+    ]
+    resumed = max(e.timestamp for e in hooks) + 1000
+    hooks += [  # after the end: the same payloads again, as new occurrences (seq 1)
+        event_from_hook_payload(p, resumed + 300 * j, 1) for j, p in enumerate(payloads[:10])
+    ]
+    builder = CheckedBuilder()
+    redactor = Redactor()
+    with open_store(f"sqlite:///{tmp_path / 'live.db'}") as store:
+        cached: SavedReplay | None = None
+        given = start = 0
+        while start < len(hooks):
+            size = rng.choice((1, 2, 3, 5, 8))
+            batch = hooks[start : start + size]
+            if start and rng.random() < 0.2:
+                batch += rng.sample(hooks[:start], min(3, start))  # read again
+            rng.shuffle(batch)
+            start += size
+            commits: list[tuple[str, list[RecordedEvent]]] = [("live", batch)]
+            if typed and rng.random() < 0.3:
+                now = max(e.timestamp for e in batch)
+                upto = given
+                while upto < len(typed) and typed[upto].timestamp <= now:
+                    upto += 1
+                since = 0 if rng.random() < 0.2 else given  # 0: all of it again
+                commits.append(("transcript", typed[since:upto]))
+                given = upto
+            for source, events in commits:
+                captured = CapturedSession(session_id=session_id, events=events, source=source)
+                result = save_session(
+                    store,
+                    captured,
+                    redactor,
+                    status=live_status,
+                    cached=cached,
+                    fast=True,
+                    builder=builder,
+                )
+                assert store.read_events(result.saved.replay.id) == result.saved.events
+                cached = result.saved
+            if typed and rng.random() < 0.15:  # another process imports the transcript
+                part = typed[: rng.randint(1, len(typed))]
+                imported = CapturedSession(session_id=session_id, events=part, source="import")
+                save_session(store, imported, redactor)
+    assert builder.folds >= builder.commits // 3
+
+
+def test_a_late_id_less_call_is_paired_as_a_full_build_pairs_it(shared_data: Path) -> None:
+    """Hooks without a tool_use_id pair first-in-first-out: a result goes to the oldest waiting
+    call with its input. A call whose hook arrived late, stamped before a call and result
+    already stored, takes that result in a full build; a fold of it alone would leave it
+    waiting, so the fold must give way to the full build (checked against it)."""
+    folder = shared_data / "claude-code" / "hook-payloads" / "cc-1.0.5x"
+    pres = [hook_payload_of(p) for p in json.loads((folder / "pre_tool_use.json").read_text())]
+    posts = [hook_payload_of(p) for p in json.loads((folder / "post_tool_use.json").read_text())]
+    call, result = pres[6], posts[1]  # a real Read and its result (same tool, same input)
+    assert (call["tool_name"], call["tool_input"]) == (result["tool_name"], result["tool_input"])
+    session = call["session_id"]
+
+    def hook(payload: dict[str, Any], at_ms: int, seq: int = 0) -> RecordedEvent:
+        return event_from_hook_payload(payload, FIRST_MS + at_ms, seq)
+
+    commits = [
+        [hook(pres[0], 0)],
+        [hook(call, 10_000), hook(result, 12_000)],
+        [hook(call, 5_000, seq=1)],  # the same call made again, its hook read late
+    ]
+    builder = CheckedBuilder()
+    saved: SavedReplay | None = None
+    for events in commits:
+        session_events = CapturedSession(session_id=session, events=events, source="live")
+        built = builder(session_events, saved, "local")
+        saved = SavedReplay(built.replay, built.events, built.state)
+    assert builder.folds == 0  # the state was there, and gave way to the full build
+    assert saved is not None and isinstance(saved.state, RunningState)
+    durations = {e.id: e.duration for e in saved.events if e.type == "post_tool_use"}
+    assert list(durations.values()) == [7_000]  # the result went to the late, older call
+
+
+def test_a_first_hook_prompt_merged_into_its_transcript_copy(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    """A replay that starts with a hook's prompt, whose transcript copy (stamped a little later)
+    arrives at a checkpoint: the twins merge into the transcript's event (keeping the earlier
+    time), and the replay's first event is another one. Checked against the full build."""
+    path = shared_data / "claude-code" / "chat-arrays" / CKA_CHAT
+    typed = [
+        e
+        for s in read_source(path).sessions
+        if s.session_id == CKA_SESSION
+        for e in s.events
+        if e.type == "user_prompt_submit"
+    ]
+    hooks = [
+        p
+        for p in real_payloads(shared_data)
+        if p.get("session_id") == CKA_SESSION and p["hook_event_name"] == "UserPromptSubmit"
+    ]
+    prompt, record = hooks[0], typed[0]
+    assert prompt["prompt"] == record.prompt
+    start = record.timestamp - 40  # the hook stamped before the transcript wrote its record
+    tools = [
+        p
+        for p in real_payloads(shared_data)
+        if p.get("session_id") == CKA_SESSION and p.get("tool_use_id")
+    ][:6]
+    commits = [
+        ("live", [event_from_hook_payload(prompt, start, 0)]),
+        (
+            "live",
+            [event_from_hook_payload(p, start + 1000 * (i + 1), 0) for i, p in enumerate(tools)],
+        ),
+        ("transcript", [record]),
+    ]
+    builder = CheckedBuilder()
+    saved: SavedReplay | None = None
+    for source, events in commits:
+        built = builder(
+            CapturedSession(session_id=CKA_SESSION, events=events, source=source), saved, "local"
+        )
+        saved = SavedReplay(built.replay, built.events, built.state)
+    assert saved is not None
+    assert saved.events[0].id == record.id and saved.events[0].relative_time_ms == 0
