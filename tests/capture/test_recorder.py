@@ -229,18 +229,51 @@ def test_commit_cadence_stretches_only_for_costly_saves(capture_env) -> None:
     assert recorder._cadence(10.0) == 30.0  # never beyond the checkpoint
 
 
-def test_silent_sessions_are_forgotten_not_lost(capture_env, monkeypatch) -> None:
+def test_silent_sessions_are_closed_and_forgotten_not_lost(capture_env, monkeypatch) -> None:
+    """A session that never sent its SessionEnd (Claude Code killed) does not stay "recording"
+    for ever, nor in the recorder's memory; if it speaks again, it records again."""
     from vibecast.capture import recorder as recorder_module
 
-    monkeypatch.setattr(recorder_module, "IDLE_FORGET_S", 0.0)
+    monkeypatch.setattr(recorder_module, "IDLE_CLOSE_S", 0.0)
     payload = {"hook_event_name": "UserPromptSubmit", "session_id": "s6", "prompt": "one"}
     spool_payloads(capture_env, [payload])
     recorder = Recorder(capture_env.settings)
     recorder.drain()
     assert recorder._sessions == {}
+    assert stored(capture_env)["s6"][0].status == "complete"
     spool_payloads(capture_env, [{**payload, "prompt": "two"}], T0_US + 5_000)
-    recorder.drain()
-    assert [e.prompt for e in stored(capture_env)["s6"][1]] == ["one", "two"]
+    monkeypatch.setattr(recorder_module, "IDLE_CLOSE_S", 3600.0)
+    recorder.drain()  # it speaks again: recording again
+    assert stored(capture_env)["s6"][0].status == "recording"
+    monkeypatch.setattr(recorder_module, "IDLE_CLOSE_S", 0.0)
+    recorder.flush(checkpoint=True)
+    replay, events = stored(capture_env)["s6"]
+    assert [e.prompt for e in events] == ["one", "two"] and replay.status == "complete"
+
+
+def test_replays_left_recording_by_an_earlier_run_are_closed(capture_env, monkeypatch) -> None:
+    """The recorder was stopped (or killed) while a session was live, and the session never
+    spoke again: the next recorder closes its replay once it has been silent long enough, and
+    leaves a replay that is still live alone."""
+    from vibecast.capture import recorder as recorder_module
+
+    def prompt(session: str) -> dict:
+        return {"hook_event_name": "UserPromptSubmit", "session_id": session, "prompt": "hi"}
+
+    spool_payloads(capture_env, [prompt("old"), prompt("live")])
+    Recorder(capture_env.settings).drain()
+    assert {s: r.status for s, (r, _) in stored(capture_env).items()} == {
+        "old": "recording",
+        "live": "recording",
+    }
+    time.sleep(0.01)
+    spool_payloads(capture_env, [prompt("live")], T0_US + 5_000)  # "live" speaks again
+    monkeypatch.setattr(recorder_module, "IDLE_CLOSE_S", 0.005)
+    recorder = Recorder(capture_env.settings)
+    recorder.poll()  # reads "live", then sweeps: only "old" is silent and unknown to it
+    statuses = {s: r.status for s, (r, _) in stored(capture_env).items()}
+    assert statuses == {"old": "complete", "live": "recording"}
+    assert len(stored(capture_env)["old"][1]) == 1  # closing adds no event
 
 
 def test_drain_gives_up_on_a_store_that_keeps_failing(capture_env) -> None:

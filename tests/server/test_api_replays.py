@@ -68,6 +68,9 @@ def test_list_filters(local: Local) -> None:
     assert big.id not in ids(since=str(stamp + 1))
     assert big.id in ids(until=started.date().isoformat())  # a bare date: through that day
     assert ids(since="2099-01-01") == set()
+    assert ids(status="complete") == {r.id for r in local.replays}  # imports are complete
+    assert ids(status="recording") == set()
+    assert local.client.get("/api/replays", params={"status": "live"}).status_code == 422
 
 
 @pytest.mark.readonly

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
 
+import msgspec
 import pytest
 from store_helpers import BASE_TS, make_event, make_replay
 
@@ -80,6 +81,7 @@ def save(
     files: tuple[str, ...] = (),
     day: int = 0,
     big: bool = False,
+    status: str = "complete",
 ) -> Replay:
     session = f"session-{n}"
     events = session_events(session, prompts=prompts, tools=tools, day=day, big=big)
@@ -90,6 +92,8 @@ def save(
         session_name=title,
     )
     replay = make_replay(rid(n), session_id=session, user_id=user, title=title, metadata=metadata)
+    if status != replay.status:
+        replay = msgspec.structs.replace(replay, status=status)
     store.save_replay(replay, events)
     return replay
 
@@ -253,7 +257,15 @@ def catalogue(any_store: Store) -> Store:
         files=("/docs/README.md",),
         day=2,
     )
-    save(any_store, 3, title="Refactor", prompts=("rename Foo to Bar",), tools=("Edit",), day=3)
+    save(
+        any_store,
+        3,
+        title="Refactor",
+        prompts=("rename Foo to Bar",),
+        tools=("Edit",),
+        day=3,
+        status="recording",
+    )
     save(any_store, 4, title="Ünïcode title", prompts=("übersicht",), tools=("mcp__x__y",), day=4)
     save(any_store, 5, title="", prompts=(), tools=(), day=5)
     save(any_store, 6, BOB, title="Bob fixes things", prompts=("fix it",), tools=("Bash",), day=6)
@@ -290,6 +302,9 @@ FILTER_CASES: list[tuple[ReplayFilter, list[int]]] = [
     (ReplayFilter(since_ms=BASE_TS + 2 * DAY, until_ms=BASE_TS + 4 * DAY), [3, 2]),
     (ReplayFilter(tool="Bash", text="flaky", file="api"), [1]),
     (ReplayFilter(tool="Write", text="flaky"), []),
+    (ReplayFilter(status="recording"), [3]),
+    (ReplayFilter(status="complete"), [5, 4, 2, 1]),
+    (ReplayFilter(status="recording", tool="Edit"), [3]),
 ]
 """Filters over ``catalogue`` and the replays (by number) they find, newest first."""
 

@@ -28,7 +28,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,7 +52,7 @@ from vibecast.model import EventType, RecordedEvent, ReplayStatus
 from vibecast.pipeline import SavedReplay, save_session
 from vibecast.redact import Redactor
 from vibecast.store import open_store
-from vibecast.store.base import Store, StoreError
+from vibecast.store.base import ReplayFilter, Store, StoreError
 
 __all__ = ["LIVE_SOURCE", "Recorder", "RecorderBusy", "RecorderStats"]
 
@@ -63,7 +63,13 @@ LIVE_SOURCE = "live capture (Claude Code hooks)"
 
 STALE_TMP_S = 600.0  # a hook's watchdog ends it in 5 s; older temporary files are abandoned
 TMP_SWEEP_S = 60.0  # how often to look for them
-IDLE_FORGET_S = 3600.0  # a session silent this long is dropped from memory (not from the store)
+IDLE_CLOSE_S = 3600.0
+"""A session silent this long without its SessionEnd (Claude Code killed, the machine asleep) is
+closed: its replay marked complete and the session dropped from memory. If it speaks again, it
+records again."""
+STALE_SWEEP_S = 600.0
+"""How often to look for replays an earlier run left recording (see Recorder._close_stale)."""
+STALE_BATCH = 100  # replays left recording looked at per sweep (the next sweep takes the rest)
 COMMIT_CPU_SHARE = 20  # a session's saves may use at most 1/20 of a core (see _cadence)
 LIST_CPU_SHARE = 100  # listing the spool may use at most 1/100 of a core (see _loop)
 MAX_POLL_WAIT_S = 1.0
@@ -210,6 +216,7 @@ class Recorder:
         self._thread: threading.Thread | None = None
         self._last_checkpoint = time.monotonic()
         self._next_tmp_sweep = 0.0
+        self._next_stale_sweep = 0.0
         self._last_list_cpu_s = 0.0
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -330,6 +337,9 @@ class Recorder:
                 for path in stale_temporaries(self.paths.spool_tmp, STALE_TMP_S):
                     log.warning("dropping %s: a hook never finished writing it", path.name)
                     path.unlink(missing_ok=True)
+            if time.monotonic() >= self._next_stale_sweep:
+                self._next_stale_sweep = time.monotonic() + STALE_SWEEP_S
+                self._close_stale()
             return read
         finally:
             spent = time.thread_time() - started
@@ -492,14 +502,19 @@ class Recorder:
         self._forget_if_done(session)
         return gained
 
-    def _save(self, session: _Session, captured: CapturedSession) -> int | None:
+    def _save(
+        self,
+        session: _Session,
+        captured: CapturedSession,
+        status: str | Callable[[Sequence[RecordedEvent]], str] = live_status,
+    ) -> int | None:
         """One commit; the number of new events, or None if it failed (nothing lost)."""
         try:
             result = save_session(
                 self.store,
                 captured,
                 self.redactor,
-                status=live_status,
+                status=status,
                 cached=session.saved,
                 user_id=self.user_id,
                 fast=True,
@@ -521,6 +536,39 @@ class Recorder:
             result.saved.replay.status,
         )
         return result.new_events
+
+    def _close(self, session: _Session) -> None:
+        """Mark a silent session's replay complete (its last transcript news was read by the
+        checkpoint that found it silent). A failure leaves it to :meth:`_close_stale`."""
+        closing = CapturedSession(session_id=session.session_id, events=[], source=LIVE_SOURCE)
+        if self._save(session, closing, status=ReplayStatus.COMPLETE) is not None:
+            log.info("session %s: silent for %.0f s, closed", session.session_id, IDLE_CLOSE_S)
+
+    def _close_stale(self) -> None:
+        """Replays left recording by an earlier run of the recorder (stopped or killed before
+        their sessions ended) whose session has been silent for :data:`IDLE_CLOSE_S`: marked
+        complete, so no replay says it is live forever."""
+        cutoff = int(time.time() * 1000) - int(IDLE_CLOSE_S * 1000)
+        try:
+            live = self.store.list_replays(
+                self.user_id, limit=STALE_BATCH, filters=ReplayFilter(status=ReplayStatus.RECORDING)
+            )
+            for replay in live:
+                if replay.updated_at >= cutoff or replay.session_id in self._sessions:
+                    continue
+                closing = CapturedSession(
+                    session_id=replay.session_id, events=[], source=LIVE_SOURCE
+                )
+                save_session(
+                    self.store,
+                    closing,
+                    self.redactor,
+                    status=ReplayStatus.COMPLETE,
+                    user_id=self.user_id,
+                )
+                log.info("replay %s: left recording by an earlier run, closed", replay.id)
+        except Exception:  # the next sweep tries again; capture goes on meanwhile
+            log.exception("closing replays left recording failed")
 
     def _done_with(self, entries: list[SpoolEntry]) -> None:
         """The events of ``entries`` are committed: their payloads can go."""
@@ -550,13 +598,15 @@ class Recorder:
         session.failures = 0
 
     def _forget_if_done(self, session: _Session) -> None:
-        """Drop an ended session once its transcript has had a checkpoint to settle, and one
-        silent for :data:`IDLE_FORGET_S` (Claude Code killed before its SessionEnd): if it
+        """Drop an ended session once its transcript has had a checkpoint to settle, and close
+        one silent for :data:`IDLE_CLOSE_S` (Claude Code killed before its SessionEnd): if it
         speaks again, it is picked up where its replay left off."""
         if session.events:
             return
         now = time.monotonic()
-        if now - session.last_event >= IDLE_FORGET_S:
+        if now - session.last_event >= IDLE_CLOSE_S:
+            if not session.ended:
+                self._close(session)
             self._sessions.pop(session.session_id, None)
             return
         if not session.ended or session.ended_at is None:

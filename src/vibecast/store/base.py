@@ -121,6 +121,7 @@ class ReplayFilter(msgspec.Struct, kw_only=True):
     since_ms: int | None = None  # recorded at or after (epoch ms)
     until_ms: int | None = None  # recorded before (epoch ms)
     text: str | None = None  # case-insensitive substring of a prompt or the title
+    status: str | None = None  # "recording" (live capture writing it) or "complete"
 
 
 class StoreStats(msgspec.Struct, kw_only=True):

@@ -891,6 +891,9 @@ def _filter_sql(user_id: str | None, filters: ReplayFilter | None) -> tuple[str,
     if filters.until_ms is not None:
         clauses.append("replays.recorded_at < %(until)s")
         params["until"] = filters.until_ms
+    if filters.status is not None:
+        clauses.append("replays.status = %(status)s")
+        params["status"] = filters.status
     for name, value, columns in (
         ("text", wanted(filters.text), ("title", "prompts")),
         ("file", wanted(filters.file), ("files",)),

@@ -965,6 +965,9 @@ def _filter_sql(user_id: str | None, filters: ReplayFilter | None) -> tuple[str,
     if filters.until_ms is not None:
         clauses.append("replays.recorded_at < :until")
         params["until"] = filters.until_ms
+    if filters.status is not None:
+        clauses.append("replays.status = :status")
+        params["status"] = filters.status
     for name, value, columns in (
         ("text", wanted(filters.text), ("title", "prompts")),
         ("file", wanted(filters.file), ("files",)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 from fastapi import APIRouter, Path, Query, Response
@@ -185,6 +185,10 @@ def list_replays(
         str | None,
         Query(max_length=MAX_FILTER_CHARS, description="Text in a prompt or the title."),
     ] = None,
+    status: Annotated[
+        Literal["recording", "complete"] | None,
+        Query(description="Only replays live capture is still writing, or only finished ones."),
+    ] = None,
 ) -> Response:
     """Another user's replays show only if they are public (row-level security)."""
     owner = _filter_text(user_id, "user_id") or actor.user.id
@@ -194,6 +198,7 @@ def list_replays(
         since_ms=parse_time(since, "since") if since else None,
         until_ms=parse_time(until, "until", end_of_day=True) if until else None,
         text=_filter_text(q, "q"),
+        status=status,
     )
     replays = actor.store.list_replays(owner, limit=limit, offset=offset, filters=filters)
     if len(replays) < limit and (replays or offset == 0):
