@@ -86,28 +86,42 @@ def _omit_in(value: Any, where: int, omitted: Counter[str], depth: int, key: byt
     """``value`` without file payloads; containers are copied only where something changed."""
     if depth > _MAX_DEPTH:
         return value
-    if isinstance(value, str):
+    kind = type(value)
+    if kind is str or isinstance(value, str):
         if where != _ANY and is_file_listing(value, tabs=where == _READ):
             omitted["read-contents"] += 1
             return _listing_note(value)
         return value
-    if isinstance(value, list):
+    if kind is list or isinstance(value, list):
         items = [_omit_in(item, where, omitted, depth + 1, key) for item in value]
         return items if any(a is not b for a, b in zip(items, value, strict=True)) else value
     if not isinstance(value, dict):
         return value
 
     changes: dict[str, Any] = {}
-    drop = [key for key in _ORIGINAL_KEYS if isinstance(value.get(key), str)]
-    omitted["original-file"] += len(drop)
+    drop = (
+        [k for k in _ORIGINAL_KEYS if isinstance(value.get(k), str)]
+        if "originalFile" in value or "originalFileContents" in value
+        else []
+    )
+    if drop:
+        omitted["original-file"] += len(drop)
+    block_type = value.get("type")
     file = value.get("file")
-    if value.get("type") in _READ_TYPES and isinstance(file, dict):
+    if block_type in _READ_TYPES and isinstance(file, dict):
         described = _describe_file(file, omitted, key)
         if described is not None:
             changes["file"] = described
-    inner = _BLOCK if value.get("type") == "tool_result" and where == _ANY else where
+    inner = _BLOCK if block_type == "tool_result" and where == _ANY else where
     for name, item in value.items():
-        if name in changes or name in drop or not isinstance(item, (str, list, dict)):
+        item_type = type(item)
+        if item_type is str:
+            # Only a Read's (or an unknown tool's) content/text can be a listing: skip the call.
+            if inner == _ANY or name not in ("content", "text"):
+                continue
+        elif not isinstance(item, (str, list, dict)):
+            continue
+        if name in changes or name in drop:
             continue
         new = _omit_in(
             item, inner if name in ("content", "text") else _ANY, omitted, depth + 1, key

@@ -34,8 +34,8 @@ _NOT_TEXT = frozenset(
     {"timestamp", "success", "duration", "recorded_at", "relative_time_ms", "scene_state", "usage"}
 )
 _SCANNED_FIELDS = tuple(
-    name
-    for name in RecordedEvent.__struct_fields__
+    (index, name)
+    for index, name in enumerate(RecordedEvent.__struct_fields__)
     if name not in IDENTITY_FIELDS and name not in _NOT_TEXT
 )
 _POLICY_FIELDS = frozenset({"tool_response", "raw"})
@@ -87,7 +87,10 @@ class Redactor:
                 self.issues.append(message)
                 log.warning(message)
         self._scanner = Scanner(patterns, self.settings.strings)
+        self._known_clean = self._scanner.known_clean
         self._has_custom = bool(patterns or self.settings.strings)
+        self._min_text = 0 if self._has_custom else MIN_TEXT  # shorter strings are not scanned
+        self._omit_files = not self.settings.keep_file_contents
 
     @classmethod
     def for_install(cls, settings: Settings) -> Redactor:
@@ -103,6 +106,8 @@ class Redactor:
     def redact_text(self, text: str) -> str:
         """``text`` with every secret replaced; the same object when there was none."""
         if len(text) < MIN_TEXT and not self._has_custom:
+            return text
+        if self._known_clean(text):  # most calls: a short string seen before, with nothing
             return text
         found = self._scan_or_none(text)
         if found is None:
@@ -178,11 +183,21 @@ class Redactor:
         if depth > _MAX_DEPTH:
             return self._flatten(value)
         out: dict[Any, Any] | None = None
+        min_text = self._min_text
         for i, (key, item) in enumerate(value.items()):
-            new_key = self.redact_text(key) if type(key) is str else key
-            if type(item) is str and type(key) is str:
-                new_item = self._keyed_text(key, item)
+            # The type checks of redact_text and _walk inlined: a payload's dicts hold many short
+            # keys and scalars, and a call each was most of this walk's cost.
+            kind = type(item)
+            if type(key) is str:
+                new_key = key if len(key) < min_text else self.redact_text(key)
+                if kind is str:
+                    new_item = self._keyed_text(key, item)
+                elif kind is dict or kind is list:
+                    new_item = self._walk(item, depth + 1)
+                else:
+                    new_item = item
             else:
+                new_key = key
                 new_item = self._walk(item, depth + 1)
             if out is None and (new_key is not key or new_item is not item):
                 out = dict(list(value.items())[:i])
@@ -234,12 +249,13 @@ class Redactor:
         field redacted — ``tool_input``, ``tool_response`` and ``raw`` deeply. Identity fields
         (:data:`IDENTITY_FIELDS`) are left alone. The input event is not modified."""
         changes: dict[str, Any] = {}
-        for name in _SCANNED_FIELDS:
-            original = getattr(event, name)
+        values = msgspec.structs.astuple(event)  # one call, not a getattr per field
+        for index, name in _SCANNED_FIELDS:
+            original = values[index]
             if original is None:
                 continue
             value = original
-            if not self.settings.keep_file_contents and name in _POLICY_FIELDS:
+            if self._omit_files and name in _POLICY_FIELDS:
                 value = omit_file_contents(
                     event.tool if name == "tool_response" else None,
                     value,

@@ -151,6 +151,10 @@ class Scanner:
         self._strings = tuple(s for s in strings if s)
         self._memo: dict[str, tuple[Finding, ...]] = {}
 
+    def known_clean(self, text: str) -> bool:
+        """Whether ``text`` was scanned before and held nothing: a memo lookup, no scan."""
+        return len(text) <= _MEMO_MAX_LEN and self._memo.get(text) == ()
+
     def scan(self, text: str) -> list[Finding]:
         """Every secret in ``text``, merged, in order, not overlapping."""
         n = len(text)
