@@ -119,3 +119,21 @@ def test_the_token_stage_tries_what_the_trie_regex_found(shared_data: Path) -> N
         assert automaton_token_hits(scanner, text) == expected, text[:200]
         found += len(expected)
     assert found > 100  # the fuzzed literals make real candidates, not only misses
+
+
+_NAME_HEAD_REGEX = re.compile(rb"[a-z0-9_.\-]{0,80}\Z")
+
+
+def test_name_head_finds_what_the_regex_search_found() -> None:
+    """``name_head`` (one rstrip) against the regex search it replaced, on fuzzed lowercased
+    text with name bytes, separators and runs longer than the 80-byte cap."""
+    rng = random.Random(7)
+    alphabet = b"abz09_.-" + b" =:\n\t\"'/\x00"
+    for _ in range(20_000):
+        low = bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        low += b"x" * rng.choice((0, 0, 79, 80, 81, 200))
+        low += bytes(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+        at = rng.randint(0, len(low))
+        head = _NAME_HEAD_REGEX.search(low, max(0, at - 80), at)
+        expected = head.start() if head is not None else at
+        assert scanner_module.name_head(low, at) == expected, (low, at)

@@ -60,7 +60,7 @@ _NEEDLE = b"a" * MIN_TOKEN
 
 # Words that start a secret-looking name (see names.py); every context rule adds its keywords.
 _NAME_KEYWORDS = (b"pass", b"pwd", b"secret", b"token", b"key", b"auth", b"cred", b"contrase")
-_NAME_HEAD = re.compile(rb"[a-z0-9_.\-]{0,80}\Z")
+_NAME_BYTES = b"abcdefghijklmnopqrstuvwxyz0123456789_.-"  # what a name is made of (lowercased)
 _NAME_TAIL = re.compile(rb"[a-z0-9_.\-]*")
 _OP = re.compile(r"""["'\]]{0,2}[ \t]*\??[ \t]*(:=|=>|=(?![=~])|:(?![:/\\]))[ \t]*""")
 _FLAG_OP = re.compile(r"[ \t]+")
@@ -300,8 +300,7 @@ class Scanner:
         for at, after in names:
             if at < done:
                 continue
-            head = _NAME_HEAD.search(low, max(0, at - 80), at)
-            start = head.start() if head is not None else at
+            start = name_head(low, at)
             end = _NAME_TAIL.match(low, after).end()
             done = end
             name = text[start:end]
@@ -353,6 +352,14 @@ class Scanner:
             while at != -1:
                 hits.append((at, at + len(literal), 4, CUSTOM_KIND))
                 at = text.find(literal, at + len(literal))
+
+
+def name_head(low: bytes, at: int) -> int:
+    """Where the name holding a keyword at ``at`` starts: the run of name bytes ending there,
+    at most 80 back. One ``rstrip`` (a regex search, ``[a-z0-9_.-]{0,80}\\Z``, tried each of the
+    80 positions before it: ~5 µs of the recorder's ~23 µs of redaction per event)."""
+    lo = max(0, at - 80)
+    return lo + len(low[lo:at].rstrip(_NAME_BYTES))
 
 
 def _value_at(text: str, at: int) -> tuple[int, int, bool] | None:
