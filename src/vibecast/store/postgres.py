@@ -25,7 +25,7 @@ import msgspec
 import psycopg
 from psycopg import errors
 
-from vibecast.model import RecordedEvent, Replay, ReplayStatus
+from vibecast.model import RecordedEvent, Replay
 from vibecast.store.base import (
     AccessDenied,
     AmbiguousReplayId,
@@ -57,11 +57,11 @@ from vibecast.store.records import (
     TOKEN_USE_GRANULARITY_MS,
     USER_COLUMNS,
     annotation_from_row,
+    changed_chunks,
     check_annotation,
     check_expected,
     check_token,
     check_user_name,
-    chunks_to_keep,
     duration_ms,
     import_source_from_row,
     needed_blobs,
@@ -206,20 +206,13 @@ class PostgresStore(Store):
             )
         action = f"saving replay {replay.id}"
         events = sorted_events(events, replay.id, unchanged)
-        first_seq, first = 0, 0
+        counts: list[tuple[int, int]] = []
         if unchanged:
             with self._tx(action) as conn:
-                first_seq, first = chunks_to_keep(
-                    _chunk_counts(conn, replay.id), unchanged, self.codec.chunk_max_events
-                )
+                counts = _chunk_counts(conn, replay.id)
         try:
-            chunks = list(
-                self.codec.encode(
-                    events[first:],
-                    first_seq=first_seq,
-                    fast=fast,
-                    open_tail=fast and replay.status == ReplayStatus.RECORDING,
-                )
+            first_seq, chunks = changed_chunks(
+                self.codec, replay, events, counts, unchanged, fast=fast
             )
         except CodecError as exc:
             raise StoreError(f"{action} failed: {exc}") from exc

@@ -17,7 +17,7 @@ from typing import Any
 
 import msgspec
 
-from vibecast.model import RecordedEvent, Replay, ReplayMetadata
+from vibecast.model import RecordedEvent, Replay, ReplayMetadata, ReplayStatus
 from vibecast.store.base import (
     NEW_REPLAY,
     Annotation,
@@ -27,7 +27,7 @@ from vibecast.store.base import (
     StoreError,
     User,
 )
-from vibecast.store.codec import EncodedChunk, blob_key
+from vibecast.store.codec import ChunkCodec, EncodedChunk, blob_key
 
 __all__ = [
     "ANNOTATION_COLUMNS",
@@ -38,6 +38,7 @@ __all__ = [
     "TOKEN_USE_GRANULARITY_MS",
     "USER_COLUMNS",
     "annotation_from_row",
+    "changed_chunks",
     "check_annotation",
     "check_expected",
     "check_token",
@@ -309,6 +310,31 @@ def chunks_to_keep(
             return seq, start
         start += count
     return (counts[-1][0] + 1 if counts else 0), start
+
+
+def changed_chunks(
+    codec: ChunkCodec,
+    replay: Replay,
+    events: Sequence[RecordedEvent],
+    counts: Sequence[tuple[int, int]],
+    unchanged: int,
+    *,
+    fast: bool,
+) -> tuple[int, list[EncodedChunk]]:
+    """What a save writes: the first chunk's ``seq`` (stored chunks from it on are replaced)
+    and the chunks, from the first one a change reaches (see :func:`chunks_to_keep`; ``counts``
+    are the stored chunks', needed only when ``unchanged``), the last one compressed cheaply
+    while a live recording keeps rewriting it."""
+    first_seq, first = 0, 0
+    if unchanged:
+        first_seq, first = chunks_to_keep(counts, unchanged, codec.chunk_max_events)
+    chunks = codec.encode(
+        events[first:],
+        first_seq=first_seq,
+        fast=fast,
+        open_tail=fast and replay.status == ReplayStatus.RECORDING,
+    )
+    return first_seq, list(chunks)
 
 
 def needed_blobs(

@@ -24,7 +24,7 @@ from typing import Any
 
 import msgspec
 
-from vibecast.model import RecordedEvent, Replay, ReplayStatus
+from vibecast.model import RecordedEvent, Replay
 from vibecast.store.base import (
     AccessDenied,
     AmbiguousReplayId,
@@ -49,11 +49,11 @@ from vibecast.store.records import (
     TOKEN_USE_GRANULARITY_MS,
     USER_COLUMNS,
     annotation_from_row,
+    changed_chunks,
     check_annotation,
     check_expected,
     check_token,
     check_user_name,
-    chunks_to_keep,
     duration_ms,
     import_source_from_row,
     needed_blobs,
@@ -230,18 +230,9 @@ class SQLiteStore(Store):
             events = sorted_events(events, replay.id, unchanged)
             # Encode (and compress) before taking the write lock; the layout read here is the
             # one the transaction finds, or the compare-and-swap refuses the save.
-            first_seq, first = 0, 0
-            if unchanged:
-                first_seq, first = chunks_to_keep(
-                    self._chunk_counts(replay.id), unchanged, self.codec.chunk_max_events
-                )
-            chunks = list(
-                self.codec.encode(
-                    events[first:],
-                    first_seq=first_seq,
-                    fast=fast,
-                    open_tail=fast and replay.status == ReplayStatus.RECORDING,
-                )
+            counts = self._chunk_counts(replay.id) if unchanged else []
+            first_seq, chunks = changed_chunks(
+                self.codec, replay, events, counts, unchanged, fast=fast
             )
             needed = needed_blobs(chunks, blobs or {}, replay.id)
             text_keys = {key for chunk in chunks for key in chunk.text_blobs}
