@@ -132,6 +132,9 @@ def _image_from_source(source: dict[str, Any], blobs: dict[str, bytes]) -> Attac
     return None
 
 
+_CONTAINERS = (dict, list)  # a tuple: isinstance with one is faster than with ``dict | list``
+
+
 def move_binaries_out(value: Any, blobs: dict[str, bytes], found: list[Attachment]) -> Any:
     """``value`` with every inline base64 payload replaced by a reference to a stored blob.
 
@@ -143,6 +146,8 @@ def move_binaries_out(value: Any, blobs: dict[str, bytes], found: list[Attachmen
     if isinstance(value, list):
         changed = None
         for index, item in enumerate(value):
+            if not isinstance(item, _CONTAINERS):
+                continue  # a string or a number holds no block: no call
             new = move_binaries_out(item, blobs, found)
             if new is not item:
                 if changed is None:
@@ -187,7 +192,7 @@ def move_binaries_out(value: Any, blobs: dict[str, bytes], found: list[Attachmen
             return replaced
     changed_dict = None
     for key, item in value.items():
-        if isinstance(item, dict | list):
+        if isinstance(item, _CONTAINERS):
             new = move_binaries_out(item, blobs, found)
             if new is not item:
                 if changed_dict is None:
