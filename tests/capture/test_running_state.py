@@ -103,17 +103,25 @@ def _commit_all(
     redactor = Redactor()
     cached: SavedReplay | None = None
     for source, events in batches:
-        captured = CapturedSession(session_id=session_id, events=list(events), source=source)
-        result = save_session(
-            store,
-            captured,
-            redactor,
-            status=live_status,
-            cached=cached,
-            fast=True,
-            builder=builder,
-        )
-        cached = None if rng.random() < 0.05 else result.saved  # a restart: the state is gone
+        saved = _live_commit(store, redactor, session_id, source, events, cached, builder)
+        cached = None if rng.random() < 0.05 else saved  # a restart: the state is gone
+
+
+def _live_commit(
+    store: Store,
+    redactor: Redactor,
+    session_id: str,
+    source: str,
+    events: Sequence[RecordedEvent],
+    cached: SavedReplay | None,
+    builder: CheckedBuilder,
+) -> SavedReplay:
+    """One commit as the recorder makes it (live status, fast, the folding builder)."""
+    captured = CapturedSession(session_id=session_id, events=list(events), source=source)
+    result = save_session(
+        store, captured, redactor, status=live_status, cached=cached, fast=True, builder=builder
+    )
+    return result.saved
 
 
 def _import_once(
@@ -314,18 +322,8 @@ def test_folds_stay_exact_when_the_live_stream_misbehaves(
                 commits.append(("transcript", typed[since:upto]))
                 given = upto
             for source, events in commits:
-                captured = CapturedSession(session_id=session_id, events=events, source=source)
-                result = save_session(
-                    store,
-                    captured,
-                    redactor,
-                    status=live_status,
-                    cached=cached,
-                    fast=True,
-                    builder=builder,
-                )
-                assert store.read_events(result.saved.replay.id) == result.saved.events
-                cached = result.saved
+                cached = _live_commit(store, redactor, session_id, source, events, cached, builder)
+                assert store.read_events(cached.replay.id) == cached.events
             if typed and rng.random() < 0.15:  # another process imports the transcript
                 part = typed[: rng.randint(1, len(typed))]
                 imported = CapturedSession(session_id=session_id, events=part, source="import")
