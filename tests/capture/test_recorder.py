@@ -15,6 +15,7 @@ from capture_harness import real_payloads
 
 from vibecast.capture import LIVE_SOURCE, Recorder, RecorderBusy, SpoolWriter, list_spool
 from vibecast.capture.lock import running_recorder_pid
+from vibecast.capture.segments import spool_waiting
 from vibecast.capture.spool import HOOK
 from vibecast.model import EventType
 from vibecast.store import open_store
@@ -322,3 +323,30 @@ def test_an_unreadable_segment_does_not_stop_the_others(capture_env, caplog) -> 
     _, events = stored(capture_env)["s4"]
     assert [e.prompt for e in events] == ["first one", "second one"]
     assert "cannot read seg-" in caplog.text
+
+
+def test_status_counts_committed_records_of_open_segments_as_done(capture_env) -> None:
+    """A log segment is deleted once every record in it is committed; while another session's
+    records in it wait for their commit, status must not count the committed ones as waiting
+    (the recorder publishes its progress), and a progress entry for another file of the same
+    name (deleted and made again) is ignored."""
+    payloads = [
+        {"hook_event_name": "UserPromptSubmit", "session_id": f"s{n % 2}", "prompt": f"p{n}"}
+        for n in range(6)
+    ]
+    spool_payloads(capture_env, payloads)  # one segment, two sessions
+    paths = capture_env.paths
+    assert spool_waiting(paths.spool, paths.progress)[0] == 6
+    recorder = Recorder(capture_env.settings)
+    recorder.poll()
+    recorder._commit(recorder._sessions["s0"], checkpoint=False)  # s1 still buffered
+    recorder._publish_progress(now=True)
+    assert len(list_spool(paths.spool)) == 6  # the segment stays: s1's records are not done
+    assert spool_waiting(paths.spool, paths.progress)[0] == 3
+    progress = json.loads(paths.progress.read_text())
+    for entry in progress.values():
+        entry[0] += 1  # as if the segment had been deleted and made again
+    paths.progress.write_text(json.dumps(progress))
+    assert spool_waiting(paths.spool, paths.progress)[0] == 6
+    recorder.drain()
+    assert spool_waiting(paths.spool, paths.progress) == (0, None)

@@ -54,6 +54,12 @@ class CapturePaths:
         return self.root / "recorder.lock"
 
     @property
+    def progress(self) -> Path:
+        """How many records of each open log segment the recorder has committed, for status
+        (a segment is deleted only once sealed, seconds after its records are committed)."""
+        return self.root / "recorder-progress.json"
+
+    @property
     def bin(self) -> Path:
         """The installed hook program."""
         return self.root / "bin"

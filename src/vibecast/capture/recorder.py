@@ -41,7 +41,7 @@ from vibecast.capture.ingest import (
 from vibecast.capture.lock import RecorderLock
 from vibecast.capture.paths import CapturePaths
 from vibecast.capture.running import build_live
-from vibecast.capture.segments import SegmentReader, TornBytes
+from vibecast.capture.segments import SegmentReader, TornBytes, write_progress
 from vibecast.capture.spool import SpoolEntry, list_files, stale_temporaries
 from vibecast.capture.transcripts import TranscriptFill
 from vibecast.capture.vibecraft_follow import VibecraftFollower
@@ -69,6 +69,7 @@ closed: its replay marked complete and the session dropped from memory. If it sp
 records again."""
 STALE_SWEEP_S = 600.0
 """How often to look for replays an earlier run left recording (see Recorder._close_stale)."""
+PROGRESS_EVERY_S = 1.0  # the progress file for status is written at most this often
 STALE_BATCH = 100  # replays left recording looked at per sweep (the next sweep takes the rest)
 COMMIT_CPU_SHARE = 20  # a session's saves may use at most 1/20 of a core (see _cadence)
 LIST_CPU_SHARE = 100  # listing the spool may use at most 1/100 of a core (see _loop)
@@ -217,6 +218,8 @@ class Recorder:
         self._last_checkpoint = time.monotonic()
         self._next_tmp_sweep = 0.0
         self._next_stale_sweep = 0.0
+        self._progress_due = False
+        self._progress_at = 0.0
         self._last_list_cpu_s = 0.0
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -274,6 +277,7 @@ class Recorder:
                 if not read and left >= before:  # commits fail: do not spin
                     log.error("%d events could not be committed; they stay in the spool", left)
                     break
+            self._publish_progress(now=True)
         finally:
             self._release()
         return self.stats
@@ -285,6 +289,7 @@ class Recorder:
                 try:
                     self.poll()
                     self._flush_if_due()
+                    self._publish_progress()
                 except Exception:  # a bug must not end capture: log it, keep going
                     log.exception("recorder pass failed")
                 # Wait even after a busy pass: each pass lists the whole spool, files read but
@@ -294,6 +299,7 @@ class Recorder:
                 self._stop.wait(max(self.poll_interval, min(MAX_POLL_WAIT_S, listing)))
             self.poll()
             self.flush(checkpoint=True)
+            self._publish_progress(now=True)
         finally:
             self._release()
 
@@ -576,6 +582,22 @@ class Recorder:
             self._release_entry(entry)
             self.stats.committed_files += 1
         self._segments.delete_finished()
+        self._progress_due = True
+        self._publish_progress()
+
+    def _publish_progress(self, *, now: bool = False) -> None:
+        """Tell status (``vibecast hooks status``) which records of the open segments are
+        committed, at most once a second (and ``now``, when the recorder stops)."""
+        if not self._progress_due:
+            return
+        if not now and time.monotonic() - self._progress_at < PROGRESS_EVERY_S:
+            return
+        try:
+            write_progress(self.paths.progress, self._segments.progress())
+        except OSError as exc:  # status then counts those records as waiting: nothing is lost
+            log.warning("cannot write %s: %s", self.paths.progress, exc)
+        self._progress_due = False
+        self._progress_at = time.monotonic()
 
     def _failed(self, session: _Session, exc: Exception) -> None:
         session.failures += 1

@@ -9,12 +9,14 @@ deterministic), so nothing needs to be persisted between the read and the commit
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
 import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from vibecast.capture.spool import SpoolEntry, record_entry
+from vibecast.capture.spool import SpoolEntry, list_files, record_entry
 from vibecast.capture.spool_log import (
     SEAL_GRACE_US,
     WINDOW_US,
@@ -25,7 +27,7 @@ from vibecast.capture.spool_log import (
     record_size,
 )
 
-__all__ = ["SegmentReader", "TornBytes"]
+__all__ = ["SegmentReader", "TornBytes", "spool_waiting", "write_progress"]
 
 log = logging.getLogger("vibecast.capture")
 
@@ -40,6 +42,8 @@ class _Segment:
     inode: int = -1
     offset: int = 0  # bytes consumed (records and torn stretches)
     pending: set[str] = field(default_factory=set)  # records handed out, not committed yet
+    records: int = 0  # records handed out since the segment was (re)created
+    first_us: int = 0  # arrival of its first record: with the inode, which file this is
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,7 @@ class SegmentReader:
             stat = os.fstat(fd)
             if stat.st_ino != segment.inode:  # new, or replaced since: read it from its start
                 segment.inode, segment.offset, segment.pending = stat.st_ino, 0, set()
+                segment.records = segment.first_us = 0
             started = segment.offset
             size = stat.st_size
             # No writer of the window can be alive: past the window's grace, and no write
@@ -139,6 +144,9 @@ class SegmentReader:
                         entry = record_entry(segment.path, item, segment.inode)
                         entries.append(entry)
                         segment.pending.add(entry.name)
+                        if not segment.records:
+                            segment.first_us = item.arrival_us
+                        segment.records += 1
                     else:
                         torn.append(_torn_bytes(segment, item, data))
                 segment.offset = consumed
@@ -168,6 +176,57 @@ class SegmentReader:
     @property
     def pending(self) -> int:
         return sum(len(segment.pending) for segment in self._segments.values())
+
+    def progress(self) -> dict[str, list[int]]:
+        """Per segment still in the spool: ``[inode, first record's arrival µs, records
+        committed]`` — what :func:`spool_waiting` subtracts from what the segment holds."""
+        return {
+            os.path.basename(s.path): [s.inode, s.first_us, s.records - len(s.pending)]
+            for s in self._segments.values()
+            if s.records
+        }
+
+
+def write_progress(path: Path, progress: dict[str, list[int]]) -> None:
+    """Replace the progress file whole (a reader never sees half of it)."""
+    partial = path.with_name(path.name + ".part")
+    partial.write_text(json.dumps(progress), encoding="utf-8")
+    os.replace(partial, path)
+
+
+def spool_waiting(spool: Path, progress_path: Path) -> tuple[int, int | None]:
+    """Payloads in ``spool`` not committed yet, and the arrival (µs) of the oldest payload
+    still in it: every payload file counts, and each log segment's records less those the
+    recorder says it committed (``progress_path``, matched by inode and first record, so a
+    stale entry for a segment deleted and made again is ignored). For status: reads every
+    segment whole."""
+    try:
+        progress = json.loads(progress_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        progress = {}
+    if not isinstance(progress, dict):
+        progress = {}
+    files, segments = list_files(spool)
+    waiting = len(files)
+    arrivals = [entry.arrival_us for entry in files]
+    for path in segments:
+        try:
+            with open(path, "rb") as f:
+                inode = os.fstat(f.fileno()).st_ino
+                data = f.read()
+        except FileNotFoundError:
+            continue
+        found, _ = parse_records(data, sealed=True)
+        records = [r for r in found if isinstance(r, LogRecord)]
+        if not records:
+            continue
+        arrivals.append(records[0].arrival_us)
+        known = progress.get(os.path.basename(path))
+        committed = 0
+        if isinstance(known, list) and known[:2] == [inode, records[0].arrival_us]:
+            committed = min(len(records), int(known[2]))
+        waiting += len(records) - committed
+    return waiting, (min(arrivals) if arrivals and waiting else None)
 
 
 def _torn_bytes(segment: _Segment, torn: Torn, data: bytes) -> TornBytes:

@@ -22,13 +22,13 @@ from vibecast.capture import (
     Recorder,
     build_hook_program,
     install_hooks,
-    list_spool,
     settings_path,
     settings_status,
     uninstall_hooks,
 )
 from vibecast.capture.lock import running_recorder_pid
 from vibecast.capture.program import installed_program
+from vibecast.capture.segments import spool_waiting
 from vibecast.cli.common import handle_errors
 from vibecast.config import Settings, load_settings
 
@@ -106,7 +106,7 @@ def uninstall_command(project: Path | None) -> None:
     if result.backup is not None:
         line += f" (backup: {_home_relative(result.backup)})"
     click.echo(line)
-    waiting = len(list_spool(paths.spool))
+    waiting, _ = spool_waiting(paths.spool, paths.progress)
     if waiting:
         click.echo(f"{waiting} captured events still wait in the spool for `vibecast record`.")
 
@@ -124,7 +124,7 @@ def _status(settings: Settings, project: Path | None) -> dict[str, Any]:
     files = [settings_path(settings, None)]
     if project is not None:
         files.append(settings_path(settings, project))
-    entries = list_spool(paths.spool)
+    waiting, oldest_us = spool_waiting(paths.spool, paths.progress)
     errors, last_error = _hook_errors(paths)
     try:
         rejected = sum(1 for item in paths.rejected.iterdir() if item.is_file())
@@ -147,11 +147,10 @@ def _status(settings: Settings, project: Path | None) -> dict[str, Any]:
         )
     pid = running_recorder_pid(paths.lock)
     report["recorder"] = {"running": pid is not None, "pid": pid}
-    oldest = entries[0].arrival_ms if entries else None
     report["spool"] = {
         "path": str(paths.spool),
-        "events": len(entries),
-        "oldest_ms": oldest,
+        "events": waiting,
+        "oldest_ms": oldest_us // 1000 if oldest_us is not None else None,
         "rejected": rejected,
     }
     report["hook_errors"] = {"path": str(paths.hook_log), "count": errors, "last": last_error}

@@ -9,9 +9,10 @@ import os
 from fastapi import APIRouter, Response
 from pydantic import BaseModel
 
-from vibecast.capture import CapturePaths, list_spool, settings_path, settings_status
+from vibecast.capture import CapturePaths, settings_path, settings_status
 from vibecast.capture.lock import running_recorder_pid
 from vibecast.capture.program import installed_program
+from vibecast.capture.segments import spool_waiting
 from vibecast.server.deps import CurrentActor, State
 from vibecast.server.encoding import json_response
 from vibecast.server.routes.common import ERRORS
@@ -49,7 +50,7 @@ def _local_status(state: State) -> dict[str, object]:
         "settings_path": str(status.path),
         "settings_error": status.error,
         "recorder_running": running_recorder_pid(paths.lock) is not None,
-        "spool_events": len(list_spool(paths.spool)),
+        "spool_events": spool_waiting(paths.spool, paths.progress)[0],
         "install_command": INSTALL_COMMAND,
     }
 
