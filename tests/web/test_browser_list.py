@@ -185,6 +185,23 @@ def test_live_recordings_are_marked(page, web_server: WebServer) -> None:
             card = page.locator(f'.vb-card[data-replay-id="{replay_id}"]')
             assert card.locator(".vb-live-badge").inner_text() == "● LIVE"
             assert card.locator(".vb-play").inner_text() == "Watch live"
+            # "Live now" lists only what live capture is writing; "Finished" everything else
+            page.click(".vb-clear")
+            _wait_cards(page, len(_api_ids(web_server)))
+            page.select_option("select[name=status]", "recording")
+            page.click("button[type=submit]")
+            page.wait_for_function("() => location.search.includes('status=recording')")
+            _wait_cards(page, 1)
+            assert _ids(page) == [replay_id]
+            finished = _api_ids(web_server, status="complete")
+            assert finished and replay_id not in finished
+            page.select_option("select[name=status]", "complete")
+            page.click("button[type=submit]")
+            _wait_cards(page, len(finished))
+            assert _ids(page) == finished
+            page.reload()  # the filter lives in the URL
+            page.wait_for_selector("body[data-loaded=true]")
+            assert page.input_value("select[name=status]") == "complete"
         finally:
             http.delete(f"/api/replays/{replay_id}")
 

@@ -4,13 +4,17 @@
 import { el } from "./dom.js";
 
 export const PAGE_SIZE = 20;
-const FIELDS = ["q", "tool", "file", "since", "until"];
+/** The filters a list can have, as the API and the page's URL name them. */
+export const FIELDS = ["q", "tool", "file", "since", "until", "status"];
+const STATUSES = new Set(["recording", "complete"]);
 
-/** The filters of a URL's query: `{q, tool, file, since, until, offset}` (strings, offset a number). */
+/** The filters of a URL's query: `{q, tool, file, since, until, status, offset}` (strings,
+ * offset a number). */
 export function readFilters(search = window.location.search) {
   const params = new URLSearchParams(search);
   const filters = {};
   for (const name of FIELDS) filters[name] = (params.get(name) || "").slice(0, 500);
+  if (!STATUSES.has(filters.status)) filters.status = "";
   const offset = Number.parseInt(params.get("offset") || "0", 10);
   filters.offset = Number.isFinite(offset) && offset > 0 ? offset : 0;
   return filters;
@@ -48,6 +52,18 @@ export function filterForm(filters, onChange) {
     input("file", "File", { placeholder: "part of a path" }),
     input("since", "From", { type: "date" }),
     input("until", "To", { type: "date" }),
+    el(
+      "label",
+      { class: "vb-field vb-status" },
+      el("span", { class: "vb-label" }, "Status"),
+      el(
+        "select",
+        { name: "status" },
+        el("option", { value: "" }, "Any"),
+        el("option", { value: "recording" }, "Live now"),
+        el("option", { value: "complete" }, "Finished"),
+      ),
+    ),
     el("datalist", { id: "vb-tools" }),
     el(
       "div",
@@ -56,7 +72,7 @@ export function filterForm(filters, onChange) {
       el("button", { type: "button", class: "vb-button vb-clear" }, "Clear"),
     ),
   );
-  const inputs = Array.from(form.querySelectorAll("input[name]"));
+  const inputs = Array.from(form.querySelectorAll("input[name], select[name]"));
   for (const input of inputs) input.value = filters[input.name] || "";
   const collect = () => {
     const data = new FormData(form);

@@ -6,7 +6,7 @@ import { capturePanel } from "./capture.js";
 import { replayCard } from "./card.js";
 import { el, replaceChildren } from "./dom.js";
 import { exportAvailable } from "./exporter.js";
-import { apiQuery, filterForm, offerTools, PAGE_SIZE, readFilters, writeFilters } from "./filters.js";
+import { apiQuery, FIELDS, filterForm, offerTools, PAGE_SIZE, readFilters, writeFilters } from "./filters.js";
 
 const LIVE_REFRESH_MS = 5000;
 
@@ -77,7 +77,7 @@ function main() {
       onDeleted: () => load(),
     };
     replaceChildren(list, page.replays.map((replay) => replayCard(replay, context)));
-    const filtered = ["q", "tool", "file", "since", "until"].some((k) => filters[k]);
+    const filtered = FIELDS.some((k) => filters[k]);
     if (page.total === 0) {
       summary.textContent = filtered ? "No replay matches these filters." : "No replays yet.";
       if (!filtered) capture.hidden = false;
