@@ -204,6 +204,42 @@ def test_transcript_fills_in_what_hooks_do_not_carry(
     assert replay.metadata.git_branch == "main"
 
 
+def test_a_restart_after_session_end_still_reads_the_transcripts_last_lines(
+    capture_env, shared_data: Path, tmp_path: Path
+) -> None:
+    """Claude Code may write a transcript's last lines after SessionEnd; the recorder reads it
+    again at the next checkpoint. A recorder restarted before then reads it at its own."""
+    session = "5c0375b4-57a5-4f26-b12d-d022ee4e51b7"
+    source = shared_data / f"claude-code/transcripts/{session}.jsonl"
+    lines = source.read_bytes().splitlines(keepends=True)
+    transcript = tmp_path / "projects" / source.name
+    transcript.parent.mkdir()
+    transcript.write_bytes(b"".join(lines[:5]))  # what was written when SessionEnd fired
+    base = {"session_id": session, "cwd": "/path/to/Demo", "transcript_path": str(transcript)}
+    spool_payloads(
+        capture_env,
+        [
+            {**base, "hook_event_name": "SessionStart", "source": "startup"},
+            {**base, "hook_event_name": "SessionEnd", "reason": "exit"},
+        ],
+        start_us=1_757_238_723_000_000,
+        step_us=60_000_000,
+    )
+    Recorder(capture_env.settings).drain()  # stops before its next checkpoint
+    replay, events = stored(capture_env)[session]
+    assert replay.status == "complete"
+    seen = Counter(e.type for e in events)[EventType.ASSISTANT_MESSAGE]
+    assert seen < 7
+    transcript.write_bytes(b"".join(lines))  # the rest, written after the hook
+
+    stats = Recorder(capture_env.settings).drain()
+    assert stats.transcript_reads == 1
+    replay, events = stored(capture_env)[session]
+    assert Counter(e.type for e in events)[EventType.ASSISTANT_MESSAGE] == 7
+    assert replay.status == "complete"
+    assert len({e.id for e in events}) == len(events)
+
+
 def test_background_thread_records_live_and_holds_the_lock(capture_env) -> None:
     recorder = Recorder(capture_env.settings, poll_interval=0.01, flush_interval=0.05)
     recorder.start()

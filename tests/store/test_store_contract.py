@@ -332,6 +332,16 @@ def test_pages(catalogue: Store) -> None:
     assert ids(catalogue.list_replays(ALICE, limit=2, offset=-5)) == [rid(5), rid(4)]
 
 
+def test_filter_by_last_save(catalogue: Store) -> None:
+    """``updated_since_ms``: what was saved since (the recorder's question after a restart)."""
+    later = ReplayFilter(updated_since_ms=BASE_TS + 1)
+    assert catalogue.list_replays(ALICE, filters=later) == []
+    catalogue.update_replay(rid(2), title="Write more docs")
+    assert ids(catalogue.list_replays(ALICE, filters=later)) == [rid(2)]
+    both = ReplayFilter(updated_since_ms=BASE_TS + 1, status="recording")
+    assert catalogue.count_replays(ALICE, filters=both) == 0
+
+
 def test_filters_follow_edits_and_deletes(catalogue: Store) -> None:
     catalogue.update_replay(rid(3), title="Rename everything")
     assert ids(catalogue.list_replays(ALICE, filters=ReplayFilter(text="everything"))) == [rid(3)]

@@ -68,6 +68,9 @@ IDLE_CLOSE_S = 3600.0
 closed: its replay marked complete and the session dropped from memory. If it speaks again, it
 records again."""
 STALE_SWEEP_S = 600.0
+SETTLE_RESUME_S = 600.0
+"""At start, live replays that ended this recently get their transcript read once more (see
+Recorder._resume_settling)."""
 """How often to look for replays an earlier run left recording (see Recorder._close_stale)."""
 PROGRESS_EVERY_S = 1.0  # the progress file for status is written at most this often
 STALE_BATCH = 100  # replays left recording looked at per sweep (the next sweep takes the rest)
@@ -344,6 +347,8 @@ class Recorder:
                     log.warning("dropping %s: a hook never finished writing it", path.name)
                     path.unlink(missing_ok=True)
             if time.monotonic() >= self._next_stale_sweep:
+                if self._next_stale_sweep == 0.0:  # this run's first pass
+                    self._resume_settling()
                 self._next_stale_sweep = time.monotonic() + STALE_SWEEP_S
                 self._close_stale()
             return read
@@ -575,6 +580,48 @@ class Recorder:
                 log.info("replay %s: left recording by an earlier run, closed", replay.id)
         except Exception:  # the next sweep tries again; capture goes on meanwhile
             log.exception("closing replays left recording failed")
+
+    def _resume_settling(self) -> None:
+        """Follow again the live sessions that ended shortly before this run started.
+
+        After a SessionEnd the recorder reads the transcript once more at the next checkpoint
+        (Claude Code may write its last lines after the hook). An earlier run stopped before
+        that read would lose them: each live replay saved complete within
+        :data:`SETTLE_RESUME_S` is followed as an ended session again, its transcript (named in
+        the replay's sources) read at this run's first checkpoint, then forgotten. Reading a
+        transcript again merges nothing twice."""
+        if not self.fill_from_transcripts:
+            return
+        since = int(time.time() * 1000) - int(SETTLE_RESUME_S * 1000)
+        try:
+            ended = self.store.list_replays(
+                self.user_id,
+                limit=STALE_BATCH,
+                filters=ReplayFilter(status=ReplayStatus.COMPLETE, updated_since_ms=since),
+            )
+        except Exception:  # the transcript's last lines may be missed; capture goes on
+            log.exception("looking for sessions that ended before this run failed")
+            return
+        now = time.monotonic()
+        for replay in ended:
+            sources = replay.metadata.sources
+            if LIVE_SOURCE not in sources or replay.session_id in self._sessions:
+                continue
+            transcript = next(
+                (Path(s) for s in sources if s != LIVE_SOURCE and Path(s).is_file()), None
+            )
+            if transcript is None:
+                continue
+            self._sessions[replay.session_id] = _Session(
+                replay.session_id,
+                ended=True,
+                ended_at=now,
+                last_event=now,
+                transcript=TranscriptFill(transcript, replay.session_id),
+            )
+            log.info(
+                "session %s: ended before this run, its transcript read again", replay.session_id
+            )
 
     def _done_with(self, entries: list[SpoolEntry]) -> None:
         """The events of ``entries`` are committed: their payloads can go."""

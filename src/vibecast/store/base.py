@@ -122,6 +122,7 @@ class ReplayFilter(msgspec.Struct, kw_only=True):
     until_ms: int | None = None  # recorded before (epoch ms)
     text: str | None = None  # case-insensitive substring of a prompt or the title
     status: str | None = None  # "recording" (live capture writing it) or "complete"
+    updated_since_ms: int | None = None  # saved at or after (epoch ms)
 
 
 class StoreStats(msgspec.Struct, kw_only=True):

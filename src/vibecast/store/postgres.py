@@ -887,6 +887,9 @@ def _filter_sql(user_id: str | None, filters: ReplayFilter | None) -> tuple[str,
     if filters.status is not None:
         clauses.append("replays.status = %(status)s")
         params["status"] = filters.status
+    if filters.updated_since_ms is not None:
+        clauses.append("replays.updated_at >= %(updated_since)s")
+        params["updated_since"] = filters.updated_since_ms
     for name, value, columns in (
         ("text", wanted(filters.text), ("title", "prompts")),
         ("file", wanted(filters.file), ("files",)),
