@@ -9,6 +9,7 @@ two on average (Pillow's is averaged back from its upsampled planes), the same p
 from __future__ import annotations
 
 import io
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -109,3 +110,45 @@ def test_a_truncated_picture_is_an_export_error_or_decodes(turbojpeg: None) -> N
         except (ExportError, OSError):
             continue
         assert picture.y.shape[0] <= 128
+
+
+def test_a_bad_picture_does_not_spoil_the_next(turbojpeg: None) -> None:
+    """libturbojpeg leaves a handle mid-header after a bad one ("two SOI markers" for every
+    later picture): the next good picture must still decode through it, not fall to Pillow."""
+    good = _jpeg(_ui_like(64, 64))
+    assert jpeg._turbojpeg.planes(good) is not None
+    assert jpeg._turbojpeg.planes(b"\xff\xd8\xff\xd8" + good[2:]) is None
+    assert jpeg._turbojpeg.planes(good[:40]) is None
+    assert jpeg._turbojpeg.planes(good) is not None
+
+
+def test_a_huge_header_goes_to_pillow_unallocated(turbojpeg: None) -> None:
+    """A header claiming more pixels than Pillow accepts: no planes allocated from it."""
+    good = _jpeg(_ui_like(16, 16))
+    sof = good.index(b"\xff\xc0")  # baseline frame header: length, precision, height, width
+    huge = bytearray(good)
+    huge[sof + 5 : sof + 9] = (40_000).to_bytes(2, "big") * 2
+    tracemalloc.start()
+    try:
+        assert jpeg._turbojpeg.planes(bytes(huge)) is None
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 10_000_000  # not the 2.4 GB of planes its header asks for
+
+
+def test_a_420_jpeg_stored_as_rgb_goes_to_pillow(turbojpeg: None) -> None:
+    """4:2:0 with R, G, B components (no JFIF marker, component ids R G B): its planes are not
+    Y, Cb, Cr, so Pillow decodes it (converting), not libturbojpeg's raw path."""
+    rgb = np.full((32, 32, 3), (220, 30, 30), np.uint8)
+    data = bytearray(_jpeg(rgb))
+    app0 = data.index(b"\xff\xe0")
+    del data[app0 : app0 + 2 + int.from_bytes(data[app0 + 2 : app0 + 4], "big")]
+    sof, sos = data.index(b"\xff\xc0"), data.index(b"\xff\xda")
+    for k in range(3):
+        data[sof + 10 + 3 * k] = data[sos + 5 + 2 * k] = b"RGB"[k]
+    assert jpeg._turbojpeg.planes(bytes(data)) is None
+    with Image.open(io.BytesIO(bytes(data))) as image:
+        r, g, b = (float(c) for c in image.convert("RGB").getpixel((5, 5)))
+    expected = 16 + 219 * (0.299 * r + 0.587 * g + 0.114 * b) / 255
+    assert abs(float(jpeg.decode_image(bytes(data)).y.mean()) - expected) <= 1.5

@@ -35,6 +35,10 @@ _LUMA_TABLE = _LUMA.tolist()
 _CHROMA_TABLE = _CHROMA.tolist()
 
 _TJSAMP_420 = 2
+_TJCS_YCBCR = 1
+MAX_PIXELS = 89_478_485
+"""Pillow's default ``Image.MAX_IMAGE_PIXELS``: a larger picture goes to Pillow, whose
+decompression-bomb check refuses it, rather than having its planes allocated from its header."""
 _JPEG_MAGIC = b"\xff\xd8"
 
 
@@ -75,6 +79,12 @@ class _TurboJPEG:
             self._local.closer = _Closer(self._lib, handle)
         return int(handle)
 
+    def _reset(self) -> None:
+        """Drop this thread's handle after a failed call: libturbojpeg 2.1 leaves it part-way
+        through a header, and every later header on it fails ("two SOI markers")."""
+        self._local.handle = None
+        self._local.closer = None  # its __del__ destroys the handle
+
     def planes(self, data: bytes) -> Picture | None:
         """The JPEG's own Y, Cb, Cr planes, or None when it is not a 4:2:0 JPEG that decodes
         cleanly (Pillow then decodes it, or raises its own error)."""
@@ -89,10 +99,13 @@ class _TurboJPEG:
             ctypes.byref(subsampling),
             ctypes.byref(colorspace),
         ):
+            self._reset()
             return None
-        if subsampling.value != _TJSAMP_420:
-            return None
+        if subsampling.value != _TJSAMP_420 or colorspace.value != _TJCS_YCBCR:
+            return None  # e.g. 4:4:4, grey, or 4:2:0 stored as RGB: not video planes as they are
         w, h = width.value, height.value
+        if w * h > MAX_PIXELS:
+            return None  # Pillow refuses it as a decompression bomb, and says so
         # 4:2:0 planes cover whole 2x2 blocks: luma is written padded to even sizes
         y = np.empty((h + h % 2, w + w % 2), np.uint8)
         u = np.empty(((h + 1) // 2, (w + 1) // 2), np.uint8)
@@ -100,6 +113,7 @@ class _TurboJPEG:
         pointers = (ctypes.c_void_p * 3)(y.ctypes.data, u.ctypes.data, v.ctypes.data)
         strides = (ctypes.c_int * 3)(y.shape[1], u.shape[1], v.shape[1])
         if self._lib.tjDecompressToYUVPlanes(handle, data, len(data), pointers, w, strides, h, 0):
+            self._reset()
             return None  # an error or only a warning: Pillow decodes what can be, or says why not
         return Picture(np.take(_LUMA, y[:h, :w]), np.take(_CHROMA, u), np.take(_CHROMA, v))
 
@@ -151,8 +165,15 @@ def _decode_with_pillow(data: bytes) -> Picture:
         raise ExportError("video export needs Pillow: pip install 'vibecast[export]'") from exc
     with image_module.open(io.BytesIO(data)) as image:
         image.draft("YCbCr", image.size)
-        planes = image.convert("YCbCr") if image.mode != "YCbCr" else image
-        luma, cb, cr = planes.split()
+        try:
+            planes = image.convert("YCbCr") if image.mode != "YCbCr" else image
+            luma, cb, cr = planes.split()
+        except OSError:
+            if image.format != "JPEG":
+                raise
+            # components stored as RGB: libjpeg cannot hand out YCbCr, so convert from RGB
+            with image_module.open(io.BytesIO(data)) as again:
+                luma, cb, cr = again.convert("YCbCr").split()
         # the tables applied by Pillow (Image.point): 3.6x faster than numpy's fancy indexing
         return Picture(
             np.asarray(luma.point(_LUMA_TABLE)),

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from vibecast.export.encoder import FrameEncoder, concat_segments
 from vibecast.export.request import ExportCancelled, ExportError, ExportRequest
 from vibecast.export.timing import VideoTiming
-from vibecast.media import raster_type
+from vibecast.media import RASTER_EXTENSIONS, raster_type
 from vibecast.model import RecordedEvent, Replay
 from vibecast.store.base import Annotation, Store
 
@@ -222,12 +222,16 @@ def _images(store: Store, events: Sequence[RecordedEvent]) -> dict[str, bytes]:
     """The raster images the events attach, by the bytes (as the API serves them), within
     :data:`IMAGE_BUDGET`."""
     images: dict[str, bytes] = {}
+    looked: set[str] = set()  # read once, kept or not
     used = 0
     for event in events:
         for attachment in event.attachments or ():
             sha256 = attachment.blob
-            if not sha256 or sha256 in images or (attachment.size or 0) + used > IMAGE_BUDGET:
+            if not sha256 or sha256 in looked or (attachment.size or 0) + used > IMAGE_BUDGET:
                 continue
+            if attachment.media_type and attachment.media_type not in RASTER_EXTENSIONS:
+                continue  # the panel names it and does not show it (ui/panel.js)
+            looked.add(sha256)
             data = store.get_blob(sha256)
             if data is not None and raster_type(data) and used + len(data) <= IMAGE_BUDGET:
                 images[sha256] = data
