@@ -14,10 +14,13 @@ import pytest
 from capture_harness import real_payloads
 
 from vibecast.capture import LIVE_SOURCE, Recorder, RecorderBusy, SpoolWriter, list_spool
+from vibecast.capture import recorder as recorder_module
 from vibecast.capture.lock import running_recorder_pid
-from vibecast.capture.segments import spool_waiting
+from vibecast.capture.segments import SegmentReader, spool_waiting
 from vibecast.capture.spool import HOOK
+from vibecast.capture.spool_log import WINDOW_US
 from vibecast.model import EventType
+from vibecast.pipeline import import_paths
 from vibecast.store import open_store
 from vibecast.store.base import StoreError
 from vibecast.store.sqlite import SQLiteStore
@@ -204,40 +207,120 @@ def test_transcript_fills_in_what_hooks_do_not_carry(
     assert replay.metadata.git_branch == "main"
 
 
+DEMO = "5c0375b4-57a5-4f26-b12d-d022ee4e51b7"  # a real transcript with 7 assistant messages
+
+
+def demo_transcript(shared_data: Path, tmp_path: Path, lines: int | None = None) -> Path:
+    """The real transcript, first ``lines`` only, where Claude Code would keep it."""
+    source = shared_data / f"claude-code/transcripts/{DEMO}.jsonl"
+    transcript = tmp_path / "projects" / source.name
+    transcript.parent.mkdir(exist_ok=True)
+    transcript.write_bytes(b"".join(source.read_bytes().splitlines(keepends=True)[:lines]))
+    return transcript
+
+
+def spool_demo(capture_env, transcript: Path, *hooks: str) -> None:
+    base = {"session_id": DEMO, "cwd": "/path/to/Demo", "transcript_path": str(transcript)}
+    extra = {"SessionStart": {"source": "startup"}, "SessionEnd": {"reason": "exit"}}
+    payloads = [{**base, "hook_event_name": h, **extra.get(h, {"prompt": "hi"})} for h in hooks]
+    spool_payloads(capture_env, payloads, start_us=1_757_238_723_000_000, step_us=60_000_000)
+
+
+def assistant_messages(env) -> int:
+    return Counter(e.type for e in stored(env)[DEMO][1])[EventType.ASSISTANT_MESSAGE]
+
+
 def test_a_restart_after_session_end_still_reads_the_transcripts_last_lines(
     capture_env, shared_data: Path, tmp_path: Path
 ) -> None:
     """Claude Code may write a transcript's last lines after SessionEnd; the recorder reads it
     again at the next checkpoint. A recorder restarted before then reads it at its own."""
-    session = "5c0375b4-57a5-4f26-b12d-d022ee4e51b7"
-    source = shared_data / f"claude-code/transcripts/{session}.jsonl"
-    lines = source.read_bytes().splitlines(keepends=True)
-    transcript = tmp_path / "projects" / source.name
-    transcript.parent.mkdir()
-    transcript.write_bytes(b"".join(lines[:5]))  # what was written when SessionEnd fired
-    base = {"session_id": session, "cwd": "/path/to/Demo", "transcript_path": str(transcript)}
-    spool_payloads(
-        capture_env,
-        [
-            {**base, "hook_event_name": "SessionStart", "source": "startup"},
-            {**base, "hook_event_name": "SessionEnd", "reason": "exit"},
-        ],
-        start_us=1_757_238_723_000_000,
-        step_us=60_000_000,
-    )
+    transcript = demo_transcript(shared_data, tmp_path, lines=5)  # when SessionEnd fired
+    spool_demo(capture_env, transcript, "SessionStart", "SessionEnd")
     Recorder(capture_env.settings).drain()  # stops before its next checkpoint
-    replay, events = stored(capture_env)[session]
-    assert replay.status == "complete"
-    seen = Counter(e.type for e in events)[EventType.ASSISTANT_MESSAGE]
-    assert seen < 7
-    transcript.write_bytes(b"".join(lines))  # the rest, written after the hook
+    assert stored(capture_env)[DEMO][0].status == "complete"
+    assert assistant_messages(capture_env) < 7
+    demo_transcript(shared_data, tmp_path)  # the rest, written after the hook
 
     stats = Recorder(capture_env.settings).drain()
     assert stats.transcript_reads == 1
-    replay, events = stored(capture_env)[session]
-    assert Counter(e.type for e in events)[EventType.ASSISTANT_MESSAGE] == 7
+    replay, events = stored(capture_env)[DEMO]
+    assert assistant_messages(capture_env) == 7
     assert replay.status == "complete"
     assert len({e.id for e in events}) == len(events)
+
+
+def test_the_transcript_read_again_is_the_sessions_not_an_imported_copy(
+    capture_env, shared_data: Path, tmp_path: Path
+) -> None:
+    """Sources [a copy imported earlier, live capture, the transcript]: a restarted recorder
+    reads the transcript named after the session, the newest, not the first file listed."""
+    transcript = demo_transcript(shared_data, tmp_path, lines=5)
+    copy = tmp_path / "backup" / f"old-{DEMO}.jsonl"
+    copy.parent.mkdir()
+    shutil.copy(transcript, copy)
+    store = open_store(capture_env.settings.database_url)
+    try:
+        import_paths(store, capture_env.settings, [copy])
+    finally:
+        store.close()
+    spool_demo(capture_env, transcript, "SessionStart", "SessionEnd")
+    Recorder(capture_env.settings).drain()
+    assert stored(capture_env)[DEMO][0].metadata.sources[0] == str(copy)
+    demo_transcript(shared_data, tmp_path)
+    Recorder(capture_env.settings).drain()
+    assert assistant_messages(capture_env) == 7
+
+
+def test_a_closed_replay_stays_closed_when_a_restart_reads_its_transcript(
+    capture_env, shared_data: Path, tmp_path: Path, monkeypatch
+) -> None:
+    """A session killed without SessionEnd is closed after a silence; the transcript read of a
+    recorder restarted soon after must not make it 'recording' again (no SessionEnd tells
+    live_status it ended)."""
+    transcript = demo_transcript(shared_data, tmp_path, lines=5)
+    spool_demo(capture_env, transcript, "SessionStart", "UserPromptSubmit")
+    monkeypatch.setattr(recorder_module, "IDLE_CLOSE_S", 0.0)
+    Recorder(capture_env.settings).drain()  # silent: closed
+    assert stored(capture_env)[DEMO][0].status == "complete"
+    monkeypatch.setattr(recorder_module, "IDLE_CLOSE_S", 3600.0)
+    demo_transcript(shared_data, tmp_path)
+    Recorder(capture_env.settings).drain()  # `vibecast serve` restarted a minute later
+    assert stored(capture_env)[DEMO][0].status == "complete"
+    assert assistant_messages(capture_env) == 7  # and the transcript's news is in
+    # ... and one closed by the sweep of replays left recording, then a restart
+    spool_payloads(capture_env, [{"hook_event_name": "SessionStart", "session_id": "s9"}])
+    Recorder(capture_env.settings).drain()
+    assert stored(capture_env)["s9"][0].status == "recording"
+    time.sleep(0.02)
+    monkeypatch.setattr(recorder_module, "IDLE_CLOSE_S", 0.01)
+    Recorder(capture_env.settings).drain()
+    assert stored(capture_env)["s9"][0].status == "complete"
+    monkeypatch.setattr(recorder_module, "IDLE_CLOSE_S", 3600.0)
+    Recorder(capture_env.settings).drain()
+    assert stored(capture_env)["s9"][0].status == "complete"
+
+
+def test_replays_left_recording_are_not_closed_while_the_spool_is_read(
+    capture_env, monkeypatch
+) -> None:
+    """After a long outage, the first poll reads only part of a large backlog: a session left
+    recording whose later records wait unread is not closed (and reopened) meanwhile."""
+
+    def prompt(session: str, text: str = "hi") -> dict:
+        return {"hook_event_name": "UserPromptSubmit", "session_id": session, "prompt": text}
+
+    spool_payloads(capture_env, [prompt("S")])
+    Recorder(capture_env.settings).drain()
+    assert stored(capture_env)["S"][0].status == "recording"
+    time.sleep(0.02)
+    spool_payloads(capture_env, [prompt("X", "x" * 2000) for _ in range(50)], T0_US + WINDOW_US)
+    spool_payloads(capture_env, [prompt("S", "still here")], T0_US + 3 * WINDOW_US)
+    monkeypatch.setattr(recorder_module, "IDLE_CLOSE_S", 0.01)
+    recorder = Recorder(capture_env.settings)
+    recorder._segments = SegmentReader(budget=20_000)  # stands for its 64 MiB
+    recorder.poll()
+    assert stored(capture_env)["S"][0].status == "recording"
 
 
 def test_background_thread_records_live_and_holds_the_lock(capture_env) -> None:

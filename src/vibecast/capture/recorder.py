@@ -95,6 +95,23 @@ def live_status(events: Sequence[RecordedEvent]) -> str:
     return ReplayStatus.RECORDING
 
 
+def _live_transcript(sources: Sequence[str], session_id: str) -> Path | None:
+    """The transcript live capture read for a replay: of its sources that are files, those
+    named after the session (Claude Code's ``<session id>.jsonl``) if any, the newest."""
+    found: list[tuple[int, bool, Path]] = []
+    for source in sources:
+        if source == LIVE_SOURCE:
+            continue
+        path = Path(source)
+        try:
+            if path.is_file():
+                found.append((path.stat().st_mtime_ns, path.stem == session_id, path))
+        except OSError:
+            continue
+    named = [f for f in found if f[1]] or found
+    return max(named, key=lambda f: f[0])[2] if named else None
+
+
 def _arrival(entry: SpoolEntry) -> int:
     return entry.arrival_us
 
@@ -162,12 +179,14 @@ class _Session:
     last_event: float = 0.0  # monotonic time of the last event read
     transcript: TranscriptFill | None = None
     failures: int = 0
+    keep_status: bool = False  # followed again after a restart: its saves keep the stored status
 
     def add(self, ingested: Ingested, entry: SpoolEntry) -> None:
         self.last_event = time.monotonic()
         self.events.extend(ingested.events)
         self.blobs.update(ingested.blobs)
         self.files.append(entry)
+        self.keep_status = False
         if ingested.hook_event == "SessionEnd":
             self.ended = True
         elif ingested.hook_event is not None:
@@ -346,7 +365,7 @@ class Recorder:
                 for path in stale_temporaries(self.paths.spool_tmp, STALE_TMP_S):
                     log.warning("dropping %s: a hook never finished writing it", path.name)
                     path.unlink(missing_ok=True)
-            if time.monotonic() >= self._next_stale_sweep:
+            if time.monotonic() >= self._next_stale_sweep and not self._segments.behind:
                 if self._next_stale_sweep == 0.0:  # this run's first pass
                     self._resume_settling()
                 self._next_stale_sweep = time.monotonic() + STALE_SWEEP_S
@@ -503,7 +522,8 @@ class Recorder:
             for issue in fill.issues[:3]:
                 log.info("transcript %s: %s", fill.path, issue)
             if extra is not None:
-                committed = self._save(session, extra)
+                status = None if session.keep_status else live_status
+                committed = self._save(session, extra, status=status)
                 if committed is None:
                     return gained
                 gained += committed
@@ -517,9 +537,10 @@ class Recorder:
         self,
         session: _Session,
         captured: CapturedSession,
-        status: str | Callable[[Sequence[RecordedEvent]], str] = live_status,
+        status: str | Callable[[Sequence[RecordedEvent]], str] | None = live_status,
     ) -> int | None:
-        """One commit; the number of new events, or None if it failed (nothing lost)."""
+        """One commit; the number of new events, or None if it failed (nothing lost).
+        ``status``: as :func:`save_session` takes it (None keeps the stored one)."""
         try:
             result = save_session(
                 self.store,
@@ -564,12 +585,14 @@ class Recorder:
             live = self.store.list_replays(
                 self.user_id, limit=STALE_BATCH, filters=ReplayFilter(status=ReplayStatus.RECORDING)
             )
-            for replay in live:
-                if replay.updated_at >= cutoff or replay.session_id in self._sessions:
-                    continue
-                closing = CapturedSession(
-                    session_id=replay.session_id, events=[], source=LIVE_SOURCE
-                )
+        except Exception:  # the next sweep tries again; capture goes on meanwhile
+            log.exception("looking for replays left recording failed")
+            return
+        for replay in live:
+            if replay.updated_at >= cutoff or replay.session_id in self._sessions:
+                continue
+            closing = CapturedSession(session_id=replay.session_id, events=[], source=LIVE_SOURCE)
+            try:
                 save_session(
                     self.store,
                     closing,
@@ -577,9 +600,10 @@ class Recorder:
                     status=ReplayStatus.COMPLETE,
                     user_id=self.user_id,
                 )
-                log.info("replay %s: left recording by an earlier run, closed", replay.id)
-        except Exception:  # the next sweep tries again; capture goes on meanwhile
-            log.exception("closing replays left recording failed")
+            except Exception:  # this one is tried again at the next sweep; the others go on
+                log.exception("closing replay %s, left recording, failed", replay.id)
+                continue
+            log.info("replay %s: left recording by an earlier run, closed", replay.id)
 
     def _resume_settling(self) -> None:
         """Follow again the live sessions that ended shortly before this run started.
@@ -607,9 +631,7 @@ class Recorder:
             sources = replay.metadata.sources
             if LIVE_SOURCE not in sources or replay.session_id in self._sessions:
                 continue
-            transcript = next(
-                (Path(s) for s in sources if s != LIVE_SOURCE and Path(s).is_file()), None
-            )
+            transcript = _live_transcript(sources, replay.session_id)
             if transcript is None:
                 continue
             self._sessions[replay.session_id] = _Session(
@@ -618,6 +640,7 @@ class Recorder:
                 ended_at=now,
                 last_event=now,
                 transcript=TranscriptFill(transcript, replay.session_id),
+                keep_status=True,
             )
             log.info(
                 "session %s: ended before this run, its transcript read again", replay.session_id

@@ -67,6 +67,7 @@ class SegmentReader:
         self._segments: dict[str, _Segment] = {}
         self._chunk = chunk
         self._budget = budget
+        self.behind = False  # the last read stopped at its budget: more is waiting
 
     def read(
         self, paths: list[str], now_us: int | None = None
@@ -90,6 +91,7 @@ class SegmentReader:
                 left -= self._read_one(segment, now, left, entries, torn)
             except OSError as exc:  # unreadable now (EACCES, EMFILE, EIO): the others go on
                 log.warning("cannot read %s (will retry): %s", os.path.basename(path), exc)
+        self.behind = left <= 0
         listed = set(paths)
         for path in [p for p in self._segments if p not in listed]:
             del self._segments[path]  # gone (deleted by us, or by hand)
