@@ -74,7 +74,14 @@ from vibecast.store.records import (
     token_from_row,
     user_from_row,
 )
-from vibecast.store.search import SearchFields, like_pattern, search_fields, tool_key, wanted
+from vibecast.store.search import (
+    SearchFields,
+    like_pattern,
+    scalar_filters,
+    search_fields,
+    tool_key,
+    wanted,
+)
 
 __all__ = ["PostgresStore"]
 
@@ -878,18 +885,9 @@ def _filter_sql(user_id: str | None, filters: ReplayFilter | None) -> tuple[str,
             "WHERE t.replay_id = replays.id AND t.tool = %(tool)s)"
         )
         params["tool"] = tool
-    if filters.since_ms is not None:
-        clauses.append("replays.recorded_at >= %(since)s")
-        params["since"] = filters.since_ms
-    if filters.until_ms is not None:
-        clauses.append("replays.recorded_at < %(until)s")
-        params["until"] = filters.until_ms
-    if filters.status is not None:
-        clauses.append("replays.status = %(status)s")
-        params["status"] = filters.status
-    if filters.updated_since_ms is not None:
-        clauses.append("replays.updated_at >= %(updated_since)s")
-        params["updated_since"] = filters.updated_since_ms
+    scalars, values = scalar_filters(filters, lambda name: f"%({name})s")
+    clauses += scalars
+    params.update(values)
     for name, value, columns in (
         ("text", wanted(filters.text), ("title", "prompts")),
         ("file", wanted(filters.file), ("files",)),

@@ -10,8 +10,9 @@ index lookup as the number of replays grows. This module computes those fields o
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from vibecast.model import EventType, RecordedEvent, Replay
 from vibecast.store.base import ReplayFilter
@@ -23,6 +24,7 @@ __all__ = [
     "fts_phrase",
     "like_pattern",
     "prompt_text",
+    "scalar_filters",
     "search_fields",
     "search_fields_of",
     "tool_key",
@@ -118,3 +120,27 @@ def tool_key(filters: ReplayFilter) -> str | None:
     """The tool a filter asks for, as ``replay_tools`` holds it (lower case)."""
     tool = wanted(filters.tool)
     return tool.lower() if tool else None
+
+
+_SCALAR_FILTERS = (
+    # (ReplayFilter field, clause over ``replays``, parameter name)
+    ("since_ms", "replays.recorded_at >= {}", "since"),
+    ("until_ms", "replays.recorded_at < {}", "until"),
+    ("status", "replays.status = {}", "status"),
+    ("updated_since_ms", "replays.updated_at >= {}", "updated_since"),
+)
+
+
+def scalar_filters(
+    filters: ReplayFilter, placeholder: Callable[[str], str]
+) -> tuple[list[str], dict[str, Any]]:
+    """The clauses and parameters of the filters that compare a column with a value, in the
+    backend's placeholder style (``placeholder("since")`` -> ``:since`` or ``%(since)s``)."""
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    for field, clause, name in _SCALAR_FILTERS:
+        value = getattr(filters, field)
+        if value is not None:
+            clauses.append(clause.format(placeholder(name)))
+            params[name] = value
+    return clauses, params

@@ -71,6 +71,7 @@ from vibecast.store.search import (
     SearchFields,
     fts_phrase,
     like_pattern,
+    scalar_filters,
     search_fields,
     tool_key,
     wanted,
@@ -950,18 +951,9 @@ def _filter_sql(user_id: str | None, filters: ReplayFilter | None) -> tuple[str,
             "WHERE t.replay_id = replays.id AND t.tool = :tool)"
         )
         params["tool"] = tool
-    if filters.since_ms is not None:
-        clauses.append("replays.recorded_at >= :since")
-        params["since"] = filters.since_ms
-    if filters.until_ms is not None:
-        clauses.append("replays.recorded_at < :until")
-        params["until"] = filters.until_ms
-    if filters.status is not None:
-        clauses.append("replays.status = :status")
-        params["status"] = filters.status
-    if filters.updated_since_ms is not None:
-        clauses.append("replays.updated_at >= :updated_since")
-        params["updated_since"] = filters.updated_since_ms
+    scalars, values = scalar_filters(filters, lambda name: f":{name}")
+    clauses += scalars
+    params.update(values)
     for name, value, columns in (
         ("text", wanted(filters.text), ("title", "prompts")),
         ("file", wanted(filters.file), ("files",)),
