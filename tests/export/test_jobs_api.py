@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from export_helpers import need_tools, probe
 from fastapi.testclient import TestClient
 
 from vibecast.export.jobs import ExportJob, job_store, new_job_id
+from vibecast.export.outputs import thumbnail_path
 from vibecast.export.request import ExportRequest
 from vibecast.server import ServerSettings, create_app
 
@@ -65,6 +67,15 @@ def test_queued_processing_complete_then_download(imported, tmp_path: Path) -> N
         assert replay["thumbnail_url"] == f"/api/replays/{rid}/thumbnail"
         thumb = client.get(replay["thumbnail_url"])
         assert thumb.status_code == 200 and thumb.content.startswith(b"\x89PNG")
+        # drawn again only when the replay was saved after it (a live recording grows)
+        drawn = thumbnail_path(client.app.state.vibecast_exports.root, rid)
+        kept = drawn.stat().st_mtime_ns
+        assert client.get(replay["thumbnail_url"]).status_code == 200
+        assert drawn.stat().st_mtime_ns == kept
+        before = (replay["updated_at"] - 120_000) * 1_000_000
+        os.utime(drawn, ns=(before, before))
+        assert client.get(replay["thumbnail_url"]).status_code == 200
+        assert drawn.stat().st_mtime_ns // 1_000_000 >= replay["updated_at"]
         metrics = client.get("/metrics").text
         assert "vibecast_exports_requested_total 1" in metrics
 

@@ -3,8 +3,13 @@ uvicorn (plain HTTP; what Chromium makes of them is in the other test files)."""
 
 from __future__ import annotations
 
+import html
+import io
+import re
+
 import httpx
 import pytest
+from PIL import Image
 from web_helpers import WebServer
 
 from vibecast.web.csp import content_security_policy
@@ -64,14 +69,36 @@ def test_public_viewer_page(web_server: WebServer, http: httpx.Client) -> None:
     assert f'data-share-token="{token}"' in answer.text
     assert 'data-mode="public"' in answer.text and 'data-read-only="true"' in answer.text
     assert replay.id not in answer.text and replay.user_id not in answer.text
+    # a link preview for the chat apps that unfurl it, with absolute URLs
+    preview = _meta(answer.text)
+    title = replay.title or replay.metadata.session_name
+    assert preview["og:title"] == title and preview["og:url"] == f"{web_server.url}/s/{token}"
+    assert preview["og:description"].startswith("Claude Code session replay · ")
+    assert f"{replay.metadata.event_count} events" in preview["og:description"]
+    assert preview["og:image"] == f"{web_server.url}/api/s/{token}/thumbnail"
+    assert preview["twitter:card"] == "summary_large_image"
+    image = http.get(preview["og:image"].removeprefix(web_server.url), timeout=60)
+    assert image.status_code == 200 and image.headers["content-type"] == "image/png"
+    assert image.headers["cache-control"] == "no-store"
+    with Image.open(io.BytesIO(image.content)) as png:
+        assert png.size == (int(preview["og:image:width"]), int(preview["og:image:height"]))
+        assert len(png.getcolors(1 << 16) or range(1 << 16)) > 50  # a drawn frame, not blank
     embedded = http.get(f"/s/{token}?embed=1")
     assert _policy(embedded)["frame-ancestors"] == "*"
     assert "x-frame-options" not in embedded.headers
+    assert "og:title" not in embedded.text  # a frame in someone's page is not a link
     http.delete(f"/api/replays/{replay.id}/share")
+    assert http.get(preview["og:image"].removeprefix(web_server.url)).status_code == 404
     gone = http.get(f"/s/{token}")
     assert gone.status_code == 404
     assert gone.headers["content-security-policy"] == content_security_policy()
     assert gone.headers["referrer-policy"] == "no-referrer"
+
+
+def _meta(page: str) -> dict[str, str]:
+    """A page's ``<meta property|name=... content=...>`` tags, unescaped."""
+    found = re.findall(r'<meta (?:property|name)="([^"]+)" content="([^"]*)">', page)
+    return {name: html.unescape(content) for name, content in found}
 
 
 def test_unknown_replay_and_link_get_the_not_found_page(http: httpx.Client) -> None:
@@ -90,6 +117,10 @@ def test_titles_are_escaped_in_the_shell(web_server: WebServer, http: httpx.Clie
         page = http.get(f"/replays/{replay.id}").text
         assert "<script>window" not in page and "<img src=x" not in page
         assert "&lt;script&gt;" in page
+        shared = http.get(f"/s/{_share(http, replay.id)}").text  # its link preview too
+        assert "<script>window" not in shared and "<img src=x" not in shared
+        assert _meta(shared)["og:title"] == hostile
+        http.delete(f"/api/replays/{replay.id}/share")
     finally:
         http.patch(f"/api/replays/{replay.id}", json={"title": replay.title or "untitled"})
 

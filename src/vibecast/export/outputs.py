@@ -45,8 +45,9 @@ def video_path(root: Path, job_id: str, video_format: str) -> Path:
     return root / "videos" / f"{job_id}.{video_format}"
 
 
-def thumbnail_path(root: Path, replay_id: str) -> Path:
-    return root / "thumbnails" / f"{replay_id}.png"
+def thumbnail_path(root: Path, replay_id: str, *, shared: bool = False) -> Path:
+    """``shared``: the one a share link's preview shows (drawn without the owner's notes)."""
+    return root / "thumbnails" / f"{replay_id}{'.shared' if shared else ''}.png"
 
 
 def _mac(key: bytes, job_id: str, expires_ms: int) -> str:

@@ -207,15 +207,17 @@ def _render_shared(
         concat_segments([parts[first] for first in sorted(parts)], output, video_format)
 
 
-def load_replay_data(store: Store, replay_id: str) -> ReplayData:
-    """The replay, all its events and its annotations, read as the given store's user."""
+def load_replay_data(store: Store, replay_id: str, *, annotations: bool = True) -> ReplayData:
+    """The replay, all its events and (unless not wanted: a share link shows none) its
+    annotations, read as the given store's user."""
     replay = store.get_replay(replay_id)
     if replay is None:
         from vibecast.store.base import ReplayNotFound
 
         raise ReplayNotFound(f"no replay {replay_id}")
     events = store.read_events(replay.id)
-    return ReplayData(replay, events, store.list_annotations(replay.id), _images(store, events))
+    notes = store.list_annotations(replay.id) if annotations else []
+    return ReplayData(replay, events, notes, _images(store, events))
 
 
 def _images(store: Store, events: Sequence[RecordedEvent]) -> dict[str, bytes]:

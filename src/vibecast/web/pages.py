@@ -7,6 +7,7 @@ Stylesheets are linked only if the package ships them, so a page never asks for 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from urllib.parse import quote
@@ -14,7 +15,7 @@ from urllib.parse import quote
 from vibecast import __version__
 from vibecast.web.modulegraph import module_graph
 
-__all__ = ["ICON", "STATIC_DIR", "browser_page", "player_page"]
+__all__ = ["ICON", "STATIC_DIR", "LinkPreview", "browser_page", "player_page"]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_URL = "/static"
@@ -27,6 +28,43 @@ def _attr(value: str) -> str:
     return escape(value, quote=True)
 
 
+@dataclass(frozen=True)
+class LinkPreview:
+    """What a chat app or a social site shows for a share link it unfurls: Open Graph and
+    Twitter card tags. URLs absolute (those sites fetch them from elsewhere)."""
+
+    url: str
+    title: str
+    description: str
+    image: str | None = None  # a 640x360 PNG
+    image_size: tuple[int, int] = (640, 360)
+
+    def tags(self) -> str:
+        properties = [
+            ("og:type", "website"),
+            ("og:site_name", "vibecast"),
+            ("og:url", self.url),
+            ("og:title", self.title),
+            ("og:description", self.description),
+        ]
+        if self.image:
+            width, height = self.image_size
+            properties += [
+                ("og:image", self.image),
+                ("og:image:type", "image/png"),
+                ("og:image:width", str(width)),
+                ("og:image:height", str(height)),
+                ("og:image:alt", f"A frame of the replay: {self.title}"),
+            ]
+        card = "summary_large_image" if self.image else "summary"
+        return (
+            "".join(
+                f'<meta property="{name}" content="{_attr(value)}">' for name, value in properties
+            )
+            + f'<meta name="twitter:card" content="{card}">'
+        )
+
+
 def _shell(
     *,
     title: str,
@@ -35,6 +73,7 @@ def _shell(
     data: dict[str, str],
     noscript: str,
     fetch_early: str | None = None,
+    preview: LinkPreview | None = None,
 ) -> str:
     """``fetch_early``: an API URL the page's script will fetch first, asked for at once."""
     links = "".join(
@@ -56,7 +95,7 @@ def _shell(
         '<meta name=viewport content="width=device-width,initial-scale=1">'
         '<meta name=robots content="noindex,nofollow">'
         f'<link rel=icon href="{STATIC_URL}/{ICON}" type="image/svg+xml">'
-        f"<title>{escape(title)}</title>{links}"
+        f"<title>{escape(title)}</title>{preview.tags() if preview else ''}{links}"
         f'<script type=module src="{STATIC_URL}/{_attr(script)}"></script>'
         f"</head><body{attributes}>"
         f"<noscript><p>{escape(noscript)}</p></noscript>"
@@ -86,9 +125,10 @@ def player_page(
     replay_id: str | None = None,
     share_token: str | None = None,
     embed: bool = False,
+    preview: LinkPreview | None = None,
 ) -> str:
     """``/replays/{id}`` (the owner's player) and ``/s/{token}`` (the public viewer); ``embed``:
-    the player alone, for an iframe."""
+    the player alone, for an iframe; ``preview``: a share link's, for sites that unfurl it."""
     public = share_token is not None
     mode = "embed" if embed else ("public" if public else "owner")
     # The player's first request, in flight while the modules load.
@@ -112,4 +152,5 @@ def player_page(
         },
         noscript=f"{title}: the replay player needs JavaScript.",
         fetch_early=f"{base}?{FIRST_WINDOW}",
+        preview=preview,
     )

@@ -16,14 +16,18 @@ from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
+from vibecast.cli.format import format_duration, plural
+from vibecast.export.thumbnail import THUMBNAIL_SIZE
+from vibecast.model import Replay
 from vibecast.server.deps import Actor, State, authenticate
 from vibecast.server.errors import ApiError
 from vibecast.server.pages import not_found_page
 from vibecast.server.routes.common import ERRORS, ReplayId, visible_replay
 from vibecast.server.routes.session import safe_next
-from vibecast.server.routes.sharing import ShareToken, shared_replay
+from vibecast.server.routes.sharing import ShareToken, public_base, shared_replay
+from vibecast.server.routes.system import features
 from vibecast.web.csp import SecurityHeadersMiddleware, page_headers
-from vibecast.web.pages import ICON, STATIC_DIR, browser_page, player_page
+from vibecast.web.pages import ICON, STATIC_DIR, LinkPreview, browser_page, player_page
 
 __all__ = ["StaticAssets", "install", "router"]
 
@@ -122,16 +126,39 @@ async def player(
     },
     summary="Public viewer",
 )
-async def public_viewer(token: ShareToken, state: State, embed: Embed = False) -> Response:
+async def public_viewer(
+    token: ShareToken, state: State, request: Request, embed: Embed = False
+) -> Response:
     """What a share link opens: the player, read-only, no login. The same 404 page for a link
-    never issued, altered, expired or revoked."""
+    never issued, altered, expired or revoked. Its head names a preview (title, what the
+    session is, a thumbnail) for the chat apps that unfurl links."""
     try:
         _, replay = await run_in_threadpool(shared_replay, state, token)
     except ApiError:
         return _not_found(public=True)
     title = replay.title or replay.metadata.session_name or "Untitled session"
-    page = player_page(title=title, share_token=token, embed=embed)
+    preview = None if embed else _link_preview(request, state, token, replay, title)
+    page = player_page(title=title, share_token=token, embed=embed, preview=preview)
     return HTMLResponse(page, headers=page_headers(embed=embed, public=True))
+
+
+def _link_preview(
+    request: Request, state: State, token: str, replay: Replay, title: str
+) -> LinkPreview:
+    base = public_base(request, state)
+    link = quote(token, safe="")
+    meta = replay.metadata
+    facts = [format_duration(meta.duration_ms), plural(meta.event_count, "event")]
+    tools = sorted(meta.tool_breakdown.items(), key=lambda item: (-item[1], item[0]))[:3]
+    if tools:
+        facts.append(", ".join(name for name, _ in tools))
+    return LinkPreview(
+        url=f"{base}/s/{link}",
+        title=title,
+        description="Claude Code session replay · " + " · ".join(facts),
+        image=f"{base}/api/s/{link}/thumbnail" if "export" in features(request) else None,
+        image_size=THUMBNAIL_SIZE,
+    )
 
 
 @router.get("/favicon.ico", include_in_schema=False)

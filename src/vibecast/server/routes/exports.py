@@ -9,7 +9,8 @@ download tool without credentials. The local queue or the server-mode workers do
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+import dataclasses
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
@@ -26,12 +27,20 @@ from vibecast.export.request import MAX_SPEED, MIN_SPEED, ExportError, ExportReq
 from vibecast.export.runner import thumbnail_url
 from vibecast.export.service import ExportService
 from vibecast.export.thumbnail import render_thumbnail
-from vibecast.export.video import load_replay_data
+from vibecast.export.video import ReplayData, load_replay_data
+from vibecast.model import Replay
 from vibecast.server.deps import CurrentActor, State
-from vibecast.server.encoding import json_response
+from vibecast.server.encoding import json_response, shared_events
 from vibecast.server.errors import ApiError, not_found
 from vibecast.server.metrics import EXPORTS_REQUESTED
-from vibecast.server.routes.common import ERRORS, ReplayId, owned_replay, visible_replay
+from vibecast.server.routes.common import (
+    ERRORS,
+    PUBLIC_ERRORS,
+    ReplayId,
+    owned_replay,
+    visible_replay,
+)
+from vibecast.server.routes.sharing import ShareToken, shared_replay
 from vibecast.server.schemas import TimeMs, _In
 from vibecast.store.base import Store
 
@@ -40,6 +49,9 @@ __all__ = ["ExportIn", "install", "router"]
 router = APIRouter(tags=["export"])
 
 _THUMBNAIL_HEADERS = {"Cache-Control": "private, max-age=60"}
+THUMBNAIL_STALE_MS = 60_000
+"""A thumbnail is drawn again when its replay was saved this long after it (a live recording
+redraws at most once a minute)."""
 
 JobId = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^exp_[0-9a-f]{24}$")]
 
@@ -193,18 +205,51 @@ def download_export(
     response_class=FileResponse,
 )
 def replay_thumbnail(replay_id: ReplayId, actor: CurrentActor, request: Request) -> Response:
-    """Drawn by the player at a representative moment, on first request or first export."""
+    """Drawn by the player at a representative moment, on first request or first export, and
+    again when the replay has changed since (a live recording)."""
     replay = visible_replay(actor, replay_id)
     service = _service(request)
     path = thumbnail_path(service.root, replay.id)
-    if not path.is_file():
-        try:
-            data = load_replay_data(actor.store, replay.id)
-            render_thumbnail(data, path, static_dir=service.static_dir)
-        except VibecastError as exc:
-            raise ApiError(503, "unavailable", f"cannot draw the thumbnail: {exc}") from exc
+    if _draw_if_stale(path, replay, lambda: load_replay_data(actor.store, replay.id), service):
         with contextlib.suppress(VibecastError):
             service.jobs.set_thumbnail(replay.id, thumbnail_url(replay.id))
-    return FileResponse(
-        path, media_type="image/png", headers={"Cache-Control": "private, max-age=60"}
-    )
+    return FileResponse(path, media_type="image/png", headers=_THUMBNAIL_HEADERS)
+
+
+@router.get(
+    "/api/s/{token}/thumbnail",
+    tags=["public"],
+    responses=PUBLIC_ERRORS,
+    summary="A shared replay's thumbnail (PNG, 640x360; no login): its link preview",
+    response_class=FileResponse,
+)
+def public_thumbnail(token: ShareToken, state: State, request: Request) -> Response:
+    """What the share link's page names as its preview image (``og:image``): the replay as
+    the link shows it, without the owner's notes. Not kept by caches, so a revoked link stops
+    showing it."""
+    viewer, replay = shared_replay(state, token)
+    service = _service(request)
+    path = thumbnail_path(service.root, replay.id, shared=True)
+
+    def shared_data() -> ReplayData:
+        data = load_replay_data(viewer, replay.id, annotations=False)
+        events = shared_events(list(data.events), state.settings.secret_key)
+        return dataclasses.replace(data, events=events)
+
+    _draw_if_stale(path, replay, shared_data, service)
+    return FileResponse(path, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+def _draw_if_stale(
+    path: FilePath, replay: Replay, data: Callable[[], ReplayData], service: ExportService
+) -> bool:
+    """Draw the thumbnail unless the one at ``path`` was drawn after the replay's last save
+    (within :data:`THUMBNAIL_STALE_MS`); whether it drew."""
+    with contextlib.suppress(OSError):
+        if path.stat().st_mtime_ns // 1_000_000 + THUMBNAIL_STALE_MS >= replay.updated_at:
+            return False
+    try:
+        render_thumbnail(data(), path, static_dir=service.static_dir)
+    except VibecastError as exc:
+        raise ApiError(503, "unavailable", f"cannot draw the thumbnail: {exc}") from exc
+    return True

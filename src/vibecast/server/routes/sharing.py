@@ -41,7 +41,15 @@ from vibecast.server.tokens import hash_token, is_well_formed, new_share_token
 from vibecast.server.windows import read_window
 from vibecast.store.base import PUBLIC_VIEWER, Store
 
-__all__ = ["PublicReplayWithEvents", "ShareResult", "ShareToken", "router", "shared_replay"]
+__all__ = [
+    "PublicReplayWithEvents",
+    "ShareResult",
+    "ShareToken",
+    "public_base",
+    "router",
+    "share_url",
+    "shared_replay",
+]
 
 router = APIRouter()
 
@@ -67,9 +75,13 @@ class PublicEventWindow(EventWindow, kw_only=True):
     replay_id: str
 
 
+def public_base(request: Request, state: State) -> str:
+    """Where people reach this server (``public_url`` when set), for absolute links."""
+    return state.settings.public_url or str(request.base_url).rstrip("/")
+
+
 def share_url(request: Request, state: State, token: str) -> str:
-    base = state.settings.public_url or str(request.base_url).rstrip("/")
-    return f"{base}/s/{token}"
+    return f"{public_base(request, state)}/s/{token}"
 
 
 @router.post(
