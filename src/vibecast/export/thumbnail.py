@@ -8,6 +8,7 @@ and stored at half that (640x360) for lists and link previews.
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
 from vibecast.export.video import ReplayData, frame_renderer
@@ -34,7 +35,8 @@ def render_thumbnail(data: ReplayData, output: Path, *, static_dir: Path | None 
         renderer.render(thumbnail_moment(data))
         png = renderer.capture("png", scale=THUMBNAIL_SIZE[0] / width)
     output.parent.mkdir(parents=True, exist_ok=True)
-    partial = output.with_name(output.name + ".part")
+    # one partial file per drawer: two requests may draw the same thumbnail at once
+    partial = output.with_name(f"{output.name}.{os.getpid()}-{threading.get_ident()}.part")
     partial.write_bytes(png)
     os.replace(partial, output)
     return output
