@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -55,10 +56,17 @@ def vibecast(tmp_path: Path, claude_dir: Path) -> Runner:
     """Call as ``vibecast("list", "--json", home=...)``; home defaults to one per test."""
     default_home = tmp_path / "home"
 
-    def run(*args: str, home: Path | None = None, timeout: float = 120) -> Result:
+    def run(
+        *args: str, home: Path | None = None, timeout: float = 120, pipe_to: str | None = None
+    ) -> Result:
+        """``pipe_to``: a shell command the output is piped into (``head -1``)."""
         env = make_env(home or default_home, claude_dir)
+        command: list[str] | str = [sys.executable, "-m", "vibecast", *args]
+        if pipe_to:
+            command = f"{shlex.join(command)} | {pipe_to}"
         proc = subprocess.run(
-            [sys.executable, "-m", "vibecast", *args],
+            command,
+            shell=bool(pipe_to),
             env=env,
             capture_output=True,
             text=True,

@@ -96,10 +96,15 @@ def test_events_window_is_valid_json_lines(vibecast: Runner, imported: dict) -> 
     assert times == sorted(times)
 
     middle = times[len(times) // 2]
-    window = vibecast("events", biggest["id"], "--from", str(middle), "--to", str(middle + 10_000))
+    window = vibecast(
+        "events", biggest["id"], "--from", f"{middle}ms", "--to", f"{middle + 10_000}ms"
+    )
     got = [json.loads(line) for line in window.out.splitlines()]
     expected = [e for e in events if middle <= e["relative_time_ms"] <= middle + 10_000]
     assert got == expected and got
+    # piped into `head`, which closes the pipe early: not an error
+    piped = vibecast("events", biggest["id"], pipe_to="head -1")
+    assert piped.err == "" and json.loads(piped.out)["id"] == events[0]["id"]
 
 
 def test_save_and_import_on_another_machine(
@@ -151,8 +156,17 @@ def test_errors_are_one_line(vibecast: Runner, imported: dict, tmp_path: Path) -
     unknown.write_text("not a transcript\n")
     warned = vibecast("import", str(unknown)).err.splitlines()
     assert any(str(unknown) in line and "not a recognised format" in line for line in warned)
-    backwards = vibecast("events", "zzzz", "--from", "5000", "--to", "1000")
-    assert backwards.code == 2 and "--from 5000 is after --to 1000" in backwards.err
+    backwards = vibecast("events", "zzzz", "--from", "1:30", "--to", "10s")
+    assert backwards.code == 2 and "--from 1:30 is after --to 0:10" in backwards.err
+    # export says it in the options' own terms, before any work
+    backwards = vibecast("export", "zzzz", "--from", "30s", "--to", "10s")
+    assert backwards.code == 2 and "--to 0:10 must be after --from 0:30" in backwards.err
+    replay = vibecast("list", "--json").json()[0]
+    late = vibecast("export", replay["id"], "--from", "99:00")
+    assert late.code == 1 and "--from 1:39:00 is past the end (" in late.err
+    mismatch = vibecast("export", replay["id"], "-o", str(tmp_path / "x.webm"), "--format", "mp4")
+    assert mismatch.code == 2 and "x.webm is a .webm name, but --format is mp4" in mismatch.err
+    assert not (tmp_path / "x.webm").exists()
 
 
 def test_every_command_has_help(vibecast: Runner) -> None:

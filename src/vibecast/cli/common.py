@@ -18,12 +18,21 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
+from vibecast.cli.format import parse_time_ms
 from vibecast.config import Settings, load_settings
 from vibecast.errors import VibecastError
 from vibecast.store import open_store
 from vibecast.store.base import Store
 
-__all__ = ["CommandError", "Context", "err_console", "handle_errors", "out_console", "pass_context"]
+__all__ = [
+    "CommandError",
+    "Context",
+    "err_console",
+    "handle_errors",
+    "out_console",
+    "pass_context",
+    "time_option",
+]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,6 +50,16 @@ class CommandError(click.ClickException):
         err_console.print(f"[bold red]error:[/] {escape(self.format_message())}", markup=True)
 
 
+def time_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:
+    """A ``--from``/``--to`` option's time as users type it (90, 90s, 1:30, 1500ms), in ms."""
+    if value is None:
+        return None
+    try:
+        return parse_time_ms(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from exc
+
+
 def handle_errors(func: F) -> F:
     """Turn every failure into one line and a non-zero exit, never a traceback."""
 
@@ -50,13 +69,13 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except (VibecastError, ValueError, OSError) as exc:
-            raise CommandError(str(exc)) from exc
-        except BrokenPipeError:
+        except BrokenPipeError:  # an OSError: caught before the clause below
             # Output piped into `head` and closed early: not an error.
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())
             sys.exit(0)
+        except (VibecastError, ValueError, OSError) as exc:
+            raise CommandError(str(exc)) from exc
         except KeyboardInterrupt:
             raise click.Abort() from None
         except Exception as exc:

@@ -9,22 +9,22 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from vibecast.cli.common import CommandError, Context, err_console, handle_errors, pass_context
-from vibecast.cli.format import format_duration, parse_time_ms
+from vibecast.cli.common import (
+    CommandError,
+    Context,
+    err_console,
+    handle_errors,
+    pass_context,
+    time_option,
+)
+from vibecast.cli.format import format_duration
 from vibecast.export.request import ExportRequest
 from vibecast.export.timing import VideoTiming
 from vibecast.export.video import export_video, load_replay_data
 
 __all__ = ["export_command", "worker_command"]
 
-
-def _time(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int | None:
-    if value is None:
-        return None
-    try:
-        return parse_time_ms(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from exc
+FORMATS = ("mp4", "webm")
 
 
 @click.command("export")
@@ -35,24 +35,24 @@ def _time(_ctx: click.Context, _param: click.Parameter, value: str | None) -> in
     type=click.Path(path_type=Path, dir_okay=False),
     help="File to write (default: <id>.mp4 or .webm in the current directory).",
 )
-@click.option("--format", "video_format", type=click.Choice(["mp4", "webm"]), default="mp4",
-              show_default=True, help="H.264 MP4 or VP9 WebM.")  # fmt: skip
+@click.option("--format", "video_format", type=click.Choice(FORMATS),
+              help="H.264 MP4 or VP9 WebM (default: -o's suffix, else mp4).")  # fmt: skip
 @click.option("--resolution", type=click.Choice(["720p", "1080p"]), default="1080p",
               show_default=True)  # fmt: skip
 @click.option("--speed", type=click.FloatRange(0.25, 16.0), default=1.0, show_default=True,
               help="Playback speed of the video, 0.25 to 16.")  # fmt: skip
 @click.option("--idle-limit", type=click.FloatRange(min=0.001, max=86_400), metavar="S",
               help="Play any pause longer than S seconds as S seconds.")  # fmt: skip
-@click.option("--from", "start", callback=_time, metavar="T",
-              help="Start at T (90, 1:30, 1500ms).")  # fmt: skip
-@click.option("--to", "end", callback=_time, metavar="T", help="End at T.")
+@click.option("--from", "start", callback=time_option, metavar="T",
+              help="Start at T (90, 90s, 1:30, 1500ms).")  # fmt: skip
+@click.option("--to", "end", callback=time_option, metavar="T", help="End at T.")
 @pass_context
 @handle_errors
 def export_command(
     state: Context,
     replay_id: str,
     output: Path | None,
-    video_format: str,
+    video_format: str | None,
     resolution: str,
     speed: float,
     idle_limit: float | None,
@@ -60,7 +60,17 @@ def export_command(
     end: int | None,
 ) -> None:
     """Export a replay as a video that looks exactly like the player (needs FFmpeg and Chromium)."""
+    video_format = _format_for(output, video_format)
+    if start is not None and end is not None and end <= start:
+        raise click.UsageError(
+            f"--to {format_duration(end)} must be after --from {format_duration(start)}"
+        )
     replay = state.store.resolve_replay(replay_id)
+    duration = replay.metadata.duration_ms
+    if start and start >= duration:
+        raise CommandError(
+            f"--from {format_duration(start)} is past the end ({format_duration(duration)})"
+        )
     request = ExportRequest.from_json(
         {
             "format": video_format,
@@ -100,6 +110,17 @@ def export_command(
         highlight=False,
         markup=False,
     )
+
+
+def _format_for(output: Path | None, chosen: str | None) -> str:
+    """The video format: ``--format``, else the output's suffix, else mp4; a suffix that names
+    the other format is refused (a WebM named .mp4 would not play)."""
+    suffix = output.suffix.lower().lstrip(".") if output else ""
+    if chosen is None:
+        return suffix if suffix in FORMATS else "mp4"
+    if suffix in FORMATS and suffix != chosen:
+        raise click.UsageError(f"-o {output.name} is a .{suffix} name, but --format is {chosen}")
+    return chosen
 
 
 @click.command("worker")

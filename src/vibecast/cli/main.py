@@ -26,8 +26,9 @@ from vibecast.cli.common import (
     handle_errors,
     out_console,
     pass_context,
+    time_option,
 )
-from vibecast.cli.format import format_bytes, format_duration, parse_time_ms, plural
+from vibecast.cli.format import format_bytes, format_duration, plural
 from vibecast.model import Replay, encode_event, event_json_schema
 from vibecast.pipeline import ImportSummary, import_paths
 from vibecast.replayfile import attachment_blobs, write_replay_file
@@ -53,17 +54,18 @@ def cli(ctx: click.Context) -> None:
 
 
 def _print_summary(summary: ImportSummary, verbose: bool) -> None:
+    read = plural(summary.files - summary.files_skipped, "file")
+    if summary.files_skipped:
+        read += f" ({summary.files_skipped} more unchanged since the last import, skipped)"
     parts = [
-        plural(summary.files, "file")
-        + (f" ({summary.files_skipped} unchanged, skipped)" if summary.files_skipped else ""),
         plural(summary.replays_created, "replay") + " created",
         f"{summary.replays_updated} updated",
     ]
     if summary.replays_unchanged:
         parts.append(f"{summary.replays_unchanged} unchanged")
-    parts.append(plural(summary.events, "event"))
+    parts.append(plural(summary.events, "event") + " added")
     parts.append(plural(len(summary.issues), "warning"))
-    err_console.print("Imported " + ", ".join(parts) + f" in {summary.seconds:.1f}s.")
+    err_console.print(f"Imported {read}: " + ", ".join(parts) + f" in {summary.seconds:.1f}s.")
     if summary.redactions:
         kinds = ", ".join(f"{kind} ×{n}" for kind, n in summary.redactions.most_common())
         err_console.print(f"Redacted before storage: {kinds}.")
@@ -242,14 +244,17 @@ def show_command(state: Context, replay_id: str, as_json: bool) -> None:
 
 @cli.command("events")
 @click.argument("replay_id", metavar="ID")
-@click.option("--from", "from_ms", type=click.IntRange(0), help="Start (ms from replay start).")
-@click.option("--to", "to_ms", type=click.IntRange(0), help="End (ms from replay start).")
+@click.option("--from", "from_ms", callback=time_option, metavar="T",
+              help="Start at T from the replay's start (90, 90s, 1:30, 1500ms).")  # fmt: skip
+@click.option("--to", "to_ms", callback=time_option, metavar="T", help="End at T (included).")
 @pass_context
 @handle_errors
 def events_command(state: Context, replay_id: str, from_ms: int | None, to_ms: int | None) -> None:
     """Print a replay's RecordedEvents as JSON lines (see docs/event-schema.json)."""
     if from_ms is not None and to_ms is not None and from_ms > to_ms:
-        raise click.UsageError(f"--from {from_ms} is after --to {to_ms}")
+        raise click.UsageError(
+            f"--from {format_duration(from_ms)} is after --to {format_duration(to_ms)}"
+        )
     replay = state.store.resolve_replay(replay_id)
     out = sys.stdout.buffer
     for event in state.store.read_events(replay.id, from_ms, to_ms):
@@ -284,15 +289,6 @@ def stats_command(state: Context, as_json: bool) -> None:
 # -- playing, deleting, saving -----------------------------------------------------------------
 
 
-def _parse_time_option(_ctx: click.Context, _param: click.Parameter, value: str | None) -> int:
-    if value is None:
-        return 0
-    try:
-        return parse_time_ms(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from exc
-
-
 @cli.command("play")
 @click.argument("replay_id", metavar="ID")
 @click.option(
@@ -305,7 +301,7 @@ def _parse_time_option(_ctx: click.Context, _param: click.Parameter, value: str 
 @click.option(
     "--from",
     "start",
-    callback=_parse_time_option,
+    callback=time_option,
     metavar="T",
     help="Start at T (90, 90s, 1:30, 1500ms).",
 )
@@ -322,7 +318,7 @@ def play_command(
     state: Context,
     replay_id: str,
     speed: float,
-    start: int,
+    start: int | None,
     idle_limit: float | None,
     instant: bool,
 ) -> None:
@@ -332,6 +328,7 @@ def play_command(
     store = state.store
     replay = store.resolve_replay(replay_id)
     duration = replay.metadata.duration_ms
+    start = start or 0
     if start > duration:
         raise CommandError(
             f"--from {format_duration(start)} is past the end ({format_duration(duration)})"
