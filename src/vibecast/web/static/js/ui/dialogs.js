@@ -155,7 +155,17 @@ export class ShareDialog {
   }
 }
 
-/** Export to video (issue 6's API): choose, start, follow progress, download. */
+const POLL_MS = 1000;
+const POLL_CLOSED_MS = 5000;
+
+/**
+ * Export to video (issue 6's API): choose, start, follow progress (a <progress> bar and the
+ * state), cancel, download. Closing the dialog does not cancel: the job goes on on the server
+ * and is still followed, every 5 s instead of every second, until it ends, so reopening shows
+ * where it is or its download at once. Cancel is the one way to stop it (as on the replay
+ * browser's card, js/browser/exporter.js). Following ends with the job (complete, failed,
+ * cancelled) or at the first status that cannot be read.
+ */
 export class ExportDialog {
   constructor(source, api) {
     this.source = source;
@@ -163,9 +173,13 @@ export class ExportDialog {
     this.root = dialog("Export video", "export-dialog");
     this.format = el("select", { "aria-label": "Format" }, el("option", { value: "mp4", text: "MP4 (H.264)" }), el("option", { value: "webm", text: "WebM (VP9)" }));
     this.resolution = el("select", { "aria-label": "Resolution" }, el("option", { value: "1080p", text: "1080p" }), el("option", { value: "720p", text: "720p" }));
-    this.status = el("div.hint.export-status");
     this.button = el("button.primary", { type: "button", text: "Export", onclick: () => this.start() });
-    this.root.append(el("h2", { text: "Export video" }), el("div.row", {}, this.format, this.resolution, this.button), this.status);
+    this.cancelButton = el("button.export-cancel", { type: "button", text: "Cancel", title: "Stop this export", hidden: true, onclick: () => this.cancel() });
+    this.bar = el("progress.export-progress", { max: "1", "aria-label": "Export progress", hidden: true });
+    this.status = el("div.hint.export-status", { role: "status" });
+    this.bar.style.width = "100%";
+    this.root.append(el("h2", { text: "Export video" }), el("div.row", {}, this.format, this.resolution, this.button, this.cancelButton), this.bar, this.status);
+    this.jobId = null; // the job followed, null when none (or once Cancel was pressed)
     this.timer = null;
   }
 
@@ -175,6 +189,7 @@ export class ExportDialog {
 
   toggle() {
     this.root.hidden = !this.root.hidden;
+    if (this.open && this.jobId && this.timer !== null) this.step(this.jobId); // fresh at once
   }
 
   close() {
@@ -182,40 +197,103 @@ export class ExportDialog {
   }
 
   async start() {
-    this.button.disabled = true;
-    clear(this.status);
+    if (this.jobId) return;
+    this.running(true);
+    this.cancelButton.hidden = true; // nothing to cancel until the job exists
+    this.bar.hidden = true;
+    this.status.textContent = "Starting the export…";
+    let job;
     try {
-      const job = await this.source.startExport({ format: this.format.value, resolution: this.resolution.value });
-      this.poll(job.job_id);
+      job = await this.source.startExport({ format: this.format.value, resolution: this.resolution.value });
     } catch (err) {
-      this.status.textContent = err.message;
-      this.button.disabled = false;
+      this.status.textContent = `The export could not start: ${err.message}`;
+      this.running(false);
+      return;
+    }
+    this.follow(job.job_id);
+  }
+
+  follow(jobId) {
+    this.jobId = jobId;
+    this.root.dataset.jobId = jobId;
+    this.running(true);
+    this.step(jobId);
+  }
+
+  async step(jobId) {
+    clearTimeout(this.timer);
+    this.timer = null;
+    let job;
+    try {
+      job = await this.api.exportStatus(jobId);
+    } catch (err) {
+      if (this.jobId !== jobId) return;
+      this.bar.hidden = true;
+      this.status.textContent = `Cannot follow the export: ${err.message}`;
+      this.running(false);
+      return;
+    }
+    if (this.jobId !== jobId) return; // cancelled (or replaced) while the answer came
+    if (this.show(job)) return;
+    clearTimeout(this.timer); // one timer however many steps were in flight
+    this.timer = setTimeout(() => this.step(jobId), this.open ? POLL_MS : POLL_CLOSED_MS);
+  }
+
+  /** Show a job's state; whether it has ended (and the dialog can start another). */
+  show(job) {
+    if (job.status === "complete" || job.status === "failed" || job.status === "cancelled") {
+      this.bar.hidden = true;
+      clear(this.status);
+      if (job.status === "complete" && job.download_url) {
+        this.status.append("Video ready. ", el("a", { href: job.download_url, download: "", text: "Download the video" }));
+      } else {
+        this.status.textContent = `Export ${job.status}${job.error ? `: ${job.error}` : "."}`;
+      }
+      this.running(false);
+      return true;
+    }
+    const progress = Number.isFinite(job.progress) ? Math.min(1, Math.max(0, job.progress)) : null;
+    this.bar.hidden = false;
+    if (job.status === "processing" && progress !== null) {
+      this.bar.value = progress;
+      this.status.textContent = `Processing: ${Math.round(progress * 100)} %`;
+    } else {
+      this.bar.removeAttribute("value"); // indeterminate while waiting for a worker
+      this.status.textContent = job.status === "queued" ? "Queued: waiting for the exporter…" : `${job.status}…`;
+    }
+    return false;
+  }
+
+  async cancel() {
+    const jobId = this.jobId;
+    if (!jobId) return;
+    this.jobId = null; // stops following: an answer still on its way is dropped
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.cancelButton.disabled = true;
+    this.status.textContent = "Cancelling…";
+    try {
+      const job = await this.api.cancelExport(jobId);
+      if (!this.show(job)) this.follow(jobId); // finished meanwhile: show() says so
+    } catch (err) {
+      // still running: say why Cancel did nothing, then keep following
+      this.jobId = jobId;
+      this.status.textContent = `Cannot cancel: ${err.message}`;
+      this.timer = setTimeout(() => this.step(jobId), POLL_MS);
+    } finally {
+      this.cancelButton.disabled = false;
     }
   }
 
-  poll(jobId) {
-    const step = async () => {
-      try {
-        const job = await this.api.exportStatus(jobId);
-        const pct = Number.isFinite(job.progress) ? ` ${Math.round(job.progress * (job.progress <= 1 ? 100 : 1))} %` : "";
-        clear(this.status);
-        if (job.status === "complete" && job.download_url) {
-          this.status.append(el("a", { href: job.download_url, download: "", text: "Download the video" }));
-          this.button.disabled = false;
-          return;
-        }
-        if (job.status === "failed" || job.status === "cancelled") {
-          this.status.textContent = `Export ${job.status}${job.error ? `: ${job.error}` : ""}`;
-          this.button.disabled = false;
-          return;
-        }
-        this.status.textContent = `${job.status}${pct}`;
-        this.timer = setTimeout(step, 1000);
-      } catch (err) {
-        this.status.textContent = err.message;
-        this.button.disabled = false;
-      }
-    };
-    step();
+  running(on) {
+    this.button.disabled = on;
+    this.format.disabled = on;
+    this.resolution.disabled = on;
+    this.cancelButton.hidden = !on;
+    if (!on) {
+      this.jobId = null;
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
   }
 }
