@@ -54,7 +54,7 @@ export function filterForm(filters, onChange) {
     input("until", "To", { type: "date" }),
     el(
       "label",
-      { class: "vb-field vb-status" },
+      { class: "vb-field" },
       el("span", { class: "vb-label" }, "Status"),
       el(
         "select",
