@@ -1,5 +1,6 @@
-"""The replay browser (``/``) in real Chromium: the imported replays newest first, search and
-filters through the API, paging, delete with an in-page confirmation, the "New recording" panel."""
+"""The replay browser (``/``) in real Chromium: the imported replays newest first with their
+thumbnails, search and filters through the API, paging, delete with an in-page confirmation, the
+"New recording" panel."""
 
 from __future__ import annotations
 
@@ -54,6 +55,13 @@ def test_lists_the_imported_replays_newest_first(
     assert f"{minutes}:{seconds:02d}" in facts
     assert card.locator(".vb-play").get_attribute("href") == f"/replays/{big.id}"
     assert card.locator(".vb-tool").first.inner_text().startswith("Bash")
+    # every finished replay shows its thumbnail, drawn by the server on first request
+    page.wait_for_function(
+        """() => { const cards = [...document.querySelectorAll('.vb-card')];
+          return cards.length && cards.every(c => { const i = c.querySelector('img.vb-thumb');
+            return i && i.complete && i.naturalWidth === 640 && i.naturalHeight === 360; }); }""",
+        timeout=90_000,
+    )
     page.screenshot(path=str(screenshots_dir / "browser-list.png"), full_page=True)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path as FilePath
@@ -50,6 +51,7 @@ router = APIRouter(tags=["export"])
 
 _THUMBNAIL_HEADERS = {"Cache-Control": "private, max-age=60"}
 THUMBNAIL_STALE_MS = 60_000
+_DRAWING = threading.Lock()
 """A thumbnail is drawn again when its replay was saved this long after it (a live recording
 redraws at most once a minute)."""
 
@@ -245,11 +247,21 @@ def _draw_if_stale(
 ) -> bool:
     """Draw the thumbnail unless the one at ``path`` was drawn after the replay's last save
     (within :data:`THUMBNAIL_STALE_MS`); whether it drew."""
-    with contextlib.suppress(OSError):
-        if path.stat().st_mtime_ns // 1_000_000 + THUMBNAIL_STALE_MS >= replay.updated_at:
+    if _fresh(path, replay):
+        return False
+    with _DRAWING:  # a page of cards asks for many at once: one browser at a time
+        if _fresh(path, replay):  # drawn while this request waited
             return False
-    try:
-        render_thumbnail(data(), path, static_dir=service.static_dir)
-    except VibecastError as exc:
-        raise ApiError(503, "unavailable", f"cannot draw the thumbnail: {exc}") from exc
+        try:
+            render_thumbnail(data(), path, static_dir=service.static_dir)
+        except VibecastError as exc:
+            raise ApiError(503, "unavailable", f"cannot draw the thumbnail: {exc}") from exc
     return True
+
+
+def _fresh(path: FilePath, replay: Replay) -> bool:
+    try:
+        drawn_ms = path.stat().st_mtime_ns // 1_000_000
+    except OSError:
+        return False
+    return drawn_ms + THUMBNAIL_STALE_MS >= replay.updated_at

@@ -8,6 +8,20 @@ import { dateTime, duration, plural, recordedAt, titleOf, topTools } from "./for
 import { sharePanel } from "./share.js";
 
 /**
+ * The replay's picture: its thumbnail, drawn by the server on first request for a finished
+ * replay that has none yet (where the server can draw: the export feature), else a mark.
+ */
+function thumbnailOf(replay, live, canExport) {
+  const mark = () => el("div", { class: "vb-thumb vb-thumb-empty", "aria-hidden": "true" }, live ? "●" : "▶");
+  let url = isLocalUrl(replay.thumbnail_url) ? replay.thumbnail_url : null;
+  if (!url && !live && canExport) url = `/api/replays/${encodeURIComponent(replay.id)}/thumbnail`;
+  if (!url) return mark();
+  const image = el("img", { class: "vb-thumb", src: url, alt: "", loading: "lazy" });
+  image.addEventListener("error", () => image.replaceWith(mark()), { once: true });
+  return image;
+}
+
+/**
  * The card of `replay`. `context`: `{canExport, report(err), onDeleted(replay)}`.
  */
 export function replayCard(replay, context) {
@@ -17,9 +31,7 @@ export function replayCard(replay, context) {
   const files = (meta.files_touched || []).length;
   const playUrl = `/replays/${encodeURIComponent(replay.id)}`;
   const extra = el("div", { class: "vb-card-extra" });
-  const thumbnail = isLocalUrl(replay.thumbnail_url)
-    ? el("img", { class: "vb-thumb", src: replay.thumbnail_url, alt: "", loading: "lazy" })
-    : el("div", { class: "vb-thumb vb-thumb-empty", "aria-hidden": "true" }, live ? "●" : "▶");
+  const thumbnail = thumbnailOf(replay, live, context.canExport);
 
   const toggle = (name, build) => {
     if (extra.dataset.open === name) {
