@@ -4,6 +4,7 @@ exactly what a panel built from scratch at that moment shows."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 SESSION = "fe5e1c67"
@@ -73,3 +74,45 @@ def test_long_text_previewed_then_shown_in_full(web_server: Any, page: Any) -> N
     )
     assert full > found["preview"]
     assert page.locator("#panel-under-test .long .show-all").count() < 2
+
+
+_SHOW = """async ([tool, key]) => {
+  const { eventTime } = await import('/static/js/player/timeline.js');
+  const { player } = window.vibecastPlayer;
+  const events = player.timeline.events;
+  const i = events.findIndex((e) => e.tool === tool && e.toolInput
+    && typeof e.toolInput[key] === 'string' && e.toolInput[key] !== e.toolInput[key].toUpperCase());
+  if (i < 0) return null;
+  player.seek(eventTime(events[i]));
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  const head = [...document.querySelectorAll('.now-detail .section h4')]
+    .find((h) => h.querySelector('.subject'));
+  // the head's file line: is its first character drawn left of the second (a leading "/" kept)?
+  const file = document.querySelector('.now-head .tool-file');
+  const text = file.firstChild;
+  let leadFirst = null;
+  if (text && text.length > 1) {
+    const at = (n) => { const r = document.createRange(); r.setStart(text, n);
+      r.setEnd(text, n + 1); return r.getBoundingClientRect().left; };
+    leadFirst = at(0) < at(1);
+  }
+  return { expected: events[i].toolInput[key], file: file.textContent, leadFirst,
+           subject: head ? head.querySelector('.subject').innerText : null,
+           heading: head ? head.innerText : null };
+}"""
+
+
+def test_paths_shown_in_their_own_case(web_server: Any, page: Any, screenshots_dir: Path) -> None:
+    """Headings are styled in capitals, but an Edit's file path and a Bash command's description
+    keep their case (paths are case-sensitive): innerText honours text-transform."""
+    _open(page, f"{web_server.url}/replays/{web_server.replay(SESSION).id}")
+    for tool, key, heading in [("Edit", "file_path", "EDIT"), ("Bash", "description", "$")]:
+        shown = page.evaluate(_SHOW, [tool, key])
+        assert shown is not None, f"the shared transcript has a {tool} with a {key}"
+        page.locator(".now-showing").screenshot(
+            path=str(screenshots_dir / f"player-panel-{tool.lower()}-heading.png")
+        )
+        assert shown["subject"] == shown["expected"], shown
+        assert shown["heading"] == f"{heading} {shown['expected']}", shown  # still a heading
+        if tool == "Edit":  # the head's file line: the whole path, its leading "/" first
+            assert shown["file"] == shown["expected"] and shown["leadFirst"] is True, shown

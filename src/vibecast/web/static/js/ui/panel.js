@@ -68,11 +68,14 @@ function preview(text) {
   return end < text.length ? text.slice(0, end) : null;
 }
 
-function section(title, body, { collapsed = false, cls = "" } = {}) {
+/** A titled block. `subject`: what the title is about (a file path, a command's description),
+ * shown in its own case after the title (headings are styled in capitals; paths are not). */
+function section(title, body, { collapsed = false, cls = "", subject = "" } = {}) {
+  const head = subject ? [title, " ", el("span.subject", { text: subject })] : [title];
   if (collapsed) {
-    return el(`details.section${cls ? `.${cls}` : ""}`, {}, el("summary", { text: title }), body);
+    return el(`details.section${cls ? `.${cls}` : ""}`, {}, el("summary", {}, ...head), body);
   }
-  return el(`div.section${cls ? `.${cls}` : ""}`, {}, el("h4", { text: title }), body);
+  return el(`div.section${cls ? `.${cls}` : ""}`, {}, el("h4", {}, ...head), body);
 }
 
 function pre(text, cls = "") {
@@ -205,11 +208,11 @@ export function renderEvent(event, pre_, attachmentUrl = null, imageDecoding = "
       const edits = tool === "MultiEdit" && Array.isArray(input.edits) ? input.edits : [input];
       const box = el("div");
       for (const edit of edits.slice(0, 50)) box.append(diffBlock(edit.old_string, edit.new_string));
-      parts.push(section(`Edit ${input.file_path || ""}`, box));
+      parts.push(section("Edit", box, { subject: input.file_path || "" }));
     } else if (tool === "Bash" && typeof input === "object" && input.command) {
-      parts.push(section(input.description ? `$ ${input.description}` : "Command", pre(input.command, "command")));
+      parts.push(section(input.description ? "$" : "Command", pre(input.command, "command"), { subject: input.description || "" }));
     } else if (tool === "Write" && typeof input === "object" && typeof input.content === "string") {
-      parts.push(section(`Write ${input.file_path || ""}`, pre(input.content, "code")));
+      parts.push(section("Write", pre(input.content, "code"), { subject: input.file_path || "" }));
     } else {
       parts.push(section("Input", pre(show(input), "code")));
     }
