@@ -233,3 +233,13 @@ def test_export_starts_follows_and_cancels_a_job(page, web_server: WebServer) ->
     ).wait_for(timeout=30_000)
     job = httpx.get(f"{web_server.url}/api/replays/exports/{job_id}", timeout=10).json()
     assert job["status"] in {"cancelled", "complete"}
+    # run to the end: the download is offered on this page's own origin, and is the video
+    button.click()  # closes the panel
+    panel.wait_for(state="detached")
+    button.click()  # a new export
+    ready = panel.locator(".vb-export-status:has-text('ready')")
+    ready.wait_for(timeout=90_000)
+    href = panel.locator("a[download]").get_attribute("href")
+    assert href and href.startswith("/api/replays/exports/")
+    video = httpx.get(f"{web_server.url}{href}", timeout=30)
+    assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"

@@ -2,7 +2,7 @@
 // follow its progress, offer the download. Without it the button stays disabled and says why.
 
 import { cancelExport, exportStatus, features, startExport } from "../api.js";
-import { el, isLocalUrl, replaceChildren } from "./dom.js";
+import { el, ownPath, replaceChildren } from "./dom.js";
 
 const POLL_MS = 1000;
 
@@ -29,9 +29,8 @@ export function exportPanel(replay, report) {
         return;
       }
       if (job.status === "complete") {
-        const link = isLocalUrl(job.download_url)
-          ? el("a", { href: job.download_url, class: "vb-button vb-primary", download: "" }, "Download video")
-          : null;
+        const href = ownPath(job.download_url);
+        const link = href ? el("a", { href, class: "vb-button vb-primary", download: "" }, "Download video") : null;
         replaceChildren(panel, el("p", { class: "vb-export-status", role: "status" }, "Video ready."), link);
         return;
       }
