@@ -239,8 +239,9 @@ export class WorkshopScene {
         ctx.fillStyle = "#a9b4c6";
         ctx.font = `500 15px ${FONT}`;
         ctx.textAlign = "center";
-        ctx.textBaseline = "top";
-        ctx.fillText(station.label, 0, 46);
+        // above the station: an agent stands at its front (below), where it would hide the name
+        ctx.textBaseline = "bottom";
+        ctx.fillText(station.label, 0, -46);
         ctx.restore();
       }
     });
