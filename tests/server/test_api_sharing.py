@@ -4,11 +4,13 @@ nothing of the owner's beyond the replay."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from fastapi.testclient import TestClient
 from server_helpers import LOOPBACK, T0, Local, Team
 
+from required import unavailable
 from vibecast.config import load_settings
 from vibecast.server import ServerSettings, create_app
 from vibecast.server.tokens import hash_token
@@ -49,6 +51,27 @@ def test_share_returns_a_link_that_works_without_login(team: Team) -> None:
     assert page.headers["referrer-policy"] == "no-referrer"
     played = team.anonymous.post(f"/api/s/{token}/played", json={"p95_fps": 30})
     assert played.status_code == 204
+
+
+def test_a_links_preview_image_needs_no_login_and_ends_with_the_link(team: Team) -> None:
+    """The thumbnail the share page names as its preview (``og:image``), on each backend in
+    server mode: drawn for the anonymous viewer, gone once the link is revoked."""
+    if not Path(os.environ.get("VIBECAST_CHROMIUM", "/usr/bin/chromium")).exists():
+        unavailable("no Chromium to draw thumbnails", "thumbnails are drawn by the real player")
+    replay = team.alice.replays[0]
+    team.alice.client.post(
+        f"/api/replays/{replay.id}/annotations", json={"timestamp_ms": 0, "text": "private note"}
+    )
+    token = share(team.alice.client, replay.id)["share_token"]
+    page = team.anonymous.get(f"/s/{token}").text
+    image_url = f"{LOOPBACK}/api/s/{token}/thumbnail"
+    assert f'<meta property="og:image" content="{image_url}">' in page
+    image = team.anonymous.get(image_url)
+    assert image.status_code == 200, image.text
+    assert image.headers["content-type"] == "image/png" and image.content[:4] == b"\x89PNG"
+    assert image.headers["cache-control"] == "no-store"
+    team.alice.client.delete(f"/api/replays/{replay.id}/share")
+    assert team.anonymous.get(image_url).status_code == 404
 
 
 def test_shared_replay_reveals_nothing_else_of_the_owner(team: Team) -> None:
