@@ -16,6 +16,7 @@ from vibecast.config import Settings
 from vibecast.export.jobs import ExportJob, job_store
 from vibecast.export.local_queue import LocalExportQueue
 from vibecast.export.outputs import exports_dir
+from vibecast.export.thumbnail import ThumbnailDrawer
 from vibecast.store.base import Store
 from vibecast.store.jobs_sql import JobStore
 
@@ -30,6 +31,7 @@ class ExportService:
         self.jobs: JobStore = job_store(store)
         self.root = exports_dir(settings)
         self.static_dir = static_dir
+        self.thumbnails = ThumbnailDrawer(static_dir=static_dir)
         self._database_url: str | None = getattr(store, "url", None)
         self.distributed = self._database_url is not None and self._database_url.startswith(
             ("postgresql://", "postgres://")
@@ -58,6 +60,7 @@ class ExportService:
                 return
             local, self._local = self._local, None
             deferrer, self._deferrer = self._deferrer, None
+        self.thumbnails.close()
         if local is not None:
             local.stop()
         if deferrer is not None:

@@ -8,12 +8,18 @@ and stored at half that (640x360) for lists and link previews.
 from __future__ import annotations
 
 import os
+import queue
 import threading
+from concurrent.futures import Future
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from vibecast.export.video import ReplayData, frame_renderer
 
-__all__ = ["THUMBNAIL_SIZE", "render_thumbnail", "thumbnail_moment"]
+if TYPE_CHECKING:
+    from vibecast.export.renderer import FrameRenderer
+
+__all__ = ["THUMBNAIL_SIZE", "ThumbnailDrawer", "render_thumbnail", "thumbnail_moment"]
 
 THUMBNAIL_SIZE = (640, 360)
 _RENDER_SIZE = (1280, 720)
@@ -28,15 +34,90 @@ def thumbnail_moment(data: ReplayData) -> int:
 
 
 def render_thumbnail(data: ReplayData, output: Path, *, static_dir: Path | None = None) -> Path:
-    """Draw the thumbnail into ``output`` (written whole, or not at all)."""
+    """Draw the thumbnail into ``output`` (written whole, or not at all), in a browser of its
+    own (a server draws many with a :class:`ThumbnailDrawer`)."""
     width, height = _RENDER_SIZE
     with frame_renderer(width, height, static_dir=static_dir) as renderer:
-        renderer.load(data.replay, list(data.events), list(data.annotations), data.images)
-        renderer.render(thumbnail_moment(data))
-        png = renderer.capture("png", scale=THUMBNAIL_SIZE[0] / width)
+        return _draw(renderer, data, output)
+
+
+def _draw(renderer: FrameRenderer, data: ReplayData, output: Path) -> Path:
+    renderer.load(data.replay, list(data.events), list(data.annotations), data.images)
+    renderer.render(thumbnail_moment(data))
+    png = renderer.capture("png", scale=THUMBNAIL_SIZE[0] / _RENDER_SIZE[0])
     output.parent.mkdir(parents=True, exist_ok=True)
     # one partial file per drawer: two requests may draw the same thumbnail at once
     partial = output.with_name(f"{output.name}.{os.getpid()}-{threading.get_ident()}.part")
     partial.write_bytes(png)
     os.replace(partial, output)
     return output
+
+
+class ThumbnailDrawer:
+    """Draws thumbnails one at a time in a thread of its own, keeping its browser between them.
+
+    A page of the replay browser asks for a thumbnail per card; starting Chromium for each cost
+    ~1 s, reloading the page of a running one a fraction of that. The browser is closed after
+    :data:`IDLE_S` without a request, and after any failure (the next request starts another).
+    """
+
+    IDLE_S = 60.0
+
+    def __init__(self, *, static_dir: Path | None = None) -> None:
+        self._static_dir = static_dir
+        self._requests: queue.Queue[tuple[ReplayData, Path, Future[Path]] | None] = queue.Queue()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self.browsers_started = 0  # for tests and logs: how often a browser had to start
+
+    def draw(self, data: ReplayData, output: Path, timeout: float = 120.0) -> Path:
+        """Draw ``data``'s thumbnail into ``output``; raises what drawing raised."""
+        done: Future[Path] = Future()
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(
+                    target=self._run, name="vibecast-thumbnails", daemon=True
+                )
+                self._thread.start()
+            self._requests.put((data, output, done))
+        return done.result(timeout)
+
+    def close(self) -> None:
+        """Stop the thread and its browser (what is queued is drawn first)."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+            if thread is not None:
+                self._requests.put(None)
+        if thread is not None:
+            thread.join(30)
+
+    def _run(self) -> None:
+        renderer: FrameRenderer | None = None
+        try:
+            while True:
+                try:
+                    request = self._requests.get(timeout=self.IDLE_S)
+                except queue.Empty:
+                    if renderer is not None:
+                        renderer.close()
+                        renderer = None
+                    continue
+                if request is None:
+                    return
+                data, output, done = request
+                try:
+                    if renderer is None:
+                        renderer = frame_renderer(*_RENDER_SIZE, static_dir=self._static_dir)
+                        renderer.__enter__()
+                        self.browsers_started += 1
+                    else:
+                        renderer.reset()
+                    done.set_result(_draw(renderer, data, output))
+                except BaseException as exc:  # the caller gets it; a broken browser is not kept
+                    done.set_exception(exc)
+                    if renderer is not None:
+                        renderer.close()
+                        renderer = None
+        finally:
+            if renderer is not None:
+                renderer.close()

@@ -27,7 +27,6 @@ from vibecast.export.outputs import sign_download, thumbnail_path, verify_downlo
 from vibecast.export.request import MAX_SPEED, MIN_SPEED, ExportError, ExportRequest
 from vibecast.export.runner import thumbnail_url
 from vibecast.export.service import ExportService
-from vibecast.export.thumbnail import render_thumbnail
 from vibecast.export.video import ReplayData, load_replay_data
 from vibecast.model import Replay
 from vibecast.server.deps import CurrentActor, State
@@ -249,12 +248,12 @@ def _draw_if_stale(
     (within :data:`THUMBNAIL_STALE_MS`); whether it drew."""
     if _fresh(path, replay):
         return False
-    with _DRAWING:  # a page of cards asks for many at once: one browser at a time
+    with _DRAWING:  # a page of cards asks for many at once: each drawn once, in turn
         if _fresh(path, replay):  # drawn while this request waited
             return False
         try:
-            render_thumbnail(data(), path, static_dir=service.static_dir)
-        except VibecastError as exc:
+            service.thumbnails.draw(data(), path)
+        except (VibecastError, TimeoutError) as exc:
             raise ApiError(503, "unavailable", f"cannot draw the thumbnail: {exc}") from exc
     return True
 

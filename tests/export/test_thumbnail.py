@@ -1,0 +1,68 @@
+"""Thumbnails: a server's drawer keeps one browser for many, and a reused page draws exactly
+what a fresh browser draws (nothing of the replay before it stays)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from export_helpers import need_tools
+from PIL import Image
+
+from vibecast.export.thumbnail import THUMBNAIL_SIZE, ThumbnailDrawer, render_thumbnail
+from vibecast.export.video import load_replay_data
+from vibecast.pipeline import import_paths
+
+OTHER = "claude-code/transcripts/5c0375b4-57a5-4f26-b12d-d022ee4e51b7.jsonl"
+
+
+@pytest.fixture(autouse=True)
+def _tools() -> None:
+    need_tools()
+
+
+def _pixels(path: Path) -> np.ndarray:
+    with Image.open(path) as image:
+        assert image.size == THUMBNAIL_SIZE
+        return np.asarray(image.convert("RGB"))
+
+
+def test_one_browser_draws_many_and_each_as_a_fresh_one_would(
+    imported, shared_data: Path, tmp_path: Path
+) -> None:
+    other_id = import_paths(imported.store, imported.settings, [shared_data / OTHER]).replay_ids[0]
+    first = load_replay_data(imported.store, other_id)
+    second = load_replay_data(imported.store, imported.replay.id)
+    drawer = ThumbnailDrawer()
+    try:
+        drawer.draw(first, tmp_path / "first.png")
+        drawer.draw(second, tmp_path / "second.png")
+        drawer.draw(first, tmp_path / "first-again.png")
+        assert drawer.browsers_started == 1
+    finally:
+        drawer.close()
+    render_thumbnail(second, tmp_path / "second-cold.png")
+    render_thumbnail(first, tmp_path / "first-cold.png")
+    assert np.array_equal(_pixels(tmp_path / "second.png"), _pixels(tmp_path / "second-cold.png"))
+    assert np.array_equal(
+        _pixels(tmp_path / "first-again.png"), _pixels(tmp_path / "first-cold.png")
+    )
+    assert not np.array_equal(_pixels(tmp_path / "first.png"), _pixels(tmp_path / "second.png"))
+
+
+def test_a_failed_drawing_is_raised_and_the_next_one_starts_afresh(
+    imported, tmp_path: Path
+) -> None:
+    data = load_replay_data(imported.store, imported.replay.id)
+    drawer = ThumbnailDrawer()
+    try:
+        blocked = tmp_path / "file-not-dir"
+        blocked.write_text("x")
+        with pytest.raises(OSError):
+            drawer.draw(data, blocked / "thumb.png")  # its directory cannot be made
+        drawer.draw(data, tmp_path / "ok.png")
+        assert drawer.browsers_started == 2
+    finally:
+        drawer.close()
+    assert _pixels(tmp_path / "ok.png").std() > 5
