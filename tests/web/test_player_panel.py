@@ -1,11 +1,17 @@
 """The now-showing panel stays cheap enough for a 60 FPS frame: long texts show a preview with
 "Show all", and the feed is updated in place while playing forward — and either way shows
-exactly what a panel built from scratch at that moment shows."""
+exactly what a panel built from scratch at that moment shows. A failed tool call's error is the
+first thing it shows, in view without scrolling at the common window sizes and on a phone."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
+
+import pytest
+from web_helpers import Console, watch
 
 SESSION = "fe5e1c67"
 
@@ -116,3 +122,194 @@ def test_paths_shown_in_their_own_case(web_server: Any, page: Any, screenshots_d
         assert shown["heading"] == f"{heading} {shown['expected']}", shown  # still a heading
         if tool == "Edit":  # the head's file line: the whole path, its leading "/" first
             assert shown["file"] == shown["expected"] and shown["leadFirst"] is True, shown
+
+
+# ---------------------------------------------------------------- a failed tool call's error
+
+TRANSCRIPTS = "claude-code/transcripts"
+
+
+def _failures(shared_data: Path, prefix: str) -> list[dict[str, str]]:
+    """The failed tool calls of a shared transcript, read from the file itself: the call's id,
+    its tool, and the error text as Claude Code gave it (``<tool_use_error>`` tags taken off)."""
+    (path,) = (shared_data / TRANSCRIPTS).glob(f"{prefix}*.jsonl")
+    tools: dict[str, str] = {}
+    failed: list[dict[str, str]] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        content = (record.get("message") or {}).get("content")
+        for block in content if isinstance(content, list) else []:
+            if block.get("type") == "tool_use":
+                tools[block["id"]] = block["name"]
+            elif block.get("type") == "tool_result" and block.get("is_error") is True:
+                text = block.get("content")
+                if isinstance(text, list):
+                    text = "".join(b.get("text", "") for b in text if isinstance(b, dict))
+                text = text.strip()
+                tagged = re.fullmatch(r"<tool_use_error>(.*)</tool_use_error>", text, flags=re.S)
+                text = tagged.group(1).strip() if tagged else text
+                tool_use_id = block["tool_use_id"]
+                failed.append(
+                    {"id": tool_use_id, "tool": tools.get(tool_use_id, ""), "error": text}
+                )
+    return failed
+
+
+_AT_FAILURE = """async (id) => {
+  const { eventTime } = await import('/static/js/player/timeline.js');
+  const { player } = window.vibecastPlayer;
+  const events = player.timeline.events;
+  const i = events.findIndex((e) => e.toolUseId === id && e.type === 'post_tool_use_failure');
+  if (i < 0) return null;
+  player.seek(eventTime(events[i]));
+  await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+  await document.fonts.ready;
+  const rect = (r) => ({ top: r.top, bottom: r.bottom, left: r.left, right: r.right });
+  const box = (n) => rect(n.getBoundingClientRect());
+  const detail = document.querySelector('.now-detail');
+  const d = detail.getBoundingClientRect();
+  // what the panel shows of its detail without scrolling: its client area, within the window
+  const visible = { top: Math.max(0, d.top + detail.clientTop),
+    bottom: Math.min(innerHeight, d.top + detail.clientTop + detail.clientHeight),
+    left: Math.max(0, d.left + detail.clientLeft),
+    right: Math.min(innerWidth, d.left + detail.clientLeft + detail.clientWidth) };
+  const error = detail.querySelector(':scope > .section.error');
+  const pre = error && error.querySelector('pre');
+  let firstLine = [];
+  if (pre && pre.firstChild) {
+    const text = pre.firstChild;
+    const end = text.data.indexOf('\\n');
+    const range = document.createRange();
+    range.setStart(text, 0);
+    range.setEnd(text, end < 0 ? text.length : end);
+    firstLine = [...range.getClientRects()].map(rect);
+  }
+  return {
+    type: detail.querySelector('.event-meta .type').textContent,
+    order: [...detail.children].map((c) => c.querySelector(':scope > h4, :scope > summary')
+      ?.firstChild.textContent || c.className),
+    visible, error: error && box(error), heading: error && box(error.querySelector('h4')),
+    headingColor: error && getComputedStyle(error.querySelector('h4')).color,
+    firstLine, text: pre && pre.textContent, showAll: !!(error && error.querySelector('.show-all')),
+    scrolled: detail.scrollTop !== 0 || scrollY !== 0 || scrollX !== 0,
+  };
+}"""
+
+
+def _inside(part: dict[str, float], area: dict[str, float]) -> bool:
+    return (
+        part["top"] >= area["top"] - 0.5
+        and part["bottom"] <= area["bottom"] + 0.5
+        and part["left"] >= area["left"] - 0.5
+        and part["right"] <= area["right"] + 0.5
+    )
+
+
+def _at_failure(
+    web_server: Any,
+    chromium: Any,
+    console: Console,
+    prefix: str,
+    failure: dict[str, str],
+    width: int,
+    height: int,
+    screenshot: Path,
+) -> dict[str, Any]:
+    """The player at the failed call, in a window of that size (a phone's below 768 px)."""
+    phone = width < 768
+    context = chromium.new_context(
+        viewport={"width": width, "height": height},
+        device_scale_factor=2 if phone else 1,
+        is_mobile=phone,
+        has_touch=phone,
+    )
+    context.add_init_script(
+        "document.addEventListener('securitypolicyviolation', (e) => console.error("
+        "'CSP violation: ' + e.violatedDirective + ' blocked ' + e.blockedURI));"
+    )
+    try:
+        page = watch(context.new_page(), console)
+        page.goto(f"{web_server.url}/replays/{web_server.replay(prefix).id}")
+        page.wait_for_function("() => window.vibecastPlayer && window.vibecastPlayer.ready")
+        page.wait_for_function(
+            """(id) => window.vibecastPlayer.player.timeline.events
+                .some((e) => e.toolUseId === id && e.type === 'post_tool_use_failure')""",
+            arg=failure["id"],
+        )
+        shown = page.evaluate(_AT_FAILURE, failure["id"])
+        page.screenshot(path=str(screenshot))
+        assert not console.unexpected() and not console.dialogs, console.errors
+        return shown
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 800), (1280, 800), (1920, 1080), (390, 844)])
+def test_failed_tool_error_in_view_without_scrolling(
+    web_server: Any,
+    chromium: Any,
+    console: Console,
+    shared_data: Path,
+    screenshots_dir: Path,
+    width: int,
+    height: int,
+) -> None:
+    """Replays are watched mostly to see what went wrong: at a failed Write (its long content
+    put the error below the fold at 1366x800), the ERROR section comes first under the tool
+    heading, wholly inside the panel's visible area with nothing scrolled, and says what
+    Claude Code said; the Write's content follows it."""
+    failure = next(f for f in _failures(shared_data, SESSION) if f["tool"] == "Write")
+    shown = _at_failure(
+        web_server,
+        chromium,
+        console,
+        SESSION,
+        failure,
+        width,
+        height,
+        screenshots_dir / f"player-panel-error-{width}x{height}.png",
+    )
+    assert shown is not None, failure
+    assert shown["type"] == "Tool failed", shown
+    assert shown["order"][:3] == ["event-meta", "Error", "Write"], shown
+    assert not shown["scrolled"], shown
+    assert _inside(shown["error"], shown["visible"]), shown
+    assert shown["text"].split("\n")[0] == failure["error"].split("\n")[0], (shown, failure)
+    assert shown["text"] == failure["error"]  # a short error: all of it
+    assert shown["headingColor"] == "rgb(255, 77, 79)", shown  # --error, as its box's border
+
+
+@pytest.mark.parametrize(("width", "height"), [(1366, 800), (390, 844)])
+def test_long_error_previewed_first_line_in_view(
+    web_server: Any,
+    chromium: Any,
+    console: Console,
+    shared_data: Path,
+    screenshots_dir: Path,
+    width: int,
+    height: int,
+) -> None:
+    """The longest failure in the shared data (a Bash call whose 10,000-character error is the
+    tree it printed after 'No such file or directory'): the panel's preview of it (with Show
+    all), its heading and first line in view without scrolling."""
+    prefix = "5c0375b4"
+    failure = max(_failures(shared_data, prefix), key=lambda f: len(f["error"]))
+    assert len(failure["error"]) > 3000, failure["error"][:200]
+    shown = _at_failure(
+        web_server,
+        chromium,
+        console,
+        prefix,
+        failure,
+        width,
+        height,
+        screenshots_dir / f"player-panel-long-error-{width}x{height}.png",
+    )
+    assert shown is not None, failure["id"]
+    assert shown["order"][1] == "Error", shown
+    assert not shown["scrolled"], shown
+    assert _inside(shown["heading"], shown["visible"]), shown
+    assert shown["firstLine"] and all(_inside(b, shown["visible"]) for b in shown["firstLine"])
+    assert shown["showAll"], shown
+    assert len(shown["text"]) <= 3000 and failure["error"].startswith(shown["text"]), shown["text"]
+    assert shown["text"].split("\n")[0] == failure["error"].split("\n")[0]

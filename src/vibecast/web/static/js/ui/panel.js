@@ -195,6 +195,9 @@ function attachmentsBlock(event, attachmentUrl, decoding) {
 /** The full view of one event (its pre event, if any, gives the tool input of a post). */
 export function renderEvent(event, pre_, attachmentUrl = null, imageDecoding = "async") {
   const parts = [];
+  // What went wrong first, right under the tool heading: a failed call's error shows without
+  // scrolling, above its input and output (an Edit's diff, a Write's content can be long).
+  if (event.error) parts.push(section("Error", pre(event.error, "error"), { cls: "error" }));
   const input = event.toolInput || (pre_ && pre_.toolInput) || null;
   if (event.prompt) parts.push(section(event.type === "subagent_start" ? "Task prompt" : "Prompt", pre(event.prompt, "prompt")));
   if (event.assistantText) parts.push(section("Assistant", pre(event.assistantText)));
@@ -226,7 +229,6 @@ export function renderEvent(event, pre_, attachmentUrl = null, imageDecoding = "
       parts.push(section("Result", pre(show(response), "output")));
     }
   }
-  if (event.error) parts.push(section("Error", pre(event.error, "error"), { cls: "error" }));
   const attachments = attachmentsBlock(event, attachmentUrl, imageDecoding);
   if (attachments) parts.push(attachments);
   if (!parts.length && event.raw) parts.push(section("Record", pre(show(event.raw), "code")));
