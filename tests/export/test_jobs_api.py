@@ -11,7 +11,7 @@ from export_helpers import need_tools, probe
 from fastapi.testclient import TestClient
 
 from vibecast.export.jobs import ExportJob, job_store, new_job_id
-from vibecast.export.outputs import thumbnail_path
+from vibecast.export.outputs import exports_dir, thumbnail_path
 from vibecast.export.request import ExportRequest
 from vibecast.server import ServerSettings, create_app
 
@@ -78,6 +78,29 @@ def test_queued_processing_complete_then_download(imported, tmp_path: Path) -> N
         assert drawn.stat().st_mtime_ns // 1_000_000 >= replay["updated_at"]
         metrics = client.get("/metrics").text
         assert "vibecast_exports_requested_total 1" in metrics
+        # deleting the replay deletes what was made from it
+        finished = job_store(imported.store).get(job_id, None)
+        assert finished is not None and finished.output_path
+        video = Path(finished.output_path)
+        assert video.is_file() and drawn.is_file()
+        assert client.delete(f"/api/replays/{rid}").status_code == 204
+        assert not video.exists() and not drawn.exists()
+
+
+def test_files_of_deleted_replays_are_swept_at_start(imported) -> None:
+    root = exports_dir(imported.settings)
+    orphans = [
+        root / "videos" / f"exp_{'1' * 24}.mp4",
+        root / "thumbnails" / "gone-replay.png",
+        root / "thumbnails" / "gone-replay.shared.png",
+    ]
+    kept = root / "thumbnails" / f"{imported.replay.id}.png"
+    for path in [*orphans, kept]:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    with _client(imported):
+        pass
+    assert [p.exists() for p in orphans] == [False, False, False] and kept.exists()
 
 
 def test_bad_requests_and_unknown_jobs(imported) -> None:

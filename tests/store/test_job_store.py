@@ -92,8 +92,10 @@ def test_requeue_finish_cancel_and_old_outputs(store: Store) -> None:
         T0 + 4,
     )
     assert not jobs.finish(job.id, None, "failed", T0 + 5, error="late")
-    assert [j.id for j in jobs.list_finished_outputs(T0 + 5)] == [job.id]
-    assert jobs.list_finished_outputs(T0 + 4) == []
+    assert jobs.outputs_of(job.replay_id) == ["x.webm"]
+    assert jobs.outputs_of("no-such-replay") == []
+    assert jobs.existing("export_jobs", [job.id, "exp_" + "0" * 24]) == {job.id}
+    assert jobs.existing("replays", [job.replay_id, "nope"]) == {job.replay_id}
 
     other = _queue(store, T0 + 6)
     cancelled = jobs.cancel(other.id, ALICE, T0 + 7)

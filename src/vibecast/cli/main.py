@@ -29,6 +29,7 @@ from vibecast.cli.common import (
     time_option,
 )
 from vibecast.cli.format import format_bytes, format_duration, plural
+from vibecast.export.outputs import delete_replay_and_files, exports_dir
 from vibecast.model import Replay, encode_event, event_json_schema
 from vibecast.pipeline import ImportSummary, import_paths
 from vibecast.replayfile import attachment_blobs, write_replay_file
@@ -358,7 +359,7 @@ def delete_command(state: Context, replay_id: str, yes: bool) -> None:
     title = replay.title or replay.metadata.session_name
     if not yes and sys.stdin.isatty():
         click.confirm(f"Delete replay {replay.id[:8]} “{title}”?", abort=True)
-    state.store.delete_replay(replay.id)
+    delete_replay_and_files(state.store, exports_dir(state.settings), replay.id)
     err_console.print(f"Deleted replay {replay.id[:8]} “{title}”.", highlight=False, markup=False)
 
 

@@ -15,13 +15,17 @@ import os
 from pathlib import Path
 
 from vibecast.config import Settings
+from vibecast.export.jobs import job_store
 from vibecast.export.request import FORMATS
+from vibecast.store.base import Store
 
 __all__ = [
     "DOWNLOAD_TTL_MS",
     "EXPORTS_DIR_ENV",
+    "delete_replay_and_files",
     "exports_dir",
     "sign_download",
+    "sweep_orphans",
     "thumbnail_path",
     "verify_download",
     "video_path",
@@ -48,6 +52,53 @@ def video_path(root: Path, job_id: str, video_format: str) -> Path:
 def thumbnail_path(root: Path, replay_id: str, *, shared: bool = False) -> Path:
     """``shared``: the one a share link's preview shows (drawn without the owner's notes)."""
     return root / "thumbnails" / f"{replay_id}{'.shared' if shared else ''}.png"
+
+
+def delete_replay_and_files(store: Store, root: Path, replay_id: str) -> bool:
+    """Delete a replay (``store`` acting as its owner) and then the files made from it: its
+    export jobs' videos and its thumbnails. The files go after the rows, so a delete that
+    fails loses nothing; whether the replay was deleted."""
+    jobs = job_store(store)
+    outputs = jobs.outputs_of(replay_id)
+    if not store.delete_replay(replay_id):
+        return False
+    for path in [*map(Path, outputs), *_thumbnails(root, replay_id)]:
+        _remove(path)
+    return True
+
+
+def sweep_orphans(store: Store, root: Path) -> int:
+    """Remove videos whose job and thumbnails whose replay no longer exist (deleted by a
+    version that left them, or by hand in the database); how many files went."""
+    jobs = job_store(store)
+    removed = 0
+    for folder, table, key in (
+        (root / "videos", "export_jobs", lambda p: p.name.split(".", 1)[0]),
+        (root / "thumbnails", "replays", lambda p: p.name.split(".", 1)[0]),
+    ):
+        try:
+            files = [p for p in folder.iterdir() if p.is_file() and not p.name.endswith(".part")]
+        except OSError:
+            continue
+        kept = jobs.existing(table, sorted({key(p) for p in files}))
+        for path in files:
+            if key(path) not in kept and _remove(path):
+                removed += 1
+    return removed
+
+
+def _thumbnails(root: Path, replay_id: str) -> list[Path]:
+    return [thumbnail_path(root, replay_id), thumbnail_path(root, replay_id, shared=True)]
+
+
+def _remove(path: Path) -> bool:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return False  # left for the next sweep
+    return True
 
 
 def _mac(key: bytes, job_id: str, expires_ms: int) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from vibecast.config import Settings
 from vibecast.export.jobs import ExportJob, job_store
 from vibecast.export.local_queue import LocalExportQueue
-from vibecast.export.outputs import exports_dir
+from vibecast.export.outputs import exports_dir, sweep_orphans
 from vibecast.export.thumbnail import ThumbnailDrawer
 from vibecast.store.base import Store
 from vibecast.store.jobs_sql import JobStore
@@ -42,10 +42,20 @@ class ExportService:
         self._lifespans = 0  # an app may be started more than once (several test clients)
 
     def start(self) -> None:
-        """Start the local queue once, however many lifespans share this app."""
+        """Start the local queue once, however many lifespans share this app; first remove the
+        files of replays and jobs deleted meanwhile."""
         with self._lock:
             self._lifespans += 1
-            if self._lifespans > 1 or self.distributed:
+            if self._lifespans > 1:
+                return
+            try:
+                removed = sweep_orphans(self.store, self.root)
+            except Exception:  # a file kept too long is no reason not to serve
+                log.exception("looking for exported files of deleted replays failed")
+            else:
+                if removed:
+                    log.info("removed %d exported files of deleted replays or jobs", removed)
+            if self.distributed:
                 return
             self._local = LocalExportQueue(
                 self.store, self.jobs, self.root, static_dir=self.static_dir

@@ -242,14 +242,28 @@ class JobStore:
             self._run(conn, _CANCEL, now=now_ms, id=job_id)
             return self._get(conn, job_id, actor)
 
-    def list_finished_outputs(self, before_ms: int) -> list[ExportJob]:
+    def outputs_of(self, replay_id: str) -> list[str]:
+        """The files the replay's export jobs wrote (every user's: read before a delete)."""
         query = (
-            f"SELECT {self._columns} FROM export_jobs "
-            "WHERE output_path IS NOT NULL AND finished_at < :before"
+            "SELECT output_path FROM export_jobs WHERE replay_id = :id AND output_path IS NOT NULL"
         )
-        with self._dialect.tx("listing old exports", None) as conn:
-            rows = self._run(conn, query, before=before_ms).fetchall()
-        return [job_from_row(row) for row in rows]
+        with self._dialect.tx("listing a replay's exports", None) as conn:
+            return [row[0] for row in self._run(conn, query, id=replay_id).fetchall()]
+
+    def existing(self, table: str, ids: list[str]) -> set[str]:
+        """Which of ``ids`` are rows of ``table`` (``replays`` or ``export_jobs``), over every
+        user's: what files on disk still belong to."""
+        if table not in ("replays", "export_jobs"):
+            raise ValueError(f"not a table of files: {table}")
+        found: set[str] = set()
+        with self._dialect.tx("finding files' owners", None) as conn:
+            for start in range(0, len(ids), 500):
+                batch = ids[start : start + 500]
+                names = {f"id{n}": value for n, value in enumerate(batch)}
+                marks = ", ".join(f":{name}" for name in names)
+                query = f"SELECT id FROM {table} WHERE id IN ({marks})"  # table: one of two names
+                found.update(row[0] for row in self._run(conn, query, **names).fetchall())
+        return found
 
     def set_thumbnail(self, replay_id: str, url: str | None) -> None:
         with self._dialect.tx("saving a thumbnail", None) as conn:

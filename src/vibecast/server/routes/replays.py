@@ -7,8 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Literal
 
 import msgspec
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 
+from vibecast.export.outputs import delete_replay_and_files
 from vibecast.model import Replay, ReplayMetadata
 from vibecast.recorder.identity import replay_id_for
 from vibecast.server.deps import CurrentActor, State
@@ -290,10 +291,15 @@ def edit_replay(replay_id: ReplayId, body: ReplayPatch, actor: CurrentActor) -> 
 
 
 @router.delete("/{replay_id}", status_code=204, response_class=Response, summary="Delete a replay")
-def delete_replay(replay_id: ReplayId, actor: CurrentActor) -> Response:
-    """The owner only; the replay, its events, annotations and share link go at once."""
+def delete_replay(replay_id: ReplayId, actor: CurrentActor, request: Request) -> Response:
+    """The owner only; the replay, its events, annotations and share link go at once, then
+    its exported videos and thumbnails."""
     replay = owned_replay(actor, replay_id)
-    actor.store.delete_replay(replay.id)
+    exports = getattr(request.app.state, "vibecast_exports", None)
+    if exports is None:
+        actor.store.delete_replay(replay.id)
+    else:
+        delete_replay_and_files(actor.store, exports.root, replay.id)
     return Response(status_code=204)
 
 
