@@ -55,3 +55,16 @@ def test_errors_are_one_line(capture_env) -> None:
     result = CliRunner().invoke(cli, ["hooks", "install"], env=capture_env.env)
     assert result.exit_code == 1
     assert "not valid JSON" in result.output and "Traceback" not in result.output
+
+
+def test_record_as_a_user(capture_env) -> None:
+    """Server mode: `vibecast --user NAME record` files the captured sessions under NAME."""
+    env = capture_env.env
+    invoke(env, "users", "add", "carol")
+    SpoolWriter(capture_env.paths.spool).write(
+        b'{"hook_event_name": "UserPromptSubmit", "session_id": "c2", "prompt": "hi"}', HOOK
+    )
+    invoke(env, "--user", "carol", "record", "--once")
+    carols = json.loads(invoke(env, "--user", "carol", "list", "--json").output)
+    assert [r["session_id"] for r in carols] == ["c2"]
+    assert json.loads(invoke(env, "list", "--json").output) == []

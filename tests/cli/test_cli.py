@@ -215,3 +215,17 @@ def test_an_error_message_prints_as_written(capsys: pytest.CaptureFixture[str]) 
 
     CommandError("needs numpy: pip install 'vibecast[export]' ([REDACTED:aws])").show()
     assert "pip install 'vibecast[export]' ([REDACTED:aws])" in capsys.readouterr().err
+
+
+def test_user_option_imports_and_finds_a_users_replays(vibecast: Runner) -> None:
+    """Server mode's users: `--user NAME` imports into and reads from that user's replays."""
+    assert vibecast("users", "add", "alice").code == 0
+    imported = vibecast("--user", "alice", "import", "--json")
+    assert imported.code == 0, imported.err
+    mine = vibecast("--user", "alice", "list", "--json").json()
+    assert len(mine) == imported.json()["replays_created"] > 0
+    assert vibecast("list", "--json").json() == []  # not the built-in local user's
+    shown = vibecast("--user", "alice", "show", mine[0]["id"][:8], "--json")
+    assert shown.code == 0 and shown.json()["id"] == mine[0]["id"]
+    assert vibecast("show", mine[0]["id"][:8]).code == 1
+    assert_one_line_error(vibecast("--user", "nobody", "list"), "no user 'nobody'")

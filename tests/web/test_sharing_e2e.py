@@ -90,3 +90,19 @@ def test_share_open_anonymously_then_revoke(
     finally:
         anonymous.close()
         httpx.delete(f"{team_server.url}/api/replays/{replay.id}/share", headers=auth, timeout=10)
+
+
+def test_new_recording_in_server_mode_says_how_to_record_into_this_server(
+    page, team_server: WebServer
+) -> None:
+    """Bob owns nothing yet: the panel tells him how his own machine records into this
+    server, under his name."""
+    _login(page, team_server, "bob")
+    panel = page.locator("#vb-capture")
+    panel.wait_for()
+    page.wait_for_function(
+        "() => !document.querySelector('.vb-capture-facts').textContent.includes('Checking')"
+    )
+    text = panel.inner_text()
+    assert "vibecast hooks install" in text and "vibecast --user bob record" in text
+    assert "VIBECAST_DATABASE_URL" in text

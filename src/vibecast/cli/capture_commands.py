@@ -29,7 +29,7 @@ from vibecast.capture import (
 from vibecast.capture.lock import running_recorder_pid
 from vibecast.capture.program import installed_program
 from vibecast.capture.segments import spool_waiting
-from vibecast.cli.common import handle_errors
+from vibecast.cli.common import Context, handle_errors, pass_context
 from vibecast.config import Settings, load_settings
 
 __all__ = ["hooks_group", "record_command"]
@@ -248,9 +248,15 @@ def _configure_logging(paths: CapturePaths, verbose: bool) -> None:
     help="Seconds between commits of buffered events.",
 )
 @click.option("-v", "--verbose", is_flag=True, help="Log every commit and warning to stderr.")
+@pass_context
 @handle_errors
 def record_command(
-    follow: str | None, once: bool, no_transcripts: bool, flush_interval: float, verbose: bool
+    state: Context,
+    follow: str | None,
+    once: bool,
+    no_transcripts: bool,
+    flush_interval: float,
+    verbose: bool,
 ) -> None:
     """Run the recorder: captured hook events become replays as they happen.
 
@@ -258,7 +264,7 @@ def record_command(
     same recorder in the background. Events captured while no recorder runs wait in the spool
     and are recorded, in order, when one starts.
     """
-    settings = load_settings()
+    settings = state.settings
     paths = CapturePaths.from_settings(settings)
     _configure_logging(paths, verbose)
     vibecraft = None
@@ -269,6 +275,7 @@ def record_command(
         flush_interval=flush_interval,
         follow_vibecraft=vibecraft,
         fill_from_transcripts=not no_transcripts,
+        user_id=state.user_id,
     )
     if once:
         stats = recorder.drain()

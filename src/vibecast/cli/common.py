@@ -23,6 +23,7 @@ from vibecast.config import Settings, load_settings
 from vibecast.errors import VibecastError
 from vibecast.store import open_store
 from vibecast.store.base import Store
+from vibecast.store.records import LOCAL_USER
 
 __all__ = [
     "CommandError",
@@ -91,9 +92,24 @@ def handle_errors(func: F) -> F:
 class Context:
     """Settings and a lazily opened store, shared by the commands of one invocation."""
 
-    def __init__(self) -> None:
+    def __init__(self, user_name: str | None = None) -> None:
         self._settings: Settings | None = None
         self._store: Store | None = None
+        self._user_name = user_name
+        self._user_id: str | None = None
+
+    @property
+    def user_id(self) -> str:
+        """Whose replays the command works on: ``--user NAME`` (server mode), else ``local``."""
+        if self._user_id is None:
+            if not self._user_name:
+                self._user_id = LOCAL_USER
+            else:
+                user = self.store.get_user(self._user_name)
+                if user is None:
+                    raise CommandError(f"no user {self._user_name!r} (see `vibecast users list`)")
+                self._user_id = user.id
+        return self._user_id
 
     @property
     def settings(self) -> Settings:

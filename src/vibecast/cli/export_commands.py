@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+import logging
+import sys
 from pathlib import Path
 
 import click
@@ -65,7 +67,7 @@ def export_command(
         raise click.UsageError(
             f"--to {format_duration(end)} must be after --from {format_duration(start)}"
         )
-    replay = state.store.resolve_replay(replay_id)
+    replay = state.store.resolve_replay(replay_id, state.user_id)
     duration = replay.metadata.duration_ms
     if start and start >= duration:
         raise CommandError(
@@ -138,13 +140,20 @@ def worker_command(state: Context, concurrency: int, name: str | None) -> None:
     """
     from vibecast.export.pg_queue import run_worker
 
-    err_console.print(f"vibecast worker: taking export jobs from {_safe(state.settings)}")
+    _log_to_stderr()
     run_worker(state.settings, name=name, concurrency=concurrency)
 
 
-def _safe(settings: object) -> str:
-    url = str(getattr(settings, "database_url", ""))
-    if "@" in url:
-        scheme, rest = url.split("://", 1)
-        return f"{scheme}://{rest.split('@', 1)[1]}"
-    return url
+def _log_to_stderr() -> None:
+    """The worker's log on stderr, a timestamped line each: vibecast's from INFO (each job's
+    start and end, takeovers), everything else's (procrastinate, psycopg) from WARNING."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%d %H:%M:%S")
+    )
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    logging.getLogger("vibecast").setLevel(logging.INFO)
+    # The worker logs each job's start and end itself; the runner's own lines would repeat them.
+    logging.getLogger("vibecast.export.runner").setLevel(logging.ERROR)

@@ -39,14 +39,22 @@ __all__ = ["cli", "main"]
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="vibecast")
+@click.option(
+    "--user",
+    "user_name",
+    envvar="VIBECAST_USER",
+    metavar="NAME",
+    help="Server mode: whose replays to import, list, play, export or delete "
+    "(default: the built-in 'local').",
+)
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, user_name: str | None) -> None:
     """Record Claude Code sessions and replay them like a video.
 
     Start with `vibecast import` (every session under ~/.claude/projects), then `vibecast list`
     and `vibecast play ID`. ID is a replay id, a unique prefix of one, or a Claude session id.
     """
-    state = Context()
+    state = Context(user_name)
     ctx.obj = state
     ctx.call_on_close(state.close)
 
@@ -124,6 +132,7 @@ def import_command(
             state.settings,
             list(paths),
             force=force,
+            user_id=state.user_id,
             progress=advance,
             on_files=on_files,
         )
@@ -165,7 +174,7 @@ def _replay_json(replay: Replay) -> dict[str, Any]:
 @handle_errors
 def list_command(state: Context, as_json: bool, limit: int, offset: int) -> None:
     """List replays, newest first."""
-    replays = state.store.list_replays(limit=limit, offset=offset)
+    replays = state.store.list_replays(state.user_id, limit=limit, offset=offset)
     if as_json:
         click.echo(json.dumps([_replay_json(r) for r in replays], indent=2))
         return
@@ -205,7 +214,7 @@ def list_command(state: Context, as_json: bool, limit: int, offset: int) -> None
 @handle_errors
 def show_command(state: Context, replay_id: str, as_json: bool) -> None:
     """Show a replay's metadata."""
-    replay = state.store.resolve_replay(replay_id)
+    replay = state.store.resolve_replay(replay_id, state.user_id)
     if as_json:
         click.echo(json.dumps(_replay_json(replay), indent=2))
         return
@@ -256,7 +265,7 @@ def events_command(state: Context, replay_id: str, from_ms: int | None, to_ms: i
         raise click.UsageError(
             f"--from {format_duration(from_ms)} is after --to {format_duration(to_ms)}"
         )
-    replay = state.store.resolve_replay(replay_id)
+    replay = state.store.resolve_replay(replay_id, state.user_id)
     out = sys.stdout.buffer
     for event in state.store.read_events(replay.id, from_ms, to_ms):
         out.write(encode_event(event) + b"\n")
@@ -327,7 +336,7 @@ def play_command(
     from vibecast.player.terminal import play_in_terminal
 
     store = state.store
-    replay = store.resolve_replay(replay_id)
+    replay = store.resolve_replay(replay_id, state.user_id)
     duration = replay.metadata.duration_ms
     start = start or 0
     if start > duration:
@@ -355,7 +364,7 @@ def play_command(
 @handle_errors
 def delete_command(state: Context, replay_id: str, yes: bool) -> None:
     """Delete a replay and everything stored for it."""
-    replay = state.store.resolve_replay(replay_id)
+    replay = state.store.resolve_replay(replay_id, state.user_id)
     title = replay.title or replay.metadata.session_name
     if not yes and sys.stdin.isatty():
         click.confirm(f"Delete replay {replay.id[:8]} “{title}”?", abort=True)
@@ -376,7 +385,7 @@ def delete_command(state: Context, replay_id: str, yes: bool) -> None:
 def save_command(state: Context, replay_id: str, output: Path | None) -> None:
     """Save a replay to a portable file that `vibecast import FILE` reads on any machine."""
     store = state.store
-    replay = store.resolve_replay(replay_id)
+    replay = store.resolve_replay(replay_id, state.user_id)
     events = store.read_events(replay.id)
     blobs = attachment_blobs(events, store.get_blob)
     target = output or Path(f"{replay.id[:8]}.vibecast")

@@ -69,7 +69,9 @@ def serve_command(state: Context, host: str, port: int, open_browser: bool, work
     """
     from vibecast.server.runner import run
 
-    settings = ServerSettings.load(state.settings, host=host, port=port, record=True)
+    settings = ServerSettings.load(
+        state.settings, host=host, port=port, record=True, capture_user=state.user_id
+    )
     store = state.store
     if settings.auth_required and not any(not t.revoked for t in store.list_tokens()):
         how = (

@@ -123,7 +123,7 @@ def create_app(settings: Settings | ServerSettings, store: Store | None = None) 
 def _start_recorder(server: ServerSettings) -> Recorder | None:
     """Live capture in this process, on its own store connection; None if a recorder already
     runs (``vibecast record``, or another worker): that one keeps recording."""
-    recorder = Recorder(server.base)
+    recorder = Recorder(server.base, user_id=server.capture_user)
     try:
         recorder.start()
     except RecorderBusy as exc:

@@ -100,6 +100,8 @@ class ServerSettings:
     session_days: int = 7
     # Run the live-capture recorder in this process (``vibecast serve`` does; embedded apps don't).
     record: bool = False
+    # Whose replays live capture on this machine records (``vibecast --user NAME serve``).
+    capture_user: str = "local"
 
     @classmethod
     def load(

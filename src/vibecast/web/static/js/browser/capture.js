@@ -33,10 +33,16 @@ export function capturePanel() {
   request("GET", "/api/capture/status")
     .then((status) => {
       if (status.mode === "server") {
+        // Hooks spool on the machine that runs Claude Code; a recorder there writes into this
+        // server's database as its user (docs/operations.md, "Team capture").
+        const you = document.body.dataset.userName || "NAME";
         replaceChildren(
           facts,
-          line(status.recorder_running, status.recorder_running ? "This server records captured sessions." : "This server does not run a recorder."),
-          el("li", {}, "Install the hooks on the machine where you run Claude Code."),
+          el("li", {}, "On the machine where you run Claude Code, with VIBECAST_DATABASE_URL set to this server's database:"),
+          el("li", {}, el("pre", { class: "vb-command" }, el("code", {}, `vibecast hooks install\nvibecast --user ${you} record`))),
+          el("li", {}, status.recorder_running
+            ? "This server's own machine is recorded too (its sessions, not yours)."
+            : "This server does not record its own machine."),
         );
         return;
       }
