@@ -8,6 +8,11 @@ database and the exports directory, take them (procrastinate locks each job to o
 A worker that dies mid-job (killed, machine lost) stops sending procrastinate's heartbeat; every
 worker looks for such stalled jobs every few seconds and puts them back in the queue, where
 another worker takes them and renders the video again from the start.
+
+A worker logs one line per job it starts and ends (with the ``exp_`` id users see) and per job
+of a dead worker it puts back in the queue; ``vibecast worker`` prints them on stderr. At start
+it removes what renders killed earlier left in the exports directory
+(:func:`~vibecast.export.local_queue.remove_stale_leftovers`).
 """
 
 from __future__ import annotations
@@ -21,12 +26,17 @@ from typing import Any
 
 import psycopg
 
+from vibecast.cli.format import format_bytes, format_duration
 from vibecast.config import Settings
 from vibecast.errors import VibecastError
-from vibecast.export.jobs import job_store
+from vibecast.export.jobs import ExportJob, job_store
+from vibecast.export.local_queue import remove_stale_leftovers
 from vibecast.export.outputs import exports_dir
+from vibecast.export.request import FPS
 from vibecast.export.runner import run_job, worker_name
 from vibecast.store import open_store
+from vibecast.store.base import Store
+from vibecast.store.pgpool import ConnectionPool
 
 __all__ = [
     "QUEUE",
@@ -63,14 +73,19 @@ def _conninfo(database_url: str) -> str:
 def ensure_queue_schema(database_url: str) -> None:
     """Create procrastinate's tables in the vibecast database if they are not there yet."""
     procrastinate = _procrastinate()
-    with psycopg.connect(_conninfo(database_url), autocommit=True) as conn, conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-        found = conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()
-        if found and found[0]:
-            return
-        schema = procrastinate.schema.SchemaManager.get_schema()
-        conn.execute(schema.encode())
-        log.info("created procrastinate's tables")
+    # The store's pool connects: an unreachable server is "cannot connect to PostgreSQL: ...".
+    pool = ConnectionPool(lambda: psycopg.connect(_conninfo(database_url), autocommit=True), size=1)
+    try:
+        with pool.connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+            found = conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()
+            if found and found[0]:
+                return
+            schema = procrastinate.schema.SchemaManager.get_schema()
+            conn.execute(schema.encode())
+            log.info("created procrastinate's tables")
+    finally:
+        pool.close()
 
 
 class ExportDeferrer:
@@ -101,7 +116,11 @@ def run_worker(
     stalled_after_seconds: float = STALLED_AFTER_SECONDS,
     static_dir: Path | None = None,
 ) -> None:
-    """Run a worker until SIGINT/SIGTERM: take export jobs from the queue and render them."""
+    """Run a worker until SIGINT/SIGTERM: take export jobs from the queue and render them.
+
+    Connects first (an unreachable database raises a StoreError saying so); logs "taking export
+    jobs from ..." once it is connected and listening.
+    """
     procrastinate = _procrastinate()
     url = settings.database_url
     if not url.startswith(("postgresql://", "postgres://")):
@@ -109,52 +128,136 @@ def run_worker(
             "vibecast worker is for server mode (VIBECAST_DATABASE_URL=postgresql://...); "
             "in local mode `vibecast serve` runs exports itself"
         )
-    ensure_queue_schema(url)
-    store = open_store(url)
-    jobs = job_store(store)
-    root = exports_dir(settings)
+    store = open_store(url)  # connects, as `vibecast serve` does, and migrates
     worker = name or worker_name("worker")
-    app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=_conninfo(url)))
-
-    @app.task(name=TASK, queue=QUEUE)
-    def export(job_id: str) -> None:
-        job = jobs.claim(worker, int(time.time() * 1000), job_id, force=True)
-        if job is None:
-            log.info("export %s: nothing to do (cancelled or finished)", job_id)
-            return
-        log.info("export %s of replay %s: started on %s", job.id, job.replay_id, worker)
-        run_job(store, jobs, job, root, worker, static_dir=static_dir)
-
-    async def requeue_stalled() -> None:
-        """Put the jobs of dead workers back in the queue (every worker does this)."""
-        while True:
-            await asyncio.sleep(heartbeat_seconds)
-            try:
-                stalled = await app.job_manager.get_stalled_jobs(
-                    queue=QUEUE, seconds_since_heartbeat=stalled_after_seconds
-                )
-                for job in stalled:
-                    with contextlib.suppress(Exception):  # another worker was first
-                        await app.job_manager.retry_job(job)
-                        log.warning("export job %s of a dead worker: queued again", job.id)
-            except Exception:
-                log.exception("looking for stalled export jobs failed")
-
-    async def main() -> None:
-        async with app.open_async():
-            watcher = asyncio.create_task(requeue_stalled())
-            try:
-                await app.run_worker_async(
-                    queues=[QUEUE],
-                    name=worker,
-                    concurrency=concurrency,
-                    update_heartbeat_interval=heartbeat_seconds,
-                    stalled_worker_timeout=stalled_after_seconds,
-                )
-            finally:
-                watcher.cancel()
-
     try:
+        ensure_queue_schema(url)
+        jobs = job_store(store)
+        root = exports_dir(settings)
+        for path in remove_stale_leftovers(root):
+            log.info("removed %s, left by a render that was killed", path)
+        app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=_conninfo(url)))
+
+        @app.task(name=TASK, queue=QUEUE)
+        def export(job_id: str) -> None:
+            job = jobs.claim(worker, int(time.time() * 1000), job_id, force=True)
+            if job is None:
+                log.info("export %s: nothing to do (cancelled or finished)", job_id)
+                return
+            again = f" (attempt {job.attempts})" if job.attempts > 1 else ""
+            log.info("export %s started%s: %s", job.id, again, _describe(store, job))
+            started = time.monotonic()
+            ended = run_job(store, jobs, job, root, worker, static_dir=static_dir)
+            level, outcome = _outcome(ended, worker, time.monotonic() - started)
+            log.log(level, "export %s %s", job.id, outcome)
+
+        async def requeue_stalled() -> None:
+            """Put the jobs of dead workers back in the queue (every worker does this)."""
+            while True:
+                await asyncio.sleep(heartbeat_seconds)
+                try:
+                    stalled = await app.job_manager.get_stalled_jobs(
+                        queue=QUEUE, seconds_since_heartbeat=stalled_after_seconds
+                    )
+                    for job in stalled:
+                        export_id = str(
+                            job.task_kwargs.get("job_id", f"(procrastinate job {job.id})")
+                        )
+                        record = await asyncio.to_thread(jobs.get, export_id, None)
+                        try:
+                            await app.job_manager.retry_job(job)
+                        except Exception:
+                            continue  # another worker was first
+                        log.warning(
+                            "export %s: its worker %s stopped responding (no heartbeat for %g s); "
+                            "back in the queue",
+                            export_id,
+                            (record.worker if record else None) or "(unknown)",
+                            stalled_after_seconds,
+                        )
+                except Exception:
+                    log.exception("looking for stalled export jobs failed")
+
+        async def main() -> None:
+            async with app.open_async():
+                log.info(
+                    "vibecast worker %s: taking export jobs from %s (files in %s)",
+                    worker,
+                    _shown_url(url),
+                    root,
+                )
+                watcher = asyncio.create_task(requeue_stalled())
+                try:
+                    await app.run_worker_async(
+                        queues=[QUEUE],
+                        name=worker,
+                        concurrency=concurrency,
+                        update_heartbeat_interval=heartbeat_seconds,
+                        stalled_worker_timeout=stalled_after_seconds,
+                    )
+                finally:
+                    watcher.cancel()
+
         asyncio.run(main())
     finally:
         store.close()
+    log.info("vibecast worker %s: stopped", worker)
+
+
+def _shown_url(database_url: str) -> str:
+    """The database URL without user and password, to print."""
+    if "@" in database_url and "://" in database_url:
+        scheme, rest = database_url.split("://", 1)
+        return f"{scheme}://{rest.split('@', 1)[1]}"
+    return database_url
+
+
+def _describe(store: Store, job: ExportJob) -> str:
+    """What a job renders: replay, format and size, the part of the replay, the video's length
+    (an upper bound when pauses are capped: that needs the events, read by the render)."""
+    request = job.request
+    try:
+        replay = store.acting_as(job.user_id).get_replay(job.replay_id)
+    except Exception:  # the render will say what is wrong
+        replay = None
+    parts = [f"replay {job.replay_id[:8]}", f"{request.format} {request.resolution}"]
+    if replay is None:
+        return ", ".join(parts)
+    length = replay.metadata.duration_ms
+    end = length if request.to_ms is None else min(request.to_ms, length)
+    if request.from_ms == 0 and end == length:
+        parts.append(f"whole replay ({format_duration(length)})")
+    else:
+        span = f"{format_duration(request.from_ms)}-{format_duration(end)}"
+        parts.append(f"{span} of {format_duration(length)}")
+    if request.speed != 1:
+        parts.append(f"at {request.speed:g}x")
+    frames = max(1, round(max(0, end - request.from_ms) / request.speed * FPS / 1000))
+    video = format_duration(round(frames * 1000 / FPS))
+    if request.idle_limit_ms is not None:
+        parts.append(f"pauses capped at {request.idle_limit_ms / 1000:g} s")
+        video = f"at most {video}"
+    parts.append(f"video {video}")
+    return ", ".join(parts)
+
+
+def _outcome(ended: ExportJob | None, worker: str, seconds: float) -> tuple[int, str]:
+    """The log level and the words that end a job's finish line."""
+    wall = f"{seconds:.1f} s"
+    if ended is None:
+        return logging.WARNING, f"gone after {wall} (its record was deleted)"
+    if ended.status == "complete":
+        size = ""
+        if ended.output_path:
+            with contextlib.suppress(OSError):
+                size = f" ({format_bytes(Path(ended.output_path).stat().st_size)})"
+        return logging.INFO, f"complete in {wall}: {ended.output_path}{size}"
+    if ended.status == "failed":
+        return logging.WARNING, f"failed after {wall}: {ended.error}"
+    if ended.status == "cancelled":
+        return logging.INFO, f"cancelled after {wall}"
+    if ended.status == "queued":
+        return logging.INFO, f"back in the queue after {wall} (this worker is stopping)"
+    if ended.worker and ended.worker != worker:
+        return logging.WARNING, f"stopped after {wall}: taken over by {ended.worker}"
+    return logging.WARNING, f"stopped after {wall} ({ended.status})"
