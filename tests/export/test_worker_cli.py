@@ -13,11 +13,8 @@ import time
 from pathlib import Path
 
 from vibecast.export.jobs import job_store
-from vibecast.export.local_queue import (
-    STALE_LEFTOVER_SECONDS,
-    LocalExportQueue,
-    remove_stale_leftovers,
-)
+from vibecast.export.local_queue import LocalExportQueue
+from vibecast.export.outputs import STALE_LEFTOVER_SECONDS, remove_stale_leftovers
 from vibecast.store import open_store
 
 

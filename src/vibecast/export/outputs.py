@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
+import shutil
+import time
 from pathlib import Path
 
 from vibecast.config import Settings
@@ -22,14 +25,19 @@ from vibecast.store.base import Store
 __all__ = [
     "DOWNLOAD_TTL_MS",
     "EXPORTS_DIR_ENV",
+    "STALE_LEFTOVER_SECONDS",
+    "TEMP_DIR_PREFIX",
     "delete_replay_and_files",
     "exports_dir",
+    "remove_stale_leftovers",
     "sign_download",
     "sweep_orphans",
     "thumbnail_path",
     "verify_download",
     "video_path",
 ]
+
+log = logging.getLogger(__name__)
 
 EXPORTS_DIR_ENV = "VIBECAST_EXPORTS_DIR"
 DOWNLOAD_TTL_MS = 24 * 3600 * 1000
@@ -99,6 +107,86 @@ def _remove(path: Path) -> bool:
     except OSError:
         return False  # left for the next sweep
     return True
+
+
+TEMP_DIR_PREFIX = "vibecast-export-"
+"""The prefix of the temporary directories a render with several pages keeps its parts in
+(``<exports>/videos/vibecast-export-XXXX/part0.mp4``, made by :mod:`vibecast.export.video`)."""
+STALE_LEFTOVER_SECONDS = 600.0
+"""A leftover untouched this long belongs to a dead process (see :func:`remove_stale_leftovers`)."""
+
+
+def remove_stale_leftovers(
+    exports_root: Path, *, older_than_s: float = STALE_LEFTOVER_SECONDS, now: float | None = None
+) -> list[Path]:
+    """Remove what renders killed mid-way (``kill -9``, a lost machine) left in the exports
+    directory; the paths removed.
+
+    That is: temporary part directories (``videos/vibecast-export-*/``), partial files
+    (``videos/*.part``, ``thumbnails/*.part``) and FFmpeg's join lists (``videos/*.txt``). A
+    process removes its own when it ends in any other way, but one killed cannot.
+
+    The exports directory may be shared by workers on several machines, so whether a leftover's
+    process is alive cannot be asked (a process id means nothing on another machine). It is told
+    by age instead: a leftover is removed only when neither it nor anything in it was modified
+    for ``older_than_s`` (10 minutes). A live render writes to its parts every few seconds
+    (FFmpeg appends as frames come; 3.3 s the longest pause measured, a sparse 2:23 replay on
+    two pages). Ten minutes is far longer than that, than the 30 s lease a job's progress must
+    renew (``jobs.LEASE_MS``) and than the 10 s without a heartbeat after which a server-mode
+    worker is declared dead: a render quiet that long is dead or stuck. The margin
+    also covers clocks of machines that disagree by a few minutes; a modification time in the
+    future counts as fresh. Anything that cannot be read or removed is left for the next start.
+    """
+    now = time.time() if now is None else now
+    removed: list[Path] = []
+    for folder, wanted in (
+        (exports_root / "videos", _video_leftover),
+        (exports_root / "thumbnails", lambda entry: entry.name.endswith(".part")),
+    ):
+        try:
+            entries = [entry for entry in os.scandir(folder) if wanted(entry)]
+        except OSError:  # no such folder yet, or unreadable
+            continue
+        for entry in entries:
+            newest = _newest_change(entry)
+            if newest is None or now - newest < older_than_s:
+                continue
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    shutil.rmtree(entry.path)
+                else:
+                    os.unlink(entry.path)
+            except FileNotFoundError:
+                continue  # another process removed it first
+            except OSError as exc:
+                log.warning("cannot remove the stale export leftover %s: %s", entry.path, exc)
+                continue
+            removed.append(Path(entry.path))
+    return removed
+
+
+def _video_leftover(entry: os.DirEntry[str]) -> bool:
+    if entry.name.startswith(TEMP_DIR_PREFIX):
+        return entry.is_dir(follow_symlinks=False)
+    return entry.name.endswith((".part", ".txt")) and entry.is_file(follow_symlinks=False)
+
+
+def _newest_change(entry: os.DirEntry[str]) -> float | None:
+    """The latest modification time of ``entry`` and everything in it; None if any of it could
+    not be read (something is changing it: leave it be)."""
+    try:
+        newest = entry.stat(follow_symlinks=False).st_mtime
+        if entry.is_dir(follow_symlinks=False):
+            for folder, dirs, files in os.walk(entry.path, onerror=_raise):
+                for name in (*dirs, *files):
+                    newest = max(newest, os.lstat(os.path.join(folder, name)).st_mtime)
+    except OSError:
+        return None
+    return newest
+
+
+def _raise(exc: OSError) -> None:
+    raise exc
 
 
 def _mac(key: bytes, job_id: str, expires_ms: int) -> str:

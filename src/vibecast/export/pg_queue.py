@@ -12,7 +12,7 @@ another worker takes them and renders the video again from the start.
 A worker logs one line per job it starts and ends (with the ``exp_`` id users see) and per job
 of a dead worker it puts back in the queue; ``vibecast worker`` prints them on stderr. At start
 it removes what renders killed earlier left in the exports directory
-(:func:`~vibecast.export.local_queue.remove_stale_leftovers`).
+(:func:`~vibecast.export.outputs.remove_stale_leftovers`).
 """
 
 from __future__ import annotations
@@ -30,8 +30,7 @@ from vibecast.cli.format import format_bytes, format_duration
 from vibecast.config import Settings
 from vibecast.errors import VibecastError
 from vibecast.export.jobs import ExportJob, job_store
-from vibecast.export.local_queue import remove_stale_leftovers
-from vibecast.export.outputs import exports_dir
+from vibecast.export.outputs import exports_dir, remove_stale_leftovers
 from vibecast.export.request import FPS
 from vibecast.export.runner import run_job, worker_name
 from vibecast.store import open_store

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vibecast.export.encoder import FrameEncoder, concat_segments
+from vibecast.export.outputs import TEMP_DIR_PREFIX
 from vibecast.export.request import ExportCancelled, ExportError, ExportRequest
 from vibecast.export.timing import VideoTiming
 from vibecast.media import RASTER_EXTENSIONS, raster_type
@@ -151,7 +152,7 @@ def _render_shared(
     Each claim takes a share of what is left (1 / (2 * pages), at least ``MIN_STRETCH_FRAMES``):
     long stretches first, short ones at the end, so the pages finish close together.
     """
-    with tempfile.TemporaryDirectory(prefix="vibecast-export-", dir=output.parent) as tmp:
+    with tempfile.TemporaryDirectory(prefix=TEMP_DIR_PREFIX, dir=output.parent) as tmp:
         parts: dict[int, Path] = {}
         errors: list[BaseException] = []
         claimed = [0]
