@@ -5,26 +5,28 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from vibecast.capture import Recorder, list_spool
-from vibecast.capture.hook_http import HOOK_PATH, hook_router
+from vibecast.capture.hook_http import HOOK_PATH
 from vibecast.capture.vibecraft_follow import VibecraftFollower
-from vibecast.capture.vibecraft_http import vibecraft_router
 from vibecast.pipeline import import_paths
+from vibecast.server import ServerSettings, create_app
 from vibecast.store import open_store
 
 
 @pytest.fixture
-def client(capture_env) -> TestClient:
-    app = FastAPI()
-    app.include_router(vibecraft_router(capture_env.settings))
-    app.include_router(hook_router(capture_env.settings))
-    return TestClient(app)
+def client(capture_env) -> Iterator[TestClient]:
+    """The real app in local mode (``vibecast serve``), which mounts both endpoints."""
+    server = ServerSettings.load(
+        capture_env.settings, env={}, server_mode=False, secret_key=b"capture-test-key-0123456789"
+    )
+    with TestClient(create_app(server), base_url="http://127.0.0.1") as client:
+        yield client
 
 
 def events_by_session(database_url: str) -> dict[str, list[tuple[str, str, int]]]:

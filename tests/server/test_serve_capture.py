@@ -60,3 +60,24 @@ def test_without_record_the_app_only_spools(tmp_path: Path) -> None:
         assert client.get("/api/replays").json()["replays"] == []
     spool = CapturePaths.from_settings(settings.base).spool
     assert [p for p in spool.iterdir() if p.is_file()], "the event waits in the spool"
+
+
+def test_each_worker_process_records_as_the_user_serve_was_given(
+    tmp_path: Path, monkeypatch
+) -> None:
+    """`vibecast --user alice serve --workers 2`: every worker process builds its app from the
+    environment `run` leaves, the capture user included."""
+    from vibecast.server import runner
+
+    home = tmp_path / "home"
+    for name, value in {
+        "VIBECAST_HOME": str(home),
+        "VIBECAST_DATABASE_URL": f"sqlite:///{home / 'vibecast.db'}",
+        "VIBECAST_SERVE_RECORD": "0",
+        runner._HOST_ENV: "127.0.0.1",
+        runner._PORT_ENV: "8642",
+        runner._CAPTURE_USER_ENV: "user-id-of-alice",
+    }.items():
+        monkeypatch.setenv(name, value)
+    app = runner.app_from_environment()
+    assert app.state.vibecast.settings.capture_user == "user-id-of-alice"

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from vibecast import __version__
 from vibecast.capture import Recorder, RecorderBusy
+from vibecast.capture.hook_http import HOOK_PATH, hook_router
 from vibecast.capture.vibecraft_http import vibecraft_router
 from vibecast.config import Settings
 from vibecast.server.auth import Authenticator
@@ -102,13 +103,15 @@ def create_app(settings: Settings | ServerSettings, store: Store | None = None) 
         app.include_router(module.router)
     exports.install(app, server.base, active)
     if not server.auth_required:
-        # Vibecraft's hook posts its events here, without credentials: local mode only.
+        # Vibecraft's hook and Claude Code's http hooks post here, without credentials: local
+        # mode only.
         app.include_router(vibecraft_router(server.base))
+        app.include_router(hook_router(server.base))
     # Added innermost first: metrics see every answer, guards run before any body is read.
     app.add_middleware(
         BodyLimitMiddleware,
         max_bytes=MAX_BODY_BYTES,
-        path_limits={"/event": MAX_EVENT_BODY_BYTES},
+        path_limits={"/event": MAX_EVENT_BODY_BYTES, HOOK_PATH: MAX_EVENT_BODY_BYTES},
     )
     trusted = (origin_of(server.public_url),) if server.public_url else ()
     app.add_middleware(SameOriginMiddleware, trusted=trusted)

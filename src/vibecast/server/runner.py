@@ -27,6 +27,7 @@ __all__ = ["app_from_environment", "run"]
 
 _HOST_ENV = "VIBECAST_SERVE_HOST"
 _PORT_ENV = "VIBECAST_SERVE_PORT"
+_CAPTURE_USER_ENV = "VIBECAST_SERVE_CAPTURE_USER"
 _FACTORY = "vibecast.server.runner:app_from_environment"
 
 
@@ -41,6 +42,7 @@ def app_from_environment() -> FastAPI:
         load_settings(),
         host=os.environ[_HOST_ENV],
         port=int(os.environ[_PORT_ENV]),
+        capture_user=os.environ.get(_CAPTURE_USER_ENV, "local"),
     )
     app = create_app(settings)
     _freeze_startup_objects()
@@ -77,6 +79,7 @@ def run(settings: ServerSettings, store: Store | None = None, *, workers: int = 
             "VIBECAST_SERVE_RECORD": "1" if settings.record else "0",
             _HOST_ENV: settings.host,
             _PORT_ENV: str(settings.port),
+            _CAPTURE_USER_ENV: settings.capture_user,
         }
     )
     if settings.public_url:
