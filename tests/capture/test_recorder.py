@@ -19,8 +19,10 @@ from vibecast.capture.lock import running_recorder_pid
 from vibecast.capture.segments import SegmentReader, spool_waiting
 from vibecast.capture.spool import HOOK
 from vibecast.capture.spool_log import WINDOW_US
+from vibecast.importers.base import CapturedSession
 from vibecast.model import EventType
-from vibecast.pipeline import import_paths
+from vibecast.pipeline import import_paths, save_session
+from vibecast.redact import Redactor
 from vibecast.store import open_store
 from vibecast.store.base import StoreError
 from vibecast.store.sqlite import SQLiteStore
@@ -394,6 +396,27 @@ def test_replays_left_recording_by_an_earlier_run_are_closed(capture_env, monkey
     statuses = {s: r.status for s, (r, _) in stored(capture_env).items()}
     assert statuses == {"old": "complete", "live": "recording"}
     assert len(stored(capture_env)["old"][1]) == 1  # closing adds no event
+
+
+def test_any_users_replay_left_recording_is_closed(capture_env, monkeypatch) -> None:
+    """Server mode: a replay another user's client started (POST /api/replays/start) and never
+    stopped is closed by the sweep too, under its owner."""
+    from vibecast.capture import recorder as recorder_module
+
+    store = open_store(capture_env.settings.database_url)
+    try:
+        bob = store.create_user("bob")
+        session = CapturedSession(session_id="api-started", events=[], source="api")
+        save_session(store, session, Redactor(), status="recording", user_id=bob.id)
+        assert store.find_replay_by_session("api-started", bob.id).status == "recording"
+        time.sleep(0.01)
+        monkeypatch.setattr(recorder_module, "IDLE_CLOSE_S", 0.005)
+        Recorder(capture_env.settings).poll()
+        closed = store.find_replay_by_session("api-started", bob.id)
+        assert closed is not None and closed.status == "complete"
+        assert store.find_replay_by_session("api-started") is None  # not copied to local
+    finally:
+        store.close()
 
 
 def test_drain_gives_up_on_a_store_that_keeps_failing(capture_env) -> None:

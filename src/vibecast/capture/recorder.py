@@ -577,19 +577,21 @@ class Recorder:
             log.info("session %s: silent for %.0f s, closed", session.session_id, IDLE_CLOSE_S)
 
     def _close_stale(self) -> None:
-        """Replays left recording by an earlier run of the recorder (stopped or killed before
-        their sessions ended) whose session has been silent for :data:`IDLE_CLOSE_S`: marked
-        complete, so no replay says it is live forever."""
+        """Replays left recording whose session has been silent for :data:`IDLE_CLOSE_S` — by
+        an earlier run of a recorder (stopped or killed before their sessions ended), or by an
+        API client that started one and never stopped it — any user's: marked complete, so no
+        replay says it is live forever. If the session speaks again it records again."""
         cutoff = int(time.time() * 1000) - int(IDLE_CLOSE_S * 1000)
         try:
             live = self.store.list_replays(
-                self.user_id, limit=STALE_BATCH, filters=ReplayFilter(status=ReplayStatus.RECORDING)
+                None, limit=STALE_BATCH, filters=ReplayFilter(status=ReplayStatus.RECORDING)
             )
         except Exception:  # the next sweep tries again; capture goes on meanwhile
             log.exception("looking for replays left recording failed")
             return
         for replay in live:
-            if replay.updated_at >= cutoff or replay.session_id in self._sessions:
+            mine = replay.user_id == self.user_id
+            if replay.updated_at >= cutoff or (mine and replay.session_id in self._sessions):
                 continue
             closing = CapturedSession(session_id=replay.session_id, events=[], source=LIVE_SOURCE)
             try:
@@ -598,7 +600,7 @@ class Recorder:
                     closing,
                     self.redactor,
                     status=ReplayStatus.COMPLETE,
-                    user_id=self.user_id,
+                    user_id=replay.user_id,
                 )
             except Exception:  # this one is tried again at the next sweep; the others go on
                 log.exception("closing replay %s, left recording, failed", replay.id)
