@@ -231,4 +231,5 @@ def test_a_worker_removes_what_killed_renders_left_at_start(tmp_path: Path) -> N
         text = log.read_text()
         assert f"INFO removed {stale}, left by a render that was killed" in text
         assert f"INFO removed {stale_part}, left by a render that was killed" in text
-        assert text.rstrip().endswith("INFO vibecast worker w: stopped"), text
+        # (its "stopped" line is not waited for: SIGTERM may come before its handler is set)
+        assert "Traceback" not in text and " ERROR " not in text, text
