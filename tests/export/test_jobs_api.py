@@ -10,10 +10,12 @@ import pytest
 from export_helpers import need_tools, probe
 from fastapi.testclient import TestClient
 
+from vibecast.config import load_settings
 from vibecast.export.jobs import ExportJob, job_store, new_job_id
 from vibecast.export.outputs import exports_dir, thumbnail_path
 from vibecast.export.request import ExportRequest
 from vibecast.server import ServerSettings, create_app
+from vibecast.store import open_store
 
 KEY = b"export-test-secret-key-0123456789"
 
@@ -87,7 +89,10 @@ def test_queued_processing_complete_then_download(imported, tmp_path: Path) -> N
         assert not video.exists() and not drawn.exists()
 
 
-def test_files_of_deleted_replays_are_swept_at_start(imported) -> None:
+def test_files_of_deleted_replays_are_swept_at_start(imported, tmp_path: Path) -> None:
+    """A server removes the files of replays and jobs its database no longer has — only in an
+    exports directory its database owns: another database's files under the same
+    VIBECAST_HOME are not its to judge."""
     root = exports_dir(imported.settings)
     orphans = [
         root / "videos" / f"exp_{'1' * 24}.mp4",
@@ -95,12 +100,38 @@ def test_files_of_deleted_replays_are_swept_at_start(imported) -> None:
         root / "thumbnails" / "gone-replay.shared.png",
     ]
     kept = root / "thumbnails" / f"{imported.replay.id}.png"
-    for path in [*orphans, kept]:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(b"x")
+
+    def lay_out() -> None:
+        for path in [*orphans, kept]:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(b"x")
+
+    lay_out()
+    with _client(imported):
+        pass  # the first start claims the directory, sweeping nothing yet
+    assert all(p.exists() for p in orphans)
     with _client(imported):
         pass
     assert [p.exists() for p in orphans] == [False, False, False] and kept.exists()
+
+    # a server of another database on the same home: nothing of the first one's is touched
+    lay_out()
+    other = load_settings(
+        {
+            "VIBECAST_HOME": str(imported.settings.home),
+            "HOME": str(tmp_path),
+            "VIBECAST_DATABASE_URL": f"sqlite:///{tmp_path / 'other.db'}",
+        }
+    )
+    assert exports_dir(other) == root
+    store = open_store(other.database_url)
+    try:
+        server = ServerSettings.load(other, env={}, server_mode=False, secret_key=KEY)
+        with TestClient(create_app(server, store=store), base_url="http://127.0.0.1"):
+            pass
+    finally:
+        store.close()
+    assert all(p.exists() for p in [*orphans, kept])
 
 
 def test_bad_requests_and_unknown_jobs(imported) -> None:

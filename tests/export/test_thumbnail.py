@@ -3,6 +3,7 @@ what a fresh browser draws (nothing of the replay before it stays)."""
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -66,3 +67,29 @@ def test_a_failed_drawing_is_raised_and_the_next_one_starts_afresh(
     finally:
         drawer.close()
     assert _pixels(tmp_path / "ok.png").std() > 5
+
+
+def test_a_drawing_not_needed_any_more_is_skipped_and_a_hung_one_given_up(
+    imported, tmp_path: Path
+) -> None:
+    """``unless`` is asked when the drawing's turn comes (another request drew it meanwhile);
+    a drawing that does not end in time is given up with its thread, and the next request is
+    served by a new one instead of waiting behind it."""
+    data = load_replay_data(imported.store, imported.replay.id)
+    drawer = ThumbnailDrawer()
+    release = threading.Event()
+    try:
+        assert drawer.draw(data, tmp_path / "skipped.png", unless=lambda: True) is False
+        assert not (tmp_path / "skipped.png").exists() and drawer.browsers_started == 0
+
+        def hang() -> bool:
+            release.wait(30)  # a browser that stopped answering
+            return True
+
+        with pytest.raises(TimeoutError):
+            drawer.draw(data, tmp_path / "hung.png", unless=hang, timeout=0.5)
+        assert drawer.draw(data, tmp_path / "after.png", timeout=60) is True
+        assert _pixels(tmp_path / "after.png").std() > 5
+    finally:
+        release.set()
+        drawer.close()

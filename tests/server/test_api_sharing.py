@@ -12,6 +12,9 @@ from server_helpers import LOOPBACK, T0, Local, Team
 
 from required import unavailable
 from vibecast.config import load_settings
+from vibecast.export.outputs import thumbnail_path
+from vibecast.export.thumbnail import thumbnail_moment
+from vibecast.export.video import load_replay_data
 from vibecast.server import ServerSettings, create_app
 from vibecast.server.tokens import hash_token
 
@@ -59,9 +62,6 @@ def test_a_links_preview_image_needs_no_login_and_ends_with_the_link(team: Team)
     if not Path(os.environ.get("VIBECAST_CHROMIUM", "/usr/bin/chromium")).exists():
         unavailable("no Chromium to draw thumbnails", "thumbnails are drawn by the real player")
     replay = team.alice.replays[0]
-    team.alice.client.post(
-        f"/api/replays/{replay.id}/annotations", json={"timestamp_ms": 0, "text": "private note"}
-    )
     token = share(team.alice.client, replay.id)["share_token"]
     page = team.anonymous.get(f"/s/{token}").text
     image_url = f"{LOOPBACK}/api/s/{token}/thumbnail"
@@ -70,6 +70,19 @@ def test_a_links_preview_image_needs_no_login_and_ends_with_the_link(team: Team)
     assert image.status_code == 200, image.text
     assert image.headers["content-type"] == "image/png" and image.content[:4] == b"\x89PNG"
     assert image.headers["cache-control"] == "no-store"
+    # the owner's note at the very moment drawn: drawn again, the link's preview is unchanged
+    moment = thumbnail_moment(load_replay_data(team.store, replay.id))
+    noted = team.alice.client.post(
+        f"/api/replays/{replay.id}/annotations",
+        json={"timestamp_ms": moment, "text": "private note"},
+    )
+    assert noted.status_code == 201, noted.text
+    root = team.alice.client.app.state.vibecast_exports.root
+    thumbnail_path(root, replay.id, shared=True).unlink()
+    again = team.anonymous.get(image_url)
+    assert again.status_code == 200 and again.content == image.content
+    owners = team.alice.client.get(f"/api/replays/{replay.id}/thumbnail")
+    assert owners.status_code == 200 and owners.content != image.content  # the owner's has it
     team.alice.client.delete(f"/api/replays/{replay.id}/share")
     assert team.anonymous.get(image_url).status_code == 404
 

@@ -340,6 +340,8 @@ def test_filter_by_last_save(catalogue: Store) -> None:
     assert ids(catalogue.list_replays(ALICE, filters=later)) == [rid(2)]
     both = ReplayFilter(updated_since_ms=BASE_TS + 1, status="recording")
     assert catalogue.count_replays(ALICE, filters=both) == 0
+    earlier = ReplayFilter(updated_before_ms=BASE_TS + 1)
+    assert ids(catalogue.list_replays(ALICE, filters=earlier)) == [rid(5), rid(4), rid(3), rid(1)]
 
 
 def test_filters_follow_edits_and_deletes(catalogue: Store) -> None:

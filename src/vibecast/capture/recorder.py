@@ -68,12 +68,12 @@ IDLE_CLOSE_S = 3600.0
 closed: its replay marked complete and the session dropped from memory. If it speaks again, it
 records again."""
 STALE_SWEEP_S = 600.0
+"""How often to look for replays left recording (see Recorder._close_stale)."""
 SETTLE_RESUME_S = 600.0
 """At start, live replays that ended this recently get their transcript read once more (see
 Recorder._resume_settling)."""
-"""How often to look for replays an earlier run left recording (see Recorder._close_stale)."""
 PROGRESS_EVERY_S = 1.0  # the progress file for status is written at most this often
-STALE_BATCH = 100  # replays left recording looked at per sweep (the next sweep takes the rest)
+STALE_BATCH = 100  # silent replays closed per sweep (the next sweep takes the rest)
 COMMIT_CPU_SHARE = 20  # a session's saves may use at most 1/20 of a core (see _cadence)
 LIST_CPU_SHARE = 100  # listing the spool may use at most 1/100 of a core (see _loop)
 MAX_POLL_WAIT_S = 1.0
@@ -583,15 +583,13 @@ class Recorder:
         replay says it is live forever. If the session speaks again it records again."""
         cutoff = int(time.time() * 1000) - int(IDLE_CLOSE_S * 1000)
         try:
-            live = self.store.list_replays(
-                None, limit=STALE_BATCH, filters=ReplayFilter(status=ReplayStatus.RECORDING)
-            )
+            silent = ReplayFilter(status=ReplayStatus.RECORDING, updated_before_ms=cutoff)
+            live = self.store.list_replays(None, limit=STALE_BATCH, filters=silent)
         except Exception:  # the next sweep tries again; capture goes on meanwhile
             log.exception("looking for replays left recording failed")
             return
         for replay in live:
-            mine = replay.user_id == self.user_id
-            if replay.updated_at >= cutoff or (mine and replay.session_id in self._sessions):
+            if replay.user_id == self.user_id and replay.session_id in self._sessions:
                 continue
             closing = CapturedSession(session_id=replay.session_id, events=[], source=LIVE_SOURCE)
             try:

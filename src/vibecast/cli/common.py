@@ -18,9 +18,9 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from vibecast.cli.format import parse_time_ms
 from vibecast.config import Settings, load_settings
 from vibecast.errors import VibecastError
+from vibecast.humanize import parse_time_ms
 from vibecast.store import open_store
 from vibecast.store.base import Store
 from vibecast.store.records import LOCAL_USER

@@ -19,14 +19,12 @@ from vibecast.cli.common import (
     pass_context,
     time_option,
 )
-from vibecast.cli.format import format_duration
-from vibecast.export.request import ExportRequest
+from vibecast.export.request import FORMATS, ExportRequest
 from vibecast.export.timing import VideoTiming
 from vibecast.export.video import export_video, load_replay_data
+from vibecast.humanize import format_duration
 
 __all__ = ["export_command", "worker_command"]
-
-FORMATS = ("mp4", "webm")
 
 
 @click.command("export")
@@ -37,7 +35,7 @@ FORMATS = ("mp4", "webm")
     type=click.Path(path_type=Path, dir_okay=False),
     help="File to write (default: <id>.mp4 or .webm in the current directory).",
 )
-@click.option("--format", "video_format", type=click.Choice(FORMATS),
+@click.option("--format", "video_format", type=click.Choice(list(FORMATS)),
               help="H.264 MP4 or VP9 WebM (default: -o's suffix, else mp4).")  # fmt: skip
 @click.option("--resolution", type=click.Choice(["720p", "1080p"]), default="1080p",
               show_default=True)  # fmt: skip

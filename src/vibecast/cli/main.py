@@ -28,8 +28,8 @@ from vibecast.cli.common import (
     pass_context,
     time_option,
 )
-from vibecast.cli.format import format_bytes, format_duration, plural
 from vibecast.export.outputs import delete_replay_and_files, exports_dir
+from vibecast.humanize import format_bytes, format_duration, plural
 from vibecast.model import Replay, encode_event, event_json_schema
 from vibecast.pipeline import ImportSummary, import_paths
 from vibecast.replayfile import attachment_blobs, write_replay_file

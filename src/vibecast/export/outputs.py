@@ -75,9 +75,19 @@ def delete_replay_and_files(store: Store, root: Path, replay_id: str) -> bool:
     return True
 
 
-def sweep_orphans(store: Store, root: Path) -> int:
+OWNER_FILE = ".database"
+"""In the exports directory: a digest of the database whose files it holds. Two databases may
+share one directory (a local SQLite ``serve`` and a team one under the same ``VIBECAST_HOME``):
+files are swept only by the database that owns it."""
+
+
+def sweep_orphans(store: Store, root: Path, database_url: str) -> int:
     """Remove videos whose job and thumbnails whose replay no longer exist (deleted by a
-    version that left them, or by hand in the database); how many files went."""
+    version that left them, or by hand in the database); how many files went. Only where the
+    directory is this database's (:data:`OWNER_FILE`): the first start claims an unclaimed one,
+    and sweeps from the next."""
+    if not _owned_by(root, database_url):
+        return 0
     jobs = job_store(store)
     removed = 0
     for folder, table, key in (
@@ -95,17 +105,39 @@ def sweep_orphans(store: Store, root: Path) -> int:
     return removed
 
 
+def _owned_by(root: Path, database_url: str) -> bool:
+    ours = hashlib.sha256(database_url.encode()).hexdigest()[:32]  # no password on disk
+    mark = root / OWNER_FILE
+    try:
+        found = mark.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        try:
+            root.mkdir(parents=True, exist_ok=True)
+            mark.write_text(ours + "\n", encoding="ascii")
+        except OSError:
+            pass
+        return False
+    except (OSError, UnicodeDecodeError):
+        return False
+    if found != ours:
+        log.warning(
+            "%s holds another database's exports: not sweeping it (give each database its "
+            "own directory with VIBECAST_EXPORTS_DIR)",
+            root,
+        )
+    return found == ours
+
+
 def _thumbnails(root: Path, replay_id: str) -> list[Path]:
     return [thumbnail_path(root, replay_id), thumbnail_path(root, replay_id, shared=True)]
 
 
 def _remove(path: Path) -> bool:
+    """Whether ``path`` was removed (gone already, or not removable now: left for a sweep)."""
     try:
         path.unlink()
-    except FileNotFoundError:
-        return False
     except OSError:
-        return False  # left for the next sweep
+        return False
     return True
 
 

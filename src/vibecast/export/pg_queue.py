@@ -26,13 +26,13 @@ from typing import Any
 
 import psycopg
 
-from vibecast.cli.format import format_bytes, format_duration
 from vibecast.config import Settings
 from vibecast.errors import VibecastError
 from vibecast.export.jobs import ExportJob, job_store
 from vibecast.export.outputs import exports_dir, remove_stale_leftovers
 from vibecast.export.request import FPS
 from vibecast.export.runner import run_job, worker_name
+from vibecast.humanize import format_bytes, format_duration
 from vibecast.store import open_store
 from vibecast.store.base import Store
 from vibecast.store.pgpool import ConnectionPool

@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 class ExportService:
     def __init__(self, settings: Settings, store: Store, *, static_dir: Path | None = None) -> None:
         self.store = store
+        self._settings = settings
         self.jobs: JobStore = job_store(store)
         self.root = exports_dir(settings)
         self.static_dir = static_dir
@@ -49,7 +50,7 @@ class ExportService:
             if self._lifespans > 1:
                 return
             try:
-                removed = sweep_orphans(self.store, self.root)
+                removed = sweep_orphans(self.store, self.root, self._settings.database_url)
             except Exception:  # a file kept too long is no reason not to serve
                 log.exception("looking for exported files of deleted replays failed")
             else:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import os
 import queue
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,28 +61,50 @@ class ThumbnailDrawer:
     A page of the replay browser asks for a thumbnail per card; starting Chromium for each cost
     ~1 s, reloading the page of a running one a fraction of that. The browser is closed after
     :data:`IDLE_S` without a request, and after any failure (the next request starts another).
+    A drawing that does not end within its timeout (a hung browser) is given up with its thread:
+    the next request starts a new one, so one hang does not queue every later request behind it.
     """
 
     IDLE_S = 60.0
 
     def __init__(self, *, static_dir: Path | None = None) -> None:
         self._static_dir = static_dir
-        self._requests: queue.Queue[tuple[ReplayData, Path, Future[Path]] | None] = queue.Queue()
+        self._requests: queue.Queue[_Request | None] = queue.Queue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self.browsers_started = 0  # for tests and logs: how often a browser had to start
 
-    def draw(self, data: ReplayData, output: Path, timeout: float = 120.0) -> Path:
-        """Draw ``data``'s thumbnail into ``output``; raises what drawing raised."""
-        done: Future[Path] = Future()
+    def draw(
+        self,
+        data: ReplayData,
+        output: Path,
+        *,
+        unless: Callable[[], bool] | None = None,
+        timeout: float = 120.0,
+    ) -> bool:
+        """Draw ``data``'s thumbnail into ``output`` — unless ``unless()`` says, when its turn
+        comes, that it is not needed any more (another request drew it); whether it drew.
+        Raises what drawing raised, or :class:`TimeoutError`."""
+        done: Future[bool] = Future()
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
+                self._requests = queue.Queue()
                 self._thread = threading.Thread(
-                    target=self._run, name="vibecast-thumbnails", daemon=True
+                    target=self._run,
+                    args=(self._requests,),
+                    name="vibecast-thumbnails",
+                    daemon=True,
                 )
                 self._thread.start()
-            self._requests.put((data, output, done))
-        return done.result(timeout)
+            thread, requests = self._thread, self._requests
+            requests.put(_Request(data, output, unless, done))
+        try:
+            return done.result(timeout)
+        except TimeoutError:
+            with self._lock:
+                if self._thread is thread:  # hung: the next request starts afresh
+                    self._thread = None
+            raise
 
     def close(self) -> None:
         """Stop the thread and its browser (what is queued is drawn first)."""
@@ -91,33 +115,48 @@ class ThumbnailDrawer:
         if thread is not None:
             thread.join(30)
 
-    def _run(self) -> None:
+    def _run(self, requests: queue.Queue[_Request | None]) -> None:
         renderer: FrameRenderer | None = None
         try:
             while True:
                 try:
-                    request = self._requests.get(timeout=self.IDLE_S)
+                    request = requests.get(timeout=self.IDLE_S)
                 except queue.Empty:
                     if renderer is not None:
                         renderer.close()
                         renderer = None
+                    if self._thread is not threading.current_thread():
+                        return  # given up on (or closed): a newer thread serves
                     continue
                 if request is None:
                     return
-                data, output, done = request
+                if not request.done.set_running_or_notify_cancel():
+                    continue
                 try:
+                    if request.unless is not None and request.unless():
+                        request.done.set_result(False)
+                        continue
                     if renderer is None:
                         renderer = frame_renderer(*_RENDER_SIZE, static_dir=self._static_dir)
                         renderer.__enter__()
                         self.browsers_started += 1
                     else:
                         renderer.reset()
-                    done.set_result(_draw(renderer, data, output))
+                    _draw(renderer, request.data, request.output)
+                    request.done.set_result(True)
                 except BaseException as exc:  # the caller gets it; a broken browser is not kept
-                    done.set_exception(exc)
+                    request.done.set_exception(exc)
                     if renderer is not None:
                         renderer.close()
                         renderer = None
         finally:
             if renderer is not None:
                 renderer.close()
+
+
+@dataclass(frozen=True)
+class _Request:
+    data: ReplayData
+    output: Path
+    unless: Callable[[], bool] | None
+    done: Future[bool]

@@ -123,6 +123,7 @@ class ReplayFilter(msgspec.Struct, kw_only=True):
     text: str | None = None  # case-insensitive substring of a prompt or the title
     status: str | None = None  # "recording" (live capture writing it) or "complete"
     updated_since_ms: int | None = None  # saved at or after (epoch ms)
+    updated_before_ms: int | None = None  # last saved before (epoch ms)
 
 
 class StoreStats(msgspec.Struct, kw_only=True):

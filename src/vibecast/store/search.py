@@ -128,6 +128,7 @@ _SCALAR_FILTERS = (
     ("until_ms", "replays.recorded_at < {}", "until"),
     ("status", "replays.status = {}", "status"),
     ("updated_since_ms", "replays.updated_at >= {}", "updated_since"),
+    ("updated_before_ms", "replays.updated_at < {}", "updated_before"),
 )
 
 

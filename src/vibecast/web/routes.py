@@ -16,15 +16,15 @@ from starlette.concurrency import run_in_threadpool
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from vibecast.cli.format import format_duration, plural
 from vibecast.export.thumbnail import THUMBNAIL_SIZE
+from vibecast.humanize import format_duration, plural
 from vibecast.model import Replay
 from vibecast.server.deps import Actor, State, authenticate
 from vibecast.server.errors import ApiError
 from vibecast.server.pages import not_found_page
 from vibecast.server.routes.common import ERRORS, ReplayId, visible_replay
 from vibecast.server.routes.session import safe_next
-from vibecast.server.routes.sharing import ShareToken, public_base, shared_replay
+from vibecast.server.routes.sharing import ShareToken, public_base, share_url, shared_replay
 from vibecast.server.routes.system import features
 from vibecast.web.csp import SecurityHeadersMiddleware, page_headers
 from vibecast.web.pages import ICON, STATIC_DIR, LinkPreview, browser_page, player_page
@@ -145,18 +145,18 @@ async def public_viewer(
 def _link_preview(
     request: Request, state: State, token: str, replay: Replay, title: str
 ) -> LinkPreview:
-    base = public_base(request, state)
-    link = quote(token, safe="")
     meta = replay.metadata
     facts = [format_duration(meta.duration_ms), plural(meta.event_count, "event")]
     tools = sorted(meta.tool_breakdown.items(), key=lambda item: (-item[1], item[0]))[:3]
     if tools:
         facts.append(", ".join(name for name, _ in tools))
     return LinkPreview(
-        url=f"{base}/s/{link}",
+        url=share_url(request, state, token),
         title=title,
         description="Claude Code session replay · " + " · ".join(facts),
-        image=f"{base}/api/s/{link}/thumbnail" if "export" in features(request) else None,
+        image=f"{public_base(request, state)}/api/s/{token}/thumbnail"
+        if "export" in features(request)
+        else None,
         image_size=THUMBNAIL_SIZE,
     )
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path as FilePath
@@ -40,7 +39,7 @@ from vibecast.server.routes.common import (
     owned_replay,
     visible_replay,
 )
-from vibecast.server.routes.sharing import ShareToken, shared_replay
+from vibecast.server.routes.sharing import ShareToken, public_base, shared_replay
 from vibecast.server.schemas import TimeMs, _In
 from vibecast.store.base import Store
 
@@ -50,7 +49,6 @@ router = APIRouter(tags=["export"])
 
 _THUMBNAIL_HEADERS = {"Cache-Control": "private, max-age=60"}
 THUMBNAIL_STALE_MS = 60_000
-_DRAWING = threading.Lock()
 """A thumbnail is drawn again when its replay was saved this long after it (a live recording
 redraws at most once a minute)."""
 
@@ -109,7 +107,7 @@ def _job_json(job: ExportJob, request: Request, state: Any) -> dict[str, Any]:
         out["error"] = job.error
     if job.status == "complete":
         query = sign_download(state.settings.secret_key, job.id, state.now_ms())
-        base = state.settings.public_url or str(request.base_url).rstrip("/")
+        base = public_base(request, state)
         out["download_url"] = f"{base}/api/replays/exports/{job.id}/download?{query}"
     return out
 
@@ -245,17 +243,14 @@ def _draw_if_stale(
     path: FilePath, replay: Replay, data: Callable[[], ReplayData], service: ExportService
 ) -> bool:
     """Draw the thumbnail unless the one at ``path`` was drawn after the replay's last save
-    (within :data:`THUMBNAIL_STALE_MS`); whether it drew."""
+    (within :data:`THUMBNAIL_STALE_MS`), checked again when its turn comes (a page of cards asks
+    for many at once, the same one maybe twice); whether it drew."""
     if _fresh(path, replay):
         return False
-    with _DRAWING:  # a page of cards asks for many at once: each drawn once, in turn
-        if _fresh(path, replay):  # drawn while this request waited
-            return False
-        try:
-            service.thumbnails.draw(data(), path)
-        except (VibecastError, TimeoutError) as exc:
-            raise ApiError(503, "unavailable", f"cannot draw the thumbnail: {exc}") from exc
-    return True
+    try:
+        return service.thumbnails.draw(data(), path, unless=lambda: _fresh(path, replay))
+    except (VibecastError, TimeoutError) as exc:
+        raise ApiError(503, "unavailable", f"cannot draw the thumbnail: {exc}") from exc
 
 
 def _fresh(path: FilePath, replay: Replay) -> bool:

@@ -295,11 +295,7 @@ def delete_replay(replay_id: ReplayId, actor: CurrentActor, request: Request) ->
     """The owner only; the replay, its events, annotations and share link go at once, then
     its exported videos and thumbnails."""
     replay = owned_replay(actor, replay_id)
-    exports = getattr(request.app.state, "vibecast_exports", None)
-    if exports is None:
-        actor.store.delete_replay(replay.id)
-    else:
-        delete_replay_and_files(actor.store, exports.root, replay.id)
+    delete_replay_and_files(actor.store, request.app.state.vibecast_exports.root, replay.id)
     return Response(status_code=204)
 
 

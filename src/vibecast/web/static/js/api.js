@@ -124,6 +124,19 @@ export function cancelExport(jobId) {
   return request("DELETE", `/api/replays/exports/${enc(jobId)}`);
 }
 
+/** A finished export's `download_url` as a path on the page's own origin: the server names its
+ * URLs after VIBECAST_PUBLIC_URL, which may not be the address this page was opened at (and a
+ * `download` link works same-origin only); null for anything not http(s). */
+export function downloadPath(url) {
+  if (typeof url !== "string" || !url) return null;
+  try {
+    const parsed = new URL(url, window.location.origin);
+    return /^https?:$/.test(parsed.protocol) ? parsed.pathname + parsed.search : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Where a replay's portable file downloads from (owner only). */
 export function replayFileUrl(id) {
   return `/api/replays/${enc(id)}/file`;

@@ -41,19 +41,6 @@ export function replaceChildren(node, ...children) {
 
 /** Only URLs of this server (or inline images) may be loaded or followed: the CSP would refuse
  * the rest, and a `javascript:` URL must never become a link. */
-/** An http(s) URL of this server as a path on the page's own origin (the server names its
- * URLs after VIBECAST_PUBLIC_URL, which may not be the address this page was opened at), or
- * null for anything else. */
-export function ownPath(url) {
-  if (typeof url !== "string" || !url) return null;
-  try {
-    const parsed = new URL(url, window.location.origin);
-    return /^https?:$/.test(parsed.protocol) ? parsed.pathname + parsed.search : null;
-  } catch {
-    return null;
-  }
-}
-
 export function isLocalUrl(url) {
   if (typeof url !== "string" || !url) return false;
   if (url.startsWith("data:image/")) return true;

@@ -1,8 +1,8 @@
 // Video export from the browser, once the server offers it (the export issue): start a job,
 // follow its progress, offer the download. Without it the button stays disabled and says why.
 
-import { cancelExport, exportStatus, features, startExport } from "../api.js";
-import { el, ownPath, replaceChildren } from "./dom.js";
+import { cancelExport, downloadPath, exportStatus, features, startExport } from "../api.js";
+import { el, replaceChildren } from "./dom.js";
 
 const POLL_MS = 1000;
 
@@ -29,7 +29,7 @@ export function exportPanel(replay, report) {
         return;
       }
       if (job.status === "complete") {
-        const href = ownPath(job.download_url);
+        const href = downloadPath(job.download_url);
         const link = href ? el("a", { href, class: "vb-button vb-primary", download: "" }, "Download video") : null;
         replaceChildren(panel, el("p", { class: "vb-export-status", role: "status" }, "Video ready."), link);
         return;

@@ -219,7 +219,8 @@ export class WorkshopScene {
       ctx.font = `600 20px ${FONT}`;
       ctx.textAlign = "left";
       ctx.textBaseline = "top";
-      const name = session ? `session ${String(session).slice(0, 8)}` : "session";
+      // a share link's sessions are aliases ("shared-<hex>"): named by their hex like the rest
+      const name = session ? `session ${String(session).replace(/^shared-/, "").slice(0, 8)}` : "session";
       ctx.fillText(zones.length > 1 ? `Zone ${zone + 1} · ${name}` : name, ox + 28, oy + 20);
       for (const station of STATIONS) {
         const [sx, sy] = stationPoint(zone, station.id);

@@ -1,6 +1,7 @@
 // The player's small dialogs: add a note (time and scene position picked by clicking),
 // share (create, copy, expiry, revoke) and export (format, resolution, progress, download).
 
+import { downloadPath } from "../api.js";
 import { el, clear } from "./dom.js";
 import { formatTime, parseTime } from "../player/format.js";
 
@@ -244,8 +245,9 @@ export class ExportDialog {
     if (job.status === "complete" || job.status === "failed" || job.status === "cancelled") {
       this.bar.hidden = true;
       clear(this.status);
-      if (job.status === "complete" && job.download_url) {
-        this.status.append("Video ready. ", el("a", { href: job.download_url, download: "", text: "Download the video" }));
+      const href = job.status === "complete" ? downloadPath(job.download_url) : null;
+      if (href) {
+        this.status.append("Video ready. ", el("a", { href, download: "", text: "Download the video" }));
       } else {
         this.status.textContent = `Export ${job.status}${job.error ? `: ${job.error}` : "."}`;
       }

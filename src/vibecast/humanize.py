@@ -1,4 +1,5 @@
-"""Human-readable times and sizes for the CLI, and parsing of the times users type."""
+"""Human-readable times and sizes (the CLI, the worker's log, link previews), and parsing of the
+times users type."""
 
 from __future__ import annotations
 
