@@ -234,3 +234,28 @@ def test_a_worker_removes_what_killed_renders_left_at_start(tmp_path: Path) -> N
         assert f"INFO removed {stale_part}, left by a render that was killed" in text
         # (its "stopped" line is not waited for: SIGTERM may come before its handler is set)
         assert "Traceback" not in text and " ERROR " not in text, text
+
+
+def test_the_service_counts_the_workers_alive(team: dict, tmp_path: Path) -> None:
+    """What a queued job's status says it waits for (``workers_online``): both workers, then
+    one once the other stopped; none on a database no worker has used."""
+    service = team["service"]
+
+    def until(count: int) -> None:
+        deadline = time.monotonic() + 40
+        while service.workers_online() != count:
+            assert time.monotonic() < deadline, (count, service.workers_online())
+            time.sleep(0.25)
+
+    until(2)
+    stopped = team["workers"]["w1"]
+    stopped.send_signal(signal.SIGTERM)
+    stopped.wait(timeout=20)
+    until(1)
+    with scratch_database() as url:
+        settings = load_settings({"VIBECAST_DATABASE_URL": url, "HOME": str(tmp_path)})
+        store = open_store(url)
+        try:
+            assert ExportService(settings, store).workers_online() == 0
+        finally:
+            store.close()

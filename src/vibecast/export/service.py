@@ -77,6 +77,19 @@ class ExportService:
         if deferrer is not None:
             deferrer.close()  # type: ignore[attr-defined]
 
+    def workers_online(self) -> int | None:
+        """Server mode: how many ``vibecast worker`` processes are alive (a queued job waits for
+        one); None in local mode, where this server renders."""
+        if not self.distributed:
+            return None
+        from vibecast.export.pg_queue import STALLED_AFTER_SECONDS
+
+        try:
+            return self.jobs.live_workers(STALLED_AFTER_SECONDS)
+        except Exception:  # a hint, not worth failing the job's status for
+            log.exception("cannot count export workers")
+            return None
+
     def submit(self, job: ExportJob) -> ExportJob:
         """Record the job and queue it; a queue that cannot take it fails the job, saying why."""
         self.jobs.add(job)

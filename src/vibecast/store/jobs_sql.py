@@ -242,6 +242,18 @@ class JobStore:
             self._run(conn, _CANCEL, now=now_ms, id=job_id)
             return self._get(conn, job_id, actor)
 
+    def live_workers(self, within_s: float) -> int:
+        """PostgreSQL (server mode): ``vibecast worker`` processes whose procrastinate heartbeat
+        is at most ``within_s`` old — 0 before any worker made procrastinate's tables."""
+        with self._dialect.tx("counting export workers", None) as conn:
+            if conn.execute("SELECT to_regclass('procrastinate_workers')").fetchone()[0] is None:
+                return 0
+            query = (
+                "SELECT count(*) FROM procrastinate_workers "
+                "WHERE last_heartbeat > now() - :within * interval '1 second'"
+            )
+            return int(self._run(conn, query, within=within_s).fetchone()[0])
+
     def outputs_of(self, replay_id: str) -> list[str]:
         """The files the replay's export jobs wrote (every user's: read before a delete)."""
         query = (

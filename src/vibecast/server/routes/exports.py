@@ -105,6 +105,10 @@ def _job_json(job: ExportJob, request: Request, state: Any) -> dict[str, Any]:
     }
     if job.error:
         out["error"] = job.error
+    if job.status == "queued":
+        online = _service(request).workers_online()
+        if online is not None:
+            out["workers_online"] = online  # server mode: 0 means it waits for a worker
     if job.status == "complete":
         query = sign_download(state.settings.secret_key, job.id, state.now_ms())
         base = public_base(request, state)
@@ -155,8 +159,9 @@ def request_export(
 
 @router.get("/api/replays/exports/{job_id}", responses=ERRORS, summary="An export job's status")
 def export_status(job_id: JobId, actor: CurrentActor, state: State, request: Request) -> Response:
-    """``status`` queued | processing | complete | failed | cancelled, ``progress`` 0–1, and
-    ``download_url`` (signed, expires after a day) once complete, ``error`` once failed."""
+    """``status`` queued | processing | complete | failed | cancelled, ``progress`` 0–1,
+    ``download_url`` (signed, expires after a day) once complete, ``error`` once failed, and in
+    server mode ``workers_online`` while queued (0: no worker to take it)."""
     job = _service(request).jobs.get(job_id, actor.user.id)
     if job is None:
         raise not_found("export job")

@@ -124,6 +124,12 @@ export function cancelExport(jobId) {
   return request("DELETE", `/api/replays/exports/${enc(jobId)}`);
 }
 
+/** What a queued export waits for, in words: in server mode, say so when no worker runs. */
+export function queuedText(job) {
+  if (job.workers_online === 0) return "Queued: no export worker is running (an admin starts one with vibecast worker).";
+  return "Queued: waiting for the exporter…";
+}
+
 /** A finished export's `download_url` as a path on the page's own origin: the server names its
  * URLs after VIBECAST_PUBLIC_URL, which may not be the address this page was opened at (and a
  * `download` link works same-origin only); null for anything not http(s). */

@@ -1,7 +1,7 @@
 // Video export from the browser, once the server offers it (the export issue): start a job,
 // follow its progress, offer the download. Without it the button stays disabled and says why.
 
-import { cancelExport, downloadPath, exportStatus, features, startExport } from "../api.js";
+import { cancelExport, downloadPath, exportStatus, features, queuedText, startExport } from "../api.js";
 import { el, replaceChildren } from "./dom.js";
 
 const POLL_MS = 1000;
@@ -40,7 +40,7 @@ export function exportPanel(replay, report) {
         return;
       }
       const progress = Number.isFinite(job.progress) ? ` ${Math.round(job.progress * 100)} %` : "";
-      status.textContent = `Export ${job.status}${progress}…`;
+      status.textContent = job.status === "queued" ? queuedText(job) : `Export ${job.status}${progress}…`;
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       if (!panel.isConnected) return;
     }

@@ -1,7 +1,7 @@
 // The player's small dialogs: add a note (time and scene position picked by clicking),
 // share (create, copy, expiry, revoke) and export (format, resolution, progress, download).
 
-import { downloadPath } from "../api.js";
+import { downloadPath, queuedText } from "../api.js";
 import { el, clear } from "./dom.js";
 import { formatTime, parseTime } from "../player/format.js";
 
@@ -261,7 +261,7 @@ export class ExportDialog {
       this.status.textContent = `Processing: ${Math.round(progress * 100)} %`;
     } else {
       this.bar.removeAttribute("value"); // indeterminate while waiting for a worker
-      this.status.textContent = job.status === "queued" ? "Queued: waiting for the exporter…" : `${job.status}…`;
+      this.status.textContent = job.status === "queued" ? queuedText(job) : `${job.status}…`;
     }
     return false;
   }
