@@ -30,7 +30,6 @@ from vibecast.config import Settings
 from vibecast.errors import VibecastError
 from vibecast.export.jobs import ExportJob, job_store
 from vibecast.export.outputs import exports_dir, remove_stale_leftovers
-from vibecast.export.request import FPS
 from vibecast.export.runner import run_job, worker_name
 from vibecast.humanize import format_bytes, format_duration
 from vibecast.store import open_store
@@ -231,8 +230,7 @@ def _describe(store: Store, job: ExportJob) -> str:
         parts.append(f"{span} of {format_duration(length)}")
     if request.speed != 1:
         parts.append(f"at {request.speed:g}x")
-    frames = max(1, round(max(0, end - request.from_ms) / request.speed * FPS / 1000))
-    video = format_duration(round(frames * 1000 / FPS))
+    video = format_duration(round(max(0, end - request.from_ms) / request.speed))
     if request.idle_limit_ms is not None:
         parts.append(f"pauses capped at {request.idle_limit_ms / 1000:g} s")
         video = f"at most {video}"
