@@ -65,19 +65,17 @@ def test_without_record_the_app_only_spools(tmp_path: Path) -> None:
 def test_each_worker_process_records_as_the_user_serve_was_given(
     tmp_path: Path, monkeypatch
 ) -> None:
-    """`vibecast --user alice serve --workers 2`: every worker process builds its app from the
-    environment `run` leaves, the capture user included."""
+    """`vibecast --user alice serve --workers 2`: each worker process builds its app from the
+    environment `run` hands over, the capture user included. uvicorn's process spawning is
+    stood in for by building the worker's app here, from that environment."""
     from vibecast.server import runner
 
-    home = tmp_path / "home"
-    for name, value in {
-        "VIBECAST_HOME": str(home),
-        "VIBECAST_DATABASE_URL": f"sqlite:///{home / 'vibecast.db'}",
-        "VIBECAST_SERVE_RECORD": "0",
-        runner._HOST_ENV: "127.0.0.1",
-        runner._PORT_ENV: "8642",
-        runner._CAPTURE_USER_ENV: "user-id-of-alice",
-    }.items():
-        monkeypatch.setenv(name, value)
-    app = runner.app_from_environment()
-    assert app.state.vibecast.settings.capture_user == "user-id-of-alice"
+    monkeypatch.setattr(runner.os, "environ", dict(runner.os.environ))
+    base = load_settings({"VIBECAST_HOME": str(tmp_path / "home"), "HOME": str(tmp_path)})
+    settings = ServerSettings.load(base, env={}, capture_user="user-id-of-alice")
+    workers: list = []
+    monkeypatch.setattr(
+        runner.uvicorn, "run", lambda *_a, **_k: workers.append(runner.app_from_environment())
+    )
+    runner.run(settings, workers=2)
+    assert [app.state.vibecast.settings.capture_user for app in workers] == ["user-id-of-alice"]
