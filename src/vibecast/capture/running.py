@@ -14,7 +14,8 @@ The state is a cache, never the source of truth. It is built from a replay as sa
 full build, or read back after a restart), it is used only while the stored replay is the one it
 was built for (:func:`~vibecast.pipeline.save_session` checks), and ``fold`` returns None —
 the caller builds in full — whenever a case falls outside what it handles exactly: an estimated
-time anywhere (re-timing looks at the whole capture), an event placed before the replay's first,
+time anywhere (re-timing looks at the whole capture), a subagent's start (its hook and
+transcript copies merge), an event placed before the replay's first,
 a tool result ordered before its call, an id-less tool event that is not the newest of its kind.
 ``tests/capture/test_running_state.py`` checks it against full builds on the real payloads.
 """
@@ -236,8 +237,11 @@ class RunningState:
         commit falls outside what folding does exactly (the caller then builds in full)."""
         if self.saved is not stored.events or not stored.events:
             return None  # a save failed after the last fold, or the events are not these
-        if any(time_is_estimated(event) for event in session.events):
-            return None
+        if any(
+            time_is_estimated(event) or event.type == EventType.SUBAGENT_START
+            for event in session.events
+        ):
+            return None  # a subagent's start may have a twin to merge (a few per session)
         return _Fold(self, stored).run(session)
 
 

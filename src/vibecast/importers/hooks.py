@@ -23,8 +23,13 @@ from typing import Any
 
 from vibecast.importers.base import ImportIssue
 from vibecast.importers.builder import SessionBuilder
-from vibecast.importers.content import move_binaries_out
-from vibecast.importers.ids import content_event_id, content_hash, tool_event_id
+from vibecast.importers.content import classify_user_text, move_binaries_out
+from vibecast.importers.ids import (
+    content_event_id,
+    content_hash,
+    task_notification_id,
+    tool_event_id,
+)
 from vibecast.importers.issues import IssueLog
 from vibecast.importers.timestamps import SourceTime, read_time
 from vibecast.model import Attachment, EventType, RecordedEvent
@@ -182,6 +187,24 @@ def event_from_hook_payload(
     transcript = text("transcript_path")
     if transcript:
         extra["transcript_path"] = transcript
+    prompt = payload.get("prompt") if isinstance(payload.get("prompt"), str) else None
+    if event_type == EventType.USER_PROMPT_SUBMIT and prompt and "<task-notification>" in prompt:
+        notice = classify_user_text(prompt)
+        if notice.kind == "notification":
+            # Claude Code hands a finished background task's notice to the model as a prompt;
+            # nobody typed it. It is the notice the transcript records (same id: one event).
+            return RecordedEvent(
+                id=task_notification_id(prompt),
+                timestamp=received_at_ms,
+                type=EventType.NOTIFICATION,
+                session_id=session_id,
+                cwd=text("cwd"),
+                message=notice.text,
+                notification_type="task_notification",
+                raw=notice.notice_raw(),
+                recorded_at=received_at_ms,
+                relative_time_ms=0,
+            )
     return RecordedEvent(
         id=event_id,
         timestamp=received_at_ms,
@@ -194,7 +217,7 @@ def event_from_hook_payload(
         tool_use_id=tool_use_id,
         success=success,
         error=error,
-        prompt=payload.get("prompt") if isinstance(payload.get("prompt"), str) else None,
+        prompt=prompt,
         response=response,
         message=text("message"),
         notification_type=text("notification_type"),

@@ -51,3 +51,13 @@ def content_hash(value: Any) -> str:
 def content_event_id(prefix: str, value: Any, occurrence: int) -> str:
     """``<prefix>-<hash>-<n>``: the n-th (0-based) occurrence of this content in its source."""
     return f"{prefix}-{content_hash(value)}-{occurrence}"
+
+
+def task_notification_id(text: str) -> str:
+    """The id of a ``<task-notification>`` (a background agent or shell finished).
+
+    Claude Code 2.1 reports one notice three times: a queue-operation in the transcript when it
+    is queued, a user record when it is handed to the model, and a UserPromptSubmit hook then.
+    The three share this id, a hash of the notice's text, so they merge into one event. (A
+    notice repeated word for word, task id and all, is kept once.)"""
+    return content_event_id("task", text.strip(), 0)

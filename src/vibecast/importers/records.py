@@ -19,11 +19,12 @@ assistant ``isApiErrorMessage``       api_error
 ``system`` records, ``pr-link``       see :mod:`vibecast.importers.system_records`
 ``summary``                           summary (and the session title)
 ``custom-title`` / ``ai-title``       the session title only
-``queue-operation`` task notice       notification (a background agent finished)
+``queue-operation`` task notice       notification (a background agent finished; one event
+                                      with the user record that hands it to the model)
 ``progress`` ``agent_progress``       the subagent's message, when no subagent file has it;
                                       other progress records are dropped (their result
                                       arrives as the tool_result)
-snapshots, modes, attachments, …      dropped
+snapshots, modes, attachments, …      dropped (and Claude Code 2.1's API request bookkeeping)
 anything else                         unknown (``raw`` = the record) + one warning per type
 ====================================  ========================================================
 """
@@ -38,11 +39,17 @@ from typing import Any
 
 from vibecast.importers.builder import SessionBuilder
 from vibecast.importers.content import (
+    UserText,
     blocks_text,
     classify_user_text,
     move_binaries_out,
 )
-from vibecast.importers.ids import content_event_id, record_event_id, tool_event_id
+from vibecast.importers.ids import (
+    content_event_id,
+    record_event_id,
+    task_notification_id,
+    tool_event_id,
+)
 from vibecast.importers.issues import IssueLog
 from vibecast.importers.subagents import Nesting
 from vibecast.importers.system_records import Mapped, pr_link_event, system_event
@@ -66,6 +73,15 @@ _SILENT_TYPES = frozenset(
         "attachment",
         "permission-mode",
         "tag",
+        # Claude Code 2.1's request bookkeeping: the prompt-cache shape of each API request
+        # (the whole system prompt and tool list), its parameters, the tools it offered, the
+        # running cost, an internal latch. What the session did is in the other records.
+        "atis-latch",
+        "api-request",
+        "api-request-blob",
+        "api-request-shape",
+        "tools-used",
+        "cost-state",
     }
 )
 _ASSISTANT_TOOL_CALLS = frozenset({"tool_use", "server_tool_use", "mcp_tool_use"})
@@ -349,21 +365,16 @@ class RecordMapper:
             return None
         if classified.kind == "prompt":
             return classified.text
-        event_id = record_event_id(key, index)
         if classified.kind == "notification":
-            self._notification(event_id, classified, ts, record, nest)
+            self._notification(task_notification_id(text), classified, ts, record, nest)
         else:  # command output, interruption
+            event_id = record_event_id(key, index)
             self._emit(event_id, EventType.SYSTEM, ts, record, nest, text=classified.text)
         return None
 
     def _notification(
-        self, event_id: str, classified: Any, ts: int, record: dict[str, Any], nest: Nesting
+        self, event_id: str, classified: UserText, ts: int, record: dict[str, Any], nest: Nesting
     ) -> None:
-        raw = {
-            k: v
-            for k, v in (("toolUseId", classified.tool_use_id), ("status", classified.status))
-            if v
-        }
         self._emit(
             event_id,
             EventType.NOTIFICATION,
@@ -372,7 +383,7 @@ class RecordMapper:
             nest,
             message=classified.text,
             notification_type="task_notification",
-            raw=raw or None,
+            raw=classified.notice_raw(),
         )
 
     def _tool_result(
@@ -581,7 +592,7 @@ class RecordMapper:
             return  # queued prompts arrive later as user records
         classified = classify_user_text(content)
         if classified.kind == "notification":
-            self._notification(self._record_key(record, "queue"), classified, ts, record, nest)
+            self._notification(task_notification_id(content), classified, ts, record, nest)
 
     def _progress(self, line: int, record: dict[str, Any], nest: Nesting) -> None:
         data = record.get("data")

@@ -24,7 +24,7 @@ from vibecast.recorder.subagents import nest_subagents
 from vibecast.recorder.timing import by_timestamp, settle_timeline
 from vibecast.recorder.titles import session_title
 from vibecast.recorder.tools import apply_outcomes, pair_tool_calls
-from vibecast.recorder.twins import merge_prompt_twins
+from vibecast.recorder.twins import merge_prompt_twins, merge_subagent_twins
 
 __all__ = ["build_events", "build_replay", "merged_info"]
 
@@ -33,7 +33,7 @@ def build_events(
     existing: Sequence[RecordedEvent], new: Sequence[RecordedEvent]
 ) -> list[RecordedEvent]:
     """Merged, re-timed, ordered events with subagents nested and tool outcomes set."""
-    merged = merge_prompt_twins(merge_events(existing, new))
+    merged = merge_subagent_twins(merge_prompt_twins(merge_events(existing, new)))
     events = nest_subagents(by_timestamp(reconcile_times(merged)))
     calls = pair_tool_calls(events)
     apply_outcomes(events, calls)

@@ -16,6 +16,10 @@ hook carries exactly what the transcript records — and, for a live capture (th
 its arrival time, exact), by time: the transcript's prompt of the same text nearest to it,
 within :data:`PROMPT_TWIN_WINDOW_MS`. A hook prompt whose time is a guess (an imported capture)
 is paired first-in-first-out, like tool twins. Either way the transcript's event survives.
+
+A subagent's start is reported by its ``SubagentStart`` hook and by the first record of its
+transcript (which carries the prompt it was given); :func:`merge_subagent_twins` pairs them by
+the subagent's ``agent_id``, which both carry, and the transcript's event survives.
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ from vibecast.model import EventType, RecordedEvent
 from vibecast.recorder.estimates import EstimateView, input_key
 from vibecast.recorder.merge import merge_event, time_is_estimated
 
-__all__ = ["PROMPT_TWIN_WINDOW_MS", "merge_prompt_twins", "merge_twins"]
+__all__ = ["PROMPT_TWIN_WINDOW_MS", "merge_prompt_twins", "merge_subagent_twins", "merge_twins"]
 
 PROMPT_TWIN_WINDOW_MS = 60_000
 """How far apart a live hook prompt and its transcript copy may be. Both are written when the
@@ -141,5 +145,29 @@ def merge_prompt_twins(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
             twin = min(near, key=lambda i: abs(events[i].timestamp - hook.timestamp), default=None)
         if twin is not None:
             merged[twin] = merge_event(merged[twin], hook)
+            absorbed.add(index)
+    return [event for index, event in enumerate(merged) if index not in absorbed]
+
+
+def merge_subagent_twins(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
+    """``events`` with each hook's subagent start merged into the transcript's start of the
+    same subagent, if present (the list keeps its order, less the hook starts merged away)."""
+    starts: dict[str, int] = {}
+    hooks: list[int] = []
+    for index, event in enumerate(events):
+        if event.type != EventType.SUBAGENT_START or not event.agent_id:
+            continue
+        if event.id.startswith(_HOOK_ID_PREFIX):
+            hooks.append(index)
+        else:
+            starts.setdefault(event.agent_id, index)
+    if not hooks or not starts:
+        return list(events)
+    merged = list(events)
+    absorbed: set[int] = set()
+    for index in hooks:
+        twin = starts.get(events[index].agent_id or "")
+        if twin is not None:
+            merged[twin] = merge_event(merged[twin], events[index])
             absorbed.add(index)
     return [event for index, event in enumerate(merged) if index not in absorbed]
