@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from capture_harness import real_payloads
 
+from served import run_vibecast
 from vibecast.capture import list_spool
 from vibecast.capture.claude_hooks import commands_for, run_command
 from vibecast.capture.lock import running_recorder_pid
@@ -35,17 +36,6 @@ OTHER_TOOLS = {
         "Stop": [{"hooks": [{"type": "command", "command": "cat >/dev/null; exit 0"}]}],
     },
 }
-
-
-def vibecast(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "vibecast", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
 
 
 def start_recorder(env: dict[str, str], lock: Path) -> subprocess.Popen:
@@ -83,9 +73,9 @@ def test_every_payload_recorded_once_in_order(
     settings_file.write_text(json.dumps(OTHER_TOOLS, indent=2) + "\n")
     original = settings_file.read_bytes()
 
-    installed = vibecast(env, "hooks", "install", "--hook-form", form)
+    installed = run_vibecast(env, "hooks", "install", "--hook-form", form)
     assert installed.returncode == 0, installed.stderr
-    assert vibecast(env, "hooks", "install", "--hook-form", form).returncode == 0
+    assert run_vibecast(env, "hooks", "install", "--hook-form", form).returncode == 0
     config = json.loads(settings_file.read_text())
     assert config["hooks"]["PreToolUse"][0] == OTHER_TOOLS["hooks"]["PreToolUse"][0]
 
@@ -123,7 +113,7 @@ def test_every_payload_recorded_once_in_order(
     play(payloads[third:])
     recorder.send_signal(signal.SIGTERM)  # a clean stop commits what it buffered
     assert recorder.wait(60) == 0
-    drained = vibecast(env, "record", "--once")
+    drained = run_vibecast(env, "record", "--once")
     assert drained.returncode == 0, drained.stderr
 
     assert list_spool(capture_env.paths.spool) == []
@@ -159,6 +149,6 @@ def test_every_payload_recorded_once_in_order(
     finally:
         store.close()
 
-    removed = vibecast(env, "hooks", "uninstall")
+    removed = run_vibecast(env, "hooks", "uninstall")
     assert removed.returncode == 0, removed.stderr
     assert settings_file.read_bytes() == original

@@ -12,13 +12,7 @@ from __future__ import annotations
 
 import json
 import secrets
-import signal
-import socket
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +21,7 @@ import pytest
 
 from claude_code import ScriptedModel, ToolUse, find_claude, run_claude
 from required import unavailable
+from served import run_vibecast, serving
 
 PROMPT = "Build the greeting"
 SUBAGENT_PROMPT = "List the files in this folder"
@@ -86,51 +81,6 @@ def _script(project: Path, token: str) -> dict[str, list[Any]]:
     }
 
 
-def _vibecast(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "vibecast", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@contextmanager
-def _serve(env: dict[str, str]) -> Iterator[str]:
-    """``vibecast serve`` on a free port of 127.0.0.1: the recorder runs inside it."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vibecast", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            assert proc.poll() is None, proc.communicate()[1]
-            try:
-                httpx.get(f"{url}/api/health", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "vibecast serve did not come up"
-                time.sleep(0.1)
-        yield url
-    finally:
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=30)
-        assert proc.returncode == 0, err
-
-
 def _run_session(claude: Path, env: dict[str, str], token: str) -> ScriptedModel:
     project = Path(env["HOME"]) / "project"
     model = ScriptedModel(_script(project, token))
@@ -166,12 +116,12 @@ def _files_holding(root: Path, secret: str) -> list[Path]:
 def test_a_claude_code_session_is_recorded_live_and_whole(
     claude: Path, capture_env, agent_env: dict[str, str], tmp_path: Path
 ) -> None:
-    installed = _vibecast(agent_env, "hooks", "install")
+    installed = run_vibecast(agent_env, "hooks", "install")
     assert installed.returncode == 0, installed.stderr
     token = "ghp_" + secrets.token_hex(18)
-    with _serve(agent_env) as url:
+    with serving(agent_env) as served:
         _run_session(claude, agent_env, token)
-        recorded = _complete_replay(url)
+        recorded = _complete_replay(served.url)
     events = recorded["events"]
     types = [e["type"] for e in events]
 
@@ -212,9 +162,9 @@ def test_a_claude_code_session_is_recorded_live_and_whole(
     transcripts = sorted((capture_env.root / "claude" / "projects").glob("*/*.jsonl"))
     assert len(transcripts) == 1
     imported_env = {**agent_env, "VIBECAST_HOME": str(tmp_path / "imported")}
-    assert _vibecast(imported_env, "import", str(transcripts[0])).returncode == 0
-    listed = json.loads(_vibecast(imported_env, "list", "--json").stdout)
-    shown = _vibecast(imported_env, "events", listed[0]["id"])
+    assert run_vibecast(imported_env, "import", str(transcripts[0])).returncode == 0
+    listed = json.loads(run_vibecast(imported_env, "list", "--json").stdout)
+    shown = run_vibecast(imported_env, "events", listed[0]["id"])
     imported = [json.loads(line) for line in shown.stdout.splitlines()]
     live_ids = {e["id"] for e in events}
     assert [e["id"] for e in imported if e["id"] not in live_ids] == []
@@ -232,16 +182,16 @@ def test_with_no_recorder_running_the_session_waits_and_uninstall_restores_setti
     other = {"hooks": {"Stop": [{"hooks": [{"type": "command", "command": "true"}]}]}}
     settings.write_text(json.dumps(other, indent=4) + "\n")
     before = settings.read_bytes()
-    assert _vibecast(agent_env, "hooks", "install").returncode == 0
+    assert run_vibecast(agent_env, "hooks", "install").returncode == 0
 
     _run_session(claude, agent_env, "ghp_" + secrets.token_hex(18))
-    status = _vibecast(agent_env, "hooks", "status").stdout
+    status = run_vibecast(agent_env, "hooks", "status").stdout
     assert "Recorder: not running" in status and "events waiting" in status, status
-    recorded = _vibecast(agent_env, "record", "--once")
+    recorded = run_vibecast(agent_env, "record", "--once")
     assert recorded.returncode == 0, recorded.stderr
-    listed = json.loads(_vibecast(agent_env, "list", "--json").stdout)
+    listed = json.loads(run_vibecast(agent_env, "list", "--json").stdout)
     assert [(r["title"], r["status"]) for r in listed] == [(PROMPT, "complete")]
-    assert "Spool: 0 events waiting" in _vibecast(agent_env, "hooks", "status").stdout
+    assert "Spool: 0 events waiting" in run_vibecast(agent_env, "hooks", "status").stdout
 
-    assert _vibecast(agent_env, "hooks", "uninstall").returncode == 0
+    assert run_vibecast(agent_env, "hooks", "uninstall").returncode == 0
     assert settings.read_bytes() == before

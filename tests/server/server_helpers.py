@@ -3,7 +3,6 @@ injectable clock, clients in local and server mode. Fixtures using them are in c
 
 from __future__ import annotations
 
-import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,9 +143,3 @@ def seed(store: Store, settings: Settings, shared_data: Path) -> Seed:
         bob.id: import_shared(store, settings, shared_data, [SMALL_TRANSCRIPT, VIBECRAFT], bob.id),
     }
     return Seed(replays, {"alice": (alice, alice_token), "bob": (bob, bob_token)})
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]

@@ -13,8 +13,9 @@ import httpx
 import msgspec
 import pytest
 import uvicorn
-from server_helpers import SMALL_TRANSCRIPT, Local, free_port
+from server_helpers import SMALL_TRANSCRIPT, Local
 
+from served import free_port
 from vibecast.config import Settings
 from vibecast.importers import read_source
 from vibecast.importers.base import CapturedSession

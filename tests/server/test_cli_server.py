@@ -6,19 +6,17 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 from click.testing import CliRunner
-from server_helpers import free_port
 
+from served import free_port, serving
 from vibecast.cli import cli
 from vibecast.config import load_settings
 from vibecast.server.tokens import hash_token
@@ -126,29 +124,9 @@ def test_serve_reports_a_busy_port(home: Path) -> None:
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_serve_runs_and_stops(home: Path, workers: int) -> None:
-    port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "vibecast", "serve", "--port", str(port), "--workers", str(workers)],
-        env=_env(home),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            assert proc.poll() is None, proc.communicate()[1]
-            try:
-                health = httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=1)
-                break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, "vibecast serve did not come up"
-                time.sleep(0.1)
+    with serving(_env(home), "--workers", str(workers), start_s=20) as served:
+        health = httpx.get(f"{served.url}/api/health", timeout=1)
         assert health.json()["mode"] == "local"
-        listed = httpx.get(f"http://127.0.0.1:{port}/api/replays", timeout=5).json()
+        listed = httpx.get(f"{served.url}/api/replays", timeout=5).json()
         assert listed == {"replays": [], "total": 0, "limit": 50, "offset": 0}
-    finally:
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=20)
-    assert proc.returncode == 0, err
-    assert f"http://127.0.0.1:{port}" in err and "local mode" in err
+    assert served.url in served.stderr and "local mode" in served.stderr

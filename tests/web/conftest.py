@@ -25,9 +25,10 @@ from typing import Any
 
 import pytest
 import uvicorn
-from web_helpers import Console, WebServer, free_port, watch
+from web_helpers import Console, WebServer, watch
 
 from required import unavailable
+from served import free_port
 from vibecast.config import load_settings
 from vibecast.export.renderer import CHROMIUM_ARGS  # the exporter's flags: same pixels
 from vibecast.pipeline import import_paths

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,13 +13,7 @@ from vibecast.model import Replay
 from vibecast.pipeline import import_paths
 from vibecast.store.base import Store, User
 
-__all__ = ["HOSTILE", "Console", "WebServer", "free_port", "hostile_transcript", "watch"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+__all__ = ["HOSTILE", "Console", "WebServer", "hostile_transcript", "watch"]
 
 
 @dataclass

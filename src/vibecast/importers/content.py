@@ -73,10 +73,11 @@ class UserText:
     tool_use_id: str | None = None
     status: str | None = None
 
-    def notice_raw(self) -> dict[str, str] | None:
-        """A notification's ``raw``: the tool call it reports on, and how that ended."""
+    def notice_fields(self) -> dict[str, Any]:
+        """A ``notification``'s fields for this task notice: what it says, and in ``raw`` the
+        tool call it reports on and how that ended."""
         raw = {k: v for k, v in (("toolUseId", self.tool_use_id), ("status", self.status)) if v}
-        return raw or None
+        return {"message": self.text, "notification_type": "task_notification", "raw": raw or None}
 
 
 def classify_user_text(text: str) -> UserText:

@@ -161,6 +161,22 @@ def event_from_hook_payload(
             recorded_at=received_at_ms,
             relative_time_ms=0,
         )
+    prompt = payload.get("prompt") if isinstance(payload.get("prompt"), str) else None
+    if event_type == EventType.USER_PROMPT_SUBMIT and prompt:
+        notice = classify_user_text(prompt)
+        if notice.kind == "notification":
+            # Claude Code hands a finished background task's notice to the model as a prompt;
+            # nobody typed it. It is the notice the transcript records (same id: one event).
+            return RecordedEvent(
+                id=task_notification_id(prompt),
+                timestamp=received_at_ms,
+                type=EventType.NOTIFICATION,
+                session_id=session_id,
+                cwd=text("cwd"),
+                **notice.notice_fields(),
+                recorded_at=received_at_ms,
+                relative_time_ms=0,
+            )
     if tool_use_id and event_type in (
         EventType.PRE_TOOL_USE,
         EventType.POST_TOOL_USE,
@@ -187,24 +203,6 @@ def event_from_hook_payload(
     transcript = text("transcript_path")
     if transcript:
         extra["transcript_path"] = transcript
-    prompt = payload.get("prompt") if isinstance(payload.get("prompt"), str) else None
-    if event_type == EventType.USER_PROMPT_SUBMIT and prompt and "<task-notification>" in prompt:
-        notice = classify_user_text(prompt)
-        if notice.kind == "notification":
-            # Claude Code hands a finished background task's notice to the model as a prompt;
-            # nobody typed it. It is the notice the transcript records (same id: one event).
-            return RecordedEvent(
-                id=task_notification_id(prompt),
-                timestamp=received_at_ms,
-                type=EventType.NOTIFICATION,
-                session_id=session_id,
-                cwd=text("cwd"),
-                message=notice.text,
-                notification_type="task_notification",
-                raw=notice.notice_raw(),
-                recorded_at=received_at_ms,
-                relative_time_ms=0,
-            )
     return RecordedEvent(
         id=event_id,
         timestamp=received_at_ms,

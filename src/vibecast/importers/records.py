@@ -366,24 +366,23 @@ class RecordMapper:
         if classified.kind == "prompt":
             return classified.text
         if classified.kind == "notification":
-            self._notification(task_notification_id(text), classified, ts, record, nest)
+            self._notification(text, classified, ts, record, nest)
         else:  # command output, interruption
             event_id = record_event_id(key, index)
             self._emit(event_id, EventType.SYSTEM, ts, record, nest, text=classified.text)
         return None
 
     def _notification(
-        self, event_id: str, classified: UserText, ts: int, record: dict[str, Any], nest: Nesting
+        self, text: str, classified: UserText, ts: int, record: dict[str, Any], nest: Nesting
     ) -> None:
+        """A task notice (``text``, as ``classified``): one event, whichever record gives it."""
         self._emit(
-            event_id,
+            task_notification_id(text),
             EventType.NOTIFICATION,
             ts,
             record,
             nest,
-            message=classified.text,
-            notification_type="task_notification",
-            raw=classified.notice_raw(),
+            **classified.notice_fields(),
         )
 
     def _tool_result(
@@ -592,7 +591,7 @@ class RecordMapper:
             return  # queued prompts arrive later as user records
         classified = classify_user_text(content)
         if classified.kind == "notification":
-            self._notification(task_notification_id(content), classified, ts, record, nest)
+            self._notification(content, classified, ts, record, nest)
 
     def _progress(self, line: int, record: dict[str, Any], nest: Nesting) -> None:
         data = record.get("data")

@@ -91,17 +91,14 @@ def merge_twins(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
         return list(events)
     view = EstimateView(events)
     queues = _exact_queues(view)
-    merged = list(events)
-    absorbed: set[int] = set()
+    twins: dict[int, int] = {}
     for index in (i for i in view.guessed if i in hooks):
         event = events[index]
         phase = _PHASE[event.type]
         queue = queues.get((phase, event.tool, input_key(event.tool_input)))
         if queue:
-            twin = queue.popleft()
-            merged[twin] = merge_event(merged[twin], event)
-            absorbed.add(index)
-    return [event for index, event in enumerate(merged) if index not in absorbed]
+            twins[index] = queue.popleft()
+    return _absorb(events, twins)
 
 
 def _prompt_text(event: RecordedEvent) -> str | None:
@@ -125,8 +122,7 @@ def merge_prompt_twins(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
             typed[_prompt_text(event)].append(index)
     if not hooks or not typed:
         return list(events)
-    merged = list(events)
-    absorbed: set[int] = set()
+    twins: dict[int, int] = {}  # hook prompt -> its transcript twin
     guessed: defaultdict[str | None, deque[int]] = defaultdict(deque)
     for text, indices in typed.items():
         guessed[text].extend(sorted(indices, key=lambda i: events[i].timestamp))
@@ -144,9 +140,8 @@ def merge_prompt_twins(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
             ]
             twin = min(near, key=lambda i: abs(events[i].timestamp - hook.timestamp), default=None)
         if twin is not None:
-            merged[twin] = merge_event(merged[twin], hook)
-            absorbed.add(index)
-    return [event for index, event in enumerate(merged) if index not in absorbed]
+            twins[index] = twin
+    return _absorb(events, twins)
 
 
 def merge_subagent_twins(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
@@ -163,11 +158,14 @@ def merge_subagent_twins(events: Sequence[RecordedEvent]) -> list[RecordedEvent]
             starts.setdefault(event.agent_id, index)
     if not hooks or not starts:
         return list(events)
+    twins = {i: starts[events[i].agent_id or ""] for i in hooks if events[i].agent_id in starts}
+    return _absorb(events, twins)
+
+
+def _absorb(events: Sequence[RecordedEvent], twins: dict[int, int]) -> list[RecordedEvent]:
+    """``events`` with each hook copy (key) merged into its twin (value), in the order given,
+    and left out; the rest as they are, in their order."""
     merged = list(events)
-    absorbed: set[int] = set()
-    for index in hooks:
-        twin = starts.get(events[index].agent_id or "")
-        if twin is not None:
-            merged[twin] = merge_event(merged[twin], events[index])
-            absorbed.add(index)
-    return [event for index, event in enumerate(merged) if index not in absorbed]
+    for hook, twin in twins.items():
+        merged[twin] = merge_event(merged[twin], events[hook])
+    return [event for index, event in enumerate(merged) if index not in twins]
