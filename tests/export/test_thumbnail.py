@@ -12,7 +12,7 @@ from export_helpers import need_tools
 from PIL import Image
 
 from vibecast.export.thumbnail import THUMBNAIL_SIZE, ThumbnailDrawer, render_thumbnail
-from vibecast.export.video import load_replay_data
+from vibecast.export.video import ReplayData, load_replay_data
 from vibecast.pipeline import import_paths
 
 OTHER = "claude-code/transcripts/5c0375b4-57a5-4f26-b12d-d022ee4e51b7.jsonl"
@@ -37,9 +37,9 @@ def test_one_browser_draws_many_and_each_as_a_fresh_one_would(
     second = load_replay_data(imported.store, imported.replay.id)
     drawer = ThumbnailDrawer()
     try:
-        drawer.draw(first, tmp_path / "first.png")
-        drawer.draw(second, tmp_path / "second.png")
-        drawer.draw(first, tmp_path / "first-again.png")
+        drawer.draw(lambda: first, tmp_path / "first.png")
+        drawer.draw(lambda: second, tmp_path / "second.png")
+        drawer.draw(lambda: first, tmp_path / "first-again.png")
         assert drawer.browsers_started == 1
     finally:
         drawer.close()
@@ -61,8 +61,8 @@ def test_a_failed_drawing_is_raised_and_the_next_one_starts_afresh(
         blocked = tmp_path / "file-not-dir"
         blocked.write_text("x")
         with pytest.raises(OSError):
-            drawer.draw(data, blocked / "thumb.png")  # its directory cannot be made
-        drawer.draw(data, tmp_path / "ok.png")
+            drawer.draw(lambda: data, blocked / "thumb.png")  # its directory cannot be made
+        drawer.draw(lambda: data, tmp_path / "ok.png")
         assert drawer.browsers_started == 2
     finally:
         drawer.close()
@@ -75,12 +75,18 @@ def test_a_drawing_not_needed_any_more_is_skipped_and_a_hung_one_given_up(
     """``unless`` is asked when the drawing's turn comes (another request drew it meanwhile);
     a drawing that does not end in time is given up with its thread, and the next request is
     served by a new one instead of waiting behind it."""
-    data = load_replay_data(imported.store, imported.replay.id)
+    loads: list[str] = []
+
+    def data() -> ReplayData:
+        loads.append(imported.replay.id)
+        return load_replay_data(imported.store, imported.replay.id)
+
     drawer = ThumbnailDrawer()
     release = threading.Event()
     try:
         assert drawer.draw(data, tmp_path / "skipped.png", unless=lambda: True) is False
         assert not (tmp_path / "skipped.png").exists() and drawer.browsers_started == 0
+        assert loads == [], "a skipped drawing reads nothing"
 
         def hang() -> bool:
             release.wait(30)  # a browser that stopped answering

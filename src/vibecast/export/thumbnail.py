@@ -76,15 +76,17 @@ class ThumbnailDrawer:
 
     def draw(
         self,
-        data: ReplayData,
+        load: Callable[[], ReplayData],
         output: Path,
         *,
         unless: Callable[[], bool] | None = None,
         timeout: float = 120.0,
     ) -> bool:
-        """Draw ``data``'s thumbnail into ``output`` — unless ``unless()`` says, when its turn
-        comes, that it is not needed any more (another request drew it); whether it drew.
-        Raises what drawing raised, or :class:`TimeoutError`."""
+        """Draw the thumbnail of the replay ``load()`` reads into ``output`` — unless
+        ``unless()`` says, when its turn comes, that it is not needed any more (another request
+        drew it); whether it drew. The replay is read only then, in the drawer's thread: a page
+        of cards queues many requests, which must not each hold a replay and its pictures
+        while they wait. Raises what reading or drawing raised, or :class:`TimeoutError`."""
         done: Future[bool] = Future()
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
@@ -97,7 +99,7 @@ class ThumbnailDrawer:
                 )
                 self._thread.start()
             thread, requests = self._thread, self._requests
-            requests.put(_Request(data, output, unless, done))
+            requests.put(_Request(load, output, unless, done))
         try:
             return done.result(timeout)
         except TimeoutError:
@@ -136,13 +138,18 @@ class ThumbnailDrawer:
                     if request.unless is not None and request.unless():
                         request.done.set_result(False)
                         continue
+                    data = request.load()
+                except BaseException as exc:  # the browser had no part in it: kept
+                    request.done.set_exception(exc)
+                    continue
+                try:
                     if renderer is None:
                         renderer = frame_renderer(*_RENDER_SIZE, static_dir=self._static_dir)
                         renderer.__enter__()
                         self.browsers_started += 1
                     else:
                         renderer.reset()
-                    _draw(renderer, request.data, request.output)
+                    _draw(renderer, data, request.output)
                     request.done.set_result(True)
                 except BaseException as exc:  # the caller gets it; a broken browser is not kept
                     request.done.set_exception(exc)
@@ -156,7 +163,7 @@ class ThumbnailDrawer:
 
 @dataclass(frozen=True)
 class _Request:
-    data: ReplayData
+    load: Callable[[], ReplayData]
     output: Path
     unless: Callable[[], bool] | None
     done: Future[bool]

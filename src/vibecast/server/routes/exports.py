@@ -253,7 +253,7 @@ def _draw_if_stale(
     if _fresh(path, replay):
         return False
     try:
-        return service.thumbnails.draw(data(), path, unless=lambda: _fresh(path, replay))
+        return service.thumbnails.draw(data, path, unless=lambda: _fresh(path, replay))
     except (VibecastError, TimeoutError) as exc:
         raise ApiError(503, "unavailable", f"cannot draw the thumbnail: {exc}") from exc
 
