@@ -6,33 +6,20 @@ is tested on PostgreSQL in test_workers_pg.py).
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 
+from served import free_port, run_vibecast
 from vibecast.export.jobs import job_store
 from vibecast.export.local_queue import LocalExportQueue
 from vibecast.export.outputs import STALE_LEFTOVER_SECONDS, remove_stale_leftovers
 from vibecast.store import open_store
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_worker_without_a_database_says_it_cannot_connect(tmp_path: Path) -> None:
-    url = f"postgresql://vibecast:secret@127.0.0.1:{_closed_port()}/vibecast"
-    done = subprocess.run(
-        [sys.executable, "-m", "vibecast", "worker"],
-        env={**os.environ, "VIBECAST_DATABASE_URL": url, "VIBECAST_HOME": str(tmp_path)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    url = f"postgresql://vibecast:secret@127.0.0.1:{free_port()}/vibecast"
+    env = {**os.environ, "VIBECAST_DATABASE_URL": url, "VIBECAST_HOME": str(tmp_path)}
+    done = run_vibecast(env, "worker")
     assert done.returncode == 1
     assert done.stdout == ""
     lines = done.stderr.splitlines()

@@ -28,16 +28,31 @@ from vibecast.pipeline import import_paths
 from vibecast.store import open_store
 
 
+def _worker_env(url: str, tmp_path: Path) -> dict[str, str]:
+    """A team's environment: its database, a home, and an exports directory shared by all."""
+    return {
+        **os.environ,
+        "VIBECAST_DATABASE_URL": url,
+        "VIBECAST_HOME": str(tmp_path / "home"),
+        "VIBECAST_EXPORTS_DIR": str(tmp_path / "exports"),
+    }
+
+
+def _start_worker(env: dict[str, str], name: str, log: Path) -> subprocess.Popen:
+    """``vibecast worker --name NAME``, its log lines (stderr) going to ``log``."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "vibecast", "worker", "--name", name],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log.open("wb"),
+    )
+
+
 @pytest.fixture
 def team(tmp_path: Path, shared_data: Path) -> Iterator[dict]:
     need_tools()
     with scratch_database() as url:
-        env = {
-            **os.environ,
-            "VIBECAST_DATABASE_URL": url,
-            "VIBECAST_HOME": str(tmp_path / "home"),
-            "VIBECAST_EXPORTS_DIR": str(tmp_path / "exports"),
-        }
+        env = _worker_env(url, tmp_path)
         settings = load_settings(env)
         store = open_store(url)
         alice = store.create_user("alice")
@@ -46,12 +61,7 @@ def team(tmp_path: Path, shared_data: Path) -> Iterator[dict]:
         workers: dict[str, subprocess.Popen] = {}
         try:
             for name in ("w1", "w2"):
-                workers[name] = subprocess.Popen(
-                    [sys.executable, "-m", "vibecast", "worker", "--name", name],
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=(tmp_path / f"{name}.log").open("wb"),
-                )
+                workers[name] = _start_worker(env, name, tmp_path / f"{name}.log")
             yield {
                 "store": store,
                 "service": service,
@@ -204,19 +214,9 @@ def test_a_worker_removes_what_killed_renders_left_at_start(tmp_path: Path) -> N
         old = time.time() - 20 * 60
         for path in (*stale.iterdir(), stale, stale_part, finished):
             os.utime(path, (old, old))
-        env = {
-            **os.environ,
-            "VIBECAST_DATABASE_URL": url,
-            "VIBECAST_HOME": str(tmp_path / "home"),
-            "VIBECAST_EXPORTS_DIR": str(tmp_path / "exports"),
-        }
+        env = _worker_env(url, tmp_path)
         log = tmp_path / "w.log"
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "vibecast", "worker", "--name", "w"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=log.open("wb"),
-        )
+        worker = _start_worker(env, "w", log)
         try:
             deadline = time.monotonic() + 60
             while "taking export jobs" not in log.read_text():

@@ -199,22 +199,22 @@ class FrameRenderer:
             ),
         )
         self._page = page
-        try:
-            page.goto(ORIGIN + PAGE, wait_until="load")
-            page.evaluate(_READY_JS)
-        except Error as exc:
-            raise self._failure("the export page did not load", exc) from exc
+        self._load_page()
         self._cdp = context.new_cdp_session(page)
 
     def reset(self) -> None:
         """Load the export page afresh, for another replay: nothing of the last one stays (the
         page's state, its pictures, the attachments served), and no browser is started."""
-        from playwright.sync_api import Error
 
         self._images = {}
         self._regions = None
         self._errors.clear()
         self._console.clear()
+        self._load_page()
+
+    def _load_page(self) -> None:
+        from playwright.sync_api import Error
+
         try:
             self._page.goto(ORIGIN + PAGE, wait_until="load")
             self._page.evaluate(_READY_JS)

@@ -22,6 +22,7 @@ from vibecast.config import load_settings
 from vibecast.server.app import create_app
 from vibecast.server.settings import ServerSettings
 from vibecast.store.base import Store
+from vibecast.store.records import LOCAL_USER
 
 __all__ = ["app_from_environment", "run"]
 
@@ -42,7 +43,7 @@ def app_from_environment() -> FastAPI:
         load_settings(),
         host=os.environ[_HOST_ENV],
         port=int(os.environ[_PORT_ENV]),
-        capture_user=os.environ.get(_CAPTURE_USER_ENV, "local"),
+        capture_user=os.environ.get(_CAPTURE_USER_ENV, LOCAL_USER),
     )
     app = create_app(settings)
     _freeze_startup_objects()

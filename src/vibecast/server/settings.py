@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from vibecast.config import ConfigError, Settings
 from vibecast.install_key import load_secret_key
+from vibecast.store.records import LOCAL_USER
 
 __all__ = [
     "DEFAULT_HOST",
@@ -101,7 +102,7 @@ class ServerSettings:
     # Run the live-capture recorder in this process (``vibecast serve`` does; embedded apps don't).
     record: bool = False
     # Whose replays live capture on this machine records (``vibecast --user NAME serve``).
-    capture_user: str = "local"
+    capture_user: str = LOCAL_USER
 
     @classmethod
     def load(
