@@ -153,5 +153,3 @@ def _log_to_stderr() -> None:
     root.addHandler(handler)
     root.setLevel(logging.WARNING)
     logging.getLogger("vibecast").setLevel(logging.INFO)
-    # The worker logs each job's start and end itself; the runner's own lines would repeat them.
-    logging.getLogger("vibecast.export.runner").setLevel(logging.ERROR)

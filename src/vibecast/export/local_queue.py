@@ -80,7 +80,6 @@ class LocalExportQueue:
                 self._wake.wait(self._poll)
                 self._wake.clear()
                 continue
-            log.info("export %s of replay %s: started", job.id, job.replay_id)
             run_job(
                 self._store,
                 self._jobs,

@@ -18,7 +18,6 @@ it removes what renders killed earlier left in the exports directory
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from pathlib import Path
@@ -28,13 +27,10 @@ import psycopg
 
 from vibecast.config import Settings
 from vibecast.errors import VibecastError
-from vibecast.export.jobs import ExportJob, job_store
+from vibecast.export.jobs import job_store
 from vibecast.export.outputs import exports_dir, remove_stale_leftovers
 from vibecast.export.runner import run_job, worker_name
-from vibecast.humanize import format_bytes, format_duration
 from vibecast.store import open_store
-from vibecast.store.base import Store
-from vibecast.store.pgpool import ConnectionPool
 
 __all__ = [
     "QUEUE",
@@ -71,19 +67,16 @@ def _conninfo(database_url: str) -> str:
 def ensure_queue_schema(database_url: str) -> None:
     """Create procrastinate's tables in the vibecast database if they are not there yet."""
     procrastinate = _procrastinate()
-    # The store's pool connects: an unreachable server is "cannot connect to PostgreSQL: ...".
-    pool = ConnectionPool(lambda: psycopg.connect(_conninfo(database_url), autocommit=True), size=1)
-    try:
-        with pool.connection() as conn, conn.transaction():
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-            found = conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()
-            if found and found[0]:
-                return
-            schema = procrastinate.schema.SchemaManager.get_schema()
-            conn.execute(schema.encode())
-            log.info("created procrastinate's tables")
-    finally:
-        pool.close()
+    # Callers have opened the store on this database: a server that cannot be reached was
+    # reported there, in the store's words.
+    with psycopg.connect(_conninfo(database_url), autocommit=True) as conn, conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+        found = conn.execute("SELECT to_regclass('procrastinate_jobs')").fetchone()
+        if found and found[0]:
+            return
+        schema = procrastinate.schema.SchemaManager.get_schema()
+        conn.execute(schema.encode())
+        log.info("created procrastinate's tables")
 
 
 class ExportDeferrer:
@@ -142,12 +135,7 @@ def run_worker(
             if job is None:
                 log.info("export %s: nothing to do (cancelled or finished)", job_id)
                 return
-            again = f" (attempt {job.attempts})" if job.attempts > 1 else ""
-            log.info("export %s started%s: %s", job.id, again, _describe(store, job))
-            started = time.monotonic()
-            ended = run_job(store, jobs, job, root, worker, static_dir=static_dir)
-            level, outcome = _outcome(ended, worker, time.monotonic() - started)
-            log.log(level, "export %s %s", job.id, outcome)
+            run_job(store, jobs, job, root, worker, static_dir=static_dir)
 
         async def requeue_stalled() -> None:
             """Put the jobs of dead workers back in the queue (every worker does this)."""
@@ -208,53 +196,3 @@ def _shown_url(database_url: str) -> str:
         scheme, rest = database_url.split("://", 1)
         return f"{scheme}://{rest.split('@', 1)[1]}"
     return database_url
-
-
-def _describe(store: Store, job: ExportJob) -> str:
-    """What a job renders: replay, format and size, the part of the replay, the video's length
-    (an upper bound when pauses are capped: that needs the events, read by the render)."""
-    request = job.request
-    try:
-        replay = store.acting_as(job.user_id).get_replay(job.replay_id)
-    except Exception:  # the render will say what is wrong
-        replay = None
-    parts = [f"replay {job.replay_id[:8]}", f"{request.format} {request.resolution}"]
-    if replay is None:
-        return ", ".join(parts)
-    length = replay.metadata.duration_ms
-    end = length if request.to_ms is None else min(request.to_ms, length)
-    if request.from_ms == 0 and end == length:
-        parts.append(f"whole replay ({format_duration(length)})")
-    else:
-        span = f"{format_duration(request.from_ms)}-{format_duration(end)}"
-        parts.append(f"{span} of {format_duration(length)}")
-    if request.speed != 1:
-        parts.append(f"at {request.speed:g}x")
-    video = format_duration(round(max(0, end - request.from_ms) / request.speed))
-    if request.idle_limit_ms is not None:
-        parts.append(f"pauses capped at {request.idle_limit_ms / 1000:g} s")
-        video = f"at most {video}"
-    parts.append(f"video {video}")
-    return ", ".join(parts)
-
-
-def _outcome(ended: ExportJob | None, worker: str, seconds: float) -> tuple[int, str]:
-    """The log level and the words that end a job's finish line."""
-    wall = f"{seconds:.1f} s"
-    if ended is None:
-        return logging.WARNING, f"gone after {wall} (its record was deleted)"
-    if ended.status == "complete":
-        size = ""
-        if ended.output_path:
-            with contextlib.suppress(OSError):
-                size = f" ({format_bytes(Path(ended.output_path).stat().st_size)})"
-        return logging.INFO, f"complete in {wall}: {ended.output_path}{size}"
-    if ended.status == "failed":
-        return logging.WARNING, f"failed after {wall}: {ended.error}"
-    if ended.status == "cancelled":
-        return logging.INFO, f"cancelled after {wall}"
-    if ended.status == "queued":
-        return logging.INFO, f"back in the queue after {wall} (this worker is stopping)"
-    if ended.worker and ended.worker != worker:
-        return logging.WARNING, f"stopped after {wall}: taken over by {ended.worker}"
-    return logging.WARNING, f"stopped after {wall} ({ended.status})"

@@ -8,6 +8,7 @@ file is never left behind. The replay's thumbnail is drawn after its first expor
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
@@ -21,6 +22,7 @@ from vibecast.export.outputs import thumbnail_path, video_path
 from vibecast.export.request import ExportCancelled
 from vibecast.export.thumbnail import render_thumbnail
 from vibecast.export.video import export_video, load_replay_data
+from vibecast.humanize import format_bytes, format_duration
 from vibecast.store.base import Store
 from vibecast.store.jobs_sql import JobStore
 
@@ -55,10 +57,30 @@ def run_job(
     static_dir: Path | None = None,
     stopping: Callable[[], bool] = lambda: False,
 ) -> ExportJob | None:
-    """Render ``job`` (already claimed by ``worker``) and record how it ended.
+    """Render ``job`` (already claimed by ``worker``), record how it ended, and log a line when
+    it starts (what it renders) and one when it ends (how, after how long).
 
     ``stopping()`` true: the runner shuts down; the job goes back to the queue for the next one.
     """
+    again = f" (attempt {job.attempts})" if job.attempts > 1 else ""
+    log.info("export %s started%s: %s", job.id, again, _describe(store, job))
+    started = time.monotonic()
+    ended = _render(store, jobs, job, exports_root, worker, now_ms, static_dir, stopping)
+    level, outcome = _outcome(ended, worker, time.monotonic() - started)
+    log.log(level, "export %s %s", job.id, outcome)
+    return ended
+
+
+def _render(
+    store: Store,
+    jobs: JobStore,
+    job: ExportJob,
+    exports_root: Path,
+    worker: str,
+    now_ms: Callable[[], int],
+    static_dir: Path | None,
+    stopping: Callable[[], bool],
+) -> ExportJob | None:
     output = video_path(exports_root, job.id, job.request.format)
     stopped = False
     last_report = 0.0
@@ -85,13 +107,9 @@ def run_job(
         )
     except ExportCancelled:
         if stopping():
-            log.info("export %s: back to the queue (shutting down)", job.id)
             jobs.requeue(job.id, worker, now_ms())
-        else:
-            log.info("export %s stopped: cancelled or taken over", job.id)
         return jobs.get(job.id, None)
     except VibecastError as exc:
-        log.warning("export %s failed: %s", job.id, exc)
         jobs.finish(job.id, worker, "failed", now_ms(), error=str(exc))
         return jobs.get(job.id, None)
     except Exception as exc:
@@ -114,3 +132,53 @@ def _ensure_thumbnail(jobs: JobStore, data, exports_root: Path, static_dir: Path
         jobs.set_thumbnail(data.replay.id, thumbnail_url(data.replay.id))
     except Exception:
         log.exception("thumbnail of replay %s failed", data.replay.id)
+
+
+def _describe(store: Store, job: ExportJob) -> str:
+    """What a job renders: replay, format and size, the part of the replay, the video's length
+    (an upper bound when pauses are capped: that needs the events, read by the render)."""
+    request = job.request
+    try:
+        replay = store.acting_as(job.user_id).get_replay(job.replay_id)
+    except Exception:  # the render will say what is wrong
+        replay = None
+    parts = [f"replay {job.replay_id[:8]}", f"{request.format} {request.resolution}"]
+    if replay is None:
+        return ", ".join(parts)
+    length = replay.metadata.duration_ms
+    end = length if request.to_ms is None else min(request.to_ms, length)
+    if request.from_ms == 0 and end == length:
+        parts.append(f"whole replay ({format_duration(length)})")
+    else:
+        span = f"{format_duration(request.from_ms)}-{format_duration(end)}"
+        parts.append(f"{span} of {format_duration(length)}")
+    if request.speed != 1:
+        parts.append(f"at {request.speed:g}x")
+    video = format_duration(round(max(0, end - request.from_ms) / request.speed))
+    if request.idle_limit_ms is not None:
+        parts.append(f"pauses capped at {request.idle_limit_ms / 1000:g} s")
+        video = f"at most {video}"
+    parts.append(f"video {video}")
+    return ", ".join(parts)
+
+
+def _outcome(ended: ExportJob | None, worker: str, seconds: float) -> tuple[int, str]:
+    """The log level and the words that end a job's finish line."""
+    wall = f"{seconds:.1f} s"
+    if ended is None:
+        return logging.WARNING, f"gone after {wall} (its record was deleted)"
+    if ended.status == "complete":
+        size = ""
+        if ended.output_path:
+            with contextlib.suppress(OSError):
+                size = f" ({format_bytes(Path(ended.output_path).stat().st_size)})"
+        return logging.INFO, f"complete in {wall}: {ended.output_path}{size}"
+    if ended.status == "failed":
+        return logging.WARNING, f"failed after {wall}: {ended.error}"
+    if ended.status == "cancelled":
+        return logging.INFO, f"cancelled after {wall}"
+    if ended.status == "queued":
+        return logging.INFO, f"back in the queue after {wall} (this worker is stopping)"
+    if ended.worker and ended.worker != worker:
+        return logging.WARNING, f"stopped after {wall}: taken over by {ended.worker}"
+    return logging.WARNING, f"stopped after {wall} ({ended.status})"
