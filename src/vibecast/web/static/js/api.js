@@ -143,6 +143,22 @@ export function downloadPath(url) {
   }
 }
 
+/** What an export job's status says, as the player's dialog and the browser's card both show
+ * it: whether it has ended, a line of text, the download path once complete, and how far it is
+ * (0-1) while processing, else null. */
+export function jobView(job) {
+  const ended = job.status === "complete" || job.status === "failed" || job.status === "cancelled";
+  const href = job.status === "complete" ? downloadPath(job.download_url) : null;
+  const progress = job.status === "processing" && Number.isFinite(job.progress) ? Math.min(1, Math.max(0, job.progress)) : null;
+  let text;
+  if (job.status === "complete") text = "Video ready.";
+  else if (ended) text = `Export ${job.status}${job.error ? `: ${job.error}` : "."}`;
+  else if (job.status === "queued") text = queuedText(job);
+  else if (progress !== null) text = `Processing: ${Math.round(progress * 100)} %`;
+  else text = `${job.status}…`;
+  return { ended, text, href, progress };
+}
+
 /** Where a replay's portable file downloads from (owner only). */
 export function replayFileUrl(id) {
   return `/api/replays/${enc(id)}/file`;

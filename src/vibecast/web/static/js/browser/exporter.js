@@ -1,7 +1,7 @@
 // Video export from the browser, once the server offers it (the export issue): start a job,
 // follow its progress, offer the download. Without it the button stays disabled and says why.
 
-import { cancelExport, downloadPath, exportStatus, features, queuedText, startExport } from "../api.js";
+import { cancelExport, exportStatus, features, jobView, startExport } from "../api.js";
 import { el, replaceChildren } from "./dom.js";
 
 const POLL_MS = 1000;
@@ -28,19 +28,17 @@ export function exportPanel(replay, report) {
         report(err);
         return;
       }
-      if (job.status === "complete") {
-        const href = downloadPath(job.download_url);
-        const link = href ? el("a", { href, class: "vb-button vb-primary", download: "" }, "Download video") : null;
-        replaceChildren(panel, el("p", { class: "vb-export-status", role: "status" }, "Video ready."), link);
+      const view = jobView(job);
+      if (view.href) {
+        const link = el("a", { href: view.href, class: "vb-button vb-primary", download: "" }, "Download video");
+        replaceChildren(panel, el("p", { class: "vb-export-status", role: "status" }, view.text), link);
         return;
       }
-      if (job.status === "failed" || job.status === "cancelled") {
+      status.textContent = view.text;
+      if (view.ended) {
         cancel.hidden = true;
-        status.textContent = `Export ${job.status}${job.error ? `: ${job.error}` : "."}`;
         return;
       }
-      const progress = Number.isFinite(job.progress) ? ` ${Math.round(job.progress * 100)} %` : "";
-      status.textContent = job.status === "queued" ? queuedText(job) : `Export ${job.status}${progress}…`;
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       if (!panel.isConnected) return;
     }

@@ -1,7 +1,7 @@
 // The player's small dialogs: add a note (time and scene position picked by clicking),
 // share (create, copy, expiry, revoke) and export (format, resolution, progress, download).
 
-import { downloadPath, queuedText } from "../api.js";
+import { jobView } from "../api.js";
 import { el, clear } from "./dom.js";
 import { formatTime, parseTime } from "../player/format.js";
 
@@ -242,27 +242,18 @@ export class ExportDialog {
 
   /** Show a job's state; whether it has ended (and the dialog can start another). */
   show(job) {
-    if (job.status === "complete" || job.status === "failed" || job.status === "cancelled") {
-      this.bar.hidden = true;
+    const view = jobView(job);
+    this.bar.hidden = view.ended;
+    if (view.ended) {
       clear(this.status);
-      const href = job.status === "complete" ? downloadPath(job.download_url) : null;
-      if (href) {
-        this.status.append("Video ready. ", el("a", { href, download: "", text: "Download the video" }));
-      } else {
-        this.status.textContent = `Export ${job.status}${job.error ? `: ${job.error}` : "."}`;
-      }
+      if (view.href) this.status.append(`${view.text} `, el("a", { href: view.href, download: "", text: "Download the video" }));
+      else this.status.textContent = view.text;
       this.running(false);
       return true;
     }
-    const progress = Number.isFinite(job.progress) ? Math.min(1, Math.max(0, job.progress)) : null;
-    this.bar.hidden = false;
-    if (job.status === "processing" && progress !== null) {
-      this.bar.value = progress;
-      this.status.textContent = `Processing: ${Math.round(progress * 100)} %`;
-    } else {
-      this.bar.removeAttribute("value"); // indeterminate while waiting for a worker
-      this.status.textContent = job.status === "queued" ? queuedText(job) : `${job.status}…`;
-    }
+    if (view.progress !== null) this.bar.value = view.progress;
+    else this.bar.removeAttribute("value"); // indeterminate while waiting for a worker
+    this.status.textContent = view.text;
     return false;
   }
 
