@@ -18,8 +18,8 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -190,6 +190,34 @@ def browser_context(chromium: Any) -> Iterator[Any]:
         yield context
     finally:
         context.close()
+
+
+PHONE_WIDTH = 768  # narrower windows are phones: touch, two device pixels per CSS pixel
+
+
+@pytest.fixture
+def sized_page(chromium: Any, console: Console) -> Callable[[int, int], AbstractContextManager]:
+    """``with sized_page(width, height) as page``: a page in a window of that size (a phone's
+    below :data:`PHONE_WIDTH`), in a context of its own; its JS errors, CSP violations and
+    dialogs fail the test when the ``with`` ends."""
+
+    @contextmanager
+    def opened(width: int, height: int) -> Iterator[Any]:
+        phone = width < PHONE_WIDTH
+        context = chromium.new_context(
+            viewport={"width": width, "height": height},
+            device_scale_factor=2 if phone else 1,
+            is_mobile=phone,
+            has_touch=phone,
+        )
+        context.add_init_script(_CSP_LISTENER)
+        try:
+            yield watch(context.new_page(), console)
+            assert not console.unexpected() and not console.dialogs, console.errors
+        finally:
+            context.close()
+
+    return opened
 
 
 @pytest.fixture

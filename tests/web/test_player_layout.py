@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from web_helpers import Console, watch
 
 SESSION = "fe5e1c67"
 
@@ -125,8 +124,7 @@ def _inside(part: dict[str, Any] | None, width: int, height: int) -> bool:
 @pytest.mark.parametrize(("width", "height"), [(390, 844), (360, 740)])
 def test_phone_layout(
     web_server: Any,
-    chromium: Any,
-    console: Console,
+    sized_page: Any,
     screenshots_dir: Path,
     width: int,
     height: int,
@@ -134,14 +132,7 @@ def test_phone_layout(
     """A share link opened on a phone: no sideways scroll, the header's title cut with an
     ellipsis before the clock, the scene full width, the now-showing panel stacked below it,
     the timeline full width and seeking on a tap, the controls in at most three rows."""
-    context = chromium.new_context(
-        viewport={"width": width, "height": height},
-        device_scale_factor=2,
-        is_mobile=True,
-        has_touch=True,
-    )
-    try:
-        page = watch(context.new_page(), console)
+    with sized_page(width, height) as page:
         _open(page, f"{web_server.url}/replays/{web_server.replay(SESSION).id}?t=120000")
         page.wait_for_timeout(150)
         layout = page.evaluate(_FIT, width)
@@ -170,9 +161,6 @@ def test_phone_layout(
         page.wait_for_timeout(100)
         position = page.evaluate("() => window.vibecastPlayer.player.position")
         assert abs(position - duration * 0.75) <= duration * 0.03, (position, duration)
-        assert not console.unexpected() and not console.dialogs, console.errors
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)])
