@@ -179,14 +179,12 @@ class _Session:
     last_event: float = 0.0  # monotonic time of the last event read
     transcript: TranscriptFill | None = None
     failures: int = 0
-    keep_status: bool = False  # followed again after a restart: its saves keep the stored status
 
     def add(self, ingested: Ingested, entry: SpoolEntry) -> None:
         self.last_event = time.monotonic()
         self.events.extend(ingested.events)
         self.blobs.update(ingested.blobs)
         self.files.append(entry)
-        self.keep_status = False
         if ingested.hook_event == "SessionEnd":
             self.ended = True
         elif ingested.hook_event is not None:
@@ -522,8 +520,9 @@ class Recorder:
             for issue in fill.issues[:3]:
                 log.info("transcript %s: %s", fill.path, issue)
             if extra is not None:
-                status = None if session.keep_status else live_status
-                committed = self._save(session, extra, status=status)
+                # A transcript holds no SessionStart or SessionEnd: the status is the hooks' to
+                # set (a save of transcript news keeps it, even for a replay closed for silence).
+                committed = self._save(session, extra, status=None)
                 if committed is None:
                     return gained
                 gained += committed
@@ -640,7 +639,6 @@ class Recorder:
                 ended_at=now,
                 last_event=now,
                 transcript=TranscriptFill(transcript, replay.session_id),
-                keep_status=True,
             )
             log.info(
                 "session %s: ended before this run, its transcript read again", replay.session_id

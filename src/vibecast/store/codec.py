@@ -168,7 +168,7 @@ class _ChunkBody(msgspec.Struct, array_like=True):
     version: int
     base_ts: int  # timestamp of the first event
     origin: int  # timestamp - relative_time_ms of the first event
-    events: list[dict[str, Any]]
+    events: list[dict[str, Any]]  # encoded from rows serialised one by one (msgspec.Raw)
     blobs: list[str]  # keys of blobs referenced by ``refs``
     refs: list[tuple[int, list[_PathPart], int]]  # (event index, path in event, blob index)
 
@@ -597,13 +597,11 @@ class ChunkCodec:
             version=FORMAT_VERSION,
             base_ts=base_ts,
             origin=origin,
-            events=[],
+            events=[msgspec.Raw(row) for row in rows],  # already serialised: written as they are
             blobs=list(blob_index),
             refs=refs,
         )
-        # The body is an array whose fourth item is the rows: splice the rows' bytes in.
-        head, tail = _body_encoder.encode(body).split(b",[],", 1)
-        return head + b",[" + b",".join(rows) + b"]," + tail, text_blobs, attachments
+        return _body_encoder.encode(body), text_blobs, attachments
 
     # -- decoding ------------------------------------------------------------------------------
     def decode_chunk(
