@@ -354,8 +354,6 @@ def test_commit_cadence_stretches_only_for_costly_saves(capture_env) -> None:
 def test_silent_sessions_are_closed_and_forgotten_not_lost(capture_env, monkeypatch) -> None:
     """A session that never sent its SessionEnd (Claude Code killed) does not stay "recording"
     for ever, nor in the recorder's memory; if it speaks again, it records again."""
-    from vibecast.capture import recorder as recorder_module
-
     monkeypatch.setattr(recorder_module, "IDLE_CLOSE_S", 0.0)
     payload = {"hook_event_name": "UserPromptSubmit", "session_id": "s6", "prompt": "one"}
     spool_payloads(capture_env, [payload])
@@ -377,7 +375,6 @@ def test_replays_left_recording_by_an_earlier_run_are_closed(capture_env, monkey
     """The recorder was stopped (or killed) while a session was live, and the session never
     spoke again: the next recorder closes its replay once it has been silent long enough, and
     leaves a replay that is still live alone."""
-    from vibecast.capture import recorder as recorder_module
 
     def prompt(session: str) -> dict:
         return {"hook_event_name": "UserPromptSubmit", "session_id": session, "prompt": "hi"}
@@ -401,8 +398,6 @@ def test_replays_left_recording_by_an_earlier_run_are_closed(capture_env, monkey
 def test_any_users_replay_left_recording_is_closed(capture_env, monkeypatch) -> None:
     """Server mode: a replay another user's client started (POST /api/replays/start) and never
     stopped is closed by the sweep too, under its owner."""
-    from vibecast.capture import recorder as recorder_module
-
     store = open_store(capture_env.settings.database_url)
     try:
         bob = store.create_user("bob")

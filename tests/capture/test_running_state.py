@@ -79,10 +79,10 @@ def _one_session(count: int, shared_data: Path) -> list[RecordedEvent]:
     return events
 
 
-def _stored(store: Store, session_id: str) -> tuple[Any, list[RecordedEvent], list[Any]]:
+def _stored(store: Store, session_id: str) -> tuple[Any, list[RecordedEvent]]:
     replay = store.find_replay_by_session(session_id)
     assert replay is not None
-    return replay, store.read_events(replay.id), []
+    return replay, store.read_events(replay.id)
 
 
 def _search_rows(database: Path) -> tuple[list[Any], list[Any]]:
@@ -139,9 +139,9 @@ def _import_once(
 
 def _assert_same_replay(tmp_path: Path, session_id: str) -> None:
     with open_store(f"sqlite:///{tmp_path / 'live.db'}") as live:
-        live_replay, live_events, _ = _stored(live, session_id)
+        live_replay, live_events = _stored(live, session_id)
     with open_store(f"sqlite:///{tmp_path / 'import.db'}") as once:
-        one_replay, one_events, _ = _stored(once, session_id)
+        one_replay, one_events = _stored(once, session_id)
     assert [e.id for e in live_events] == [e.id for e in one_events]
     assert live_events == one_events
     # The model too: a stored model the stored events give is worked out again at each commit

@@ -38,23 +38,29 @@ from vibecast.pipeline import Built, SavedReplay, build_in_full
 from vibecast.recorder.build import merged_info
 from vibecast.recorder.merge import merge_event, time_is_estimated
 from vibecast.recorder.metadata import (
+    call_failed,
     count_prompts,
     files_touched,
     first_cwd,
     iso_utc,
     main_thread_value,
+    most_used_first,
     thread_of,
     token_usage,
 )
-from vibecast.recorder.subagents import SPAWNING_TOOLS, count_subagents, nest_subagents
+from vibecast.recorder.subagents import (
+    count_subagents,
+    counting_reads,
+    nest_subagents,
+    nesting_reads,
+)
 from vibecast.recorder.titles import session_title
 from vibecast.recorder.tools import POST_TYPES, ToolCall, apply_outcomes, pair_tool_calls
-from vibecast.recorder.twins import merge_prompt_twins
+from vibecast.recorder.twins import HOOK_ID_PREFIX, merge_prompt_twins
 from vibecast.store.search import prompt_text, search_fields_of
 
 __all__ = ["RunningState", "build_live"]
 
-_HOOK_PROMPT = "hook-"  # ids of hook prompts (see vibecast.recorder.twins)
 _T = TypeVar("_T")
 _CallKey = str  # a call's toolUseId, or "\0" + the id of its first event for id-less calls
 
@@ -85,25 +91,6 @@ def _is_tool(event: RecordedEvent) -> bool:
     return event.type == EventType.PRE_TOOL_USE or event.type in POST_TYPES
 
 
-def _nests(event: RecordedEvent) -> bool:
-    """What :func:`nest_subagents` looks at: subagent events and the calls that spawn them."""
-    return bool(event.agent_id) or (
-        event.type == EventType.PRE_TOOL_USE
-        and event.tool in SPAWNING_TOOLS
-        and bool(event.tool_use_id)
-    )
-
-
-def _counts_subagent(event: RecordedEvent) -> bool:
-    """What :func:`count_subagents` looks at."""
-    return (
-        bool(event.parent_tool_use_id)
-        or bool(event.agent_id)
-        or event.type == EventType.SUBAGENT_STOP
-        or (event.tool in SPAWNING_TOOLS and event.type == EventType.PRE_TOOL_USE)
-    )
-
-
 _KINDS = ("prompts", "bounds", "nesting", "subagents", "usage")
 
 
@@ -112,8 +99,8 @@ def _kinds(event: RecordedEvent) -> tuple[bool, ...]:
     return (
         event.type == EventType.USER_PROMPT_SUBMIT,
         event.type in (EventType.SESSION_START, EventType.SESSION_END),
-        _nests(event),
-        _counts_subagent(event),
+        nesting_reads(event),
+        counting_reads(event),
         isinstance(event.usage, dict),
     )
 
@@ -217,7 +204,7 @@ class RunningState:
             new = _Call(
                 tool=call.tool,
                 members=members,
-                failed=any(events[i].success is False for i in (*call.pres, *call.posts)),
+                failed=call_failed(events, call),
                 waiting=not call.tool_use_id and bool(call.pres) and not call.posts,
             )
             self.calls[key] = new
@@ -323,7 +310,7 @@ class _Fold:
         if touched:
             prompts = [changed.get(i) or self.old[index[i]] for i in stored_prompts]
             prompts += [added[i] for i in news]
-            hooks = sum(1 for e in prompts if e.id.startswith(_HOOK_PROMPT))
+            hooks = sum(1 for e in prompts if e.id.startswith(HOOK_ID_PREFIX))
             if hooks and hooks < len(prompts):
                 kept = {e.id: e for e in merge_prompt_twins(prompts)}
                 for event in prompts:
@@ -487,12 +474,7 @@ class _Fold:
         metadata = ReplayMetadata(
             duration_ms=events[-1].relative_time_ms - events[0].relative_time_ms,
             event_count=len(events),
-            tool_breakdown=dict(
-                sorted(
-                    ((tool, n) for tool, n in state.tools.items() if n > 0),
-                    key=lambda item: (-item[1], item[0]),
-                )
-            ),
+            tool_breakdown=most_used_first(state.tools),
             files_touched=sorted(path for path, n in state.files.items() if n > 0),
             session_name=self._title(info, touched),
             recorded_date=iso_utc(events[0].timestamp),

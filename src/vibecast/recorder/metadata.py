@@ -66,11 +66,17 @@ def tool_breakdown(calls: Iterable[ToolCall]) -> dict[str, int]:
     A result whose call was never captured and does not name its tool is left out: there is
     nothing to attribute it to.
     """
-    counts = Counter(call.tool for call in calls if call.tool)
-    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+    return most_used_first(Counter(call.tool for call in calls if call.tool))
 
 
-def _call_failed(events: Sequence[RecordedEvent], call: ToolCall) -> bool:
+def most_used_first(counts: Counter[str]) -> dict[str, int]:
+    """``counts`` above zero, most first (ties by name): the order of ``tool_breakdown``."""
+    positive = ((name, n) for name, n in counts.items() if n > 0)
+    return dict(sorted(positive, key=lambda item: (-item[1], item[0])))
+
+
+def call_failed(events: Sequence[RecordedEvent], call: ToolCall) -> bool:
+    """Whether any report of the call says it failed."""
     return any(events[index].success is False for index in (*call.pres, *call.posts))
 
 
@@ -214,7 +220,7 @@ def compute_metadata(
     calls = pair_tool_calls(events)
     cwd = info.cwd or first_cwd(events)
     first = min(event.timestamp for event in events)
-    failed_calls = sum(1 for call in calls if _call_failed(events, call))
+    failed_calls = sum(1 for call in calls if call_failed(events, call))
     api_errors = sum(1 for event in events if event.type == EventType.API_ERROR)
     return ReplayMetadata(
         duration_ms=events[-1].relative_time_ms - events[0].relative_time_ms,

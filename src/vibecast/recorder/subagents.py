@@ -28,6 +28,27 @@ def _subagent_type(event: RecordedEvent) -> str | None:
     return None
 
 
+def spawns_subagent(event: RecordedEvent) -> bool:
+    """A call of a tool that runs a subagent."""
+    return event.type == EventType.PRE_TOOL_USE and event.tool in SPAWNING_TOOLS
+
+
+def nesting_reads(event: RecordedEvent) -> bool:
+    """Whether :func:`nest_subagents` looks at ``event``: subagent events, and the calls (with
+    an id) that spawn them. A live recording folds only these into its nesting."""
+    return bool(event.agent_id) or (spawns_subagent(event) and bool(event.tool_use_id))
+
+
+def counting_reads(event: RecordedEvent) -> bool:
+    """Whether :func:`count_subagents` looks at ``event``."""
+    return (
+        bool(event.parent_tool_use_id)
+        or bool(event.agent_id)
+        or event.type == EventType.SUBAGENT_STOP
+        or spawns_subagent(event)
+    )
+
+
 def nest_subagents(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
     """``events`` (in time order) with ``parentToolUseId`` set on subagent events that lack it."""
     if not any(event.agent_id for event in events):
@@ -40,10 +61,7 @@ def nest_subagents(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
     tasks = [
         event
         for event in events
-        if event.type == EventType.PRE_TOOL_USE
-        and event.tool in SPAWNING_TOOLS
-        and event.tool_use_id
-        and event.tool_use_id not in taken
+        if spawns_subagent(event) and event.tool_use_id and event.tool_use_id not in taken
     ]
     for event in events:
         agent = event.agent_id
@@ -91,7 +109,6 @@ def count_subagents(events: Sequence[RecordedEvent]) -> int:
         elif event.type == EventType.SUBAGENT_STOP:
             anonymous_stops += 1
     for event in events:
-        spawned = event.tool in SPAWNING_TOOLS and event.type == EventType.PRE_TOOL_USE
-        if spawned and event.success is not False:
+        if spawns_subagent(event) and event.success is not False:
             known.add(event.tool_use_id or f"event:{event.id}")
     return max(len(known), anonymous_stops)

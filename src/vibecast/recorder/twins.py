@@ -31,14 +31,20 @@ from vibecast.model import EventType, RecordedEvent
 from vibecast.recorder.estimates import EstimateView, input_key
 from vibecast.recorder.merge import merge_event, time_is_estimated
 
-__all__ = ["PROMPT_TWIN_WINDOW_MS", "merge_prompt_twins", "merge_subagent_twins", "merge_twins"]
+__all__ = [
+    "HOOK_ID_PREFIX",
+    "PROMPT_TWIN_WINDOW_MS",
+    "merge_prompt_twins",
+    "merge_subagent_twins",
+    "merge_twins",
+]
 
 PROMPT_TWIN_WINDOW_MS = 60_000
 """How far apart a live hook prompt and its transcript copy may be. Both are written when the
 prompt is submitted, on one machine: milliseconds apart in practice; a minute covers a
 transcript written late, and the same text typed twice pairs with the nearest one."""
 
-_HOOK_ID_PREFIX = "hook-"
+HOOK_ID_PREFIX = "hook-"
 """Ids of hook events without a tool_use_id (``content_event_id("hook", ...)`` in
 :mod:`vibecast.importers.hooks`)."""
 
@@ -116,7 +122,7 @@ def merge_prompt_twins(events: Sequence[RecordedEvent]) -> list[RecordedEvent]:
     for index, event in enumerate(events):
         if event.type != EventType.USER_PROMPT_SUBMIT:
             continue
-        if event.id.startswith(_HOOK_ID_PREFIX):
+        if event.id.startswith(HOOK_ID_PREFIX):
             hooks.append(index)
         else:
             typed[_prompt_text(event)].append(index)
@@ -152,7 +158,7 @@ def merge_subagent_twins(events: Sequence[RecordedEvent]) -> list[RecordedEvent]
     for index, event in enumerate(events):
         if event.type != EventType.SUBAGENT_START or not event.agent_id:
             continue
-        if event.id.startswith(_HOOK_ID_PREFIX):
+        if event.id.startswith(HOOK_ID_PREFIX):
             hooks.append(index)
         else:
             starts.setdefault(event.agent_id, index)

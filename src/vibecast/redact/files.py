@@ -99,11 +99,7 @@ def _omit_in(value: Any, where: int, omitted: Counter[str], depth: int, key: byt
         return value
 
     changes: dict[str, Any] = {}
-    drop = (
-        [k for k in _ORIGINAL_KEYS if isinstance(value.get(k), str)]
-        if "originalFile" in value or "originalFileContents" in value
-        else []
-    )
+    drop = [k for k in _ORIGINAL_KEYS if isinstance(value.get(k), str)]
     if drop:
         omitted["original-file"] += len(drop)
     block_type = value.get("type")

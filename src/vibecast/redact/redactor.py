@@ -105,7 +105,7 @@ class Redactor:
 
     def redact_text(self, text: str) -> str:
         """``text`` with every secret replaced; the same object when there was none."""
-        if len(text) < MIN_TEXT and not self._has_custom:
+        if len(text) < self._min_text:
             return text
         if self._known_clean(text):  # most calls: a short string seen before, with nothing
             return text
