@@ -48,10 +48,9 @@ from vibecast.capture import (
     list_spool,
     settings_path,
 )
-from vibecast.capture.claude_hooks import PLAY_ORDER, commands_for, spawn_hook
+from vibecast.capture.claude_hooks import commands_for, recorded_payloads, spawn_hook
 from vibecast.capture.lock import running_recorder_pid
 from vibecast.config import Settings, load_settings
-from vibecast.importers.hooks import hook_payload_of
 from vibecast.store import open_store
 from vibecast.store.base import Store
 
@@ -72,17 +71,9 @@ print(json.dumps({**recorder.stats.as_dict(), "process_cpu_s": time.process_time
 
 
 def real_payloads(*, causal: bool = False) -> list[dict[str, Any]]:
-    """Every real hook payload; by file name, or with ``causal`` in :data:`PLAY_ORDER` within
-    each capture (a tool's result never before its call, as one real session sends them)."""
-    folder = SHARED_DATA / "claude-code" / "hook-payloads"
-    paths = sorted(folder.rglob("*.json"))
-    if causal:
-        rank = {name: i for i, name in enumerate(PLAY_ORDER)}
-        paths.sort(key=lambda p: (p.parent.name, rank.get(p.stem, len(rank)), p.stem))
-    payloads = []
-    for path in paths:
-        payloads.extend(hook_payload_of(p) for p in json.loads(path.read_text()))
-    return payloads
+    """Every real hook payload of the shared data; by file name, or with ``causal`` each capture
+    as one real session sends them (:func:`recorded_payloads`)."""
+    return recorded_payloads(SHARED_DATA / "claude-code" / "hook-payloads", causal=causal)
 
 
 def session_stream(base: list[dict[str, Any]], session: str, count: int) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ benchmark use this to play real payloads through the settings ``vibecast hooks i
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -17,7 +18,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["PLAY_ORDER", "commands_for", "matches", "run_command", "spawn_hook"]
+from vibecast.importers.hooks import hook_payload_of
+
+__all__ = [
+    "PLAY_ORDER",
+    "commands_for",
+    "matches",
+    "recorded_payloads",
+    "run_command",
+    "spawn_hook",
+]
 
 PLAY_ORDER = (
     "session_start",
@@ -38,6 +48,22 @@ PLAY_ORDER = (
 Claude Code could send them: a tool call's pre before its permission ask before its result, the
 session's end last. Tests and benchmarks play each capture in this order to replay a causal
 session."""
+
+
+def recorded_payloads(folder: Path, *, causal: bool = True) -> list[dict[str, Any]]:
+    """The hook payloads recorded under ``folder`` (a capture per subfolder, a JSON array per
+    event: ``<event>.json``), as Claude Code put them on stdin (loggers' fields removed): each
+    capture in :data:`PLAY_ORDER` (a tool's result never before its call), or with ``causal``
+    False all files by name."""
+    paths = sorted(folder.rglob("*.json"))
+    if causal:
+        rank = {name: i for i, name in enumerate(PLAY_ORDER)}
+        paths.sort(key=lambda p: (p.parent.name, rank.get(p.stem, len(rank)), p.stem))
+    payloads: list[dict[str, Any]] = []
+    for path in paths:
+        payloads.extend(hook_payload_of(p) for p in json.loads(path.read_text()))
+    return payloads
+
 
 _MATCHED_FIELD = {
     "PreToolUse": "tool_name",

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from vibecast.capture.spool import SpoolEntry, list_files, record_entry
+from vibecast.capture.spool import SpoolEntry, list_files, record_entry, segment_records
 from vibecast.capture.spool_log import (
     SEAL_GRACE_US,
     WINDOW_US,
@@ -212,16 +212,10 @@ def spool_waiting(spool: Path, progress_path: Path) -> tuple[int, int | None]:
     waiting = len(files)
     arrivals = [entry.arrival_us for entry in files]
     for path in segments:
-        try:
-            with open(path, "rb") as f:
-                inode = os.fstat(f.fileno()).st_ino
-                data = f.read()
-        except FileNotFoundError:
+        read = segment_records(path)
+        if read is None or not read[1]:
             continue
-        found, _ = parse_records(data, sealed=True)
-        records = [r for r in found if isinstance(r, LogRecord)]
-        if not records:
-            continue
+        inode, records = read
         arrivals.append(records[0].arrival_us)
         known = progress.get(os.path.basename(path))
         committed = 0

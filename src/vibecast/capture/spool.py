@@ -119,18 +119,27 @@ def record_entry(segment: str, record: LogRecord, inode: int = 0) -> SpoolEntry:
     return SpoolEntry(segment, name, record.arrival_us, record.kind, record.payload, record.offset)
 
 
+def segment_records(segment: str) -> tuple[int, list[LogRecord]] | None:
+    """A log segment's inode and its complete records, read whole (None: it is gone). For
+    status and tests: the recorder reads segments as they grow (:mod:`.segments`)."""
+    try:
+        with open(segment, "rb") as f:
+            inode = os.fstat(f.fileno()).st_ino
+            data = f.read()
+    except FileNotFoundError:
+        return None
+    found, _ = parse_records(data, sealed=True)
+    return inode, [r for r in found if isinstance(r, LogRecord)]
+
+
 def list_spool(spool: Path) -> list[SpoolEntry]:
     """Every complete payload in ``spool``, files and log records, in arrival order (a missing
-    spool is empty). Reads the segments whole: for status and tests, not the recorder."""
+    spool is empty)."""
     entries, segments = list_files(spool)
     for segment in segments:
-        try:
-            with open(segment, "rb") as f:
-                data = f.read()
-        except FileNotFoundError:
-            continue
-        records, _ = parse_records(data, sealed=True)
-        entries.extend(record_entry(segment, r) for r in records if isinstance(r, LogRecord))
+        read = segment_records(segment)
+        if read is not None:
+            entries.extend(record_entry(segment, r) for r in read[1])
     entries.sort(key=lambda entry: entry.arrival_us)
     return entries
 
