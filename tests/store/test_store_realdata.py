@@ -164,12 +164,25 @@ def test_live_encodes_reuse_prepared_events_and_give_the_same_bytes(shared_data:
     prepared for the same (unchanged) event objects. What it writes must be what a fresh encode
     writes: as the chunk grows, when an event is replaced by a changed copy (its row and the next
     one's sticky fields change), and when one has a field reassigned in place."""
-    paths = sorted((shared_data / "claude-code" / "transcripts").glob("*.jsonl"))
-    events, _ = transcript_events(paths[0])
+    paths = (shared_data / "claude-code" / "transcripts").glob("*.jsonl")
+    events, _ = transcript_events(max(paths, key=lambda p: p.stat().st_size))
     events = sorted(with_relative_times(events), key=lambda e: e.relative_time_ms)[:300]
+    assert len(events) == 300
     live = ChunkCodec()
-    for end in range(10, len(events) + 1, 37):
+    prepared = 0
+    prepare = live._prepare
+
+    def counted(event: RecordedEvent) -> object:
+        nonlocal prepared
+        prepared += 1
+        return prepare(event)
+
+    live._prepare = counted  # type: ignore[method-assign]
+    ends = range(10, len(events) + 1, 37)
+    for end in ends:
         assert _bodies(live, events[:end], True) == _bodies(ChunkCodec(), events[:end], False)
+    # Without the cache every encode prepares every event again.
+    assert prepared < sum(ends) / 2, (prepared, sum(ends))
     middle = len(events) // 2
     events[middle] = msgspec.structs.replace(events[middle], model="a-different-model", cwd="/x")
     assert _bodies(live, events, True) == _bodies(ChunkCodec(), events, False)
