@@ -407,3 +407,42 @@ def test_a_first_hook_prompt_merged_into_its_transcript_copy(
         saved = SavedReplay(built.replay, built.events, built.state)
     assert saved is not None
     assert saved.events[0].id == record.id and saved.events[0].relative_time_ms == 0
+
+
+def _real(folder: Path, event: str) -> list[dict[str, Any]]:
+    return [hook_payload_of(p) for p in json.loads((folder / f"{event}.json").read_text())]
+
+
+def _build_commits(commits: Sequence[Sequence[RecordedEvent]], session: str) -> CheckedBuilder:
+    """Each commit built as the recorder builds it, checked against a full build."""
+    builder = CheckedBuilder()
+    saved: SavedReplay | None = None
+    for events in commits:
+        captured = CapturedSession(session_id=session, events=list(events), source="live")
+        built = builder(captured, saved, "local")
+        saved = SavedReplay(built.replay, built.events, built.state)
+    return builder
+
+
+def test_a_result_stamped_before_its_call_is_built_in_full(shared_data: Path) -> None:
+    """A tool's result whose hook time is earlier than its call's (two hooks' clocks, or a call
+    read late): the timeline plays it after its call, against the timestamps' order, which a
+    fold does not do. That commit is built in full, and so are the session's later ones (its
+    saved order is not the timestamps': no state is kept). Each checked against a full build."""
+    folder = shared_data / "claude-code" / "hook-payloads" / "cc-2.1.62"
+    pres, posts = _real(folder, "pre_tool_use"), _real(folder, "post_tool_use")
+    call = pres[0]
+    result = next(p for p in posts if p["tool_use_id"] == call["tool_use_id"])
+    other = next(p for p in pres if p["tool_use_id"] != call["tool_use_id"])
+    start = _real(folder, "session_start")[0]
+
+    def hook(payload: dict[str, Any], at_ms: int) -> RecordedEvent:
+        return event_from_hook_payload(payload, FIRST_MS + at_ms, (FIRST_MS + at_ms) * 1000)
+
+    commits = [[hook(start, 0)], [hook(call, 10_000)], [hook(other, 11_000)]]
+    folded = _build_commits(commits, call["session_id"]).folds
+    assert folded == 1
+    builder = _build_commits([*commits, [hook(result, 9_000)]], call["session_id"])
+    assert builder.folds == folded, "the inverted pair is built in full"
+    later = [*commits, [hook(result, 9_000)], [hook(other | {"tool_use_id": "x"}, 20_000)]]
+    assert _build_commits(later, call["session_id"]).folds == folded
