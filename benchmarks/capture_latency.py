@@ -13,12 +13,13 @@ running — then checks that not one event was lost.
   of its process's CPU time (``time.process_time``) including idle polling.
 - **Zero loss**: afterwards every session's replay holds exactly the events fired for it.
 
-Payloads are the real hook captures of the shared data, cycled, each session given its own id
+Payloads are the real hook captures of the shared data in the order Claude Code sends them,
+cycled, each session given its own id
 (and tool calls their own ids per cycle, so that no two events are the same). Bounded: the burst
 lasts ``--seconds`` (5) and the whole run well under a minute.
 
     python benchmarks/capture_latency.py [--seconds 5] [--rate 1000] [--sessions 10]
-                                         [--recorder during|after]
+                                         [--recorder during|after] [--by-name]
 """
 
 from __future__ import annotations
@@ -70,9 +71,11 @@ print(json.dumps({**recorder.stats.as_dict(), "process_cpu_s": time.process_time
 """
 
 
-def real_payloads(*, causal: bool = False) -> list[dict[str, Any]]:
-    """Every real hook payload of the shared data; by file name, or with ``causal`` each capture
-    as one real session sends them (:func:`recorded_payloads`)."""
+def real_payloads(*, causal: bool = True) -> list[dict[str, Any]]:
+    """Every real hook payload of the shared data, each capture as one real session sends them
+    (a call before its result: :func:`recorded_payloads`); ``causal=False``: by file name,
+    which puts every result before its call — no real session does, and the recorder then
+    rebuilds each commit in full (kept to compare with earlier figures: ``--by-name``)."""
     return recorded_payloads(SHARED_DATA / "claude-code" / "hook-payloads", causal=causal)
 
 
@@ -135,6 +138,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--rate", type=int, default=1000, help="events per second, all sessions")
+    parser.add_argument(
+        "--by-name", action="store_true", help="payloads by file name, results before calls"
+    )
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument(
         "--recorder",
@@ -158,7 +164,7 @@ def main() -> None:
         install_hooks(settings_file, program.command, paths)
         config = json.loads(settings_file.read_text())
 
-        base = real_payloads()
+        base = real_payloads(causal=not args.by_name)
         sessions = [f"bench-session-{n:02d}" for n in range(args.sessions)]
         streams = {s: session_stream(base, s, per_session) for s in sessions}
 

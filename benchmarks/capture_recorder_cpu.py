@@ -2,7 +2,8 @@
 cores (which inflate and scatter what ``capture_latency.py`` measures under its burst).
 
 The spool is filled with the same stream ``capture_latency.py`` fires (the real hook payloads of
-the shared data, cycled, 10 sessions), and the recorder commits it the way it does under that
+the shared data in the order Claude Code sends them, cycled, 10 sessions), and the recorder
+commits it the way it does under that
 burst: each session's first event at once, then the next ~5 s of events, then the rest.
 Printed: CPU per event of the whole recorder (target <= 50 µs), split into ingest (spool ->
 events) and commit (redact, merge, encode, save), and redaction alone on the same events; then
@@ -10,7 +11,8 @@ the floor: what the steps every spooled payload needs (read from its log segment
 redact, release) cost alone, on one cycle of the payloads — what no rearranging of the recorder
 around them removes.
 
-    python benchmarks/capture_recorder_cpu.py [--events 5000] [--sessions 10]
+    python benchmarks/capture_recorder_cpu.py [--events 5000] [--sessions 10] [--repeat 5]
+                                              [--by-name]
 """
 
 from __future__ import annotations
@@ -41,10 +43,10 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--sessions", type=int, default=10)
     parser.add_argument(
-        "--causal",
+        "--by-name",
         action="store_true",
-        help="each capture's payloads in the order Claude Code sends them (a call before its "
-        "result), not by file name",
+        help="each capture's payloads by file name (every result before its call, which no "
+        "real session sends), not in the order Claude Code sends them",
     )
     parser.add_argument(
         "--repeat", type=int, default=5, help="bursts, each into a fresh store (best and median)"
@@ -52,7 +54,7 @@ def main() -> None:
     args = parser.parse_args()
     per_session = args.events // args.sessions
     plan = [1, per_session * 9 // 10 - 1, per_session - per_session * 9 // 10]  # 1, ~5 s, rest
-    base = real_payloads(causal=args.causal)
+    base = real_payloads(causal=not args.by_name)
     streams = [session_stream(base, f"bench-{n:02d}", per_session) for n in range(args.sessions)]
 
     runs = [_burst(streams, plan) for _ in range(args.repeat)]

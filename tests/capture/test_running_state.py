@@ -21,7 +21,7 @@ import pytest
 from capture_harness import real_payloads
 
 from vibecast.capture.recorder import live_status
-from vibecast.capture.running import RunningState, build_live
+from vibecast.capture.running import RunningState, StateToBuild, build_live
 from vibecast.importers import read_source
 from vibecast.importers.base import CapturedSession
 from vibecast.importers.hooks import event_from_hook_payload, hook_payload_of
@@ -47,10 +47,9 @@ class CheckedBuilder:
 
     def __call__(self, session: CapturedSession, stored: SavedReplay | None, user: str) -> Built:
         full = build_in_full(session, stored, user)
-        state = stored.state if stored is not None else None
         live = build_live(session, stored, user)
         self.commits += 1
-        self.folds += isinstance(state, RunningState) and live.state is state
+        self.folds += isinstance(live.state, RunningState)  # a full build leaves a StateToBuild
         assert live.events == full.events
         assert live.replay.metadata == full.replay.metadata
         assert live.replay.title == full.replay.title
@@ -233,33 +232,44 @@ def test_hooks_and_their_transcript_interleaved(
 
 def test_a_failed_save_leaves_no_stale_state(shared_data: Path, tmp_path: Path) -> None:
     """A fold changes the state for the events it built; if their save never happened, the
-    state must not be used with the events that are stored."""
+    state must not be used with the events that are stored. A state still to build is built
+    afresh from the events it names, whatever was folded from it and not saved."""
     events = _one_session(60, shared_data)
     redactor = Redactor()
+
+    def commit(batch: list[RecordedEvent], cached: SavedReplay | None) -> SavedReplay:
+        captured = CapturedSession(session_id=SESSION, events=batch, source="live")
+        return save_session(store, captured, redactor, cached=cached, builder=build_live).saved
+
     with open_store(f"sqlite:///{tmp_path / 'live.db'}") as store:
-        created = save_session(
-            store,
-            CapturedSession(session_id=SESSION, events=events[:15], source="live"),
-            redactor,
-            builder=build_live,
-        ).saved
+        created = commit(events[:15], None)
         assert created.state is None  # a session's first commit keeps no state
-        first = save_session(
-            store,
-            CapturedSession(session_id=SESSION, events=events[15:30], source="live"),
-            redactor,
-            cached=created,
-            builder=build_live,
-        ).saved
-        state = first.state
-        assert isinstance(state, RunningState)
+        first = commit(events[15:30], created)
+        assert isinstance(first.state, StateToBuild)  # built in full: its state, when needed
         more = CapturedSession(session_id=SESSION, events=events[30:40], source="live")
-        built = build_live(more, first, "local")  # built, never saved
-        assert built.state is state
-        again = CapturedSession(session_id=SESSION, events=events[30:], source="live")
-        assert state.fold(again, first) is None  # not the state of ``first`` any more
+        unsaved = build_live(more, first, "local")  # folded, never saved
+        assert isinstance(unsaved.state, RunningState)
+        assert isinstance(first.state, StateToBuild)  # untouched by that fold
         builder = CheckedBuilder()
-        save_session(store, again, redactor, cached=first, builder=builder)
+        second = save_session(
+            store,
+            CapturedSession(session_id=SESSION, events=events[30:45], source="live"),
+            redactor,
+            cached=first,
+            builder=builder,
+        ).saved
+        assert builder.folds == 1  # a fresh state of first's events: exact, checked
+        state = second.state
+        assert isinstance(state, RunningState)
+        build_live(
+            CapturedSession(session_id=SESSION, events=events[45:50], source="live"),
+            second,
+            "local",
+        )  # folded into ``state``, never saved
+        again = CapturedSession(session_id=SESSION, events=events[45:], source="live")
+        assert state.fold(again, second) is None  # not the state of ``second`` any more
+        builder = CheckedBuilder()
+        save_session(store, again, redactor, cached=second, builder=builder)
         assert builder.folds == 0
 
 
@@ -358,7 +368,7 @@ def test_a_late_id_less_call_is_paired_as_a_full_build_pairs_it(shared_data: Pat
         built = builder(session_events, saved, "local")
         saved = SavedReplay(built.replay, built.events, built.state)
     assert builder.folds == 0  # the state was there, and gave way to the full build
-    assert saved is not None and isinstance(saved.state, RunningState)
+    assert saved is not None and isinstance(saved.state, StateToBuild)
     durations = {e.id: e.duration for e in saved.events if e.type == "post_tool_use"}
     assert list(durations.values()) == [7_000]  # the result went to the late, older call
 

@@ -10,12 +10,13 @@ Task may nest. Each step runs the recorder's own functions on that subset, which
 because each of them looks only at the events of its kind (prompts, subagents, the calls of one
 ``toolUseId``, the open calls of one tool).
 
-The state is a cache, never the source of truth. It is built from a replay as saved (after a
-full build, or read back after a restart), it is used only while the stored replay is the one it
-was built for (:func:`~vibecast.pipeline.save_session` checks), and ``fold`` returns None —
-the caller builds in full — whenever a case falls outside what it handles exactly: an estimated
-time anywhere (re-timing looks at the whole capture), a subagent's start (its hook and
-transcript copies merge), an event placed before the replay's first,
+The state is a cache, never the source of truth. It is built from the replay a full build saved,
+by the first commit after it that can fold (:class:`StateToBuild`: building it walks the whole
+replay); it is used only while the stored replay is the one it was built for
+(:func:`~vibecast.pipeline.save_session` checks), and ``fold`` returns None — the caller builds
+in full — whenever a case falls outside what it handles exactly: an estimated time anywhere
+(re-timing looks at the whole capture), a subagent's start with a twin (its hook's and its
+transcript's copies merge), an event placed before the replay's first,
 a tool result ordered before its call, an id-less tool event that is not the newest of its kind.
 ``tests/capture/test_running_state.py`` checks it against full builds on the real payloads.
 """
@@ -59,7 +60,7 @@ from vibecast.recorder.tools import POST_TYPES, ToolCall, apply_outcomes, pair_t
 from vibecast.recorder.twins import HOOK_ID_PREFIX, merge_prompt_twins
 from vibecast.store.search import prompt_text, search_fields_of
 
-__all__ = ["RunningState", "build_live"]
+__all__ = ["RunningState", "StateToBuild", "build_live"]
 
 _T = TypeVar("_T")
 _CallKey = str  # a call's toolUseId, or "\0" + the id of its first event for id-less calls
@@ -67,24 +68,46 @@ _CallKey = str  # a call's toolUseId, or "\0" + the id of its first event for id
 
 def build_live(session: CapturedSession, stored: SavedReplay | None, user_id: str) -> Built:
     """The replay to save: folded into the running state when it can be, else built in full
-    (and, from the second commit on, the state built from the result for the next one)."""
+    (and, from the second commit on, a state to build from the result when a commit can fold)."""
     state = stored.state if stored is not None else None
-    if isinstance(state, RunningState) and stored is not None:
-        built = state.fold(session, stored)
-        if built is not None:
-            return built
+    if stored is not None and state is not None and _foldable(session.events):
+        if isinstance(state, StateToBuild):
+            state = state.build() if state.events is stored.events else None
+        if isinstance(state, RunningState):
+            built = state.fold(session, stored)
+            if built is not None:
+                return built
     built = build_in_full(session, stored, user_id)
     if stored is None:
         # A session's first commit: its second is about as cheap to build in full as to fold
-        # (the stored replay is that one commit), and a burst commits each session ~3 times,
-        # where the state would be built and then thrown away (a result before its call).
+        # (the stored replay is that one commit).
         return built
     return Built(
         built.replay,
         built.events,
         status_view=built.status_view,
-        state=RunningState.of(built.replay, built.events),
+        state=StateToBuild(built.replay, built.events),
     )
+
+
+def _foldable(events: Sequence[RecordedEvent]) -> bool:
+    """Whether a commit of these new events can be folded at all (else it is built in full):
+    not with an estimated time, since re-timing looks at the whole capture."""
+    return not any(time_is_estimated(event) for event in events)
+
+
+@dataclass(frozen=True)
+class StateToBuild:
+    """The running state of a replay just built in full, not built yet: building it walks the
+    whole replay, about what a full build costs, and the next commit may not fold anyway (a
+    subagent's start; under a burst most sessions commit three times, and every third commit
+    held one). The first commit that can fold builds it."""
+
+    replay: Replay
+    events: list[RecordedEvent]
+
+    def build(self) -> RunningState | None:
+        return RunningState.of(self.replay, self.events)
 
 
 def _is_tool(event: RecordedEvent) -> bool:
@@ -131,6 +154,7 @@ class RunningState:
     models_main: Counter[str]
     models_all: Counter[str]
     event_tools: Counter[str]  # the ``tool`` of each event naming one (the store's search rows)
+    starts: dict[str, dict[str, None]] = field(default_factory=dict)  # agent id -> its starts
     cached: dict[str, object] = field(default_factory=dict)  # per-subset results
     saved: list[RecordedEvent] | None = None  # the events it is the state of (checked by ``is``)
 
@@ -191,6 +215,12 @@ class RunningState:
             self.files[path] += sign
         if event.tool:
             self.event_tools[event.tool] += sign
+        if event.type == EventType.SUBAGENT_START and event.agent_id:
+            starts = self.starts.setdefault(event.agent_id, {})
+            if sign > 0:
+                starts[event.id] = None
+            else:
+                starts.pop(event.id, None)
 
     def _remember_calls(self, events: Sequence[RecordedEvent], calls: Iterable[ToolCall]) -> None:
         for call in calls:
@@ -224,12 +254,22 @@ class RunningState:
         commit falls outside what folding does exactly (the caller then builds in full)."""
         if self.saved is not stored.events or not stored.events:
             return None  # a save failed after the last fold, or the events are not these
-        if any(
-            time_is_estimated(event) or event.type == EventType.SUBAGENT_START
-            for event in session.events
-        ):
-            return None  # a subagent's start may have a twin to merge (a few per session)
+        if not _foldable(session.events) or self._start_twins(session.events):
+            return None
         return _Fold(self, stored).run(session)
+
+    def _start_twins(self, events: Sequence[RecordedEvent]) -> bool:
+        """Whether a new subagent start has a twin, stored or new: its hook's and its
+        transcript's copies merge (``merge_subagent_twins``), which folding does not do. A few
+        times a session, when both sources report the subagent; a hook capture alone has none."""
+        seen: dict[str, set[str]] = {}
+        for event in events:
+            if event.type == EventType.SUBAGENT_START and event.agent_id:
+                ids = seen.get(event.agent_id)
+                if ids is None:
+                    ids = seen[event.agent_id] = set(self.starts.get(event.agent_id, ()))
+                ids.add(event.id)
+        return any(len(ids) > 1 for ids in seen.values())
 
 
 def _inverted(calls: Iterable[ToolCall]) -> bool:
