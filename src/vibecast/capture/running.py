@@ -319,8 +319,7 @@ class _Fold:
                 added[event.id] = event
         changed = {k: v for k, v in changed.items() if v is not self.old[index[k]]}
         # 2. prompt twins, on the prompts alone (merge_prompt_twins looks at nothing else).
-        if not self._prompt_twins(changed, added):
-            return None
+        self._prompt_twins(changed, added)
         # 3. no estimated time anywhere (checked): re-timing changes nothing.
         # 4. order by timestamp (a stable sort), placing only what is new or moved.
         if not self._place(changed, added):
@@ -342,7 +341,9 @@ class _Fold:
 
     def _prompt_twins(
         self, changed: dict[str, RecordedEvent], added: dict[str, RecordedEvent]
-    ) -> bool:
+    ) -> None:
+        """Hook prompts merged into their transcript copies: a stored one merged away is
+        ``removed``. Only prompts are ever removed, so no tool call loses a member."""
         state, index = self.state, self.state.index
         stored_prompts = sorted(state.subsets["prompts"], key=index.__getitem__)
         news = [e.id for e in added.values() if e.type == EventType.USER_PROMPT_SUBMIT]
@@ -362,7 +363,6 @@ class _Fold:
                             self.removed[event.id] = self.old[index[event.id]]
                     elif kept[event.id] is not event:
                         (added if event.id in added else changed)[event.id] = kept[event.id]
-        return True
 
     def _place(self, changed: dict[str, RecordedEvent], added: dict[str, RecordedEvent]) -> bool:
         """Stable sort of (stored events, then new ones) by timestamp, done by insertion: the
@@ -454,8 +454,6 @@ class _Fold:
                 return None  # a stored id-less tool event changed: FIFO pairing may change
             else:
                 idless.append(event_id)
-        if any(k in state.call_of for k in self.removed):
-            return None
         if idless:
             last = state.idless_last
             if last is not None and min(map(self.at, idless)) < self.at(last):
