@@ -5,6 +5,8 @@ thumbnails, search and filters through the API, paging, delete with an in-page c
 from __future__ import annotations
 
 import json
+import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 import httpx
@@ -214,32 +216,86 @@ def test_live_recordings_are_marked(page, web_server: WebServer) -> None:
             http.delete(f"/api/replays/{replay_id}")
 
 
-def test_export_starts_follows_and_cancels_a_job(page, web_server: WebServer) -> None:
+def _export_jobs(web_server: WebServer, replay_id: str) -> int:
+    """How many export jobs the server holds for ``replay_id`` (read from its database)."""
+    path = web_server.settings.database_url.removeprefix("sqlite:///")
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
+        query = "SELECT count(*) FROM export_jobs WHERE replay_id = ?"
+        return int(db.execute(query, (replay_id,)).fetchone()[0])
+
+
+def test_export_starts_follows_and_cancels_a_job(
+    page, web_server: WebServer, screenshots_dir: Path
+) -> None:
     health = httpx.get(f"{web_server.url}/api/health", timeout=10).json()
     assert "export" in health["features"]  # local mode runs exports in the server process
     replay = web_server.replay("1af7fc5e")
+    jobs = _export_jobs(web_server, replay.id)
     _open(page, web_server)
     card = page.locator(f'.vb-card[data-replay-id="{replay.id}"]')
     button = card.locator(".vb-export-button")
     assert button.is_enabled()
+    # Opening the panel starts nothing: it offers the choice, as the player's Export dialog.
     button.click()
     panel = card.locator(".vb-export")
-    panel.locator(".vb-export-cancel").wait_for()
+    start = panel.get_by_role("button", name="Export", exact=True)
+    start.wait_for()
+    assert panel.locator("select[aria-label=Format] option").all_inner_texts() == [
+        "MP4 (H.264)",
+        "WebM (VP9)",
+    ]
+    assert panel.locator("select[aria-label=Resolution] option").all_inner_texts() == [
+        "1080p",
+        "720p",
+    ]
+    assert button.get_attribute("aria-expanded") == "true"
+    page.wait_for_timeout(500)
+    assert _export_jobs(web_server, replay.id) == jobs
+    card.screenshot(path=str(screenshots_dir / "browser-card-export-choice.png"))
+    start.click()  # 1080p MP4: long enough to be still running when stopped
+    stop = panel.get_by_role("button", name="Stop export", exact=True)
+    stop.wait_for()
     job_id = panel.get_attribute("data-job-id")
     assert job_id
-    panel.locator(".vb-export-cancel").click()
+    assert start.is_disabled()
+    assert _export_jobs(web_server, replay.id) == jobs + 1
+    card.screenshot(path=str(screenshots_dir / "browser-card-export.png"))
+    # Closed and reopened while the job runs: the same panel and job, no second one.
+    button.click()
+    panel.wait_for(state="detached")
+    assert button.get_attribute("aria-expanded") == "false"
+    button.click()
+    assert panel.get_attribute("data-job-id") == job_id
+    # The list rebuilt (the same search again): the panel stays open on the new card.
+    page.evaluate(
+        "id => { document.querySelector(`.vb-card[data-replay-id='${id}']`).old = 1 }", replay.id
+    )
+    page.click("button[type=submit]")
+    page.wait_for_function(
+        """id => { const card = document.querySelector(`.vb-card[data-replay-id='${id}']`);
+          return card && !card.old && card.querySelector('.vb-export'); }""",
+        arg=replay.id,
+    )
+    assert panel.get_attribute("data-job-id") == job_id
+    assert _export_jobs(web_server, replay.id) == jobs + 1
+    stop.click()
     panel.locator(
         ".vb-export-status:has-text('cancelled'), .vb-export-status:has-text('ready')"
     ).wait_for(timeout=30_000)
     job = httpx.get(f"{web_server.url}/api/replays/exports/{job_id}", timeout=10).json()
     assert job["status"] in {"cancelled", "complete"}
-    # run to the end: the download is offered on this page's own origin, and is the video
-    button.click()  # closes the panel
-    panel.wait_for(state="detached")
-    button.click()  # a new export
-    ready = panel.locator(".vb-export-status:has-text('ready')")
-    ready.wait_for(timeout=90_000)
-    href = panel.locator("a[download]").get_attribute("href")
+    assert stop.is_hidden()
+    # Once it ended another can start, and runs to the end: the download is offered on this
+    # page's own origin, and is the video.
+    assert start.is_enabled()
+    panel.locator("select[aria-label=Resolution]").select_option("720p")
+    start.click()
+    panel.locator(".vb-export-status:has-text('ready')").wait_for(timeout=90_000)
+    assert panel.get_attribute("data-job-id") != job_id
+    assert _export_jobs(web_server, replay.id) == jobs + 2
+    href = panel.get_by_role("link", name="Download video").get_attribute("href")
     assert href and href.startswith("/api/replays/exports/")
     video = httpx.get(f"{web_server.url}{href}", timeout=30)
     assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
+    assert start.is_enabled()
+    card.screenshot(path=str(screenshots_dir / "browser-card-export-done.png"))

@@ -109,6 +109,58 @@ def test_unknown_replay_and_link_get_the_not_found_page(http: httpx.Client) -> N
         assert "content-security-policy" in answer.headers
 
 
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+def _not_found_page(answer: httpx.Response) -> tuple[str, str]:
+    """A not-found page's heading and first paragraph, after checking it is one: a 404 in the
+    app's look (its own stylesheets, no inline style or script) with the way back."""
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    assert _policy(answer)["script-src"] == "'self'"
+    page = answer.text
+    assert '<link rel=stylesheet href="/static/css/base.css">' in page
+    assert "<style" not in page and "<script" not in page
+    assert '<a class=home-link href="/">Go to My Replays</a>' in page
+    found = re.search(r"<h1>(.*?)</h1><p>(.*?)</p>", page)
+    assert found, page
+    return html.unescape(found[1]), html.unescape(found[2])
+
+
+def test_not_found_pages_say_what_was_not_found(web_server: WebServer, http: httpx.Client) -> None:
+    title, why = _not_found_page(http.get("/replays/00000000-0000-4000-8000-000000000000"))
+    assert title == "Replay not found" and "link" not in why  # the owner's URL: no share link
+    for token in ["AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", "x"]:
+        gone = http.get(f"/s/{token}")
+        title, why = _not_found_page(gone)
+        assert title == "Share link not found" and "expired, or was revoked" in why
+        assert gone.headers["referrer-policy"] == "no-referrer"
+        assert gone.headers["cache-control"] == "no-store"
+    # a revoked link says so too
+    replay = web_server.replay("5c0375b4")
+    token = _share(http, replay.id)
+    http.delete(f"/api/replays/{replay.id}/share")
+    assert _not_found_page(http.get(f"/s/{token}"))[0] == "Share link not found"
+
+
+def test_unknown_path_html_for_browsers_json_for_the_rest(http: httpx.Client) -> None:
+    title, _ = _not_found_page(http.get("/nonexistent-page", headers=BROWSER))
+    assert title == "Page not found"
+    assert _not_found_page(http.get("/replays/", headers={"Accept": "text/html"}))
+    # API paths, scripts and clients that do not ask for HTML keep the JSON error
+    for path, headers in [
+        ("/nonexistent-page", {}),
+        ("/nonexistent-page", {"Accept": "application/json"}),
+        ("/nonexistent-page", {"Accept": "text/html;q=0, application/json"}),
+        ("/api/nonexistent", BROWSER),
+        ("/api/replays/nope", BROWSER),
+    ]:
+        answer = http.get(path, headers=headers)
+        assert answer.status_code == 404, (path, headers)
+        assert answer.headers["content-type"] == "application/json", (path, headers)
+        assert answer.json()["error"]["code"] == "not_found"
+
+
 def test_titles_are_escaped_in_the_shell(web_server: WebServer, http: httpx.Client) -> None:
     replay = web_server.replay("1af7fc5e")
     hostile = '"><script>window.__pwned=1</script><img src=x onerror=alert(1)>'

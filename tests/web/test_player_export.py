@@ -1,5 +1,5 @@
 """The player's Export dialog in real Chromium against a real export (FFmpeg, the server's own
-queue): it shows the job's state and progress, Cancel stops the job on the server and the
+queue): it shows the job's state and progress, Stop export stops the job on the server and the
 dialog's polling, and closing the dialog leaves the job running and followed until it ends."""
 
 from __future__ import annotations

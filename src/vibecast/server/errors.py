@@ -2,7 +2,8 @@
 
 Clients branch on ``code`` (stable, snake_case) and show ``message`` (says what is wrong and, for
 bad input, which field). Replays a user may not see answer 404 exactly like replays that do not
-exist, so probing ids reveals nothing.
+exist, so probing ids reveals nothing. One exception to JSON: a browser asking for a page that does
+not exist (a path outside ``/api/``, ``Accept: text/html``) gets the not-found page, still a 404.
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -23,6 +24,8 @@ from vibecast.store.base import (
     ReplayNotFound,
     StoreError,
 )
+from vibecast.web.csp import page_headers
+from vibecast.web.pages import not_found_page
 
 __all__ = [
     "ApiError",
@@ -101,6 +104,29 @@ def validation_message(exc: RequestValidationError) -> str:
     return "; ".join(problems) + (f" (and {more} more)" if more > 0 else "")
 
 
+def wants_html(request: Request) -> bool:
+    """A browser navigating to a page: a path outside the API whose ``Accept`` names
+    ``text/html`` (not refused with ``q=0``). Scripts, ``fetch`` and API clients get JSON."""
+    if request.url.path == "/api" or request.url.path.startswith("/api/"):
+        return False
+    for item in request.headers.get("accept", "").split(","):
+        kind, *params = (part.strip() for part in item.split(";"))
+        if kind.lower() == "text/html":
+            return all(_quality(param) > 0 for param in params)
+    return False
+
+
+def _quality(param: str) -> float:
+    """An ``Accept`` parameter's weight: ``q=0`` refuses the type; other parameters weigh 1."""
+    name, _, value = param.partition("=")
+    if name.strip().lower() != "q":
+        return 1.0
+    try:
+        return float(value)
+    except ValueError:
+        return 1.0
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
@@ -111,7 +137,9 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(422, "invalid_request", validation_message(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and wants_html(request):
+            return HTMLResponse(not_found_page("page"), status_code=404, headers=page_headers())
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         return error_response(exc.status_code, code, message, getattr(exc, "headers", None))

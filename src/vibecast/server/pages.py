@@ -1,6 +1,6 @@
-"""The few HTML pages the server itself renders: login and not found (the web pages are in
-``vibecast.web``). Every value is HTML-escaped; pages carry no scripts, and their one inline
-stylesheet is allowed by hash in the Content-Security-Policy (``vibecast.web.csp``).
+"""The HTML page the server itself renders: login (the web pages, the not-found page among them,
+are in ``vibecast.web``). Every value is HTML-escaped; the page carries no scripts, and its one
+inline stylesheet is allowed by hash in the Content-Security-Policy (``vibecast.web.csp``).
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from html import escape
 
 from vibecast import __version__
 
-__all__ = ["login_page", "not_found_page"]
+__all__ = ["login_page"]
 
 _STYLE = (
     "body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;"
@@ -27,13 +27,6 @@ def _page(title: str, body: str) -> str:
         '<meta name=robots content="noindex,nofollow">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
         f"<body>{body}<footer>vibecast {escape(__version__)}</footer></body></html>\n"
-    )
-
-
-def not_found_page() -> str:
-    return _page(
-        "Replay not found — vibecast",
-        "<h1>Replay not found</h1><p>This link does not exist, has expired, or was revoked.</p>",
     )
 
 

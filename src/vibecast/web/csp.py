@@ -4,7 +4,7 @@ Replay content is recorded from an agent session (prompts, tool output, file nam
 markup of any kind. The pages render it as text; the policy is the second wall, so that even a
 rendering mistake cannot run script: only files served by this server may run (no inline
 script, no eval), connect, or style. Plain ASGI middleware, so every route is covered, including
-the login and not-found pages of ``server/pages.py`` and a 404 for a path no route knows.
+the login page of ``server/pages.py`` and the 404 pages, a path no route knows included.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def _style_hash(style: str) -> str:
 
 @cache
 def _server_page_style() -> str:
-    """The server's own small pages (login, not found) carry one fixed inline stylesheet: it is
+    """The server's own login page carries one fixed inline stylesheet: it is
     allowed by its hash, so no other inline style can apply."""
     from vibecast.server import pages  # imported late: vibecast.server imports this module
 

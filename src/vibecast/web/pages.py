@@ -10,12 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
+from typing import Literal
 from urllib.parse import quote
 
 from vibecast import __version__
 from vibecast.web.modulegraph import module_graph
 
-__all__ = ["ICON", "STATIC_DIR", "LinkPreview", "browser_page", "player_page"]
+__all__ = [
+    "ICON",
+    "STATIC_DIR",
+    "LinkPreview",
+    "NotFound",
+    "browser_page",
+    "not_found_page",
+    "player_page",
+]
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 STATIC_URL = "/static"
@@ -153,4 +162,47 @@ def player_page(
         noscript=f"{title}: the replay player needs JavaScript.",
         fetch_early=f"{base}?{FIRST_WINDOW}",
         preview=preview,
+    )
+
+
+NotFound = Literal["replay", "link", "page"]
+
+# What the not-found page says, by what was asked for: a replay's page (the owner's URL), a share
+# link (which may also have expired or been revoked), or a path no page has.
+_NOT_FOUND: dict[str, tuple[str, str]] = {
+    "replay": (
+        "Replay not found",
+        "There is no replay at this address: it was deleted, or the address is mistyped.",
+    ),
+    "link": (
+        "Share link not found",
+        "This share link does not exist, has expired, or was revoked. "
+        "Ask the person who shared it for a new link.",
+    ),
+    "page": ("Page not found", "There is no page at this address."),
+}
+
+
+def not_found_page(what: NotFound = "page") -> str:
+    """The 404 page of a browser's request: in the app's look (its stylesheets, no script),
+    saying what was not found, with the way back to My Replays."""
+    title, reason = _NOT_FOUND[what]
+    links = "".join(
+        f'<link rel=stylesheet href="{STATIC_URL}/{sheet}">'
+        for sheet in ("css/base.css", "css/player.css")
+        if (STATIC_DIR / sheet).is_file()
+    )
+    return (
+        "<!doctype html>\n<html lang=en><head><meta charset=utf-8>"
+        '<meta name=viewport content="width=device-width,initial-scale=1">'
+        '<meta name=robots content="noindex,nofollow">'
+        f'<link rel=icon href="{STATIC_URL}/{ICON}" type="image/svg+xml">'
+        f"<title>{escape(title)} — vibecast</title>{links}"
+        f'</head><body data-page="not-found" data-not-found="{what}">'
+        '<main class="load-error not-found">'
+        f'<p class=brand><img src="{STATIC_URL}/{ICON}" alt="" width=20 height=20>vibecast</p>'
+        f"<h1>{escape(title)}</h1><p>{escape(reason)}</p>"
+        '<p><a class=home-link href="/">Go to My Replays</a></p>'
+        f"<p class=version>vibecast {escape(__version__)}</p>"
+        "</main></body></html>\n"
     )

@@ -2,7 +2,9 @@
 public viewer (``?embed=1``: for an iframe), ``/static/*``.
 
 Server mode: the browser and the player need a login (a browser is sent to ``/login?next=...``);
-the public viewer never does. A replay or link that does not exist gets the not-found page.
+the public viewer never does. A replay or link that does not exist gets the not-found page (a
+``404`` in the app's look, saying which of the two it was); so does a browser asking for a path no
+route knows (``vibecast.server.errors``; API paths and other clients get the JSON error).
 """
 
 from __future__ import annotations
@@ -21,13 +23,20 @@ from vibecast.humanize import format_duration, plural
 from vibecast.model import Replay
 from vibecast.server.deps import Actor, State, authenticate
 from vibecast.server.errors import ApiError
-from vibecast.server.pages import not_found_page
 from vibecast.server.routes.common import ERRORS, ReplayId, visible_replay
 from vibecast.server.routes.session import safe_next
 from vibecast.server.routes.sharing import ShareToken, public_base, share_url, shared_replay
 from vibecast.server.routes.system import features
 from vibecast.web.csp import SecurityHeadersMiddleware, page_headers
-from vibecast.web.pages import ICON, STATIC_DIR, LinkPreview, browser_page, player_page
+from vibecast.web.pages import (
+    ICON,
+    STATIC_DIR,
+    LinkPreview,
+    NotFound,
+    browser_page,
+    not_found_page,
+    player_page,
+)
 
 __all__ = ["StaticAssets", "install", "router"]
 
@@ -76,8 +85,11 @@ async def _actor(request: Request, state: State) -> Actor | None:
         return None
 
 
-def _not_found(*, public: bool = False) -> HTMLResponse:
-    return HTMLResponse(not_found_page(), status_code=404, headers=page_headers(public=public))
+def _not_found(what: NotFound) -> HTMLResponse:
+    """The not-found page; a share link's keeps the public viewer's headers (no referrer, no
+    cache: its URL holds the token)."""
+    public = what == "link"
+    return HTMLResponse(not_found_page(what), status_code=404, headers=page_headers(public=public))
 
 
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
@@ -104,7 +116,7 @@ async def player(
     try:
         replay = await run_in_threadpool(visible_replay, actor, replay_id)
     except ApiError:
-        return _not_found()
+        return _not_found("replay")
     title = replay.title or replay.metadata.session_name or "Untitled session"
     page = player_page(title=title, replay_id=replay.id, embed=embed)
     return HTMLResponse(page, headers=page_headers(embed=embed))
@@ -135,7 +147,7 @@ async def public_viewer(
     try:
         _, replay = await run_in_threadpool(shared_replay, state, token)
     except ApiError:
-        return _not_found(public=True)
+        return _not_found("link")
     title = replay.title or replay.metadata.session_name or "Untitled session"
     preview = None if embed else _link_preview(request, state, token, replay, title)
     page = player_page(title=title, share_token=token, embed=embed, preview=preview)

@@ -159,6 +159,114 @@ export function jobView(job) {
   return { ended, text, href, progress };
 }
 
+const FOLLOW_SEEN_MS = 1000;
+const FOLLOW_UNSEEN_MS = 5000;
+
+/**
+ * One replay's video export at a time, as the player's Export dialog and the browser card's
+ * panel both run it (each only draws `state`): start a job, follow it until it ends (every
+ * second while `seen()`, every 5 s otherwise, so a closed panel still knows where its job is
+ * when reopened), stop it. Once it ends (complete, failed, cancelled), or at the first status
+ * that cannot be read, another can start.
+ *
+ * `state`: `{busy, jobId, following, progress, text, href, stopping}` — `busy` while a job
+ * starts or runs (no other may start), `following` while a started job has not ended (its
+ * progress 0-1, or null while it waits), `text` what to say, `href` the download once
+ * complete, `stopping` while a cancel is on its way.
+ */
+export class ExportJob {
+  /** `begin(options)` → `{job_id}`; `onChange(state)` after every change. */
+  constructor(begin, { onChange, seen = () => true }) {
+    this.begin = begin;
+    this.onChange = onChange;
+    this.seen = seen;
+    this.jobId = null; // the job followed, null when none (or while a cancel is on its way)
+    this.timer = null;
+    this.state = { busy: false, jobId: null, following: false, progress: null, text: "", href: null, stopping: false };
+  }
+
+  set(changes) {
+    this.state = { ...this.state, ...changes };
+    this.onChange(this.state);
+  }
+
+  async start(options) {
+    if (this.state.busy) return;
+    this.set({ busy: true, jobId: null, following: false, progress: null, text: "Starting the export…", href: null });
+    let job;
+    try {
+      job = await this.begin(options);
+    } catch (err) {
+      this.end(`The export could not start: ${err.message}`);
+      return;
+    }
+    this.follow(job.job_id);
+  }
+
+  follow(jobId) {
+    this.jobId = jobId;
+    this.set({ busy: true, jobId, following: true, stopping: false });
+    this.step(jobId);
+  }
+
+  /** Ask at once (a panel reopened on a running job shows where it is now). */
+  refresh() {
+    if (this.jobId && this.timer !== null) this.step(this.jobId);
+  }
+
+  async step(jobId) {
+    clearTimeout(this.timer);
+    this.timer = null;
+    let job;
+    try {
+      job = await exportStatus(jobId);
+    } catch (err) {
+      if (this.jobId === jobId) this.end(`Cannot follow the export: ${err.message}`);
+      return;
+    }
+    if (this.jobId !== jobId) return; // stopped (or replaced) while the answer came
+    if (this.show(job)) return;
+    clearTimeout(this.timer); // one timer however many steps were in flight
+    this.timer = setTimeout(() => this.step(jobId), this.seen() ? FOLLOW_SEEN_MS : FOLLOW_UNSEEN_MS);
+  }
+
+  /** Show a job's state; whether it has ended. */
+  show(job) {
+    const view = jobView(job);
+    if (view.ended) {
+      this.end(view.text, view.href);
+      return true;
+    }
+    this.set({ following: true, progress: view.progress, text: view.text });
+    return false;
+  }
+
+  async cancel() {
+    const jobId = this.jobId;
+    if (!jobId) return;
+    this.jobId = null; // stops following: an answer still on its way is dropped
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.set({ stopping: true, text: "Stopping the export…" });
+    try {
+      const job = await cancelExport(jobId);
+      if (!this.show(job)) this.follow(jobId); // finished meanwhile: show() says so
+    } catch (err) {
+      // still running: say why it did not stop, then keep following
+      this.jobId = jobId;
+      this.set({ stopping: false, text: `Cannot stop the export: ${err.message}` });
+      this.timer = setTimeout(() => this.step(jobId), FOLLOW_SEEN_MS);
+    }
+  }
+
+  end(text, href = null) {
+    this.jobId = null;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.set({ busy: false, following: false, progress: null, text, href, stopping: false });
+  }
+}
+
 /** Where a replay's portable file downloads from (owner only). */
 export function replayFileUrl(id) {
   return `/api/replays/${enc(id)}/file`;

@@ -10,16 +10,20 @@
 
 import * as api from "./api.js";
 import { Player } from "./player/player.js";
-import { parseTime } from "./player/format.js";
+import { formatTime, parseTime } from "./player/format.js";
 import { Composition } from "./ui/composition.js";
 import { Controls } from "./ui/controls.js";
 import { HelpOverlay } from "./ui/help.js";
 import { bindKeys } from "./ui/keyboard.js";
 import { AnnotationForm, ExportDialog, ShareDialog } from "./ui/dialogs.js";
+import { NoteCard, popupButtons } from "./ui/notes.js";
 import { ToolSounds } from "./ui/sound.js";
 import { el } from "./ui/dom.js";
 
 const FRAME_SAMPLES = 4000;
+// The scene's smallest text on screen, CSS px: legible on a phone, where the whole workshop is
+// ~370 px wide (the video export keeps the design sizes: it does not set this).
+const MIN_SCENE_TEXT_PX = 10;
 
 function toast(text, error = false) {
   const node = el(`div.toast${error ? ".error" : ""}`, { role: "status", text });
@@ -52,23 +56,53 @@ async function main() {
   const sounds = new ToolSounds();
   const help = new HelpOverlay();
   let annotations = [];
-  let notePicking = false;
+  let viewerId = null; // the signed-in user (GET /api/me): the author of the notes they may change
+
+  // Notes and bookmarks: their author edits and deletes them; everyone else reads them.
+  const canEdit = (a) => !readOnly && viewerId !== null && a.user_id === viewerId;
+  const noteCard = readOnly
+    ? null
+    : new NoteCard({
+        canEdit,
+        onSeek: (t) => player.seek(t),
+        onSave: async (a, text) => {
+          const saved = await source.editAnnotation(a.id, { text });
+          setAnnotations(annotations.map((x) => (x.id === saved.id ? saved : x)));
+          toast(a.kind === "bookmark" ? "Bookmark saved" : "Note saved");
+          return saved;
+        },
+        onDelete: async (a) => {
+          await source.deleteAnnotation(a.id);
+          setAnnotations(annotations.filter((x) => x.id !== a.id));
+          toast(a.kind === "bookmark" ? "Bookmark deleted" : "Note deleted");
+        },
+      });
 
   const composition = new Composition({
     timeline: player.timeline,
     compact: embed,
     attachmentUrl: (sha) => source.attachmentUrl(sha),
+    minTextPx: MIN_SCENE_TEXT_PX,
+    popupActions: noteCard ? (a) => (canEdit(a) ? popupButtons(a, noteCard) : null) : null,
     barHandlers: {
       onSeek: (t) => player.seek(t),
       onScrub: (t) => {
         player.clock.seek(t, player.duration);
       },
+      onAnnotation: noteCard
+        ? (a) => {
+            closeDialogs();
+            player.pause();
+            noteCard.show(a);
+          }
+        : null,
     },
   });
 
   const setAnnotations = (list) => {
     annotations = [...list].sort((a, b) => a.timestamp_ms - b.timestamp_ms);
     composition.setAnnotations(annotations);
+    if (noteCard) noteCard.update(annotations);
   };
 
   const noteForm = new AnnotationForm({
@@ -96,7 +130,7 @@ async function main() {
 
   let shareDialog = null;
   const exportDialog = readOnly ? null : new ExportDialog(source, api);
-  const dialogs = () => [noteForm, shareDialog, exportDialog].filter(Boolean);
+  const dialogs = () => [noteForm, noteCard, shareDialog, exportDialog].filter(Boolean);
   const closeDialogs = () => dialogs().forEach((d) => d.close());
 
   const jumpAnnotation = (direction) => {
@@ -121,7 +155,9 @@ async function main() {
         try {
           const saved = await source.addBookmark(player.position, "");
           setAnnotations([...annotations, saved]);
-          toast("Bookmarked");
+          // saved at once (one click); a label is offered, never required
+          closeDialogs();
+          noteCard.show(saved, "edit", { hint: `Bookmarked ${formatTime(saved.timestamp_ms)}. Give it a label, or close: it stays as it is.` });
         } catch (err) {
           toast(err.message, true);
         }
@@ -207,12 +243,16 @@ async function main() {
     await player.open();
   } catch (err) {
     const gone = err.status === 404;
+    const shared = source.kind === "public";
+    const title = gone ? (shared ? "Share link not found" : "Replay not found") : "Could not load the replay";
+    const why = shared ? "This share link does not exist, has expired, or was revoked." : "This replay does not exist or was deleted.";
     app.replaceChildren(
       el(
         "div.load-error",
         {},
-        el("h1", { text: gone ? "Replay not found" : "Could not load the replay" }),
-        el("p", { text: gone ? "It does not exist, was deleted, or the share link expired or was revoked." : err.message }),
+        el("h1", { text: title }),
+        el("p", { text: gone ? why : err.message }),
+        embed ? null : el("p", {}, el("a.home-link", { href: "/", text: "Go to My Replays" })),
       ),
     );
     hooks.error = err.message;
@@ -229,6 +269,13 @@ async function main() {
       .annotations()
       .then((answer) => setAnnotations(answer.annotations || []))
       .catch((err) => toast(`Annotations: ${err.message}`, true));
+    api
+      .me()
+      .then((answer) => {
+        viewerId = answer && answer.user ? answer.user.id : null;
+        composition.refreshPopups(); // the viewer's own notes' pop-ups gain Edit / Delete
+      })
+      .catch(() => {}); // unknown viewer: notes stay read-only
     api.features().then((offered) => {
       if (controls.exportButton) controls.exportButton.hidden = !offered.has("export");
     });

@@ -3,7 +3,7 @@
 
 import { deleteReplay } from "../api.js";
 import { el, isLocalUrl, replaceChildren } from "./dom.js";
-import { exportPanel } from "./exporter.js";
+import { existingExportPanel, exportPanel } from "./exporter.js";
 import { dateTime, duration, plural, recordedAt, titleOf, topTools } from "./format.js";
 import { sharePanel } from "./share.js";
 
@@ -33,61 +33,77 @@ export function replayCard(replay, context) {
   const extra = el("div", { class: "vb-card-extra" });
   const thumbnail = thumbnailOf(replay, live, context.canExport);
 
+  // One panel open at a time under the buttons; the share and delete panels are built anew
+  // each time, the export panel is kept with its job (exporter.js).
+  const buttons = {};
   const toggle = (name, build) => {
-    if (extra.dataset.open === name) {
-      extra.dataset.open = "";
-      replaceChildren(extra);
-      return;
-    }
-    extra.dataset.open = name;
-    replaceChildren(extra, build());
+    const open = extra.dataset.open !== name;
+    extra.dataset.open = open ? name : "";
+    for (const [key, button] of Object.entries(buttons)) button.setAttribute("aria-expanded", String(open && key === name));
+    if (open) replaceChildren(extra, build());
+    else replaceChildren(extra);
+  };
+  const toggleExport = () => {
+    const panel = exportPanel(replay);
+    toggle("export", () => panel.root);
+    if (panel.root.isConnected) panel.shown();
   };
 
   const shareBadge = el("span", { class: "vb-badge vb-shared", hidden: !replay.is_public }, "shared");
+  buttons.share = el(
+    "button",
+    {
+      type: "button",
+      class: "vb-button vb-share-button",
+      "aria-expanded": "false",
+      onclick: () =>
+        toggle("share", () =>
+          sharePanel(
+            replay,
+            (isPublic) => {
+              replay.is_public = isPublic;
+              shareBadge.hidden = !isPublic;
+            },
+            context.report,
+          ),
+        ),
+    },
+    "Share",
+  );
+  buttons.export = el(
+    "button",
+    {
+      type: "button",
+      class: "vb-button vb-export-button",
+      "aria-expanded": "false",
+      disabled: !context.canExport,
+      title: context.canExport ? "Export as a video" : "Video export is not available on this server yet",
+      onclick: toggleExport,
+    },
+    "Export",
+  );
+  buttons.delete = el(
+    "button",
+    {
+      type: "button",
+      class: "vb-button vb-danger vb-delete-button",
+      "aria-expanded": "false",
+      onclick: () => toggle("delete", () => confirmDelete(replay, context, () => toggle("delete"))),
+    },
+    "Delete",
+  );
   const actions = el(
     "div",
     { class: "vb-actions" },
     el("a", { class: "vb-button vb-primary vb-play", href: playUrl }, live ? "Watch live" : "Play"),
-    el(
-      "button",
-      {
-        type: "button",
-        class: "vb-button vb-share-button",
-        onclick: () =>
-          toggle("share", () =>
-            sharePanel(
-              replay,
-              (isPublic) => {
-                replay.is_public = isPublic;
-                shareBadge.hidden = !isPublic;
-              },
-              context.report,
-            ),
-          ),
-      },
-      "Share",
-    ),
-    el(
-      "button",
-      {
-        type: "button",
-        class: "vb-button vb-export-button",
-        disabled: !context.canExport,
-        title: context.canExport ? "Export as a video" : "Video export is not available on this server yet",
-        onclick: () => toggle("export", () => exportPanel(replay, context.report)),
-      },
-      "Export",
-    ),
-    el(
-      "button",
-      {
-        type: "button",
-        class: "vb-button vb-danger vb-delete-button",
-        onclick: () => toggle("delete", () => confirmDelete(replay, context)),
-      },
-      "Delete",
-    ),
+    buttons.share,
+    buttons.export,
+    buttons.delete,
   );
+  // The list is rebuilt (search, page, every 5 s while a replay is live) while the old card is
+  // still in the page: an export panel open there stays open in this card, its job followed.
+  const kept = context.canExport ? existingExportPanel(replay.id) : null;
+  if (kept && kept.root.isConnected) toggle("export", () => kept.root);
 
   const tools = topTools(replay).map(([tool, count]) =>
     el("li", { class: "vb-tool", title: `${tool}: ${count}` }, tool, el("span", { class: "vb-tool-count" }, String(count))),
@@ -125,7 +141,8 @@ export function replayCard(replay, context) {
   );
 }
 
-function confirmDelete(replay, context) {
+/** The in-page "Delete for good?" question; `close()` puts it away (Cancel). */
+function confirmDelete(replay, context, close) {
   const box = el(
     "div",
     { class: "vb-confirm", role: "alertdialog", "aria-label": "Delete this replay?" },
@@ -150,21 +167,7 @@ function confirmDelete(replay, context) {
     },
     "Delete",
   );
-  const no = el(
-    "button",
-    {
-      type: "button",
-      class: "vb-button",
-      onclick: () => {
-        const extra = box.parentElement;
-        if (extra) {
-          extra.dataset.open = "";
-          extra.replaceChildren();
-        }
-      },
-    },
-    "Cancel",
-  );
+  const no = el("button", { type: "button", class: "vb-button", onclick: close }, "Cancel");
   box.appendChild(el("div", { class: "vb-confirm-buttons" }, yes, no));
   return box;
 }

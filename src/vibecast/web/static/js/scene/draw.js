@@ -2,6 +2,12 @@
 // loaded events (through the SceneModel), the replay time, the viewport and the viewer's camera
 // override: every animation is a function of replay time, so seeking to t draws exactly what
 // playing to t draws. A frame whose visible state did not change is not repainted.
+//
+// Text sizes are in world units, so they shrink with the camera: on a phone the whole zone is
+// ~370 px wide and a 13-unit bubble would be 5 px. `minTextPx` (the player sets it; the video
+// export does not, so its frames keep the design sizes) enlarges every text of the scene, and
+// the pill or bubble around it, by one factor so that the smallest is at least that many CSS
+// px on screen; a bubble then holds fewer characters and stays inside the canvas.
 
 import { STATIONS, stationById, toolLabel, ERROR_COLOR } from "../player/tools.js";
 import { cameraTransform, slotOffset, stationPoint, zoneOrigin, ZONE_H, ZONE_W } from "./layout.js";
@@ -19,6 +25,15 @@ const PULSE_STEPS = 10;
 const GLOW_REACH = 96;
 // Antialiasing and glyph overhang around a part's drawn box (world units).
 const EDGE = 4;
+// The smallest text of the scene (an agent's tool line), world units: what minTextPx is about.
+const SMALLEST_TEXT = 12;
+const BUBBLE_CHARS = 34;
+const BUBBLE_MARGIN = 4; // CSS px a bubble keeps from the canvas's edges when text is enlarged
+
+/** `size` world units of text enlarged `k` times, as a CSS font size (0.1 steps: few fonts). */
+function fontPx(size, k) {
+  return `${Math.round(size * k * 10) / 10}px`;
+}
 
 function itemKey(i) {
   return `${i.agent.key}|${i.agent.station}|${i.agent.tool}|${i.x}|${i.y}|${i.pulse}|${i.fade}|${i.flash}|${i.speech}|${i.dots}`;
@@ -141,8 +156,10 @@ function drawStationIcon(ctx, id, color) {
 }
 
 export class WorkshopScene {
-  constructor(canvas) {
+  /** `minTextPx`: the smallest the scene's text may be on screen, CSS px (0: as designed). */
+  constructor(canvas, { minTextPx = 0 } = {}) {
     this.canvas = canvas;
+    this.minTextPx = minTextPx;
     this.ctx = canvas.getContext("2d");
     this.widths = new Map(); // "font\ntext" -> measured width
     this.width = 0;
@@ -168,6 +185,12 @@ export class WorkshopScene {
     this.staticKey = "";
   }
 
+  /** How many times the scene's text is enlarged at camera scale `scale` (1: not at all). */
+  textScale(scale) {
+    if (!this.minTextPx || !(scale > 0)) return 1;
+    return Math.max(1, this.minTextPx / (SMALLEST_TEXT * scale));
+  }
+
   /** Canvas CSS pixel → world point of the last drawn frame (for annotations on the scene). */
   toWorld(px, py) {
     const tf = this.transform;
@@ -182,6 +205,7 @@ export class WorkshopScene {
     layer.width = this.canvas.width;
     layer.height = this.canvas.height;
     const ctx = layer.getContext("2d");
+    const k = this.textScale(tf.scale);
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     const bg = ctx.createLinearGradient(0, 0, 0, this.height);
     bg.addColorStop(0, "#11161f");
@@ -216,7 +240,7 @@ export class WorkshopScene {
       ctx.lineWidth = 3;
       ctx.stroke();
       ctx.fillStyle = "#6b7a93";
-      ctx.font = `600 20px ${FONT}`;
+      ctx.font = `600 ${fontPx(20, k)} ${FONT}`;
       ctx.textAlign = "left";
       ctx.textBaseline = "top";
       // a share link's sessions are aliases ("shared-<hex>"): named by their hex like the rest
@@ -238,7 +262,7 @@ export class WorkshopScene {
         ctx.stroke();
         drawStationIcon(ctx, station.id, station.color);
         ctx.fillStyle = "#a9b4c6";
-        ctx.font = `500 15px ${FONT}`;
+        ctx.font = `500 ${fontPx(15, k)} ${FONT}`;
         ctx.textAlign = "center";
         // above the station: an agent stands at its front (below), where it would hide the name
         ctx.textBaseline = "bottom";
@@ -311,6 +335,7 @@ export class WorkshopScene {
    */
   footprints({ tf, items }) {
     const s = tf.scale * this.dpr;
+    const k = this.textScale(tf.scale);
     const out = [];
     const box = (x, y, [x0, y0, x1, y1], key) => {
       const cx = (tf.x + x * tf.scale) * this.dpr;
@@ -326,11 +351,13 @@ export class WorkshopScene {
       const r = agentRadius(a);
       const at = `${item.x},${item.y}|${item.fade}|${a.main}`;
       box(item.x, item.y, [-r - 2, -r - 2, r + 2, r * 1.25], `body:${at}|${item.flash > 0}`);
-      const label = this._label(a, r);
+      const label = this._label(a, r, k);
       box(item.x, item.y, label.box, `label:${at}|${label.name}|${label.tool}`);
       if (a.speech) {
-        const bubble = this._bubbleText(a.speech, r, item.dots);
-        box(item.x, item.y, bubble.box, `bubble:${at}|${a.speech.kind}|${bubble.text}`);
+        const bubble = this._bubbleText(a.speech, r, item.dots, k);
+        const dx = this._bubbleShift(item, tf, bubble.w, k);
+        const [x0, y0, x1, y1] = bubble.box;
+        box(item.x, item.y, [x0 + dx, y0, x1 + dx, y1], `bubble:${at}|${a.speech.kind}|${bubble.text}${dx ? `|${dx}` : ""}`);
       }
     }
     return out;
@@ -349,24 +376,42 @@ export class WorkshopScene {
     return width;
   }
 
-  /** An agent's label (name, tool) as drawn below it, and its pill's box around the agent. */
-  _label(a, r) {
+  /** An agent's label (name, tool) as drawn below it (text enlarged `k` times), and its pill's
+   * box around the agent. */
+  _label(a, r, k = 1) {
     const name = shortText(a.label || "agent", 18);
     const tool = a.tool ? shortText(toolLabel(a.tool), 22) : "";
-    const nameFont = `600 ${a.main ? 15 : 13}px ${FONT}`;
-    const toolFont = `500 12px ${FONT}`;
+    const nameFont = `600 ${fontPx(a.main ? 15 : 13, k)} ${FONT}`;
+    const toolFont = `500 ${fontPx(12, k)} ${FONT}`;
     let w = this._textWidth(nameFont, name);
     if (tool) w = Math.max(w, this._textWidth(toolFont, tool));
-    const h = tool ? 38 : 21;
-    return { name, tool, nameFont, toolFont, w, h, box: [-w / 2 - 6, r + 5, w / 2 + 6, r + 5 + h] };
+    const h = (tool ? 38 : 21) * k;
+    const pad = 6 * k;
+    return { name, tool, nameFont, toolFont, w, h, pad, box: [-w / 2 - pad, r + 5, w / 2 + pad, r + 5 + h] };
   }
 
-  /** A speech bubble's text, font and width as drawn above an agent, and its box. */
-  _bubbleText(speech, r, dots) {
-    const text = speech.kind === "think" ? `thinking${".".repeat(dots)}` : shortText(speech.text || "…", 34);
-    const font = `${speech.kind === "think" ? "italic " : ""}13px ${FONT}`;
-    const w = Math.min(300, this._textWidth(font, text) + 20);
-    return { text, font, w, box: [-w / 2, -r - 40, w / 2, -r - 4] };
+  /** A speech bubble's text, font and size as drawn above an agent (text enlarged `k` times:
+   * fewer characters), and its box. */
+  _bubbleText(speech, r, dots, k = 1) {
+    const chars = k > 1 ? Math.max(18, Math.round(BUBBLE_CHARS / Math.sqrt(k))) : BUBBLE_CHARS;
+    const text = speech.kind === "think" ? `thinking${".".repeat(dots)}` : shortText(speech.text || "…", chars);
+    const font = `${speech.kind === "think" ? "italic " : ""}${fontPx(13, k)} ${FONT}`;
+    const w = Math.min(300 * k, this._textWidth(font, text) + 20 * k);
+    const h = 28 * k;
+    const y = -r - 12 - h;
+    return { text, font, w, h, y, box: [-w / 2, y, w / 2, -r - 4] };
+  }
+
+  /** How far (world units) a bubble `w` wide moves sideways to stay inside the canvas: only
+   * when the text is enlarged (on a small screen; a video's frames keep their design). */
+  _bubbleShift(item, tf, w, k) {
+    if (k <= 1) return 0;
+    const cx = tf.x + item.x * tf.scale;
+    const half = (w / 2) * tf.scale;
+    let dx = 0;
+    if (cx + half > this.width - BUBBLE_MARGIN) dx = this.width - BUBBLE_MARGIN - (cx + half);
+    if (cx - half + dx < BUBBLE_MARGIN) dx = BUBBLE_MARGIN - (cx - half);
+    return Math.round((dx / tf.scale) * 2) / 2;
   }
 
   _paint(state, tf, items) {
@@ -399,10 +444,11 @@ export class WorkshopScene {
     }
     // agents, back to front
     const sorted = [...items].sort((p, q) => p.y - q.y);
-    for (const item of sorted) this._agent(ctx, item);
+    const k = this.textScale(tf.scale);
+    for (const item of sorted) this._agent(ctx, item, tf, k);
   }
 
-  _agent(ctx, item) {
+  _agent(ctx, item, tf, k) {
     const a = item.agent;
     const r = agentRadius(a);
     const body = a.main ? "#ffb86b" : "#8be9fd";
@@ -434,37 +480,39 @@ export class WorkshopScene {
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
     // labels on a dark pill: legible where they cross a station's label or another agent
-    const { name, tool, nameFont, toolFont, w, h } = this._label(a, r);
+    const { name, tool, nameFont, toolFont, w, h, pad } = this._label(a, r, k);
     ctx.fillStyle = "rgba(13,17,23,0.78)";
-    roundRect(ctx, -w / 2 - 6, r + 5, w + 12, h, 6);
+    roundRect(ctx, -w / 2 - pad, r + 5, w + 2 * pad, h, 6 * k);
     ctx.fill();
     ctx.font = nameFont;
     ctx.fillStyle = "#e6ebf2";
-    ctx.fillText(name, 0, r + 8);
+    ctx.fillText(name, 0, r + 5 + 3 * k);
     if (tool) {
       ctx.font = toolFont;
       ctx.fillStyle = "#9fb0c8";
-      ctx.fillText(tool, 0, r + 26);
+      ctx.fillText(tool, 0, r + 5 + 21 * k);
     }
-    if (a.speech) this._bubble(ctx, a.speech, r, item.dots);
+    if (a.speech) this._bubble(ctx, a.speech, r, item, tf, k);
     ctx.restore();
   }
 
-  _bubble(ctx, speech, r, dots) {
-    const { text, font, w } = this._bubbleText(speech, r, dots);
+  _bubble(ctx, speech, r, item, tf, k) {
+    const { text, font, w, h, y } = this._bubbleText(speech, r, item.dots, k);
+    const dx = this._bubbleShift(item, tf, w, k);
     ctx.font = font;
-    const y = -r - 40;
     ctx.fillStyle = speech.kind === "prompt" ? "#2f4a7a" : "#f1f4f9";
-    roundRect(ctx, -w / 2, y, w, 28, 10);
+    roundRect(ctx, dx - w / 2, y, w, h, 10 * k);
     ctx.fill();
+    // the tail stays under the agent, inside the bubble however far it moved
+    const tail = dx === 0 ? 0 : Math.max(dx - w / 2 + 10 * k + 6, Math.min(dx + w / 2 - 10 * k - 6, 0));
     ctx.beginPath();
-    ctx.moveTo(-6, y + 28);
-    ctx.lineTo(0, y + 36);
-    ctx.lineTo(6, y + 28);
+    ctx.moveTo(tail - 6, y + h);
+    ctx.lineTo(0, y + h + 8);
+    ctx.lineTo(tail + 6, y + h);
     ctx.fill();
     ctx.fillStyle = speech.kind === "prompt" ? "#f1f4f9" : "#1b1f27";
     ctx.textAlign = "center";
     ctx.textBaseline = "middle";
-    ctx.fillText(text, 0, y + 14, w - 12);
+    ctx.fillText(text, dx, y + h / 2, w - 12 * k);
   }
 }

@@ -1,7 +1,9 @@
 // The player's fixed composition: title and time on top, the workshop scene with annotation
 // pop-ups, the now-showing panel beside it, the timeline bar below. The live player, the
 // public viewer and the video export page all render through `renderAt(t)` here, so a video
-// frame at t shows what the player shows at t.
+// frame at t shows what the player shows at t. Two options are the player's alone, so a video
+// frame stays as it was: `minTextPx` (the scene's text never smaller than that on screen, for
+// phones) and `popupActions` (an owner's Edit / Delete buttons on their notes' pop-ups).
 
 import { el } from "./dom.js";
 import { formatTime } from "../player/format.js";
@@ -23,7 +25,7 @@ export function hashString(text) {
 }
 
 export class Composition {
-  constructor({ timeline, interactive = true, compact = false, barHandlers = {}, attachmentUrl = null, imageDecoding = "async" } = {}) {
+  constructor({ timeline, interactive = true, compact = false, barHandlers = {}, attachmentUrl = null, imageDecoding = "async", minTextPx = 0, popupActions = null } = {}) {
     this.timeline = timeline;
     this.model = new SceneModel();
     this.camera = null; // the viewer's override {zoom, panX, panY}, or null: follow the recording
@@ -35,7 +37,8 @@ export class Composition {
     this.canvas = el("canvas.scene-canvas", { "aria-label": "Workshop scene" });
     this.popups = el("div.popups", { "aria-live": "polite" });
     this.stage = el("div.stage", {}, this.canvas, this.popups);
-    this.scene = new WorkshopScene(this.canvas);
+    this.scene = new WorkshopScene(this.canvas, { minTextPx });
+    this.popupActions = popupActions; // (annotation) => [button, ...] | null
     this.panel = new NowShowing({ compact, attachmentUrl, imageDecoding });
     this.bar = new TimelineBar({ interactive, ...barHandlers });
     this.root = el("div.composition", {}, this.header, el("div.middle", {}, this.stage, this.panel.root), this.bar.root);
@@ -72,11 +75,19 @@ export class Composition {
     if (key === this.popupKey) return key;
     this.popupKey = key;
     this.popups.replaceChildren(
-      ...showing.slice(-3).map((a) =>
-        el(`div.popup.${a.kind === "bookmark" ? "bookmark" : "note"}`, {}, el("span.popup-time", { text: formatTime(a.timestamp_ms) }), el("span.popup-text", { text: a.text })),
-      ),
+      ...showing.slice(-3).map((a) => {
+        const popup = el(`div.popup.${a.kind === "bookmark" ? "bookmark" : "note"}`, { dataset: a.id ? { id: String(a.id) } : undefined }, el("span.popup-time", { text: formatTime(a.timestamp_ms) }), el("span.popup-text", { text: a.text }));
+        const actions = this.popupActions ? this.popupActions(a) : null;
+        if (actions && actions.length) popup.append(el("span.popup-actions", {}, ...actions));
+        return popup;
+      }),
     );
     return key;
+  }
+
+  /** Draw the pop-ups again at the next frame (who may edit them became known). */
+  refreshPopups() {
+    this.popupKey = "";
   }
 
   /** The composition's parts that change, each a fixed box: what the exporter captures (the scene

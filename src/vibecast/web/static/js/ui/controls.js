@@ -8,6 +8,8 @@ import { formatTime, parseTime } from "../player/format.js";
 
 const QUICK = [0.5, 1, 2, 4, 8];
 const LIVE_EDGE_MS = 2000;
+/** Keys that step a focused, closed <select> from one option to the next. */
+const STEP_KEYS = new Set(["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "PageUp", "PageDown", "Home", "End"]);
 
 export class Controls {
   constructor(player, { readOnly, actions }) {
@@ -17,12 +19,35 @@ export class Controls {
     const iconBtn = (icon, label, title, onclick, cls = "") =>
       el(`button.icon-label${cls}`, { type: "button", title, "aria-label": title, onclick }, el("span.icon", { text: icon, "aria-hidden": "true" }), el("span.label", { text: label }));
     this.back = btn("◀◀ 10s", "Back 10 seconds (←)", () => player.skip(-SKIP_MS), ".back");
-    this.playButton = btn("▶ Play", "Play / pause (Space)", () => player.toggle(), ".play.primary");
+    // Both labels are laid out in the same cell, the inactive one invisible (player.css): the
+    // button is as wide as the wider of the two, so nothing after it moves when it toggles.
+    this.playButton = el(
+      "button.play.primary",
+      { type: "button", title: "Play / pause (Space)", "aria-label": "Play / pause (Space)", "aria-pressed": "false", onclick: () => player.toggle() },
+      el("span.play-label", { text: "▶ Play" }),
+      el("span.pause-label", { text: "❚❚ Pause" }),
+    );
     this.fwd = btn("10s ▶▶", "Forward 10 seconds (→)", () => player.skip(SKIP_MS), ".forward");
     this.prevEv = btn("|◀", "Previous event (Shift+←)", () => player.stepPrev(), ".step-prev");
     this.nextEv = btn("▶|", "Next event (Shift+→)", () => player.stepNext(), ".step-next");
     this.speed = el("select.speed", { "aria-label": "Speed", title: "Speed (- / +)" }, SPEEDS.map((s) => el("option", { value: String(s), text: `${s}×` })));
-    this.speed.addEventListener("change", () => player.setSpeed(Number(this.speed.value)));
+    // A speed chosen (with the pointer, or from the open list) gives the keyboard back to the
+    // player, as "Go to…" does: a focused select would keep Space, ←/→ and ↑/↓ for itself.
+    // Stepping through the closed select with the arrow keys keeps it focused for the next
+    // step; Enter or Esc then gives the keys back.
+    let stepping = false;
+    this.speed.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter") {
+        this.speed.blur();
+        return;
+      }
+      stepping = STEP_KEYS.has(ev.key) && !ev.altKey;
+      if (stepping) setTimeout(() => (stepping = false)); // the change it makes comes first
+    });
+    this.speed.addEventListener("change", () => {
+      player.setSpeed(Number(this.speed.value));
+      if (!stepping) this.speed.blur();
+    });
     this.quick = el("div.group.speed-quick", {}, QUICK.map((s) => btn(`${s}×`, `Speed ${s}×`, () => player.setSpeed(s), `.speed-${String(s).replace(".", "_")}`)));
     this.idle = btn("Skip idle", "Skip idle time (gaps over 2 s play as 2 s)", () => player.setSkipIdle(!player.skipIdle), ".skip-idle");
     this.goto = el("input.time-input", { type: "text", placeholder: "Go to…", "aria-label": "Go to time", title: "Go to time: 1:30, 90s, 1m30s or ms" });
@@ -74,7 +99,6 @@ export class Controls {
     const key = `${p.playing}|${p.speed}|${p.skipIdle}|${muted}|${behind}|${status}|${statusError}`;
     if (key === this.key) return;
     this.key = key;
-    this.playButton.textContent = p.playing ? "❚❚ Pause" : "▶ Play";
     this.playButton.setAttribute("aria-pressed", p.playing ? "true" : "false");
     if (this.speed.value !== String(p.speed)) this.speed.value = String(p.speed);
     for (const b of this.quick.children) b.setAttribute("aria-pressed", b.textContent === `${p.speed}×` ? "true" : "false");

@@ -1,29 +1,83 @@
 // The player's small dialogs: add a note (time and scene position picked by clicking),
 // share (create, copy, expiry, revoke) and export (format, resolution, progress, download).
 
-import { jobView } from "../api.js";
+import { ExportJob } from "../api.js";
 import { el, clear } from "./dom.js";
 import { formatTime, parseTime } from "../player/format.js";
 
-function dialog(title, cls) {
-  const box = el(`div.dialog.${cls}`, { role: "dialog", "aria-label": title, hidden: true });
-  box.style.right = "16px";
-  box.style.bottom = "120px";
-  return box;
+const GAP_PX = 8;
+const placed = new Set(); // every dialog box, placed together
+let watching = false;
+
+/**
+ * Keep the dialogs above the timeline and the controls, whatever their height: one row on a
+ * desktop, three on a phone (where a fixed offset hid the timeline the note form asks to
+ * click). Measured on opening, then again whenever the bar or the controls change size (they
+ * wrap) or the window does; each dialog scrolls if the space above is too short for it.
+ */
+function placeDialogs() {
+  const below = document.querySelector(".timeline-bar") || document.querySelector(".controls");
+  if (!below) return;
+  if (!watching) {
+    watching = true;
+    const observer = new ResizeObserver(placeDialogs);
+    for (const node of [below, document.querySelector(".controls"), document.documentElement]) if (node) observer.observe(node);
+    window.addEventListener("resize", placeDialogs);
+  }
+  const viewport = document.documentElement.clientHeight;
+  const top = below.getBoundingClientRect().top;
+  const bottom = Math.max(GAP_PX, Math.round(viewport - top + GAP_PX));
+  for (const box of placed) {
+    box.style.bottom = `${bottom}px`;
+    box.style.maxHeight = `${Math.max(120, Math.round(top - 2 * GAP_PX))}px`;
+  }
+}
+
+/**
+ * Keep `box`, a fixed dialog, above the timeline and the controls from now on, and place it now:
+ * call it as the box opens (the dialogs here do, through `reveal`).
+ */
+export function placeAboveControls(box) {
+  if (!placed.has(box)) {
+    placed.add(box);
+    box.style.right = "16px";
+    box.style.bottom = "120px"; // until measured
+    box.style.overflowY = "auto";
+  }
+  placeDialogs();
+}
+
+/** Show or hide a dialog (placed above the controls as it opens). */
+function reveal(box, open) {
+  box.hidden = !open;
+  if (open) placeAboveControls(box);
+}
+
+/** A dialog box: its heading and a close button (×) beside it; `onClose` closes it. */
+function dialog(title, cls, onClose, heading = title) {
+  return el(
+    `div.dialog.${cls}`,
+    { role: "dialog", "aria-label": title, hidden: true },
+    el(
+      "div.dialog-head",
+      {},
+      el("h2", { text: heading }),
+      el("button.dialog-close", { type: "button", "aria-label": "Close", title: "Close (Esc)", text: "×", onclick: onClose }),
+    ),
+  );
 }
 
 /** Add a note: text, time (defaults to now; a click on the timeline or scene picks it). */
 export class AnnotationForm {
   constructor({ onSave }) {
     this.onSave = onSave;
-    this.root = dialog("Add a note", "annotation-form");
+    this.root = dialog("Add a note", "annotation-form", () => this.close());
     this.text = el("textarea", { "aria-label": "Note text", maxlength: "10000", placeholder: "What happens here?" });
     this.time = el("input.time-input", { "aria-label": "Note time", type: "text" });
     this.where = el("span.hint", { text: "" });
     this.error = el("div.error-text");
     this.position = null;
     this.root.append(
-      el("h2", { text: "Add a note" }),
       this.text,
       el("div.row", {}, el("label", { text: "at " }), this.time, this.where),
       el("p.hint", { text: "Click the timeline or the scene to choose the moment (and place)." }),
@@ -37,7 +91,7 @@ export class AnnotationForm {
   }
 
   show(t) {
-    this.root.hidden = false;
+    reveal(this.root, true);
     this.text.value = "";
     this.error.textContent = "";
     this.position = null;
@@ -85,9 +139,9 @@ export class ShareDialog {
   constructor(source, replay, notify) {
     this.source = source;
     this.notify = notify;
-    this.root = dialog("Share", "share-dialog");
+    this.root = dialog("Share", "share-dialog", () => this.close(), "Share this replay");
     this.body = el("div");
-    this.root.append(el("h2", { text: "Share this replay" }), this.body);
+    this.root.append(this.body);
     this.shared = !!replay.is_public;
     this.render(null);
   }
@@ -97,7 +151,7 @@ export class ShareDialog {
   }
 
   toggle() {
-    this.root.hidden = !this.root.hidden;
+    reveal(this.root, !this.open);
   }
 
   close() {
@@ -156,32 +210,26 @@ export class ShareDialog {
   }
 }
 
-const POLL_MS = 1000;
-const POLL_CLOSED_MS = 5000;
-
 /**
  * Export to video (issue 6's API): choose, start, follow progress (a <progress> bar and the
- * state), cancel, download. Closing the dialog does not cancel: the job goes on on the server
- * and is still followed, every 5 s instead of every second, until it ends, so reopening shows
- * where it is or its download at once. Cancel is the one way to stop it (as on the replay
- * browser's card, js/browser/exporter.js). Following ends with the job (complete, failed,
- * cancelled) or at the first status that cannot be read.
+ * state), stop, download — the job run by `ExportJob` (api.js), as on the replay browser's
+ * card (js/browser/exporter.js). Closing the dialog does not stop the job: it goes on on the
+ * server and is still followed, every 5 s instead of every second, until it ends, so reopening
+ * shows where it is or its download at once. "Stop export" is the one way to stop it; once a
+ * job has ended another can start.
  */
 export class ExportDialog {
-  constructor(source, api) {
-    this.source = source;
-    this.api = api;
-    this.root = dialog("Export video", "export-dialog");
+  constructor(source) {
+    this.root = dialog("Export video", "export-dialog", () => this.close());
     this.format = el("select", { "aria-label": "Format" }, el("option", { value: "mp4", text: "MP4 (H.264)" }), el("option", { value: "webm", text: "WebM (VP9)" }));
     this.resolution = el("select", { "aria-label": "Resolution" }, el("option", { value: "1080p", text: "1080p" }), el("option", { value: "720p", text: "720p" }));
     this.button = el("button.primary", { type: "button", text: "Export", onclick: () => this.start() });
-    this.cancelButton = el("button.export-cancel", { type: "button", text: "Cancel", title: "Stop this export", hidden: true, onclick: () => this.cancel() });
+    this.cancelButton = el("button.export-cancel", { type: "button", text: "Stop export", title: "Stop this export (no video is made)", hidden: true, onclick: () => this.job.cancel() });
     this.bar = el("progress.export-progress", { max: "1", "aria-label": "Export progress", hidden: true });
     this.status = el("div.hint.export-status", { role: "status" });
     this.bar.style.width = "100%";
-    this.root.append(el("h2", { text: "Export video" }), el("div.row", {}, this.format, this.resolution, this.button, this.cancelButton), this.bar, this.status);
-    this.jobId = null; // the job followed, null when none (or once Cancel was pressed)
-    this.timer = null;
+    this.root.append(el("div.row", {}, this.format, this.resolution, this.button, this.cancelButton), this.bar, this.status);
+    this.job = new ExportJob((options) => source.startExport(options), { onChange: (state) => this.render(state), seen: () => this.open });
   }
 
   get open() {
@@ -189,104 +237,30 @@ export class ExportDialog {
   }
 
   toggle() {
-    this.root.hidden = !this.root.hidden;
-    if (this.open && this.jobId && this.timer !== null) this.step(this.jobId); // fresh at once
+    reveal(this.root, !this.open);
+    if (this.open) this.job.refresh(); // fresh at once
   }
 
   close() {
     this.root.hidden = true;
   }
 
-  async start() {
-    if (this.jobId) return;
-    this.running(true);
-    this.cancelButton.hidden = true; // nothing to cancel until the job exists
-    this.bar.hidden = true;
-    this.status.textContent = "Starting the export…";
-    let job;
-    try {
-      job = await this.source.startExport({ format: this.format.value, resolution: this.resolution.value });
-    } catch (err) {
-      this.status.textContent = `The export could not start: ${err.message}`;
-      this.running(false);
-      return;
-    }
-    this.follow(job.job_id);
+  start() {
+    this.job.start({ format: this.format.value, resolution: this.resolution.value });
   }
 
-  follow(jobId) {
-    this.jobId = jobId;
-    this.root.dataset.jobId = jobId;
-    this.running(true);
-    this.step(jobId);
-  }
-
-  async step(jobId) {
-    clearTimeout(this.timer);
-    this.timer = null;
-    let job;
-    try {
-      job = await this.api.exportStatus(jobId);
-    } catch (err) {
-      if (this.jobId !== jobId) return;
-      this.bar.hidden = true;
-      this.status.textContent = `Cannot follow the export: ${err.message}`;
-      this.running(false);
-      return;
-    }
-    if (this.jobId !== jobId) return; // cancelled (or replaced) while the answer came
-    if (this.show(job)) return;
-    clearTimeout(this.timer); // one timer however many steps were in flight
-    this.timer = setTimeout(() => this.step(jobId), this.open ? POLL_MS : POLL_CLOSED_MS);
-  }
-
-  /** Show a job's state; whether it has ended (and the dialog can start another). */
-  show(job) {
-    const view = jobView(job);
-    this.bar.hidden = view.ended;
-    if (view.ended) {
-      clear(this.status);
-      if (view.href) this.status.append(`${view.text} `, el("a", { href: view.href, download: "", text: "Download the video" }));
-      else this.status.textContent = view.text;
-      this.running(false);
-      return true;
-    }
-    if (view.progress !== null) this.bar.value = view.progress;
+  render(state) {
+    if (state.jobId) this.root.dataset.jobId = state.jobId;
+    this.button.disabled = state.busy;
+    this.format.disabled = state.busy;
+    this.resolution.disabled = state.busy;
+    this.cancelButton.hidden = !(state.busy && state.jobId && state.following);
+    this.cancelButton.disabled = state.stopping;
+    this.bar.hidden = !state.following;
+    if (state.progress !== null) this.bar.value = state.progress;
     else this.bar.removeAttribute("value"); // indeterminate while waiting for a worker
-    this.status.textContent = view.text;
-    return false;
-  }
-
-  async cancel() {
-    const jobId = this.jobId;
-    if (!jobId) return;
-    this.jobId = null; // stops following: an answer still on its way is dropped
-    clearTimeout(this.timer);
-    this.timer = null;
-    this.cancelButton.disabled = true;
-    this.status.textContent = "Cancelling…";
-    try {
-      const job = await this.api.cancelExport(jobId);
-      if (!this.show(job)) this.follow(jobId); // finished meanwhile: show() says so
-    } catch (err) {
-      // still running: say why Cancel did nothing, then keep following
-      this.jobId = jobId;
-      this.status.textContent = `Cannot cancel: ${err.message}`;
-      this.timer = setTimeout(() => this.step(jobId), POLL_MS);
-    } finally {
-      this.cancelButton.disabled = false;
-    }
-  }
-
-  running(on) {
-    this.button.disabled = on;
-    this.format.disabled = on;
-    this.resolution.disabled = on;
-    this.cancelButton.hidden = !on;
-    if (!on) {
-      this.jobId = null;
-      clearTimeout(this.timer);
-      this.timer = null;
-    }
+    clear(this.status);
+    this.status.append(state.text);
+    if (state.href) this.status.append(" ", el("a", { href: state.href, download: "", text: "Download the video" }));
   }
 }

@@ -1,7 +1,9 @@
 // The now-showing panel: the current tool and file, the current event in full (prompt,
 // assistant text, thinking collapsed, tool input, Edit as a diff, Bash command and output,
-// errors, images), and a feed of what came before. Rebuilt only when the
-// current event changes.
+// a Read's file or a sentence saying its contents were not stored, errors, images), and a feed
+// of what came before. At the opening, while only the session's bookkeeping has happened (its
+// summary, the slash command's text), it shows the first prompt: what the session is about.
+// Rebuilt only when the current event changes.
 
 import { el, clear, clip, show } from "./dom.js";
 import { formatTime } from "../player/format.js";
@@ -9,6 +11,23 @@ import { eventTime } from "../player/timeline.js";
 import { isError, toolColor, toolFile, toolGlyph, toolLabel } from "../player/tools.js";
 
 const FEED_SIZE = 40;
+
+// Bookkeeping rather than activity: a session's summary (its title), a slash command's
+// expanded text, the session starting. At the opening they say less than the first prompt.
+const BOOKKEEPING = new Set(["summary", "system", "session_start"]);
+
+/**
+ * The event the panel shows for the state at `index`: that event, except at the opening — while
+ * everything up to it but the first prompt is bookkeeping — where it is the first prompt
+ * (`firstPrompt`: its index, -1 if none is loaded), even before it plays.
+ */
+export function shownIndex(timeline, index, firstPrompt) {
+  if (firstPrompt < 0 || index === firstPrompt) return index;
+  for (let i = 0; i <= index; i++) {
+    if (i !== firstPrompt && !BOOKKEEPING.has(timeline.events[i].type)) return index;
+  }
+  return firstPrompt;
+}
 
 /** Line diff of two texts: common head and tail kept, the middle as - and + lines. */
 export function lineDiff(before, after) {
@@ -128,6 +147,7 @@ export function summarize(event) {
       return `${tool} ${String(detail).split("\n")[0]}`.trim();
     }
     case "post_tool_use":
+      if (event.success === false) return `${tool} failed${event.error ? `: ${String(event.error).split("\n")[0]}` : ""}`;
       return `${tool} done${event.duration ? ` (${event.duration} ms)` : ""}`;
     case "post_tool_use_failure":
       return `${tool} failed: ${String(event.error || "").split("\n")[0]}`;
@@ -192,6 +212,50 @@ function attachmentsBlock(event, attachmentUrl, decoding) {
   return section(title, el("div.attachments", {}, list.map((a) => attachmentView(a, attachmentUrl, decoding))));
 }
 
+// What a Read returns (Claude Code's `toolUseResult`): `{type, file: {filePath, content |
+// base64 | cells, numLines, startLine, totalLines}}`. The file-content policy
+// (vibecast/redact/files.py) drops the payload and adds its `bytes` and a keyed `digest`.
+const READ_TYPES = new Set(["text", "image", "notebook", "pdf"]);
+const FILE_PAYLOADS = ["content", "base64", "cells"];
+const NOT_STORED = { text: "File contents", image: "Image", notebook: "Notebook contents", pdf: "PDF" };
+
+/** The `file` of a Read's result, or null if the result is something else. */
+function readFile(response) {
+  if (!response || typeof response !== "object" || !READ_TYPES.has(response.type)) return null;
+  const file = response.file;
+  return file && typeof file === "object" && !Array.isArray(file) ? file : null;
+}
+
+function count(n, word) {
+  return `${n.toLocaleString("en")} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** Which lines a Read covered: "120 lines", or "lines 41–80 of 300" for part of a file. */
+function linesText(file) {
+  const n = file.numLines;
+  if (!Number.isInteger(n) || n < 0) return "";
+  const start = Number.isInteger(file.startLine) && file.startLine > 0 ? file.startLine : 1;
+  const total = file.totalLines;
+  if (Number.isInteger(total) && n > 0 && (start > 1 || n < total)) {
+    return `lines ${start.toLocaleString("en")}–${(start + n - 1).toLocaleString("en")} of ${total.toLocaleString("en")}`;
+  }
+  return count(n, "line");
+}
+
+/** A Read's result as a reader wants it: the file's text, or a sentence saying it was not kept. */
+function readResult(response, file) {
+  const payload = FILE_PAYLOADS.find((key) => key in file);
+  const path = typeof file.filePath === "string" ? file.filePath : "";
+  if (payload === "content" && typeof file.content === "string") {
+    return section("File", pre(file.content, "code"), { subject: path });
+  }
+  if (payload) return null; // an image's or a notebook's kept payload: shown as the data it is
+  const facts = [linesText(file), sizeText(file.bytes)].filter(Boolean);
+  const what = NOT_STORED[response.type] || "File contents";
+  const sentence = `${what} not stored (redaction policy)${facts.length ? ` · ${facts.join(" · ")}` : ""}`;
+  return section("Result", el("p.not-stored", { text: sentence }));
+}
+
 /** The full view of one event (its pre event, if any, gives the tool input of a post). */
 export function renderEvent(event, pre_, attachmentUrl = null, imageDecoding = "async") {
   const parts = [];
@@ -226,7 +290,8 @@ export function renderEvent(event, pre_, attachmentUrl = null, imageDecoding = "
       if (response.stdout) parts.push(section("Output", pre(response.stdout, "output")));
       if (response.stderr) parts.push(section("stderr", pre(response.stderr, "output error")));
     } else if (!isError(event) || !event.error) {
-      parts.push(section("Result", pre(show(response), "output")));
+      const file = readFile(response);
+      parts.push((file && readResult(response, file)) || section("Result", pre(show(response), "output")));
     }
   }
   const attachments = attachmentsBlock(event, attachmentUrl, imageDecoding);
@@ -251,6 +316,7 @@ export class NowShowing {
     this.key = null;
     this.preById = new Map();
     this.version = -1;
+    this.firstPrompt = -1;
     this.feedRange = null;
   }
 
@@ -260,8 +326,8 @@ export class NowShowing {
       this.version = timeline.version;
       this.preById.clear();
       for (const e of timeline.events) if (e.type === "pre_tool_use" && e.toolUseId) this.preById.set(e.toolUseId, e);
+      this.firstPrompt = timeline.events.findIndex((e) => e.type === "user_prompt_submit");
     }
-    const event = index >= 0 ? timeline.events[index] : null;
     const key = `${timeline.version}:${index}`;
     if (key === this.key) return false;
     this.key = key;
@@ -269,8 +335,11 @@ export class NowShowing {
     if (this.detail.scrollTop !== 0) this.detail.scrollTop = 0;
     this._head(timeline, index);
     clear(this.detail);
+    const shown = shownIndex(timeline, index, this.firstPrompt);
+    const event = shown >= 0 ? timeline.events[shown] : null;
     if (event) {
       const meta = el("div.event-meta", {}, el("span.type", { text: typeLabel(event.type), title: event.type }), el("span.time", { text: `${event.timeEstimated ? "~" : ""}${formatTime(eventTime(event))}` }));
+      if (shown > index) meta.append(el("span.next", { text: "up next" }));
       if (event.agentType || event.parentToolUseId) meta.append(el("span.agent", { text: event.agentType || "subagent" }));
       this.detail.append(meta, ...renderEvent(event, event.toolUseId ? this.preById.get(event.toolUseId) : null, this.attachmentUrl, this.imageDecoding));
       if (isError(event)) this.detail.classList.add("has-error");
@@ -278,7 +347,7 @@ export class NowShowing {
     } else {
       this.detail.append(el("p.empty", { text: "Press play to start the replay." }));
     }
-    this._feed(timeline, index);
+    this._feed(timeline, Math.min(index, Math.max(shown, 0)));
     return true;
   }
 

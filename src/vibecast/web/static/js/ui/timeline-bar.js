@@ -1,7 +1,10 @@
 // The timeline bar (canvas): a marker per tool call coloured by tool, a row of tool icons,
-// annotation and bookmark markers, errors standing out, a hover tooltip, click to seek and drag
-// to scrub. The markers are drawn once per change of the loaded events into a layer; a frame
-// only copies the layer and draws the playhead.
+// the user's prompts (a light speech-bubble badge that wins its slot of the icon row: they
+// mark where each turn starts, and a replay of a few prompts and long idle gaps has little
+// else), annotation and bookmark markers, errors standing out, a hover tooltip, click to seek
+// (on a note's or bookmark's marker: to its moment, and `onAnnotation` opens it) and drag to
+// scrub. The markers are drawn once per change of the loaded events into a layer; a frame only
+// copies the layer and draws the playhead.
 
 import { el } from "./dom.js";
 import { formatTime } from "../player/format.js";
@@ -13,9 +16,33 @@ const ICON_ROW = [16, 34];
 const MARK_ROW = [36, 56];
 const ICON_SPACING = 20;
 const PLAYHEAD_REACH = 7; // CSS px the playhead's line and knob (radius 5, antialiased) reach from x
+const PROMPT_COLOR = "#dbe6ff";
+const PROMPT_INK = "#1b2a4a";
+const CLICK_SLOP = 4; // CSS px a press may move and still be a click (not a drag)
+
+/** Is this a prompt the user typed (a turn starts)? */
+export function isPrompt(event) {
+  return event.type === "user_prompt_submit";
+}
+
+/** The tooltip's words for an event: what it is, the tool named once, an error said once. */
+export function eventTip(event) {
+  const summary = summarize(event);
+  const label = event.tool ? toolLabel(event.tool) : "";
+  const tool = label && !summary.startsWith(label) ? `${label} · ` : "";
+  const error = isError(event) && !/\bfailed\b/.test(summary) ? "Error · " : "";
+  return `${formatTime(event.relative_time_ms || 0)} · ${error}${tool}${summary}`;
+}
+
+/** The tooltip's words for a note or bookmark; a bookmark without a label is just "Bookmark". */
+export function annotationTip(annotation) {
+  const kind = annotation.kind === "bookmark" ? "Bookmark" : "Note";
+  const text = String(annotation.text || "").trim();
+  return `${formatTime(annotation.timestamp_ms)} · ${kind}${text ? `: ${text}` : ""}`;
+}
 
 export class TimelineBar {
-  constructor({ interactive = true, onSeek, onScrub, onPick } = {}) {
+  constructor({ interactive = true, onSeek, onScrub, onPick, onAnnotation } = {}) {
     this.root = el("div.timeline-bar");
     this.canvas = el("canvas.timeline-canvas", { "aria-label": "Timeline" });
     this.tooltip = el("div.timeline-tooltip", { role: "tooltip", hidden: true });
@@ -33,6 +60,8 @@ export class TimelineBar {
     this.onSeek = onSeek || (() => {});
     this.onScrub = onScrub || (() => {});
     this.onPick = onPick || null;
+    this.onAnnotation = onAnnotation || null; // a click on a note's or bookmark's marker
+    this.promptSlots = new Map(); // icon-row slot -> the prompt its badge shows
     if (interactive) this._wire();
   }
 
@@ -81,8 +110,10 @@ export class TimelineBar {
     // one marker per tool call; errors full height in red
     const buckets = new Map();
     const errors = [];
+    const prompts = [];
     for (const e of tl.events) {
       if (isError(e)) errors.push(e);
+      if (isPrompt(e)) prompts.push(e);
       if (!isToolCall(e)) continue;
       const x = Math.round(this.xOf(e.relative_time_ms || 0));
       ctx.fillStyle = toolColor(e.tool);
@@ -92,6 +123,9 @@ export class TimelineBar {
       counts.set(e.tool, (counts.get(e.tool) || 0) + 1);
       buckets.set(slot, counts);
     }
+    // prompts: a light line across the markers (under the errors' red, which stays on top)
+    ctx.fillStyle = PROMPT_COLOR;
+    for (const e of prompts) ctx.fillRect(Math.round(this.xOf(e.relative_time_ms || 0)) - 1, MARK_ROW[0], 2, MARK_ROW[1] - MARK_ROW[0]);
     for (const e of errors) {
       const x = Math.round(this.xOf(e.relative_time_ms || 0));
       ctx.fillStyle = ERROR_COLOR;
@@ -102,11 +136,18 @@ export class TimelineBar {
       ctx.lineTo(x, MARK_ROW[1]);
       ctx.fill();
     }
-    // tool icon row: the most used tool of each slot
+    // tool icon row: the most used tool of each slot; a slot with a prompt shows the prompt
+    const promptSlots = new Map();
+    for (const e of prompts) {
+      const slot = Math.floor(Math.round(this.xOf(e.relative_time_ms || 0)) / ICON_SPACING);
+      if (!promptSlots.has(slot)) promptSlots.set(slot, e);
+    }
+    this.promptSlots = promptSlots;
     ctx.font = "bold 10px ui-monospace, 'DejaVu Sans Mono', monospace";
     ctx.textAlign = "center";
     ctx.textBaseline = "middle";
     for (const [slot, counts] of buckets) {
+      if (promptSlots.has(slot)) continue;
       let best = null;
       let n = 0;
       for (const [tool, c] of counts) if (c > n) [best, n] = [tool, c];
@@ -119,6 +160,7 @@ export class TimelineBar {
       ctx.fillStyle = "#0d1117";
       ctx.fillText(toolGlyph(best), cx, cy + 0.5);
     }
+    for (const slot of promptSlots.keys()) this._promptBadge(ctx, slot * ICON_SPACING + ICON_SPACING / 2, (ICON_ROW[0] + ICON_ROW[1]) / 2);
     // annotations (yellow) and bookmarks (blue) on top
     for (const a of this.annotations) {
       const x = this.xOf(a.timestamp_ms);
@@ -130,6 +172,26 @@ export class TimelineBar {
       ctx.fill();
     }
     return this.layer;
+  }
+
+  /** A prompt's badge in the icon row: a speech bubble (its tail down to the markers) with a ">". */
+  _promptBadge(ctx, cx, cy) {
+    ctx.fillStyle = PROMPT_COLOR;
+    ctx.beginPath();
+    ctx.roundRect(cx - 8, cy - 7.5, 16, 14, 4);
+    ctx.moveTo(cx - 3, cy + 6);
+    ctx.lineTo(cx, cy + 10);
+    ctx.lineTo(cx + 3, cy + 6);
+    ctx.fill();
+    ctx.strokeStyle = PROMPT_INK;
+    ctx.lineWidth = 1.75;
+    ctx.lineCap = "round";
+    ctx.lineJoin = "round";
+    ctx.beginPath();
+    ctx.moveTo(cx - 2, cy - 4);
+    ctx.lineTo(cx + 2, cy - 0.5);
+    ctx.lineTo(cx - 2, cy + 3);
+    ctx.stroke();
   }
 
   /**
@@ -176,8 +238,9 @@ export class TimelineBar {
     return key;
   }
 
-  /** What is under x: the nearest annotation or event within 5 px. */
-  hitAt(x) {
+  /** What is under (x, y): the nearest annotation; in the icon row, a prompt's badge; else the
+   * nearest tool call, error or prompt within 5 px (a prompt wins a tie). */
+  hitAt(x, y = null) {
     let best = null;
     let dist = 6;
     for (const a of this.annotations) {
@@ -185,6 +248,10 @@ export class TimelineBar {
       if (d < dist) [best, dist] = [{ annotation: a }, d];
     }
     if (best) return best;
+    if (y !== null && y >= ICON_ROW[0] - 2 && y <= ICON_ROW[1] + 2) {
+      const prompt = this.promptSlots.get(Math.floor(x / ICON_SPACING));
+      if (prompt) return { event: prompt };
+    }
     const tl = this.timeline;
     if (!tl) return null;
     const t = this.tOf(x);
@@ -192,8 +259,8 @@ export class TimelineBar {
     const from = tl.indexAt(t - span) + 1;
     for (let i = Math.max(0, from); i < tl.events.length && tl.times[i] <= t + span; i++) {
       const e = tl.events[i];
-      if (!e.tool && !isError(e)) continue;
-      const d = Math.abs(this.xOf(tl.times[i]) - x);
+      if (!e.tool && !isError(e) && !isPrompt(e)) continue;
+      const d = Math.abs(this.xOf(tl.times[i]) - x) - (isPrompt(e) ? 0.5 : 0);
       if (d < dist || (isError(e) && d < 6)) [best, dist] = [{ event: e }, d];
     }
     return best;
@@ -201,6 +268,7 @@ export class TimelineBar {
 
   _wire() {
     let dragging = false;
+    let downX = 0;
     const local = (ev) => {
       const rect = this.canvas.getBoundingClientRect();
       return ev.clientX - rect.left;
@@ -212,18 +280,26 @@ export class TimelineBar {
         return;
       }
       dragging = true;
+      downX = x;
       this.canvas.setPointerCapture(ev.pointerId);
       this.onScrub(this.tOf(x), true);
     });
     this.canvas.addEventListener("pointermove", (ev) => {
       const x = local(ev);
       if (dragging) this.onScrub(this.tOf(x), false);
-      this._tip(x);
+      this._tip(x, ev.clientY - this.canvas.getBoundingClientRect().top);
     });
     const end = (ev) => {
       if (!dragging) return;
       dragging = false;
-      this.onSeek(this.tOf(local(ev)));
+      const x = local(ev);
+      const hit = this.onAnnotation && ev.type === "pointerup" && Math.abs(x - downX) <= CLICK_SLOP ? this.hitAt(x) : null;
+      if (hit && hit.annotation) {
+        this.onSeek(hit.annotation.timestamp_ms);
+        this.onAnnotation(hit.annotation);
+        return;
+      }
+      this.onSeek(this.tOf(x));
     };
     this.canvas.addEventListener("pointerup", end);
     this.canvas.addEventListener("pointercancel", end);
@@ -232,16 +308,12 @@ export class TimelineBar {
     });
   }
 
-  _tip(x) {
-    const hit = this.hitAt(x);
+  _tip(x, y = null) {
+    const hit = this.hitAt(x, y);
     const t = this.tOf(x);
     let text = formatTime(t);
-    if (hit && hit.annotation) {
-      text = `${formatTime(hit.annotation.timestamp_ms)} · ${hit.annotation.kind === "bookmark" ? "Bookmark" : "Note"}: ${hit.annotation.text || ""}`;
-    } else if (hit && hit.event) {
-      const e = hit.event;
-      text = `${formatTime(e.relative_time_ms || 0)} · ${isError(e) ? "Error · " : ""}${e.tool ? `${toolLabel(e.tool)} · ` : ""}${summarize(e)}`;
-    }
+    if (hit && hit.annotation) text = annotationTip(hit.annotation);
+    else if (hit && hit.event) text = eventTip(hit.event);
     this.tooltip.textContent = text.length > 160 ? `${text.slice(0, 159)}…` : text;
     this.tooltip.hidden = false;
     const w = this.tooltip.offsetWidth;
