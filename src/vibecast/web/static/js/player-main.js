@@ -129,7 +129,7 @@ async function main() {
   );
 
   let shareDialog = null;
-  const exportDialog = readOnly ? null : new ExportDialog(source, api);
+  const exportDialog = readOnly ? null : new ExportDialog(source);
   const dialogs = () => [noteForm, noteCard, shareDialog, exportDialog].filter(Boolean);
   const closeDialogs = () => dialogs().forEach((d) => d.close());
 
