@@ -243,3 +243,23 @@ def test_a_subagent_start_and_its_twin_are_built_in_full(
         (transcript_start.id, hook["agent_id"], transcript_start.prompt)
     ]
     _assert_stored_as_one_import(tmp_path, hook["session_id"])
+
+
+def test_hook_starts_of_one_subagent_are_folded(shared_data: Path, tmp_path: Path) -> None:
+    """Two SubagentStart hooks of one agent (an agent resumed) and no transcript copy: nothing
+    for the full build to merge, so both commits fold, and the replay keeps both starts as one
+    import does."""
+    session, hook, _ = _subagent_session(shared_data)
+    pres = _real(shared_data / "claude-code" / "hook-payloads" / "cc-2.1.62", "pre_tool_use")
+    call = dict(pres[0], session_id=hook["session_id"])
+    batches = [
+        ("live", [_hook(session, 0)]),
+        ("live", [_hook(call, 10_000)]),
+        ("live", [_hook(hook, 20_011)]),
+        ("live", [_hook(hook, 40_011)]),  # the same agent started again
+    ]
+    assert _commit_each(tmp_path, batches, hook["session_id"]) == [0, 0, 1, 2]
+    with open_store(f"sqlite:///{tmp_path / 'live.db'}") as store:
+        starts = [e for e in _stored(store, hook["session_id"])[1] if e.type == "subagent_start"]
+    assert [e.agent_id for e in starts] == [hook["agent_id"]] * 2
+    _assert_stored_as_one_import(tmp_path, hook["session_id"])

@@ -259,9 +259,9 @@ class RunningState:
         return _Fold(self, stored).run(session)
 
     def _start_twins(self, events: Sequence[RecordedEvent]) -> bool:
-        """Whether a new subagent start has a twin, stored or new: its hook's and its
-        transcript's copies merge (``merge_subagent_twins``), which folding does not do. A few
-        times a session, when both sources report the subagent; a hook capture alone has none."""
+        """Whether a new subagent start has a twin, stored or new: a hook's start and a
+        transcript's of the same agent merge (``merge_subagent_twins``), which folding does not
+        do. A few times a session, when both sources report the subagent; hooks alone have none."""
         seen: dict[str, set[str]] = {}
         for event in events:
             if event.type == EventType.SUBAGENT_START and event.agent_id:
@@ -269,7 +269,11 @@ class RunningState:
                 if ids is None:
                     ids = seen[event.agent_id] = set(self.starts.get(event.agent_id, ()))
                 ids.add(event.id)
-        return any(len(ids) > 1 for ids in seen.values())
+        return any(
+            any(i.startswith(HOOK_ID_PREFIX) for i in ids)
+            and not all(i.startswith(HOOK_ID_PREFIX) for i in ids)
+            for ids in seen.values()
+        )
 
 
 def _inverted(calls: Iterable[ToolCall]) -> bool:
