@@ -105,12 +105,12 @@ class RecordedEvent(msgspec.Struct, omit_defaults=True, kw_only=True, rename=_wi
     merges instead of duplicating. ``timestamp`` is the source's time (epoch ms); ``recorded_at`` is
     when vibecast received it (equal to ``timestamp`` for imports); ``relative_time_ms`` is the time
     since the replay's first event, and is what players schedule on.
-
-    ``gc=False``: the garbage collector does not track events. A live recorder holds thousands
-    of them per session, and every full collection walked them all (~7 % of its CPU under a
-    burst). An event never refers back to itself or to another event, so it cannot be part of
-    a reference cycle; the dicts and lists inside it are still tracked.
     """
+
+    # gc=False: the garbage collector does not track events. A live recorder holds thousands of
+    # them per session, and every full collection walked them all (~7 % of its CPU under a
+    # burst). An event never refers back to itself or to another event, so it cannot be part
+    # of a reference cycle; the dicts and lists inside it are still tracked.
 
     id: str
     timestamp: int
@@ -190,6 +190,7 @@ class Replay(msgspec.Struct, omit_defaults=False, kw_only=True):
     description: str = ""
     metadata: ReplayMetadata = msgspec.field(default_factory=ReplayMetadata)
     is_public: bool = False
+    share_notes: bool = False  # the owner's notes show on the share link (while it is public)
     thumbnail_url: str | None = None
     status: str = "complete"  # "recording" while live capture is writing it
     created_at: int = 0  # epoch ms

@@ -15,7 +15,7 @@ import pytest
 from web_helpers import Console, WebServer, watch
 
 SESSION = "e9f146fa"  # 5.3 minutes, used by no other browser test: its notes are these tests' own
-AFTER_B = Path("/tmp/qa/after-b")
+AFTER_B = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 def _open(page: Any, url: str) -> None:

@@ -19,7 +19,7 @@ from web_helpers import Console, WebServer
 SESSION = "fe5e1c67"  # 438 events, 9.5 minutes: a summary and a slash command's text at 0:00
 CHAT_ARRAY = "claude-code/chat-arrays/dotfiles-cc-1.0.59.chat.json"
 PROMPTS_ONLY = "129cee5b"  # in CHAT_ARRAY: three prompts over 11 minutes, nothing else
-AFTER_B = Path("/tmp/qa/after-b")
+AFTER_B = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PROMPT_RGB = (0xDB, 0xE6, 0xFF)  # ui/timeline-bar.js PROMPT_COLOR
 DESIGN_TEXT = {20.0, 15.0, 13.0, 12.0}  # scene/draw.js: zone name, station and agent, bubble, tool
 MIN_TEXT_PX = 10
@@ -43,6 +43,13 @@ CanvasRenderingContext2D.prototype.fillText = function (text) {
 def _open(page: Any, url: str) -> None:
     page.goto(url)
     page.wait_for_function("() => window.vibecastPlayer && window.vibecastPlayer.ready")
+
+
+def _loaded(page: Any) -> None:
+    """Every event of the replay loaded (the loader fills the rest in the background after the
+    first window) and the timeline bar drawn with them."""
+    page.wait_for_function("() => window.vibecastPlayer.player.timeline.fullyLoaded")
+    _frames(page)
 
 
 def _frames(page: Any, n: int = 3) -> None:
@@ -126,6 +133,7 @@ def test_prompts_have_timeline_markers_and_tooltips(
 ) -> None:
     _open(page, f"{web_server.url}/replays/{prompts_only.id}")
     page.wait_for_function("() => !window.vibecastPlayer.player.clock.stalled")
+    _loaded(page)
     prompts = page.evaluate(
         """() => { const {player, composition} = window.vibecastPlayer; const bar = composition.bar;
         return player.timeline.events.filter(e => e.type === 'user_prompt_submit').map(e => {
@@ -206,6 +214,7 @@ def test_video_frame_at_0_shows_the_first_prompt(web_server: WebServer, page: An
 
 def test_read_without_stored_contents_is_a_sentence(web_server: WebServer, page: Any) -> None:
     _open(page, _player_url(web_server))
+    _loaded(page)
     read = page.evaluate(
         """() => { const tl = window.vibecastPlayer.player.timeline;
         const i = tl.events.findIndex((e, i) => e.type === 'post_tool_use' && e.tool === 'Read'
