@@ -147,6 +147,7 @@ def test_revoking_takes_effect_at_once(local: Local) -> None:
         "share_url": None,
         "share_token": None,
         "expires_at": None,
+        "share_notes": False,
     }
     assert local.client.get(f"/api/s/{token}").status_code == 404
     assert local.store.get_replay(replay.id).is_public is False

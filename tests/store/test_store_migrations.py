@@ -54,13 +54,14 @@ def test_migrations_are_numbered_from_one_without_gaps() -> None:
 def test_apply_creates_the_schema_once() -> None:
     conn = sqlite3.connect(":memory:", isolation_level=None)
     applied = apply_sqlite(conn)
-    assert [m.name for m in applied] == ["initial", "server_mode", "export_jobs"]
+    assert [m.name for m in applied] == ["initial", "server_mode", "export_jobs", "share_notes"]
     assert tables(conn) == EXPECTED_TABLES
     assert apply_sqlite(conn) == []  # idempotent
     assert conn.execute("SELECT version, name FROM schema_migrations").fetchall() == [
         (1, "initial"),
         (2, "server_mode"),
         (3, "export_jobs"),
+        (4, "share_notes"),
     ]
 
 

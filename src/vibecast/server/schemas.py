@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from vibecast.server.limits import (
     MAX_DESCRIPTION_CHARS,
@@ -109,13 +116,36 @@ class ReplayPatch(_In):
 
 
 class ShareIn(_In):
-    is_public: bool = Field(description="true: create (or replace) the link; false: revoke it.")
+    is_public: bool | None = Field(
+        default=None,
+        description="true: create (or replace) the link; false: revoke it. Left out: only "
+        "share_notes changes, on the current link.",
+    )
     expires_in_days: int | None = Field(
         default=None,
         ge=1,
         le=3650,
         description="Days the link lives (default VIBECAST_SHARE_DAYS, 30).",
     )
+    share_notes: bool | None = Field(
+        default=None,
+        description="Show the owner's notes on the link (not bookmarks). With is_public: true, "
+        "for the new link (left out: a replaced live link's choice, else off); alone: changes "
+        "it on the current link, which keeps working.",
+    )
+
+    @model_validator(mode="after")
+    def _one_change(self) -> ShareIn:
+        """Say what to change; a revoked link shows nothing, and only a new link has a lifetime."""
+        if self.is_public is None and self.share_notes is None:
+            raise ValueError(
+                "give is_public (true: create the link, false: revoke it) or share_notes"
+            )
+        if self.is_public is None and self.expires_in_days is not None:
+            raise ValueError("expires_in_days needs is_public: true (it is a new link's lifetime)")
+        if self.is_public is False and self.share_notes:
+            raise ValueError("share_notes: true needs a link; is_public: false revokes it")
+        return self
 
 
 class AnnotationIn(_In):
@@ -177,6 +207,7 @@ class ReplayOut(BaseModel):
     description: str
     metadata: ReplayMetadataOut
     is_public: bool
+    share_notes: bool = Field(description="The share link also shows the owner's notes.")
     thumbnail_url: str | None
     status: str = Field(description='"recording" while live capture writes it, else "complete".')
     created_at: int = Field(description="epoch ms")
@@ -244,9 +275,26 @@ class ReplayListOut(BaseModel):
 
 class ShareOut(BaseModel):
     is_public: bool
-    share_url: str | None = Field(description="The public viewer; null when revoked.")
+    share_url: str | None = Field(
+        description="The public viewer; null when revoked, or when only share_notes changed "
+        "(the token is shown only when the link is made)."
+    )
     share_token: str | None = Field(description="Shown once; only its hash is stored.")
     expires_at: int | None = Field(description="epoch ms")
+    share_notes: bool = Field(description="The link also shows the owner's notes.")
+
+
+class PublicNoteOut(BaseModel):
+    """An owner's note as a share link shows it: no author, no replay owner."""
+
+    id: str
+    timestamp_ms: int
+    text: str
+    position: dict[str, Any] | None
+
+
+class PublicNoteListOut(BaseModel):
+    notes: list[PublicNoteOut]
 
 
 class AnnotationOut(BaseModel):

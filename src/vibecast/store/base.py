@@ -97,6 +97,7 @@ class Share(msgspec.Struct, kw_only=True):
     replay_id: str
     token_hash: str
     expires_at: int  # epoch ms
+    share_notes: bool = False  # the link also shows the owner's notes
 
 
 class Annotation(msgspec.Struct, kw_only=True):
@@ -256,12 +257,27 @@ class Store(ABC):
 
     # -- sharing ---------------------------------------------------------------------------
     @abstractmethod
-    def set_share(self, replay_id: str, token_hash: str, expires_at: int) -> None:
-        """Make the replay public behind a link (replacing any earlier link)."""
+    def set_share(
+        self, replay_id: str, token_hash: str, expires_at: int, *, share_notes: bool | None = None
+    ) -> None:
+        """Make the replay public behind a link (replacing any earlier link).
+
+        ``share_notes``: whether the link also shows the owner's notes; None keeps what the
+        replay had (off for a replay that had no link: revoking turns it off).
+        """
+
+    @abstractmethod
+    def set_share_notes(self, replay_id: str, share_notes: bool) -> Share | None:
+        """Show (or hide) the owner's notes on the replay's current link, keeping the link.
+
+        Returns the link, or None when the replay has none (nothing is changed: the choice is
+        made with a link, never stored ahead of one). ReplayNotFound unless the actor owns it.
+        """
 
     @abstractmethod
     def clear_share(self, replay_id: str) -> None:
-        """Revoke the link and make the replay private again, at once."""
+        """Revoke the link and make the replay private again, at once; its notes stop showing
+        (``share_notes`` off)."""
 
     @abstractmethod
     def replay_by_share(self, token_hash: str, now_ms: int) -> Replay | None:
@@ -277,7 +293,9 @@ class Store(ABC):
 
     @abstractmethod
     def list_annotations(self, replay_id: str) -> list[Annotation]:
-        """By ``timestamp_ms``."""
+        """By ``timestamp_ms``: what the actor may read. :data:`PUBLIC_VIEWER` reads only the
+        replay owner's notes (not bookmarks), and only on a public, unexpired replay whose link
+        shows them (``share_notes``); signed-in users read a public replay's annotations."""
 
     @abstractmethod
     def update_annotation(

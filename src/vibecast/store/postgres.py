@@ -70,6 +70,7 @@ from vibecast.store.records import (
     position_json,
     recorded_at,
     replay_from_row,
+    share_from_row,
     sorted_events,
     token_from_row,
     user_from_row,
@@ -92,6 +93,14 @@ _REPLAY_COLUMNS = REPLAY_COLUMNS.replace("metadata,", "metadata::text,")
 _ANNOTATION_COLUMNS = ANNOTATION_COLUMNS.replace("position,", "position::text,")
 _ACT_AS = "SELECT set_config('role', %s, true), set_config('vibecast.user_id', %s, true)"
 _LIST_ORDER = "ORDER BY recorded_at DESC, created_at DESC, id"
+# share_notes as a link is made or revoked (SET sees the row as it was): as given (%(notes)s),
+# else what the live link it replaces had; a replay without a live link starts with notes hidden.
+_NEXT_SHARE_NOTES = (
+    "CASE WHEN %(notes)s::boolean IS NOT NULL THEN %(notes)s::boolean "
+    "WHEN is_public AND share_token IS NOT NULL "
+    "AND (share_expires_at IS NULL OR share_expires_at > %(updated)s) THEN share_notes "
+    "ELSE false END"
+)
 
 
 class PostgresStore(Store):
@@ -313,6 +322,7 @@ class PostgresStore(Store):
             "is_public = excluded.is_public, "
             "share_token = CASE WHEN excluded.is_public THEN replays.share_token END, "
             "share_expires_at = CASE WHEN excluded.is_public THEN replays.share_expires_at END, "
+            "share_notes = excluded.is_public AND replays.share_notes, "
             "thumbnail_url = excluded.thumbnail_url, status = excluded.status, "
             "recorded_at = excluded.recorded_at, duration_ms = excluded.duration_ms, "
             "event_count = excluded.event_count, created_at = excluded.created_at, "
@@ -596,19 +606,35 @@ class PostgresStore(Store):
             )
 
     # -- sharing -----------------------------------------------------------------------------
-    def set_share(self, replay_id: str, token_hash: str, expires_at: int) -> None:
-        self._set_share(replay_id, token_hash, expires_at)
+    def set_share(
+        self, replay_id: str, token_hash: str, expires_at: int, *, share_notes: bool | None = None
+    ) -> None:
+        self._set_share(replay_id, token_hash, expires_at, share_notes)
 
     def clear_share(self, replay_id: str) -> None:
-        self._set_share(replay_id, None, None)
+        self._set_share(replay_id, None, None, False)
 
-    def _set_share(self, replay_id: str, token_hash: str | None, expires_at: int | None) -> None:
+    def _set_share(
+        self,
+        replay_id: str,
+        token_hash: str | None,
+        expires_at: int | None,
+        share_notes: bool | None,
+    ) -> None:
         with self._tx(f"sharing replay {replay_id}") as conn:
             try:
                 changed = conn.execute(
-                    "UPDATE replays SET is_public = %s, share_token = %s, share_expires_at = %s, "
-                    "updated_at = GREATEST(%s, updated_at + 1) WHERE id = %s",
-                    (token_hash is not None, token_hash, expires_at, now_ms(), replay_id),
+                    "UPDATE replays SET is_public = %(public)s, share_token = %(token)s, "
+                    f"share_expires_at = %(expires)s, share_notes = {_NEXT_SHARE_NOTES}, "
+                    "updated_at = GREATEST(%(updated)s, updated_at + 1) WHERE id = %(id)s",
+                    {
+                        "public": token_hash is not None,
+                        "token": token_hash,
+                        "expires": expires_at,
+                        "notes": share_notes,
+                        "updated": now_ms(),
+                        "id": replay_id,
+                    },
                 ).rowcount
             except errors.UniqueViolation as exc:
                 raise StoreError("that share token is already in use") from exc
@@ -628,13 +654,27 @@ class PostgresStore(Store):
         owned, params = self._owned()
         with self._tx(f"reading the share of replay {replay_id}") as conn:
             row = conn.execute(
-                "SELECT id, share_token, share_expires_at FROM replays "
+                "SELECT id, share_token, share_expires_at, share_notes FROM replays "
                 f"WHERE id = %(id)s AND share_token IS NOT NULL AND {owned}",
                 {**params, "id": replay_id},
             ).fetchone()
-        if row is None:
-            return None
-        return Share(replay_id=row[0], token_hash=row[1], expires_at=row[2] or 0)
+        return share_from_row(row)
+
+    def set_share_notes(self, replay_id: str, share_notes: bool) -> Share | None:
+        owned, params = self._owned()
+        with self._tx(f"sharing the notes of replay {replay_id}") as conn:
+            row = conn.execute(
+                "UPDATE replays SET share_notes = %(notes)s, "
+                "updated_at = GREATEST(%(updated)s, updated_at + 1) "
+                f"WHERE id = %(id)s AND share_token IS NOT NULL AND {owned} "
+                "RETURNING id, share_token, share_expires_at, share_notes",
+                {**params, "notes": share_notes, "updated": now_ms(), "id": replay_id},
+            ).fetchone()
+            if row is None:  # no link (nothing changed), or no replay of the actor's
+                mine = f"SELECT 1 FROM replays WHERE id = %(id)s AND {owned}"
+                if conn.execute(mine, {**params, "id": replay_id}).fetchone() is None:
+                    raise ReplayNotFound(f"no replay {replay_id}")
+        return share_from_row(row)
 
     # -- annotations and bookmarks -----------------------------------------------------------
     def add_annotation(self, annotation: Annotation) -> Annotation:

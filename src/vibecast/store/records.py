@@ -24,6 +24,7 @@ from vibecast.store.base import (
     ApiToken,
     ImportSource,
     ReplayChanged,
+    Share,
     StoreError,
     User,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "prefix_upper_bound",
     "recorded_at",
     "replay_from_row",
+    "share_from_row",
     "sorted_events",
     "token_from_row",
     "user_from_row",
@@ -65,7 +67,7 @@ LOCAL_USER = "local"
 
 REPLAY_COLUMNS = (
     "id, session_id, user_id, title, description, metadata, is_public, thumbnail_url, status, "
-    "created_at, updated_at, share_expires_at"
+    "created_at, updated_at, share_expires_at, share_notes"
 )
 ANNOTATION_COLUMNS = (
     "id, replay_id, user_id, timestamp_ms, text, position, kind, created_at, updated_at"
@@ -95,7 +97,8 @@ def new_id() -> str:
 def replay_from_row(row: Sequence[Any], now: int) -> Replay:
     """A replay from a row of :data:`REPLAY_COLUMNS`.
 
-    ``is_public`` says whether the replay is public *now*: a share past its expiry is private.
+    ``is_public`` says whether the replay is public *now*: a share past its expiry is private,
+    and shows no notes (``share_notes``) either.
     """
     (
         replay_id,
@@ -110,12 +113,14 @@ def replay_from_row(row: Sequence[Any], now: int) -> Replay:
         created_at,
         updated_at,
         share_expires_at,
+        share_notes,
     ) = row
     try:
         meta = _metadata_decoder.decode(metadata)
     except msgspec.DecodeError:
         log.warning("replay %s has unreadable metadata; showing it without", replay_id)
         meta = ReplayMetadata()
+    public = bool(is_public) and (share_expires_at is None or share_expires_at > now)
     return Replay(
         id=replay_id,
         session_id=session_id,
@@ -123,11 +128,21 @@ def replay_from_row(row: Sequence[Any], now: int) -> Replay:
         title=title,
         description=description,
         metadata=meta,
-        is_public=bool(is_public) and (share_expires_at is None or share_expires_at > now),
+        is_public=public,
+        share_notes=public and bool(share_notes),
         thumbnail_url=thumbnail_url,
         status=status,
         created_at=created_at,
         updated_at=updated_at,
+    )
+
+
+def share_from_row(row: Sequence[Any] | None) -> Share | None:
+    """A :class:`Share` from a row of ``id, share_token, share_expires_at, share_notes``."""
+    if row is None:
+        return None
+    return Share(
+        replay_id=row[0], token_hash=row[1], expires_at=row[2] or 0, share_notes=bool(row[3])
     )
 
 

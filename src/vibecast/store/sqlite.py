@@ -26,6 +26,7 @@ import msgspec
 
 from vibecast.model import RecordedEvent, Replay
 from vibecast.store.base import (
+    PUBLIC_VIEWER,
     AccessDenied,
     AmbiguousReplayId,
     Annotation,
@@ -63,6 +64,7 @@ from vibecast.store.records import (
     prefix_upper_bound,
     recorded_at,
     replay_from_row,
+    share_from_row,
     sorted_events,
     token_from_row,
     user_from_row,
@@ -94,6 +96,20 @@ _READABLE = (
     "AND (replays.share_expires_at IS NULL OR replays.share_expires_at > :now)))"
 )
 _OWNED = "replays.user_id = :actor"
+# What a share link's anonymous viewer (PUBLIC_VIEWER) reads of the annotations ``a``: the replay
+# owner's notes, while the replay is public through an unexpired link that shows them.
+# share_notes as a link is made or revoked (SET sees the row as it was): as given (:notes), else
+# what the live link it replaces had; a replay without a live link starts with its notes hidden.
+_NEXT_SHARE_NOTES = (
+    "CASE WHEN :notes IS NOT NULL THEN :notes "
+    "WHEN is_public AND share_token IS NOT NULL "
+    "AND (share_expires_at IS NULL OR share_expires_at > :updated) THEN share_notes ELSE 0 END"
+)
+_SHARED_NOTES = (
+    "(a.kind = 'note' AND a.user_id = replays.user_id AND replays.share_notes "
+    "AND replays.is_public AND replays.share_token IS NOT NULL "
+    "AND (replays.share_expires_at IS NULL OR replays.share_expires_at > :now))"
+)
 
 
 def _placeholders(count: int) -> str:
@@ -350,6 +366,7 @@ class SQLiteStore(Store):
                 "share_token = CASE WHEN excluded.is_public THEN replays.share_token END, "
                 "share_expires_at = CASE WHEN excluded.is_public "
                 "THEN replays.share_expires_at END, "
+                "share_notes = CASE WHEN excluded.is_public THEN replays.share_notes ELSE 0 END, "
                 "thumbnail_url = excluded.thumbnail_url, "
                 "status = excluded.status, recorded_at = excluded.recorded_at, "
                 "duration_ms = excluded.duration_ms, event_count = excluded.event_count, "
@@ -659,22 +676,32 @@ class SQLiteStore(Store):
             )
 
     # -- sharing -----------------------------------------------------------------------------
-    def set_share(self, replay_id: str, token_hash: str, expires_at: int) -> None:
-        self._set_share(replay_id, token_hash, expires_at)
+    def set_share(
+        self, replay_id: str, token_hash: str, expires_at: int, *, share_notes: bool | None = None
+    ) -> None:
+        self._set_share(replay_id, token_hash, expires_at, share_notes)
 
     def clear_share(self, replay_id: str) -> None:
-        self._set_share(replay_id, None, None)
+        self._set_share(replay_id, None, None, False)
 
-    def _set_share(self, replay_id: str, token_hash: str | None, expires_at: int | None) -> None:
+    def _set_share(
+        self,
+        replay_id: str,
+        token_hash: str | None,
+        expires_at: int | None,
+        share_notes: bool | None,
+    ) -> None:
         with self._errors(f"sharing replay {replay_id}"):
             access, params = self._rule(_OWNED)
             try:
                 changed = self._conn.execute(
                     "UPDATE replays SET is_public = :public, share_token = :token, "
-                    "share_expires_at = :expires, updated_at = max(:updated, updated_at + 1) "
+                    f"share_expires_at = :expires, share_notes = {_NEXT_SHARE_NOTES}, "
+                    "updated_at = max(:updated, updated_at + 1) "
                     f"WHERE id = :id AND {access}",
                     {
                         **params,
+                        "notes": None if share_notes is None else int(share_notes),
                         "public": int(token_hash is not None),
                         "token": token_hash,
                         "expires": expires_at,
@@ -699,17 +726,32 @@ class SQLiteStore(Store):
         with self._errors(f"reading the share of replay {replay_id}"):
             access, params = self._rule(_OWNED)
             row = self._conn.execute(
-                "SELECT id, share_token, share_expires_at FROM replays "
+                "SELECT id, share_token, share_expires_at, share_notes FROM replays "
                 f"WHERE id = :id AND share_token IS NOT NULL AND {access}",
                 {**params, "id": replay_id},
             ).fetchone()
-        if row is None:
-            return None
-        return Share(replay_id=row[0], token_hash=row[1], expires_at=row[2] or 0)
+        return share_from_row(row)
+
+    def set_share_notes(self, replay_id: str, share_notes: bool) -> Share | None:
+        with self._errors(f"sharing the notes of replay {replay_id}"), self._transaction() as conn:
+            access, params = self._rule(_OWNED)
+            row = conn.execute(
+                "UPDATE replays SET share_notes = :notes, "
+                "updated_at = max(:updated, updated_at + 1) "
+                f"WHERE id = :id AND share_token IS NOT NULL AND {access} "
+                "RETURNING id, share_token, share_expires_at, share_notes",
+                {**params, "notes": int(share_notes), "updated": now_ms(), "id": replay_id},
+            ).fetchone()
+            if row is None:  # no link (nothing changed), or no replay of the actor's
+                mine = f"SELECT 1 FROM replays WHERE id = :id AND {access}"
+                if conn.execute(mine, {**params, "id": replay_id}).fetchone() is None:
+                    raise ReplayNotFound(f"no replay {replay_id}")
+        return share_from_row(row)
 
     # -- annotations and bookmarks -----------------------------------------------------------
     def _annotation_rule(self, write: bool) -> tuple[str, dict[str, Any]]:
-        """Who sees an annotation: the owner of it and of its replay; readers of public ones."""
+        """Who sees an annotation: the owner of it and of its replay; signed-in readers of public
+        ones; a share link's viewer, the owner's notes the link shows (``_SHARED_NOTES``)."""
         if self._actor is None:
             return "1", {}
         owner = "(a.user_id = :actor AND replays.user_id = :actor)"
@@ -719,6 +761,8 @@ class SQLiteStore(Store):
             "(replays.is_public AND (replays.share_expires_at IS NULL "
             "OR replays.share_expires_at > :now))"
         )
+        if self._actor == PUBLIC_VIEWER:
+            public = _SHARED_NOTES
         return f"({owner} OR {public})", {"actor": self._actor, "now": now_ms()}
 
     def add_annotation(self, annotation: Annotation) -> Annotation:

@@ -3,13 +3,15 @@
 A link is ``/s/<token>``; the token has 192 random bits and only its sha256 is stored. The
 public side needs no login and answers 404 — the same 404 — for a token that was never issued,
 was altered, has expired or was revoked. It shows the replay and its events, nothing else of the
-owner's: no user id, no session id, no annotations, no other replays. (The page ``/s/<token>``
-is in ``vibecast.web``.)
+owner's: no user id, no session id, no other replays, and no annotations — except the owner's
+notes when they chose to show them on the link (``share_notes``; which notes an anonymous reader
+reaches is the store's rule, row-level security on PostgreSQL). (The page ``/s/<token>`` is in
+``vibecast.web``.)
 """
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import msgspec
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -25,7 +27,7 @@ from vibecast.server.encoding import (
     public_replay,
     shared_events,
 )
-from vibecast.server.errors import not_found
+from vibecast.server.errors import ApiError, ErrorOut, not_found
 from vibecast.server.limits import MAX_EVENTS_PER_RESPONSE, MAX_MS
 from vibecast.server.metrics import RECORDINGS_PLAYED, REPLAYS_SHARED
 from vibecast.server.routes.common import ERRORS, PUBLIC_ERRORS, ReplayId, owned_replay
@@ -33,13 +35,14 @@ from vibecast.server.routes.replays import IMAGE_RESPONSES, Sha256
 from vibecast.server.schemas import (
     EventWindowOut,
     PlayedIn,
+    PublicNoteListOut,
     PublicReplayWithEventsOut,
     ShareIn,
     ShareOut,
 )
 from vibecast.server.tokens import hash_token, is_well_formed, new_share_token
 from vibecast.server.windows import read_window
-from vibecast.store.base import PUBLIC_VIEWER, Store
+from vibecast.store.base import PUBLIC_VIEWER, Annotation, Store
 
 __all__ = [
     "PublicReplayWithEvents",
@@ -65,6 +68,20 @@ class ShareResult(msgspec.Struct, kw_only=True):
     share_url: str | None
     share_token: str | None
     expires_at: int | None
+    share_notes: bool = False
+
+
+class PublicNote(msgspec.Struct, kw_only=True):
+    """A note as the link shows it: what it says and where, not who wrote it."""
+
+    id: str
+    timestamp_ms: int
+    text: str
+    position: dict[str, Any] | None
+
+
+class PublicNoteList(msgspec.Struct, kw_only=True):
+    notes: list[PublicNote]
 
 
 class PublicReplayWithEvents(EventWindow, kw_only=True):
@@ -88,15 +105,22 @@ def share_url(request: Request, state: State, token: str) -> str:
     "/api/replays/{replay_id}/share",
     response_model=ShareOut,
     tags=["sharing"],
-    responses=ERRORS,
-    summary="Create (or revoke) the replay's secret link",
+    responses={
+        **ERRORS,
+        409: {"model": ErrorOut, "description": "share_notes alone, on a replay with no link"},
+    },
+    summary="Create (or revoke) the replay's secret link; show the owner's notes on it",
 )
 def share_replay(
     replay_id: ReplayId, body: ShareIn, actor: CurrentActor, state: State, request: Request
 ) -> Response:
     """``is_public: true`` makes a new link (an earlier one stops working) that expires after
-    ``expires_in_days``; the token is in this response only. ``is_public: false`` revokes."""
+    ``expires_in_days``; the token is in this response only. ``is_public: false`` revokes.
+    ``share_notes`` shows the owner's notes on the link; given alone, it changes only that, on
+    the current link (its token is not shown again)."""
     replay = owned_replay(actor, replay_id)
+    if body.is_public is None:
+        return _set_share_notes(actor.store, replay.id, bool(body.share_notes), state)
     if not body.is_public:
         actor.store.clear_share(replay.id)
         return json_response(
@@ -106,13 +130,34 @@ def share_replay(
     token = new_share_token()
     days = body.expires_in_days or state.settings.share_days
     expires_at = state.now_ms() + days * DAY_MS
-    actor.store.set_share(replay.id, hash_token(token), expires_at)
+    actor.store.set_share(replay.id, hash_token(token), expires_at, share_notes=body.share_notes)
     state.metrics.inc(REPLAYS_SHARED)
+    link = actor.store.get_share(replay.id)
     result = ShareResult(
         is_public=True,
         share_url=share_url(request, state, token),
         share_token=token,
         expires_at=expires_at,
+        share_notes=link is not None and link.share_notes,
+    )
+    return json_response(result, headers=_PRIVATE_HEADERS)
+
+
+def _set_share_notes(store: Store, replay_id: str, share_notes: bool, state: AppState) -> Response:
+    """Show or hide the owner's notes on the link there is; a replay without one is a 409."""
+    link = store.set_share_notes(replay_id, share_notes)
+    if link is None:
+        raise ApiError(
+            409,
+            "not_shared",
+            'this replay has no share link: make one with {"is_public": true, "share_notes": true}',
+        )
+    result = ShareResult(
+        is_public=link.expires_at > state.now_ms(),
+        share_url=None,
+        share_token=None,
+        expires_at=link.expires_at,
+        share_notes=link.share_notes,
     )
     return json_response(result, headers=_PRIVATE_HEADERS)
 
@@ -210,6 +255,31 @@ def public_events(
         next_from_ms=window.next_from_ms,
     )
     return json_response(body, headers=_PRIVATE_HEADERS)
+
+
+@router.get(
+    "/api/s/{token}/notes",
+    response_model=PublicNoteListOut,
+    tags=["public"],
+    responses=PUBLIC_ERRORS,
+    summary="The owner's notes on a shared replay, when the link shows them (no login)",
+)
+def public_notes(token: ShareToken, state: State) -> Response:
+    """By time; empty unless the owner turned ``share_notes`` on. Which notes an anonymous
+    reader reaches is the store's rule (on PostgreSQL, row-level security): the replay owner's
+    notes — no bookmarks, nobody else's — while the link is live and shows them."""
+    viewer, replay = shared_replay(state, token)
+    notes = [_public_note(a) for a in viewer.list_annotations(replay.id)]
+    return json_response(PublicNoteList(notes=notes), headers=_PRIVATE_HEADERS)
+
+
+def _public_note(annotation: Annotation) -> PublicNote:
+    return PublicNote(
+        id=annotation.id,
+        timestamp_ms=annotation.timestamp_ms,
+        text=annotation.text,
+        position=annotation.position,
+    )
 
 
 @router.post(

@@ -110,6 +110,25 @@ export function revokeShare(id) {
   return request("DELETE", `/api/replays/${enc(id)}/share`);
 }
 
+/**
+ * Create (or re-create) the secret link with the owner's notes shown on it or not (`share_notes`;
+ * left undefined: a replaced live link's choice, else hidden). Answers as `share`.
+ */
+export function shareWithNotes(id, shareNotes, expiresInDays) {
+  const body = { is_public: true };
+  if (shareNotes !== undefined) body.share_notes = !!shareNotes;
+  if (expiresInDays) body.expires_in_days = expiresInDays;
+  return request("POST", `/api/replays/${enc(id)}/share`, { body });
+}
+
+/**
+ * Show (or hide) the owner's notes on the current link, which keeps working:
+ * `{is_public, share_url: null, share_token: null, expires_at, share_notes}`; 409 without a link.
+ */
+export function setShareNotes(id, shareNotes) {
+  return request("POST", `/api/replays/${enc(id)}/share`, { body: { share_notes: !!shareNotes } });
+}
+
 /** Start a video export (issue 6): `{job_id, status}`. */
 export function startExport(id, options = {}) {
   return request("POST", `/api/replays/${enc(id)}/export`, { body: options });
@@ -380,6 +399,14 @@ export class OwnerSource extends Source {
     return revokeShare(this.replayId);
   }
 
+  shareWithNotes(shareNotes, expiresInDays) {
+    return shareWithNotes(this.replayId, shareNotes, expiresInDays);
+  }
+
+  setShareNotes(shareNotes) {
+    return setShareNotes(this.replayId, shareNotes);
+  }
+
   delete() {
     return deleteReplay(this.replayId);
   }
@@ -450,6 +477,11 @@ export class PublicSource extends Source {
   constructor(token) {
     super(`/api/s/${enc(token)}`, "public");
     this.token = token;
+  }
+
+  /** The owner's notes, when they show them on the link (else none): `{notes: [...]}`. */
+  notes() {
+    return request("GET", `${this.base}/notes`);
   }
 }
 

@@ -25,10 +25,49 @@ const FRAME_SAMPLES = 4000;
 // ~370 px wide (the video export keeps the design sizes: it does not set this).
 const MIN_SCENE_TEXT_PX = 10;
 
+// Toasts ("Link copied", "Note saved", errors): at the top of the scene, where no control is;
+// the newest on top pushing the older down (three at most, the same message never twice), each
+// for a few seconds (an error longer), held while pointed at or focused, and dismissible. One
+// polite live region announces them.
+const TOAST_MS = 4000;
+const TOAST_ERROR_MS = 8000;
+const TOASTS_SHOWN = 3;
+let toastRegion = null;
+
+function toastHost() {
+  toastRegion = toastRegion || el("div.toasts", { role: "status", "aria-live": "polite" });
+  const stage = document.querySelector(".composition .stage");
+  const host = stage || document.body; // no scene (a load error): the top of the window
+  if (toastRegion.parentNode !== host) host.append(toastRegion);
+  toastRegion.classList.toggle("floating", !stage);
+  return toastRegion;
+}
+
 function toast(text, error = false) {
-  const node = el(`div.toast${error ? ".error" : ""}`, { role: "status", text });
-  document.body.append(node);
-  setTimeout(() => node.remove(), 2600);
+  const region = toastHost();
+  for (const old of region.querySelectorAll(".toast")) {
+    if (old.querySelector(".toast-text").textContent === text) old.remove();
+  }
+  const close = el("button.toast-close", { type: "button", "aria-label": "Dismiss", title: "Dismiss", text: "×" });
+  const node = el(`div.toast${error ? ".error" : ""}`, {}, el("span.toast-text", { text }), close);
+  let timer = null;
+  const dismiss = () => {
+    clearTimeout(timer);
+    node.remove();
+  };
+  const wait = () => {
+    clearTimeout(timer);
+    timer = setTimeout(dismiss, error ? TOAST_ERROR_MS : TOAST_MS);
+  };
+  const hold = () => clearTimeout(timer);
+  close.addEventListener("click", dismiss);
+  node.addEventListener("pointerenter", hold);
+  node.addEventListener("pointerleave", wait);
+  node.addEventListener("focusin", hold);
+  node.addEventListener("focusout", wait);
+  region.prepend(node);
+  while (region.children.length > TOASTS_SHOWN) region.lastElementChild.remove();
+  wait();
 }
 
 function percentile(values, p) {
@@ -279,6 +318,13 @@ async function main() {
     api.features().then((offered) => {
       if (controls.exportButton) controls.exportButton.hidden = !offered.has("export");
     });
+  }
+  if (source.kind === "public" && !embed) {
+    // the owner's notes, when they show them on the link: read-only pop-ups and timeline flags
+    source
+      .notes()
+      .then((answer) => setAnnotations((answer.notes || []).map((n) => ({ ...n, kind: "note" }))))
+      .catch(() => {}); // none to show: the replay plays as it is
   }
   if (player.live) player.startLive();
   player.addEventListener("live-end", () => toast("Recording finished"));

@@ -35,26 +35,45 @@ export function apiQuery(filters) {
   return query;
 }
 
-/** The form; `onChange(filters)` on submit (offset back to 0) or Clear. */
+/** The filters behind the phone's "Filters" toggle: every one but the text, which stays in view. */
+const FOLDED = FIELDS.filter((name) => name !== "q");
+
+/** How many of the folded filters `filters` sets (the toggle's "Filters · 2"). */
+export function foldedCount(filters) {
+  return FOLDED.filter((name) => filters[name]).length;
+}
+
+/**
+ * The form; `onChange(filters)` on submit (offset back to 0) or Clear. On a phone (CSS, below
+ * 640 px) only the text search shows, beside a "Filters · n" toggle for the rest: the list
+ * starts on the first screen. The toggle starts open when the URL sets one of those filters, so
+ * what narrows the list is in view; on wider windows it is hidden and every field shows.
+ */
 export function filterForm(filters, onChange) {
   const input = (name, label, attrs = {}) =>
     el(
       "label",
-      { class: "vb-field" },
+      { class: "vb-field", dataset: { field: name } },
       el("span", { class: "vb-label" }, label),
       el("input", { name, maxlength: 500, ...attrs }),
     );
-  const form = el(
-    "form",
-    { class: "vb-filters", role: "search", "aria-label": "Search replays" },
-    input("q", "Text", { type: "search", placeholder: "in prompts and titles", id: "vb-q" }),
+  const count = el("span", { class: "vb-filter-count", "aria-hidden": "true" });
+  const toggle = el(
+    "button",
+    { type: "button", class: "vb-button vb-filters-toggle", "aria-controls": "vb-more-filters", "aria-expanded": "false" },
+    "Filters",
+    count,
+  );
+  const more = el(
+    "div",
+    { class: "vb-more-filters", id: "vb-more-filters", role: "group", "aria-label": "More filters" },
     input("tool", "Tool", { placeholder: "Bash, Edit…", list: "vb-tools" }),
     input("file", "File", { placeholder: "part of a path" }),
     input("since", "From", { type: "date" }),
     input("until", "To", { type: "date" }),
     el(
       "label",
-      { class: "vb-field" },
+      { class: "vb-field", dataset: { field: "status" } },
       el("span", { class: "vb-label" }, "Status"),
       el(
         "select",
@@ -64,7 +83,6 @@ export function filterForm(filters, onChange) {
         el("option", { value: "complete" }, "Finished"),
       ),
     ),
-    el("datalist", { id: "vb-tools" }),
     el(
       "div",
       { class: "vb-filter-buttons" },
@@ -72,6 +90,26 @@ export function filterForm(filters, onChange) {
       el("button", { type: "button", class: "vb-button vb-clear" }, "Clear"),
     ),
   );
+  const form = el(
+    "form",
+    { class: "vb-filters", role: "search", "aria-label": "Search replays" },
+    input("q", "Text", { type: "search", placeholder: "in prompts and titles", id: "vb-q" }),
+    toggle,
+    more,
+    el("datalist", { id: "vb-tools" }),
+  );
+  const setOpen = (open) => {
+    toggle.setAttribute("aria-expanded", String(open));
+    form.dataset.filtersOpen = String(open);
+  };
+  const showCount = (applied) => {
+    const n = foldedCount(applied);
+    count.textContent = n ? `· ${n}` : "";
+    toggle.setAttribute("aria-label", n ? `Filters, ${n} active` : "Filters");
+  };
+  toggle.addEventListener("click", () => setOpen(toggle.getAttribute("aria-expanded") !== "true"));
+  setOpen(foldedCount(filters) > 0);
+  showCount(filters);
   const inputs = Array.from(form.querySelectorAll("input[name], select[name]"));
   for (const input of inputs) input.value = filters[input.name] || "";
   const collect = () => {
@@ -80,13 +118,17 @@ export function filterForm(filters, onChange) {
     for (const name of FIELDS) next[name] = String(data.get(name) || "").trim();
     return next;
   };
+  const apply = (next) => {
+    showCount(next);
+    onChange(next);
+  };
   form.addEventListener("submit", (event) => {
     event.preventDefault();
-    onChange(collect());
+    apply(collect());
   });
   form.querySelector(".vb-clear").addEventListener("click", () => {
     for (const input of inputs) input.value = "";
-    onChange(collect());
+    apply(collect());
   });
   return form;
 }

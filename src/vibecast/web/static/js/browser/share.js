@@ -1,8 +1,9 @@
-// Share panel of one replay: create the secret link, copy it, show when it expires, revoke it.
+// Share panel of one replay: create the secret link, copy it, show when it expires, show the
+// owner's notes on it (saved at once), revoke it.
 // The token is shown once (the server keeps only its hash): a shared replay whose link was made
 // earlier can be revoked or re-shared (a new link; the old one stops working).
 
-import { revokeShare, share } from "../api.js";
+import { revokeShare, setShareNotes, share } from "../api.js";
 import { el, replaceChildren } from "./dom.js";
 import { dateTime } from "./format.js";
 
@@ -15,6 +16,27 @@ async function copy(text, input) {
     input.select();
     return false;
   }
+}
+
+/** "Show my notes on the link": the replay's choice, saved at once on its current link. */
+function notesBox(replay, report) {
+  const box = el("input", { type: "checkbox", class: "vb-share-notes-box", checked: !!replay.share_notes });
+  box.addEventListener("change", async () => {
+    box.disabled = true;
+    try {
+      replay.share_notes = !!(await setShareNotes(replay.id, box.checked)).share_notes;
+    } catch (err) {
+      report(err);
+    }
+    box.checked = !!replay.share_notes;
+    box.disabled = false;
+  });
+  return el(
+    "div",
+    { class: "vb-share-notes" },
+    el("label", {}, box, " Show my notes on the link"),
+    el("span", { class: "vb-share-hint" }, "Anyone with the link sees your notes (not your bookmarks)."),
+  );
 }
 
 /** The panel's node; `onChange(isPublic)` after a share or revoke. */
@@ -49,6 +71,7 @@ export function sharePanel(replay, onChange, report) {
         { class: "vb-share-expiry" },
         `Anyone with this link can watch the replay until ${dateTime(new Date(result.expires_at))}.`,
       ),
+      notesBox(replay, report),
       status,
     );
     copyButton.click();
@@ -66,6 +89,7 @@ export function sharePanel(replay, onChange, report) {
             report(err);
             return;
           }
+          replay.share_notes = false; // revoking hides them; a later link starts with them hidden
           replaceChildren(panel, el("p", { class: "vb-share-status", role: "status" }, "Link revoked: it no longer opens the replay."));
           onChange(false);
         },
@@ -75,6 +99,7 @@ export function sharePanel(replay, onChange, report) {
   const create = async () => {
     try {
       const result = await share(replay.id);
+      replay.share_notes = !!result.share_notes; // kept from a live link it replaces
       showShared(result);
       onChange(true);
     } catch (err) {
@@ -91,6 +116,7 @@ export function sharePanel(replay, onChange, report) {
         el("button", { type: "button", class: "vb-button", onclick: create }, "New link"),
         revokeButton(),
       ),
+      notesBox(replay, report),
     );
   } else {
     create();

@@ -199,7 +199,9 @@ export class WorkshopScene {
   }
 
   _static(zones, tf) {
-    const key = `${this.width}x${this.height}@${this.dpr}:${zones.length}:${tf.scale.toFixed(4)},${tf.x.toFixed(1)},${tf.y.toFixed(1)}`;
+    // the zones' sessions are in the key: the empty workshop drawn before the first events
+    // land must not keep its bare "session" label once they name the session
+    const key = `${this.width}x${this.height}@${this.dpr}:${zones.join("\u0000")}:${tf.scale.toFixed(4)},${tf.x.toFixed(1)},${tf.y.toFixed(1)}`;
     if (key === this.staticKey && this.staticLayer) return this.staticLayer;
     const layer = this.staticLayer || document.createElement("canvas");
     layer.width = this.canvas.width;
@@ -321,6 +323,7 @@ export class WorkshopScene {
       tf.scale.toFixed(4),
       tf.x.toFixed(1),
       tf.y.toFixed(1),
+      state.zones.join("\u0000"), // the zones' labels (the static layer)
       ...items.map(itemKey),
     ].join(";");
     return { key, state, tf, items };

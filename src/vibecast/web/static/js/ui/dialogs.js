@@ -4,6 +4,7 @@
 import { ExportJob } from "../api.js";
 import { el, clear } from "./dom.js";
 import { formatTime, parseTime } from "../player/format.js";
+import { dateTime } from "../browser/format.js";
 
 const GAP_PX = 8;
 const placed = new Set(); // every dialog box, placed together
@@ -134,7 +135,7 @@ export class AnnotationForm {
   }
 }
 
-/** Share: create the link (copied), show when it expires, revoke it. */
+/** Share: create the link (copied), show when it expires, show my notes on it, revoke it. */
 export class ShareDialog {
   constructor(source, replay, notify) {
     this.source = source;
@@ -143,7 +144,28 @@ export class ShareDialog {
     this.body = el("div");
     this.root.append(this.body);
     this.shared = !!replay.is_public;
+    this.shareNotes = !!replay.share_notes;
     this.render(null);
+  }
+
+  /** "Show my notes on the link": saved at once, on the link there is (it keeps working). */
+  notesBox() {
+    const box = el("input", { type: "checkbox", checked: this.shareNotes });
+    const hint = el("span.hint", { text: "Anyone with the link sees your notes (not your bookmarks)." });
+    box.addEventListener("change", async () => {
+      const wanted = box.checked;
+      box.disabled = true;
+      try {
+        const answer = await this.source.setShareNotes(wanted);
+        this.shareNotes = !!answer.share_notes;
+        this.notify(this.shareNotes ? "Your notes show on the link" : "Your notes are hidden from the link");
+      } catch (err) {
+        this.notify(err.message, true);
+      }
+      box.checked = this.shareNotes;
+      box.disabled = false;
+    });
+    return el("div.share-notes", {}, el("label", {}, box, " Show my notes on the link"), hint);
   }
 
   get open() {
@@ -165,11 +187,12 @@ export class ShareDialog {
       this.body.append(
         el("p.hint", { text: "Anyone with this link can watch the replay, without logging in. It is shown only now." }),
         url,
-        el("div.row", {}, el("button.primary", { type: "button", text: "Copy link", onclick: () => this.copy(url) }), el("span.hint.expiry", { text: link.expires_at ? `Expires ${new Date(link.expires_at).toLocaleString()}` : "" })),
+        el("div.row", {}, el("button.primary", { type: "button", text: "Copy link", onclick: () => this.copy(url) }), el("span.hint.expiry", { text: link.expires_at ? `Expires ${dateTime(new Date(link.expires_at))}` : "" })),
       );
     } else {
       this.body.append(el("p.hint", { text: this.shared ? "A share link exists. A new link replaces it; revoking stops it at once." : "Private. Sharing creates a secret link." }));
     }
+    if (link || this.shared) this.body.append(this.notesBox());
     const row = el("div.row", {}, el("button.primary", { type: "button", text: link || this.shared ? "New link" : "Create link", onclick: () => this.create() }));
     if (link || this.shared) row.append(el("button.danger", { type: "button", text: "Revoke", onclick: () => this.revoke() }));
     this.body.append(row);
@@ -180,6 +203,7 @@ export class ShareDialog {
     try {
       const link = await this.source.share();
       this.shared = true;
+      this.shareNotes = !!link.share_notes; // a new link keeps the choice of the one it replaces
       this.render(link);
       const url = this.body.querySelector(".share-url");
       if (url) await this.copy(url, true);
@@ -202,6 +226,7 @@ export class ShareDialog {
     try {
       await this.source.revokeShare();
       this.shared = false;
+      this.shareNotes = false; // revoking hides them; a later link starts with them hidden
       this.render(null);
       this.notify("Link revoked");
     } catch (err) {

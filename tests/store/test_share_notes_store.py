@@ -1,0 +1,220 @@
+""" "Show my notes on the link" in the store, on every backend (``any_store``): a share link's
+anonymous viewer (``PUBLIC_VIEWER``) reads the replay owner's notes only while the owner has
+turned ``share_notes`` on for a live link — never their bookmarks, never anyone else's
+annotations — and revoking, expiring or turning it off hides them at once. On PostgreSQL the
+same is checked around the app, with plain SQL as the app's role and nobody named, so it is
+row-level security that enforces it, not the store's queries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import msgspec
+import pytest
+from store_helpers import BASE_TS, make_event, make_replay
+from test_store_postgres_rls import _as_app
+
+from vibecast.model import Replay
+from vibecast.store.base import PUBLIC_VIEWER, Annotation, ReplayNotFound, Store
+from vibecast.store.postgres import PostgresStore
+
+ALICE = "a11ce000-0000-4000-8000-000000000001"
+BOB = "b0b00000-0000-4000-8000-000000000002"
+REPLAY = "00000000-0000-4000-8000-00000000a001"
+OTHER = "00000000-0000-4000-8000-00000000a002"
+FAR = BASE_TS * 10  # an expiry far in the future
+PAST = BASE_TS  # an expiry long gone
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass
+class Annotated:
+    """Alice's replay with her note, her bookmark and Bob's note on it (left there by the
+    system: a replay that changed hands, an import) — only the first may ever reach a link."""
+
+    replay: Replay
+    note: Annotation
+    bookmark: Annotation
+    bobs_note: Annotation
+
+
+def annotate(store: Store, replay_id: str = REPLAY, session: str = "alice-1") -> Annotated:
+    replay = make_replay(replay_id, session_id=session, user_id=ALICE, title=session)
+    store.save_replay(replay, [make_event(0, 0, session=session), make_event(1, 9000, session)])
+    alice = store.acting_as(ALICE)
+    note = alice.add_annotation(
+        Annotation(
+            id=f"note-{session}",
+            replay_id=replay_id,
+            user_id=ALICE,
+            timestamp_ms=5000,
+            text="Watch the test fail here",
+            position={"x": 1.5, "y": -2},
+        )
+    )
+    bookmark = alice.add_annotation(
+        Annotation(
+            id=f"mark-{session}",
+            replay_id=replay_id,
+            user_id=ALICE,
+            timestamp_ms=6000,
+            text="my bookmark",
+            kind="bookmark",
+        )
+    )
+    bobs_note = store.add_annotation(  # the system may write in anyone's name
+        Annotation(
+            id=f"bob-{session}", replay_id=replay_id, user_id=BOB, timestamp_ms=7000, text="bob's"
+        )
+    )
+    return Annotated(replay, note, bookmark, bobs_note)
+
+
+def public_notes(store: Store, replay_id: str = REPLAY) -> list[str]:
+    return [a.id for a in store.acting_as(PUBLIC_VIEWER).list_annotations(replay_id)]
+
+
+def test_the_link_shows_the_owners_notes_only_while_turned_on(any_store: Store) -> None:
+    world = annotate(any_store)
+    alice = any_store.acting_as(ALICE)
+    assert public_notes(any_store) == []  # private
+    alice.set_share(REPLAY, digest("t1"), FAR)
+    assert public_notes(any_store) == []  # shared, notes off by default
+    shared = any_store.replay_by_share(digest("t1"), BASE_TS)
+    assert shared is not None and shared.share_notes is False
+
+    link = alice.set_share_notes(REPLAY, True)
+    assert link is not None and link.share_notes and link.token_hash == digest("t1")
+    # Only the owner's note: not her bookmark, not Bob's note.
+    assert public_notes(any_store) == [world.note.id]
+    assert any_store.acting_as(PUBLIC_VIEWER).list_annotations(REPLAY) == [world.note]
+    shared = any_store.replay_by_share(digest("t1"), BASE_TS)
+    assert shared is not None and shared.share_notes is True  # the same link, still working
+    assert alice.get_share(REPLAY).share_notes is True  # type: ignore[union-attr]
+    assert alice.get_replay(REPLAY).share_notes is True  # type: ignore[union-attr]
+    # The owner still reads all of hers.
+    assert {world.note.id, world.bookmark.id} <= {a.id for a in alice.list_annotations(REPLAY)}
+
+    assert alice.set_share_notes(REPLAY, False).share_notes is False  # type: ignore[union-attr]
+    assert public_notes(any_store) == []
+    alice.set_share_notes(REPLAY, True)
+    assert public_notes(any_store) == [world.note.id]
+
+
+def test_revoking_expiring_or_a_private_save_hides_the_notes(any_store: Store) -> None:
+    world = annotate(any_store)
+    alice = any_store.acting_as(ALICE)
+    alice.set_share(REPLAY, digest("t1"), FAR, share_notes=True)
+    assert public_notes(any_store) == [world.note.id]
+    # A new link replacing a live one keeps the owner's choice.
+    alice.set_share(REPLAY, digest("t2"), FAR)
+    assert public_notes(any_store) == [world.note.id]
+
+    alice.clear_share(REPLAY)
+    assert public_notes(any_store) == []
+    assert alice.get_replay(REPLAY).share_notes is False  # type: ignore[union-attr]
+    # Revoking turned it off: a later link starts with the notes hidden again.
+    alice.set_share(REPLAY, digest("t3"), FAR)
+    assert public_notes(any_store) == []
+    assert alice.get_share(REPLAY).share_notes is False  # type: ignore[union-attr]
+
+    alice.set_share(REPLAY, digest("t4"), PAST, share_notes=True)  # expired
+    assert public_notes(any_store) == []
+    assert alice.get_replay(REPLAY).share_notes is False  # type: ignore[union-attr]
+
+    # A new link replacing an expired one does not bring its notes back unless told to.
+    alice.set_share(REPLAY, digest("t5"), FAR)
+    assert public_notes(any_store) == []
+    alice.set_share(REPLAY, digest("t5"), FAR, share_notes=True)
+    assert public_notes(any_store) == [world.note.id]
+    # Saving the replay as private (the recorder re-saving an unshared copy) drops link and notes.
+    stored = alice.get_replay(REPLAY)
+    assert stored is not None
+    any_store.save_replay(
+        msgspec.structs.replace(stored, is_public=False), any_store.read_events(REPLAY)
+    )
+    assert public_notes(any_store) == []
+    alice.set_share(REPLAY, digest("t6"), FAR)
+    assert public_notes(any_store) == []
+
+
+def test_only_the_owner_turns_the_notes_on_and_only_on_a_link(any_store: Store) -> None:
+    world = annotate(any_store)
+    other = annotate(any_store, OTHER, "alice-2")
+    alice, bob = any_store.acting_as(ALICE), any_store.acting_as(BOB)
+    # No link: nothing is stored ahead of one.
+    assert alice.set_share_notes(REPLAY, True) is None
+    alice.set_share(REPLAY, digest("t1"), FAR)
+    assert public_notes(any_store) == []
+    # Bob may not, even on her public replay; the anonymous viewer may not either.
+    for stranger in (bob, any_store.acting_as(PUBLIC_VIEWER)):
+        with pytest.raises(ReplayNotFound):
+            stranger.set_share_notes(REPLAY, True)
+    assert public_notes(any_store) == []
+    with pytest.raises(ReplayNotFound):
+        alice.set_share_notes("00000000-0000-4000-8000-0000000000ff", True)
+    # One replay's link shows that replay's notes, not those of her other (private) replay.
+    alice.set_share_notes(REPLAY, True)
+    assert public_notes(any_store, OTHER) == []
+    assert public_notes(any_store) == [world.note.id]
+    assert other.note.id not in public_notes(any_store)
+
+
+# -- PostgreSQL: the policy itself, with plain SQL ----------------------------------------------
+@pytest.fixture
+def pg_world(migrated_postgres_url: str) -> Iterator[tuple[str, PostgresStore, Annotated]]:
+    store = PostgresStore(migrated_postgres_url)
+    world = annotate(store)
+    store.set_share(REPLAY, digest("t1"), FAR)
+    yield migrated_postgres_url, store, world
+    store.close()
+
+
+def _visible(url: str, user: str | None) -> set[str]:
+    with _as_app(url, user) as conn:
+        return {row[0] for row in conn.execute("SELECT id FROM replay_annotations")}
+
+
+def test_row_level_security_lets_nobody_read_only_the_shown_notes(
+    pg_world: tuple[str, PostgresStore, Annotated],
+) -> None:
+    url, store, world = pg_world
+    everything = {world.note.id, world.bookmark.id, world.bobs_note.id}
+    for nobody in (None, ""):  # no user named, or named as the share viewer is
+        assert _visible(url, nobody) == set()  # a live link, notes not shown
+    store.set_share_notes(REPLAY, True)
+    for nobody in (None, ""):
+        assert _visible(url, nobody) == {world.note.id}
+    # A signed-in teammate reads a public replay's annotations as before (not a link viewer).
+    assert _visible(url, BOB) == everything
+    store.set_share_notes(REPLAY, False)
+    assert _visible(url, None) == set()
+    store.set_share(REPLAY, digest("t2"), FAR, share_notes=True)
+    assert _visible(url, None) == {world.note.id}
+    store.set_share(REPLAY, digest("t2"), PAST)  # expired
+    assert _visible(url, None) == set()
+    store.set_share(REPLAY, digest("t3"), FAR, share_notes=True)
+    store.clear_share(REPLAY)
+    assert _visible(url, None) == set()
+    assert _visible(url, BOB) == set()
+
+
+def test_row_level_security_refuses_turning_notes_on_for_someone_else(
+    pg_world: tuple[str, PostgresStore, Annotated],
+) -> None:
+    url, store, _ = pg_world
+    for user in (None, BOB):
+        with _as_app(url, user) as conn:
+            changed = conn.execute(
+                "UPDATE replays SET share_notes = true WHERE id = %s", (REPLAY,)
+            ).rowcount
+            assert changed == 0
+    assert _visible(url, None) == set()
+    share = store.get_share(REPLAY)
+    assert share is not None and share.share_notes is False
