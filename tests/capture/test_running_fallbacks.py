@@ -26,7 +26,6 @@ from test_running_state import (
     _import_once,
     _live_commit,
     _real,
-    _search_rows,
     _stored,
 )
 
@@ -57,19 +56,6 @@ def _commit_each(
     with open_store(f"sqlite:///{tmp_path / 'import.db'}") as store:
         _import_once(store, batches, session_id)
     return folded
-
-
-def _assert_stored_as_one_import(tmp_path: Path, session_id: str) -> None:
-    """What ``_assert_same_replay`` checks, for a session whose hooks name no model (1.0.x)."""
-    with open_store(f"sqlite:///{tmp_path / 'live.db'}") as live:
-        live_replay, live_events = _stored(live, session_id)
-    with open_store(f"sqlite:///{tmp_path / 'import.db'}") as once:
-        one_replay, one_events = _stored(once, session_id)
-    assert [e.id for e in live_events] == [e.id for e in one_events]
-    assert live_events == one_events
-    assert live_replay.metadata == one_replay.metadata
-    assert (live_replay.title, live_replay.status) == (one_replay.title, one_replay.status)
-    assert _search_rows(tmp_path / "live.db") == _search_rows(tmp_path / "import.db")
 
 
 def _id_less_read(shared_data: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
@@ -107,7 +93,7 @@ def test_a_stored_id_less_call_that_a_later_copy_names_is_built_in_full(
         ("live", [_hook(result, 12_000)]),
     ]
     assert _commit_each(tmp_path, batches, call["session_id"]) == [0, 0, 1, 1, 2]
-    _assert_stored_as_one_import(tmp_path, call["session_id"])
+    _assert_same_replay(tmp_path, call["session_id"], named_model=False)
 
 
 def test_a_stored_id_less_result_arriving_again_with_an_error_is_built_in_full(
@@ -132,7 +118,7 @@ def test_a_stored_id_less_result_arriving_again_with_an_error_is_built_in_full(
         ("live", [msgspec.structs.replace(stored_result, error=error)]),
     ]
     assert _commit_each(tmp_path, batches, call["session_id"]) == [0, 0, 1, 1]
-    _assert_stored_as_one_import(tmp_path, call["session_id"])
+    _assert_same_replay(tmp_path, call["session_id"], named_model=False)
     with open_store(f"sqlite:///{tmp_path / 'live.db'}") as store:
         assert _stored(store, call["session_id"])[0].metadata.error_count == 1
 
@@ -242,7 +228,7 @@ def test_a_subagent_start_and_its_twin_are_built_in_full(
     assert [(e.id, e.agent_id, e.prompt) for e in starts] == [
         (transcript_start.id, hook["agent_id"], transcript_start.prompt)
     ]
-    _assert_stored_as_one_import(tmp_path, hook["session_id"])
+    _assert_same_replay(tmp_path, hook["session_id"], named_model=True)
 
 
 def test_hook_starts_of_one_subagent_are_folded(shared_data: Path, tmp_path: Path) -> None:
@@ -262,4 +248,4 @@ def test_hook_starts_of_one_subagent_are_folded(shared_data: Path, tmp_path: Pat
     with open_store(f"sqlite:///{tmp_path / 'live.db'}") as store:
         starts = [e for e in _stored(store, hook["session_id"])[1] if e.type == "subagent_start"]
     assert [e.agent_id for e in starts] == [hook["agent_id"]] * 2
-    _assert_stored_as_one_import(tmp_path, hook["session_id"])
+    _assert_same_replay(tmp_path, hook["session_id"], named_model=True)

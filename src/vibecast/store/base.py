@@ -256,7 +256,6 @@ class Store(ABC):
     def record_import_source(self, source: ImportSource) -> None: ...
 
     # -- sharing ---------------------------------------------------------------------------
-    @abstractmethod
     def set_share(
         self, replay_id: str, token_hash: str, expires_at: int, *, share_notes: bool | None = None
     ) -> None:
@@ -265,6 +264,7 @@ class Store(ABC):
         ``share_notes``: whether the link also shows the owner's notes; None keeps what the
         replay had (off for a replay that had no link: revoking turns it off).
         """
+        self._set_share(replay_id, token_hash, expires_at, share_notes)
 
     @abstractmethod
     def set_share_notes(self, replay_id: str, share_notes: bool) -> Share | None:
@@ -274,10 +274,21 @@ class Store(ABC):
         made with a link, never stored ahead of one). ReplayNotFound unless the actor owns it.
         """
 
-    @abstractmethod
     def clear_share(self, replay_id: str) -> None:
         """Revoke the link and make the replay private again, at once; its notes stop showing
         (``share_notes`` off)."""
+        self._set_share(replay_id, None, None, False)
+
+    @abstractmethod
+    def _set_share(
+        self,
+        replay_id: str,
+        token_hash: str | None,
+        expires_at: int | None,
+        share_notes: bool | None,
+    ) -> None:
+        """The link (None: none, the replay private) and its ``share_notes`` (None: as it was,
+        or off with no live link), owner only; ReplayNotFound otherwise."""
 
     @abstractmethod
     def replay_by_share(self, token_hash: str, now_ms: int) -> Replay | None:

@@ -676,14 +676,6 @@ class SQLiteStore(Store):
             )
 
     # -- sharing -----------------------------------------------------------------------------
-    def set_share(
-        self, replay_id: str, token_hash: str, expires_at: int, *, share_notes: bool | None = None
-    ) -> None:
-        self._set_share(replay_id, token_hash, expires_at, share_notes)
-
-    def clear_share(self, replay_id: str) -> None:
-        self._set_share(replay_id, None, None, False)
-
     def _set_share(
         self,
         replay_id: str,
