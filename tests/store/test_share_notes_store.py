@@ -148,7 +148,9 @@ def test_only_the_owner_turns_the_notes_on_and_only_on_a_link(any_store: Store) 
     world = annotate(any_store)
     other = annotate(any_store, OTHER, "alice-2")
     alice, bob = any_store.acting_as(ALICE), any_store.acting_as(BOB)
-    # No link: nothing is stored ahead of one.
+    # No link: nothing is stored ahead of one; nor on an expired link (it is no link).
+    assert alice.set_share_notes(REPLAY, True) is None
+    alice.set_share(REPLAY, digest("t0"), PAST)
     assert alice.set_share_notes(REPLAY, True) is None
     alice.set_share(REPLAY, digest("t1"), FAR)
     assert public_notes(any_store) == []

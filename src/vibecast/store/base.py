@@ -270,8 +270,9 @@ class Store(ABC):
     def set_share_notes(self, replay_id: str, share_notes: bool) -> Share | None:
         """Show (or hide) the owner's notes on the replay's current link, keeping the link.
 
-        Returns the link, or None when the replay has none (nothing is changed: the choice is
-        made with a link, never stored ahead of one). ReplayNotFound unless the actor owns it.
+        Returns the link, or None when the replay has no live one — none, or expired (nothing
+        is changed: the choice is made with a link, never stored ahead of one).
+        ReplayNotFound unless the actor owns it.
         """
 
     def clear_share(self, replay_id: str) -> None:

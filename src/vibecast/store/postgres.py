@@ -658,11 +658,12 @@ class PostgresStore(Store):
             row = conn.execute(
                 "UPDATE replays SET share_notes = %(notes)s, "
                 "updated_at = GREATEST(%(updated)s, updated_at + 1) "
-                f"WHERE id = %(id)s AND share_token IS NOT NULL AND {owned} "
+                "WHERE id = %(id)s AND is_public AND share_token IS NOT NULL "
+                f"AND (share_expires_at IS NULL OR share_expires_at > %(updated)s) AND {owned} "
                 "RETURNING id, share_token, share_expires_at, share_notes",
                 {**params, "notes": share_notes, "updated": now_ms(), "id": replay_id},
             ).fetchone()
-            if row is None:  # no link (nothing changed), or no replay of the actor's
+            if row is None:  # no live link (nothing changed), or no replay of the actor's
                 mine = f"SELECT 1 FROM replays WHERE id = %(id)s AND {owned}"
                 if conn.execute(mine, {**params, "id": replay_id}).fetchone() is None:
                     raise ReplayNotFound(f"no replay {replay_id}")

@@ -730,11 +730,12 @@ class SQLiteStore(Store):
             row = conn.execute(
                 "UPDATE replays SET share_notes = :notes, "
                 "updated_at = max(:updated, updated_at + 1) "
-                f"WHERE id = :id AND share_token IS NOT NULL AND {access} "
+                "WHERE id = :id AND is_public AND share_token IS NOT NULL "
+                f"AND (share_expires_at IS NULL OR share_expires_at > :updated) AND {access} "
                 "RETURNING id, share_token, share_expires_at, share_notes",
                 {**params, "notes": int(share_notes), "updated": now_ms(), "id": replay_id},
             ).fetchone()
-            if row is None:  # no link (nothing changed), or no replay of the actor's
+            if row is None:  # no live link (nothing changed), or no replay of the actor's
                 mine = f"SELECT 1 FROM replays WHERE id = :id AND {access}"
                 if conn.execute(mine, {**params, "id": replay_id}).fetchone() is None:
                     raise ReplayNotFound(f"no replay {replay_id}")
