@@ -101,3 +101,39 @@ def test_owner_shows_and_hides_notes_on_the_link(
         for annotation in made:
             api.delete(f"{base}/annotations/{annotation['id']}")
         api.close()
+
+
+def test_the_cards_share_panel_shows_and_hides_notes(web_server: WebServer, page: Any) -> None:
+    """The same choice from My Replays: the card's share panel offers the box once a link
+    exists, saves each click at once, and the link's notes follow it."""
+    replay = web_server.replay("1af7fc5e")
+    api = httpx.Client(base_url=web_server.url, timeout=10)
+    base = f"/api/replays/{replay.id}"
+    note = api.post(f"{base}/annotations", json={"timestamp_ms": 500, "text": NOTE}).json()
+    try:
+        page.goto(f"{web_server.url}/")
+        page.wait_for_selector("body[data-loaded=true]")
+        card = page.locator(f'.vb-card[data-replay-id="{replay.id}"]')
+        with page.expect_response(lambda r: r.url.endswith("/share")) as created:
+            card.locator(".vb-share-button").click()
+        token = created.value.json()["share_token"]
+        box = card.locator(".vb-share-notes-box")
+        assert not box.is_checked()
+        assert api.get(f"/api/s/{token}/notes").json()["notes"] == []
+        for on in (True, False):
+            with page.expect_response(
+                lambda r: r.url.endswith("/share") and r.request.method == "POST"
+            ) as answer:
+                box.set_checked(on)
+            assert answer.value.json()["share_notes"] is on
+            page.wait_for_function(
+                "sel => !document.querySelector(sel).disabled",
+                arg=f'.vb-card[data-replay-id="{replay.id}"] .vb-share-notes-box',
+            )
+            assert box.is_checked() is on
+            assert api.get(base).json()["replay"]["share_notes"] is on
+            shown = [n["text"] for n in api.get(f"/api/s/{token}/notes").json()["notes"]]
+            assert shown == ([NOTE] if on else [])
+    finally:
+        api.post(f"{base}/share", json={"is_public": False})
+        api.delete(f"{base}/annotations/{note['id']}")
