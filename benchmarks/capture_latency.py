@@ -14,9 +14,9 @@ running — then checks that not one event was lost.
 - **Zero loss**: afterwards every session's replay holds exactly the events fired for it.
 
 Payloads are the real hook captures of the shared data in the order Claude Code sends them,
-cycled, each session given its own id
-(and tool calls their own ids per cycle, so that no two events are the same). Bounded: the burst
-lasts ``--seconds`` (5) and the whole run well under a minute.
+cycled, each session given its own id (and tool calls their own ids per cycle, so that no two
+events are the same). Bounded: the burst lasts ``--seconds`` (5) and the whole run well under a
+minute.
 
     python benchmarks/capture_latency.py [--seconds 5] [--rate 1000] [--sessions 10]
                                          [--recorder during|after] [--by-name]

@@ -3,8 +3,8 @@ cores (which inflate and scatter what ``capture_latency.py`` measures under its 
 
 The spool is filled with the same stream ``capture_latency.py`` fires (the real hook payloads of
 the shared data in the order Claude Code sends them, cycled, 10 sessions), and the recorder
-commits it the way it does under that
-burst: each session's first event at once, then the next ~5 s of events, then the rest.
+commits it the way it does under that burst: each session's first event at once, then the next
+~5 s of events, then the rest, each burst into a fresh store ``--repeat`` times.
 Printed: CPU per event of the whole recorder (target <= 50 µs), split into ingest (spool ->
 events) and commit (redact, merge, encode, save), and redaction alone on the same events; then
 the floor: what the steps every spooled payload needs (read from its log segment, decode, map,

@@ -70,13 +70,15 @@ def build_live(session: CapturedSession, stored: SavedReplay | None, user_id: st
     """The replay to save: folded into the running state when it can be, else built in full
     (and, from the second commit on, a state to build from the result when a commit can fold)."""
     state = stored.state if stored is not None else None
-    if stored is not None and state is not None and _foldable(session.events):
-        if isinstance(state, StateToBuild):
-            state = state.build() if state.events is stored.events else None
-        if isinstance(state, RunningState):
-            built = state.fold(session, stored)
-            if built is not None:
-                return built
+    if isinstance(state, StateToBuild) and stored is not None:
+        # Built only for the events stored, and for a commit that may fold (checked again,
+        # with the twins the state knows of, by ``fold``).
+        foldable = state.events is stored.events and _foldable(session.events)
+        state = state.build() if foldable else None
+    if isinstance(state, RunningState) and stored is not None:
+        built = state.fold(session, stored)
+        if built is not None:
+            return built
     built = build_in_full(session, stored, user_id)
     if stored is None:
         # A session's first commit: its second is about as cheap to build in full as to fold
@@ -99,9 +101,9 @@ def _foldable(events: Sequence[RecordedEvent]) -> bool:
 @dataclass(frozen=True)
 class StateToBuild:
     """The running state of a replay just built in full, not built yet: building it walks the
-    whole replay, about what a full build costs, and the next commit may not fold anyway (a
-    subagent's start; under a burst most sessions commit three times, and every third commit
-    held one). The first commit that can fold builds it."""
+    whole replay, about what a full build costs, and there may be no next commit that folds
+    (the session's last, one with an estimated time). The first commit that can fold builds
+    it."""
 
     replay: Replay
     events: list[RecordedEvent]
