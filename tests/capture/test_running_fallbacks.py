@@ -5,7 +5,8 @@ None (the recorder builds in full) for the cases it does not fold exactly. Each 
 one of those cases through the recorder's save (``save_session`` with the folding builder and a
 real store), checks that the commit was built in full — the state was there and was not used —
 and that every commit, and the replay stored at the end, is what a full build and one import of
-the same events give. Each test fails with its fallback taken out of ``running.py``.
+the same events give. Each test fails with its fallback taken out of ``running.py``; the last
+one, the other way round, shows a case that looks like one (two starts of one subagent) folded.
 """
 
 from __future__ import annotations
