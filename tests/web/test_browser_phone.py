@@ -12,7 +12,6 @@ import httpx
 from web_helpers import WebServer
 
 PHONE = (390, 844)
-AFTER_C = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 def _open(page: Any, server: WebServer, query: str = "") -> None:
@@ -25,9 +24,7 @@ def _ids(page: Any) -> list[str]:
 
 
 def _shot(page: Any, screenshots_dir: Path, name: str) -> None:
-    AFTER_C.mkdir(parents=True, exist_ok=True)
-    for folder in (screenshots_dir, AFTER_C):
-        page.screenshot(path=str(folder / name))
+    page.screenshot(path=str(screenshots_dir / name))
 
 
 def test_phone_list_starts_on_the_first_screen(

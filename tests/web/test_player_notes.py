@@ -15,7 +15,6 @@ import pytest
 from web_helpers import Console, WebServer, watch
 
 SESSION = "e9f146fa"  # 5.3 minutes, used by no other browser test: its notes are these tests' own
-AFTER_B = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 
 def _open(page: Any, url: str) -> None:
@@ -109,8 +108,6 @@ def test_owner_edits_and_deletes_notes_in_the_page(
     field = card.locator("textarea.note-input")
     assert field.input_value() == kept["text"]
     field.fill("Here the agent starts writing the components: check the test run after this.")
-    AFTER_B.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(AFTER_B / "notes-edit.png"))
     page.screenshot(path=str(screenshots_dir / "player-note-edit.png"))
     card.locator("button.note-save").click()
     card.locator(".note-text", has_text="check the test run").wait_for()
@@ -121,7 +118,7 @@ def test_owner_edits_and_deletes_notes_in_the_page(
     # Delete the duplicate: asked in the page, then gone from the scene and the timeline
     page.locator(f'.popup[data-id="{duplicate["id"]}"] .popup-delete').click()
     assert "Delete this note for good?" in card.inner_text()
-    page.screenshot(path=str(AFTER_B / "notes-delete-confirm.png"))
+    page.screenshot(path=str(screenshots_dir / "notes-delete-confirm.png"))
     card.locator("button.note-confirm-delete").click()
     _wait_notes(page, 1)
     page.locator(f'.popup[data-id="{duplicate["id"]}"]').wait_for(state="detached")
@@ -172,7 +169,7 @@ def test_bookmark_labelled_as_made_then_deleted(
     assert label.evaluate("el => el === document.activeElement")  # type at once
     assert "Bookmarked 2:00" in card.inner_text()
     label.type("Tests pass from here")
-    page.screenshot(path=str(AFTER_B / "bookmark-label.png"))
+    page.screenshot(path=str(screenshots_dir / "bookmark-label.png"))
     label.press("Enter")
     card.locator(".note-text", has_text="Tests pass from here").wait_for()
     (saved,) = _annotations(web_server)
@@ -205,7 +202,9 @@ def test_bookmark_labelled_as_made_then_deleted(
     page.screenshot(path=str(screenshots_dir / "player-bookmarks.png"))
 
 
-def test_note_card_on_a_phone(web_server: WebServer, sized_page: Any, clean_notes: None) -> None:
+def test_note_card_on_a_phone(
+    web_server: WebServer, sized_page: Any, clean_notes: None, screenshots_dir: Path
+) -> None:
     """At 390 px the card opens above the timeline and the controls (three rows there), inside
     the window, so the markers stay in view and in reach."""
     _add(web_server, 90_000, "a note to read on a phone")
@@ -220,15 +219,19 @@ def test_note_card_on_a_phone(web_server: WebServer, sized_page: Any, clean_note
         assert box and bar
         assert box["y"] + box["height"] <= bar["y"]
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390
-        page.screenshot(path=str(AFTER_B / "notes-edit-phone.png"))
+        page.screenshot(path=str(screenshots_dir / "notes-edit-phone.png"))
 
 
 def test_read_only_viewers_get_no_edit_controls(
-    web_server: WebServer, page: Any, chromium: Any, clean_notes: None
+    web_server: WebServer, page: Any, clean_notes: None
 ) -> None:
     _add(web_server, 30_000, "owner's note")
     replay = web_server.replay(SESSION)
-    # the owner's embed (an iframe's player) is read-only: no notes, no card
+    # the owner's own player shows the note at that moment, with its controls...
+    _open(page, _player_url(web_server, "?t=31s"))
+    page.locator(".popup-text", has_text="owner's note").wait_for()
+    assert page.locator(".popup-actions").count() == 1
+    # ...the owner's embed (an iframe's player) is read-only: no notes, no card
     _open(page, _player_url(web_server, "?embed=1&t=31s"))
     page.wait_for_timeout(300)
     assert page.locator(".popup, .popup-actions, .note-card").count() == 0

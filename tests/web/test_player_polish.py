@@ -19,7 +19,6 @@ from web_helpers import Console, WebServer
 SESSION = "fe5e1c67"  # 438 events, 9.5 minutes: a summary and a slash command's text at 0:00
 CHAT_ARRAY = "claude-code/chat-arrays/dotfiles-cc-1.0.59.chat.json"
 PROMPTS_ONLY = "129cee5b"  # in CHAT_ARRAY: three prompts over 11 minutes, nothing else
-AFTER_B = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PROMPT_RGB = (0xDB, 0xE6, 0xFF)  # ui/timeline-bar.js PROMPT_COLOR
 DESIGN_TEXT = {20.0, 15.0, 13.0, 12.0}  # scene/draw.js: zone name, station and agent, bubble, tool
 MIN_TEXT_PX = 10
@@ -159,8 +158,6 @@ def test_prompts_have_timeline_markers_and_tooltips(
         assert _tooltip(page, far, 25).startswith(said)  # on its badge
     page.locator("button.skip-idle").click()
     page.mouse.move(0, 0)
-    AFTER_B.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(AFTER_B / "timeline-prompts.png"))
     page.screenshot(path=str(screenshots_dir / "player-timeline-prompts.png"))
 
 
@@ -175,8 +172,6 @@ def test_player_opens_on_the_first_prompt(
     assert detail.locator(".event-meta .type").inner_text() == "Prompt"
     assert detail.locator("pre.prompt").inner_text() == "/orchestrator create TODO app by Next.js"
     assert "Summary" not in detail.inner_text()
-    AFTER_B.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(AFTER_B / "player-0-00.png"))
     page.screenshot(path=str(screenshots_dir / "player-open.png"))
     # once the session moves on, the panel follows it as before
     page.keyboard.press("Shift+ArrowRight")
@@ -212,7 +207,9 @@ def test_video_frame_at_0_shows_the_first_prompt(web_server: WebServer, page: An
     assert page.locator(".now-detail pre.prompt").inner_text().startswith("/orchestrator")
 
 
-def test_read_without_stored_contents_is_a_sentence(web_server: WebServer, page: Any) -> None:
+def test_read_without_stored_contents_is_a_sentence(
+    web_server: WebServer, page: Any, screenshots_dir: Path
+) -> None:
     _open(page, _player_url(web_server))
     _loaded(page)
     read = page.evaluate(
@@ -234,7 +231,7 @@ def test_read_without_stored_contents_is_a_sentence(web_server: WebServer, page:
     )
     text = page.locator(".now-detail").inner_text()
     assert "digest" not in text and "hmac-sha256" not in text
-    page.screenshot(path=str(AFTER_B / "read-not-stored.png"))
+    page.screenshot(path=str(screenshots_dir / "read-not-stored.png"))
 
 
 # -- the scene's text ---------------------------------------------------------------------------
@@ -282,7 +279,7 @@ def _bubbles_outside(page: Any) -> list[Any]:
 
 
 def test_phone_scene_text_is_readable(
-    web_server: WebServer, probed: Callable[[int, int], Any]
+    web_server: WebServer, probed: Callable[[int, int], Any], screenshots_dir: Path
 ) -> None:
     with probed(390, 844) as page:
         _open(page, _player_url(web_server))
@@ -296,11 +293,10 @@ def test_phone_scene_text_is_readable(
         assert {"Claude", "Bookshelf", "session"} <= {t["text"] for t in texts}
         small = sorted({(round(t["px"], 1), t["text"]) for t in texts if t["px"] < MIN_TEXT_PX})
         assert small == [], small[:10]
-        AFTER_B.mkdir(parents=True, exist_ok=True)
         page.evaluate("t => window.vibecastPlayer.player.seek(t)", 0)
         _frames(page)
-        page.screenshot(path=str(AFTER_B / "phone-scene.png"))
-        page.locator(".stage").screenshot(path=str(AFTER_B / "phone-scene-zoom.png"))
+        page.screenshot(path=str(screenshots_dir / "phone-scene.png"))
+        page.locator(".stage").screenshot(path=str(screenshots_dir / "phone-scene-zoom.png"))
 
 
 def test_desktop_and_video_keep_the_design_sizes(
@@ -337,13 +333,11 @@ def test_not_found_page_in_the_app_look(
     assert page.locator("h1").inner_text() == "Replay not found"
     background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(13, 17, 23)"  # base.css --bg, as every page of the app
-    AFTER_B.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(AFTER_B / "404-replay.png"))
     page.screenshot(path=str(screenshots_dir / "not-found.png"))
     answer = page.goto(f"{web_server.url}/nonexistent-page")
     assert answer is not None and answer.status == 404
     assert page.locator("h1").inner_text() == "Page not found"  # a page, not raw JSON
-    page.screenshot(path=str(AFTER_B / "404-page.png"))
+    page.screenshot(path=str(screenshots_dir / "404-page.png"))
     page.locator("a.home-link").click()
     page.wait_for_url(f"{web_server.url}/")
     page.wait_for_selector("body[data-loaded=true]")

@@ -14,7 +14,6 @@ import pytest
 from web_helpers import WebServer
 
 SESSION = "1af7fc5e"
-AFTER_C = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 
 # The boxes of every control a person could want while a toast shows, and of the toasts.
 _BOXES = """() => {
@@ -82,9 +81,7 @@ def _two_toasts(page: Any, screenshots_dir: Path, width: int, height: int) -> No
     region.locator(".toast").first.wait_for()  # "Link copied", or how to copy it
     first = region.locator(".toast-text").first.inner_text()
     _clear_of_controls(page, 1)  # the same message twice: one toast
-    AFTER_C.mkdir(parents=True, exist_ok=True)
-    for folder in (screenshots_dir, AFTER_C):
-        page.screenshot(path=str(folder / f"player-toast-{width}x{height}.png"))
+    page.screenshot(path=str(screenshots_dir / f"player-toast-{width}x{height}.png"))
     assert region.get_attribute("role") == "status"
     assert region.get_attribute("aria-live") == "polite"
     # a second one at once: both shown, the newest on top, apart
@@ -93,8 +90,7 @@ def _two_toasts(page: Any, screenshots_dir: Path, width: int, height: int) -> No
     newest, older = _clear_of_controls(page, 2)
     assert (newest["text"], older["text"]) == ("Link revoked", first)
     assert not _overlap(newest, older) and newest["y"] < older["y"]
-    for folder in (screenshots_dir, AFTER_C):
-        page.screenshot(path=str(folder / f"player-toasts-two-{width}x{height}.png"))
+    page.screenshot(path=str(screenshots_dir / f"player-toasts-two-{width}x{height}.png"))
     # × dismisses one; the other goes by itself
     region.locator(".toast", has_text="Link revoked").get_by_role("button", name="Dismiss").click()
     assert region.locator(".toast").all_inner_texts() == [f"{first}\n×"]

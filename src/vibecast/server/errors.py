@@ -13,7 +13,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -24,8 +24,7 @@ from vibecast.store.base import (
     ReplayNotFound,
     StoreError,
 )
-from vibecast.web.csp import page_headers
-from vibecast.web.pages import not_found_page
+from vibecast.web.pages import not_found_response
 
 __all__ = [
     "ApiError",
@@ -139,7 +138,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 404 and wants_html(request):
-            return HTMLResponse(not_found_page("page"), status_code=404, headers=page_headers())
+            return not_found_response("page")
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
         return error_response(exc.status_code, code, message, getattr(exc, "headers", None))

@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import quote
 
+from starlette.responses import HTMLResponse
+
 from vibecast import __version__
+from vibecast.web.csp import page_headers
 from vibecast.web.modulegraph import module_graph
 
 __all__ = [
@@ -85,11 +88,7 @@ def _shell(
     preview: LinkPreview | None = None,
 ) -> str:
     """``fetch_early``: an API URL the page's script will fetch first, asked for at once."""
-    links = "".join(
-        f'<link rel=stylesheet href="{STATIC_URL}/{_attr(sheet)}">'
-        for sheet in stylesheets
-        if (STATIC_DIR / sheet).is_file()
-    )
+    links = _stylesheet_links(stylesheets)
     links += "".join(
         f'<link rel=modulepreload href="{STATIC_URL}/{_attr(module)}">'
         for module in module_graph(STATIC_DIR, script)
@@ -183,15 +182,28 @@ _NOT_FOUND: dict[str, tuple[str, str]] = {
 }
 
 
+def _stylesheet_links(sheets: list[str]) -> str:
+    """``<link rel=stylesheet>`` for each of ``sheets`` (under the static dir) that ships."""
+    return "".join(
+        f'<link rel=stylesheet href="{STATIC_URL}/{_attr(sheet)}">'
+        for sheet in sheets
+        if (STATIC_DIR / sheet).is_file()
+    )
+
+
+def not_found_response(what: NotFound = "page") -> HTMLResponse:
+    """The 404 page as a response; a share link's keeps the public viewer's headers (no
+    referrer, no cache: its URL holds the token)."""
+    return HTMLResponse(
+        not_found_page(what), status_code=404, headers=page_headers(public=what == "link")
+    )
+
+
 def not_found_page(what: NotFound = "page") -> str:
     """The 404 page of a browser's request: in the app's look (its stylesheets, no script),
     saying what was not found, with the way back to My Replays."""
     title, reason = _NOT_FOUND[what]
-    links = "".join(
-        f'<link rel=stylesheet href="{STATIC_URL}/{sheet}">'
-        for sheet in ("css/base.css", "css/player.css")
-        if (STATIC_DIR / sheet).is_file()
-    )
+    links = _stylesheet_links(["css/base.css", "css/player.css"])
     return (
         "<!doctype html>\n<html lang=en><head><meta charset=utf-8>"
         '<meta name=viewport content="width=device-width,initial-scale=1">'

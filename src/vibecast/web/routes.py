@@ -32,9 +32,8 @@ from vibecast.web.pages import (
     ICON,
     STATIC_DIR,
     LinkPreview,
-    NotFound,
     browser_page,
-    not_found_page,
+    not_found_response,
     player_page,
 )
 
@@ -85,13 +84,6 @@ async def _actor(request: Request, state: State) -> Actor | None:
         return None
 
 
-def _not_found(what: NotFound) -> HTMLResponse:
-    """The not-found page; a share link's keeps the public viewer's headers (no referrer, no
-    cache: its URL holds the token)."""
-    public = what == "link"
-    return HTMLResponse(not_found_page(what), status_code=404, headers=page_headers(public=public))
-
-
 @router.get("/", response_class=HTMLResponse, include_in_schema=False)
 async def browser(request: Request, state: State) -> Response:
     """My Replays."""
@@ -116,7 +108,7 @@ async def player(
     try:
         replay = await run_in_threadpool(visible_replay, actor, replay_id)
     except ApiError:
-        return _not_found("replay")
+        return not_found_response("replay")
     title = replay.title or replay.metadata.session_name or "Untitled session"
     page = player_page(title=title, replay_id=replay.id, embed=embed)
     return HTMLResponse(page, headers=page_headers(embed=embed))
@@ -147,7 +139,7 @@ async def public_viewer(
     try:
         _, replay = await run_in_threadpool(shared_replay, state, token)
     except ApiError:
-        return _not_found("link")
+        return not_found_response("link")
     title = replay.title or replay.metadata.session_name or "Untitled session"
     preview = None if embed else _link_preview(request, state, token, replay, title)
     page = player_page(title=title, share_token=token, embed=embed, preview=preview)

@@ -120,7 +120,7 @@ def share_replay(
     the current link (its token is not shown again)."""
     replay = owned_replay(actor, replay_id)
     if body.is_public is None:
-        return _set_share_notes(actor.store, replay.id, bool(body.share_notes), state)
+        return _set_share_notes(actor.store, replay.id, bool(body.share_notes))
     if not body.is_public:
         actor.store.clear_share(replay.id)
         return json_response(
@@ -132,19 +132,20 @@ def share_replay(
     expires_at = state.now_ms() + days * DAY_MS
     actor.store.set_share(replay.id, hash_token(token), expires_at, share_notes=body.share_notes)
     state.metrics.inc(REPLAYS_SHARED)
-    link = actor.store.get_share(replay.id)
     result = ShareResult(
         is_public=True,
         share_url=share_url(request, state, token),
         share_token=token,
         expires_at=expires_at,
-        share_notes=link is not None and link.share_notes,
+        # as the store sets it: the choice given, else the live link's it replaced (the
+        # replay read above says true only while its link is live)
+        share_notes=replay.share_notes if body.share_notes is None else body.share_notes,
     )
     return json_response(result, headers=_PRIVATE_HEADERS)
 
 
-def _set_share_notes(store: Store, replay_id: str, share_notes: bool, state: AppState) -> Response:
-    """Show or hide the owner's notes on the link there is; a replay without one is a 409."""
+def _set_share_notes(store: Store, replay_id: str, share_notes: bool) -> Response:
+    """Show or hide the owner's notes on the live link there is; without one, a 409."""
     link = store.set_share_notes(replay_id, share_notes)
     if link is None:
         raise ApiError(
@@ -153,7 +154,7 @@ def _set_share_notes(store: Store, replay_id: str, share_notes: bool, state: App
             'this replay has no share link: make one with {"is_public": true, "share_notes": true}',
         )
     result = ShareResult(
-        is_public=link.expires_at > state.now_ms(),
+        is_public=True,  # the store changes only a live link
         share_url=None,
         share_token=None,
         expires_at=link.expires_at,

@@ -111,17 +111,6 @@ export function revokeShare(id) {
 }
 
 /**
- * Create (or re-create) the secret link with the owner's notes shown on it or not (`share_notes`;
- * left undefined: a replaced live link's choice, else hidden). Answers as `share`.
- */
-export function shareWithNotes(id, shareNotes, expiresInDays) {
-  const body = { is_public: true };
-  if (shareNotes !== undefined) body.share_notes = !!shareNotes;
-  if (expiresInDays) body.expires_in_days = expiresInDays;
-  return request("POST", `/api/replays/${enc(id)}/share`, { body });
-}
-
-/**
  * Show (or hide) the owner's notes on the current link, which keeps working:
  * `{is_public, share_url: null, share_token: null, expires_at, share_notes}`; 409 without a link.
  */
@@ -397,10 +386,6 @@ export class OwnerSource extends Source {
 
   revokeShare() {
     return revokeShare(this.replayId);
-  }
-
-  shareWithNotes(shareNotes, expiresInDays) {
-    return shareWithNotes(this.replayId, shareNotes, expiresInDays);
   }
 
   setShareNotes(shareNotes) {

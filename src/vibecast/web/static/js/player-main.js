@@ -17,6 +17,7 @@ import { HelpOverlay } from "./ui/help.js";
 import { bindKeys } from "./ui/keyboard.js";
 import { AnnotationForm, ExportDialog, ShareDialog } from "./ui/dialogs.js";
 import { NoteCard, popupButtons } from "./ui/notes.js";
+import { kindLabel } from "./ui/timeline-bar.js";
 import { ToolSounds } from "./ui/sound.js";
 import { el } from "./ui/dom.js";
 
@@ -107,13 +108,13 @@ async function main() {
         onSave: async (a, text) => {
           const saved = await source.editAnnotation(a.id, { text });
           setAnnotations(annotations.map((x) => (x.id === saved.id ? saved : x)));
-          toast(a.kind === "bookmark" ? "Bookmark saved" : "Note saved");
+          toast(`${kindLabel(a)} saved`);
           return saved;
         },
         onDelete: async (a) => {
           await source.deleteAnnotation(a.id);
           setAnnotations(annotations.filter((x) => x.id !== a.id));
-          toast(a.kind === "bookmark" ? "Bookmark deleted" : "Note deleted");
+          toast(`${kindLabel(a)} deleted`);
         },
       });
 

@@ -52,7 +52,7 @@ function buildPanel(replay) {
   const render = (state) => {
     if (state.jobId) root.dataset.jobId = state.jobId;
     start.disabled = format.disabled = resolution.disabled = state.busy;
-    stop.hidden = !(state.busy && state.jobId && state.following);
+    stop.hidden = !state.following; // following: a started job, still running
     stop.disabled = state.stopping;
     bar.hidden = !state.following;
     if (state.progress !== null) bar.value = state.progress;

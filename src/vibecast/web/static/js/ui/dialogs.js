@@ -279,7 +279,7 @@ export class ExportDialog {
     this.button.disabled = state.busy;
     this.format.disabled = state.busy;
     this.resolution.disabled = state.busy;
-    this.cancelButton.hidden = !(state.busy && state.jobId && state.following);
+    this.cancelButton.hidden = !state.following; // following: a started job, still running
     this.cancelButton.disabled = state.stopping;
     this.bar.hidden = !state.following;
     if (state.progress !== null) this.bar.value = state.progress;

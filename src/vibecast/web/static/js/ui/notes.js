@@ -5,15 +5,11 @@
 // the buttons only to them, and read-only pages (public link, embed) never build it.
 
 import { el, clear } from "./dom.js";
+import { placeAboveControls } from "./dialogs.js";
 import { formatTime } from "../player/format.js";
+import { kindLabel } from "./timeline-bar.js";
 
 const NOTE_MAX = 10000; // the API's NoteText limit
-const GAP_PX = 8;
-
-/** "Note" / "Bookmark": what an annotation is, as a reader says it. */
-export function kindLabel(annotation) {
-  return annotation.kind === "bookmark" ? "Bookmark" : "Note";
-}
 
 export class NoteCard {
   /**
@@ -31,18 +27,6 @@ export class NoteCard {
     this.busy = false;
     this.root = el("div.dialog.note-card", { role: "dialog", "aria-label": "Note", hidden: true });
     this.root.addEventListener("keydown", (ev) => this._key(ev));
-    window.addEventListener("resize", () => this.open && this._place());
-  }
-
-  /** Above the timeline and the controls, whatever their height (one row, or three on a
-   * phone), so the marker it was opened from stays in view; it scrolls if space is short. */
-  _place() {
-    const below = document.querySelector(".timeline-bar") || document.querySelector(".controls");
-    const viewport = document.documentElement.clientHeight;
-    const top = below ? below.getBoundingClientRect().top : viewport - 120;
-    this.root.style.right = "16px";
-    this.root.style.bottom = `${Math.max(GAP_PX, Math.round(viewport - top + GAP_PX))}px`;
-    this.root.style.maxHeight = `${Math.max(120, Math.round(top - 2 * GAP_PX))}px`;
   }
 
   get open() {
@@ -61,7 +45,9 @@ export class NoteCard {
     this.hint = hint;
     this.root.hidden = false;
     this._render();
-    this._place();
+    // Above the timeline and the controls like the dialogs, so the marker it was opened from
+    // stays in view.
+    placeAboveControls(this.root);
   }
 
   close() {
@@ -89,7 +75,7 @@ export class NoteCard {
     this.root.classList.toggle("bookmark", a.kind === "bookmark");
     clear(this.root);
     const time = el("button.note-time", { type: "button", text: formatTime(a.timestamp_ms), title: `Go to ${formatTime(a.timestamp_ms)}`, onclick: () => this.onSeek(a.timestamp_ms) });
-    const close = el("button.note-close", { type: "button", text: "×", title: "Close (Esc)", "aria-label": "Close", onclick: () => this.close() });
+    const close = el("button.dialog-close.note-close", { type: "button", text: "×", title: "Close (Esc)", "aria-label": "Close", onclick: () => this.close() });
     this.root.append(el("div.note-head", {}, el("h2", { text: kind }), time, close));
     if (this.hint) this.root.append(el("p.hint", { text: this.hint }));
     if (this.mode === "edit") this._editor(a, error);

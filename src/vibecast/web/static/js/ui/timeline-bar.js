@@ -34,9 +34,14 @@ export function eventTip(event) {
   return `${formatTime(event.relative_time_ms || 0)} · ${error}${tool}${summary}`;
 }
 
+/** "Note" / "Bookmark": what an annotation is, as a reader says it. */
+export function kindLabel(annotation) {
+  return annotation.kind === "bookmark" ? "Bookmark" : "Note";
+}
+
 /** The tooltip's words for a note or bookmark; a bookmark without a label is just "Bookmark". */
 export function annotationTip(annotation) {
-  const kind = annotation.kind === "bookmark" ? "Bookmark" : "Note";
+  const kind = kindLabel(annotation);
   const text = String(annotation.text || "").trim();
   return `${formatTime(annotation.timestamp_ms)} · ${kind}${text ? `: ${text}` : ""}`;
 }
