@@ -39,6 +39,7 @@ from vibecast.pipeline import Built, SavedReplay, build_in_full
 from vibecast.recorder.build import merged_info
 from vibecast.recorder.merge import merge_event, time_is_estimated
 from vibecast.recorder.metadata import (
+    FILE_TOOLS,
     call_failed,
     count_prompts,
     files_touched,
@@ -200,21 +201,26 @@ class RunningState:
         return state
 
     def _account(self, event: RecordedEvent, sign: int) -> None:
-        """Add (``sign`` 1) or take away (-1) what one event adds to the counts and subsets."""
-        for kind, member in zip(_KINDS, _kinds(event), strict=True):
-            if member:
-                if sign > 0:
-                    self.subsets[kind][event.id] = None
-                else:
-                    self.subsets[kind].pop(event.id, None)
+        """Add (``sign`` 1) or take away (-1) what one event adds to the counts and subsets.
+        Runs for every event of a replay when its state is built: the common case (a tool
+        event in no subset, touching no file) is kept to a few checks."""
+        kinds = _kinds(event)
+        if True in kinds:
+            for kind, member in zip(_KINDS, kinds, strict=True):
+                if member:
+                    if sign > 0:
+                        self.subsets[kind][event.id] = None
+                    else:
+                        self.subsets[kind].pop(event.id, None)
         if event.type == EventType.API_ERROR:
             self.api_errors += sign
         if event.model:
             self.models_all[event.model] += sign
             if not thread_of(event):
                 self.models_main[event.model] += sign
-        for path in files_touched((event,), self.cwd):
-            self.files[path] += sign
+        if event.tool in FILE_TOOLS:  # files_touched looks at nothing else
+            for path in files_touched((event,), self.cwd):
+                self.files[path] += sign
         if event.tool:
             self.event_tools[event.tool] += sign
         if event.type == EventType.SUBAGENT_START and event.agent_id:

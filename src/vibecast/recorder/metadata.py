@@ -13,6 +13,7 @@ import ntpath
 import posixpath
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from vibecast.importers.base import SessionInfo
 from vibecast.model import EventType, RecordedEvent, ReplayMetadata
@@ -77,11 +78,20 @@ def most_used_first(counts: Counter[str]) -> dict[str, int]:
 
 def call_failed(events: Sequence[RecordedEvent], call: ToolCall) -> bool:
     """Whether any report of the call says it failed."""
-    return any(events[index].success is False for index in (*call.pres, *call.posts))
+    # Loops, not any() over a generator: this runs for every call at every full build.
+    for index in call.pres:
+        if events[index].success is False:
+            return True
+    for index in call.posts:  # noqa: SIM110
+        if events[index].success is False:
+            return True
+    return False
 
 
+@lru_cache(maxsize=4096)
 def display_path(path: str, cwd: str | None) -> str:
-    """A path as a user wants to read it: relative to the session's directory when under it."""
+    """A path as a user wants to read it: relative to the session's directory when under it.
+    Cached: a session touches the same files again and again, and every build counts them."""
     path = path.strip()
     windows = "\\" in path or (len(path) > 1 and path[1] == ":")
     flavour = ntpath if windows else posixpath
