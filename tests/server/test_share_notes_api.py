@@ -152,3 +152,53 @@ def test_an_expired_link_shows_no_notes(local: Local) -> None:
     local.clock.advance(DAY_MS)
     gone = local.client.get(f"/api/s/{link['share_token']}/notes")
     assert gone.status_code == 404 and gone.json()["error"]["code"] == "not_found"
+
+
+def test_a_teammate_reads_the_shown_notes_and_their_own_only(team: Team) -> None:
+    """Bob, signed in, on alice's public replay: her notes only while her link shows them, never
+    her bookmarks; his own annotations (the API lets him add none there: the system left them);
+    and not her ``share_notes`` setting."""
+    replay = team.alice.replays[0]
+    alice, bob = team.alice.client, team.bob.client
+    base = f"/api/replays/{replay.id}"
+    note = alice.post(f"{base}/annotations", json=NOTE).json()
+    mark = alice.post(f"{base}/bookmarks", json={"timestamp_ms": 6000, "text": "mark"}).json()
+    for kind, at in (("note", 7000), ("bookmark", 8000)):
+        team.store.add_annotation(
+            Annotation(
+                id=f"bobs-{kind}",
+                replay_id=replay.id,
+                user_id=team.bob.user.id,
+                timestamp_ms=at,
+                text=f"bob's {kind}",
+                kind=kind,
+            )
+        )
+
+    def ids(client: TestClient, path: str = "/annotations", key: str = "annotations") -> list:
+        response = client.get(f"{base}{path}")
+        assert response.status_code == 200, response.text
+        return [a["id"] for a in response.json()[key]]
+
+    assert bob.get(f"{base}/annotations").status_code == 404  # private
+    post_share(alice, replay.id, {"is_public": True})
+    assert ids(bob) == ["bobs-note", "bobs-bookmark"]
+    assert ids(bob, "/bookmarks", "bookmarks") == ["bobs-bookmark"]
+    assert ids(alice) == [note["id"], mark["id"]]  # all of hers, none of his
+
+    post_share(alice, replay.id, {"share_notes": True})
+    assert ids(bob) == [note["id"], "bobs-note", "bobs-bookmark"]
+    assert ids(bob, "/annotations?kind=note") == [note["id"], "bobs-note"]
+    assert ids(bob, "/bookmarks", "bookmarks") == ["bobs-bookmark"]
+    assert ids(alice) == [note["id"], mark["id"]]
+    # Her setting is hers: he reads false, she reads true, in the replay and in her list.
+    assert bob.get(base, params={"events_limit": 0}).json()["replay"]["share_notes"] is False
+    assert alice.get(base, params={"events_limit": 0}).json()["replay"]["share_notes"] is True
+    listed = bob.get("/api/replays", params={"user_id": team.alice.user.id, "limit": 500})
+    assert [r["share_notes"] for r in listed.json()["replays"]] == [False]
+    # He may not annotate her replay, nor change her note through it.
+    assert bob.post(f"{base}/annotations", json=NOTE).status_code == 404
+    assert bob.delete(f"{base}/annotations/{note['id']}").status_code == 404
+
+    post_share(alice, replay.id, {"share_notes": False})
+    assert ids(bob) == ["bobs-note", "bobs-bookmark"]

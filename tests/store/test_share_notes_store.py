@@ -1,9 +1,10 @@
 """ "Show my notes on the link" in the store, on every backend (``any_store``): a share link's
 anonymous viewer (``PUBLIC_VIEWER``) reads the replay owner's notes only while the owner has
 turned ``share_notes`` on for a live link — never their bookmarks, never anyone else's
-annotations — and revoking, expiring or turning it off hides them at once. On PostgreSQL the
-same is checked around the app, with plain SQL as the app's role and nobody named, so it is
-row-level security that enforces it, not the store's queries.
+annotations — and revoking, expiring or turning it off hides them at once. A signed-in teammate
+reading the public replay gets the same notes, plus their own annotations, and not the flag. On
+PostgreSQL the same is checked around the app, with plain SQL as the app's role (nobody named, or
+a teammate), so it is row-level security that enforces it, not the store's queries.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from vibecast.store.postgres import PostgresStore
 
 ALICE = "a11ce000-0000-4000-8000-000000000001"
 BOB = "b0b00000-0000-4000-8000-000000000002"
+CAROL = "ca201000-0000-4000-8000-000000000003"
 REPLAY = "00000000-0000-4000-8000-00000000a001"
 OTHER = "00000000-0000-4000-8000-00000000a002"
 FAR = BASE_TS * 10  # an expiry far in the future
@@ -35,13 +37,15 @@ def digest(token: str) -> str:
 
 @dataclass
 class Annotated:
-    """Alice's replay with her note, her bookmark and Bob's note on it (left there by the
-    system: a replay that changed hands, an import) — only the first may ever reach a link."""
+    """Alice's replay with her note, her bookmark, and Bob's note and bookmark on it (left there
+    by the system: a replay that changed hands, an import) — only the first may ever reach a
+    link; Bob's are his alone."""
 
     replay: Replay
     note: Annotation
     bookmark: Annotation
     bobs_note: Annotation
+    bobs_bookmark: Annotation
 
 
 def annotate(store: Store, replay_id: str = REPLAY, session: str = "alice-1") -> Annotated:
@@ -73,7 +77,16 @@ def annotate(store: Store, replay_id: str = REPLAY, session: str = "alice-1") ->
             id=f"bob-{session}", replay_id=replay_id, user_id=BOB, timestamp_ms=7000, text="bob's"
         )
     )
-    return Annotated(replay, note, bookmark, bobs_note)
+    bobs_bookmark = store.add_annotation(
+        Annotation(
+            id=f"bob-mark-{session}",
+            replay_id=replay_id,
+            user_id=BOB,
+            timestamp_ms=8000,
+            kind="bookmark",
+        )
+    )
+    return Annotated(replay, note, bookmark, bobs_note, bobs_bookmark)
 
 
 def public_notes(store: Store, replay_id: str = REPLAY) -> list[str]:
@@ -167,6 +180,47 @@ def test_only_the_owner_turns_the_notes_on_and_only_on_a_link(any_store: Store) 
     assert public_notes(any_store) == [world.note.id]
 
 
+def read_by(store: Store, user: str, replay_id: str = REPLAY) -> list[str]:
+    return [a.id for a in store.acting_as(user).list_annotations(replay_id)]
+
+
+def test_a_teammate_reads_the_shown_notes_and_their_own_only(any_store: Store) -> None:
+    world = annotate(any_store)
+    carols = any_store.add_annotation(  # another teammate's private note
+        Annotation(id="carol", replay_id=REPLAY, user_id=CAROL, timestamp_ms=9000, text="carol's")
+    )
+    alice = any_store.acting_as(ALICE)
+    bobs = [world.bobs_note.id, world.bobs_bookmark.id]
+    # The owner reads all of hers (none of the others'), shared or not.
+    assert read_by(any_store, ALICE) == [world.note.id, world.bookmark.id]
+    assert read_by(any_store, BOB) == []  # private: not even his own
+    alice.set_share(REPLAY, digest("t1"), FAR)
+    # Public, notes not shown: Bob reads his own, nothing of Alice's or Carol's.
+    assert read_by(any_store, BOB) == bobs
+    assert read_by(any_store, CAROL) == [carols.id]
+    assert read_by(any_store, ALICE) == [world.note.id, world.bookmark.id]
+    alice.set_share_notes(REPLAY, True)
+    # Shown: her note joins his own — never her bookmark, never Carol's note.
+    assert read_by(any_store, BOB) == [world.note.id, *bobs]
+    assert read_by(any_store, CAROL) == [world.note.id, carols.id]
+    assert read_by(any_store, ALICE) == [world.note.id, world.bookmark.id]
+    # The flag is the owner's setting: told to her, not to him.
+    assert alice.get_replay(REPLAY).share_notes is True  # type: ignore[union-attr]
+    assert any_store.acting_as(BOB).get_replay(REPLAY).share_notes is False  # type: ignore[union-attr]
+    listed = any_store.acting_as(BOB).list_replays(ALICE)
+    assert [(r.id, r.share_notes) for r in listed] == [(REPLAY, False)]
+    alice.set_share_notes(REPLAY, False)
+    assert read_by(any_store, BOB) == bobs
+    alice.set_share(REPLAY, digest("t2"), PAST)  # expired: private again
+    assert read_by(any_store, BOB) == []
+    # Nobody but an author changes an annotation, even their own on someone else's replay.
+    alice.set_share(REPLAY, digest("t3"), FAR, share_notes=True)
+    bob = any_store.acting_as(BOB)
+    assert not bob.delete_annotation(world.note.id)
+    assert not bob.delete_annotation(world.bobs_note.id)
+    assert read_by(any_store, BOB) == [world.note.id, *bobs]
+
+
 # -- PostgreSQL: the policy itself, with plain SQL ----------------------------------------------
 @pytest.fixture
 def pg_world(migrated_postgres_url: str) -> Iterator[tuple[str, PostgresStore, Annotated]]:
@@ -186,14 +240,11 @@ def test_row_level_security_lets_nobody_read_only_the_shown_notes(
     pg_world: tuple[str, PostgresStore, Annotated],
 ) -> None:
     url, store, world = pg_world
-    everything = {world.note.id, world.bookmark.id, world.bobs_note.id}
     for nobody in (None, ""):  # no user named, or named as the share viewer is
         assert _visible(url, nobody) == set()  # a live link, notes not shown
     store.set_share_notes(REPLAY, True)
     for nobody in (None, ""):
         assert _visible(url, nobody) == {world.note.id}
-    # A signed-in teammate reads a public replay's annotations as before (not a link viewer).
-    assert _visible(url, BOB) == everything
     store.set_share_notes(REPLAY, False)
     assert _visible(url, None) == set()
     store.set_share(REPLAY, digest("t2"), FAR, share_notes=True)
@@ -204,6 +255,24 @@ def test_row_level_security_lets_nobody_read_only_the_shown_notes(
     store.clear_share(REPLAY)
     assert _visible(url, None) == set()
     assert _visible(url, BOB) == set()
+
+
+def test_row_level_security_lets_a_teammate_read_the_shown_notes_and_their_own(
+    pg_world: tuple[str, PostgresStore, Annotated],
+) -> None:
+    url, store, world = pg_world
+    bobs = {world.bobs_note.id, world.bobs_bookmark.id}
+    mine = {world.note.id, world.bookmark.id}
+    # A live link, notes not shown: the teammate reads his own, none of the owner's.
+    assert _visible(url, BOB) == bobs
+    assert _visible(url, ALICE) == mine
+    store.set_share_notes(REPLAY, True)
+    assert _visible(url, BOB) == bobs | {world.note.id}  # her note, never her bookmark
+    assert _visible(url, CAROL) == {world.note.id}
+    assert _visible(url, ALICE) == mine
+    store.clear_share(REPLAY)  # private: not even his own
+    assert _visible(url, BOB) == set()
+    assert _visible(url, ALICE) == mine
 
 
 def test_row_level_security_refuses_turning_notes_on_for_someone_else(

@@ -430,12 +430,13 @@ def test_annotations_follow_the_replays_access(any_store: Store) -> None:
     with pytest.raises(AnnotationNotFound):
         bob.update_annotation(note.id, text="changed")
     assert not bob.delete_annotation(note.id)
-    # Public: readable, still not writable; a link's anonymous viewer reads the owner's notes
-    # only once the owner shares them with the link.
+    # Public: still not writable; a signed-in reader, like a link's anonymous viewer, reads the
+    # owner's notes only once the owner shares them with the link.
     alice.set_share(mine.id, digest("t"), FAR)
-    assert bob.list_annotations(mine.id) == [note]
+    assert bob.list_annotations(mine.id) == []
     assert any_store.acting_as(PUBLIC_VIEWER).list_annotations(mine.id) == []
     alice.set_share_notes(mine.id, True)
+    assert bob.list_annotations(mine.id) == [note]
     assert any_store.acting_as(PUBLIC_VIEWER).list_annotations(mine.id) == [note]
     with pytest.raises(AccessDenied):
         bob.add_annotation(

@@ -54,7 +54,13 @@ def test_migrations_are_numbered_from_one_without_gaps() -> None:
 def test_apply_creates_the_schema_once() -> None:
     conn = sqlite3.connect(":memory:", isolation_level=None)
     applied = apply_sqlite(conn)
-    assert [m.name for m in applied] == ["initial", "server_mode", "export_jobs", "share_notes"]
+    assert [m.name for m in applied] == [
+        "initial",
+        "server_mode",
+        "export_jobs",
+        "share_notes",
+        "annotation_readers",
+    ]
     assert tables(conn) == EXPECTED_TABLES
     assert apply_sqlite(conn) == []  # idempotent
     assert conn.execute("SELECT version, name FROM schema_migrations").fetchall() == [
@@ -62,6 +68,7 @@ def test_apply_creates_the_schema_once() -> None:
         (2, "server_mode"),
         (3, "export_jobs"),
         (4, "share_notes"),
+        (5, "annotation_readers"),
     ]
 
 

@@ -250,14 +250,15 @@ def test_read_only_viewers_get_no_edit_controls(
 
 
 def test_only_the_author_may_change_a_note(team_server: WebServer, chromium: Any) -> None:
-    """Server mode: bob opens alice's public replay; he reads her note, with no Edit or Delete,
-    and the API refuses him as the page does; alice gets the buttons on the same note."""
+    """Server mode: bob opens alice's public replay, whose link shows her notes; he reads her
+    note, with no Edit or Delete, and the API refuses him as the page does; alice gets the
+    buttons on the same note."""
     replay = team_server.replay(SESSION)
     with _api(team_server, "alice") as alice:
         note = alice.post(
             f"/api/replays/{replay.id}/annotations", json={"timestamp_ms": 30_000, "text": "mine"}
         ).json()
-        alice.post(f"/api/replays/{replay.id}/share", json={"is_public": True})
+        alice.post(f"/api/replays/{replay.id}/share", json={"is_public": True, "share_notes": True})
     try:
         with _api(team_server, "bob") as bob:
             path = f"/api/replays/{replay.id}/annotations/{note['id']}"

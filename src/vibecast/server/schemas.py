@@ -207,7 +207,10 @@ class ReplayOut(BaseModel):
     description: str
     metadata: ReplayMetadataOut
     is_public: bool
-    share_notes: bool = Field(description="The share link also shows the owner's notes.")
+    share_notes: bool = Field(
+        description="The share link also shows the owner's notes. The owner's setting: false "
+        "for anyone else."
+    )
     thumbnail_url: str | None
     status: str = Field(description='"recording" while live capture writes it, else "complete".')
     created_at: int = Field(description="epoch ms")

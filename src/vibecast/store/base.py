@@ -305,9 +305,10 @@ class Store(ABC):
 
     @abstractmethod
     def list_annotations(self, replay_id: str) -> list[Annotation]:
-        """By ``timestamp_ms``: what the actor may read. :data:`PUBLIC_VIEWER` reads only the
-        replay owner's notes (not bookmarks), and only on a public, unexpired replay whose link
-        shows them (``share_notes``); signed-in users read a public replay's annotations."""
+        """By ``timestamp_ms``: what the actor may read — their own annotations (notes and
+        bookmarks) on a replay they may read, and the replay owner's notes (never bookmarks)
+        while the replay is public through an unexpired link that shows them (``share_notes``).
+        :data:`PUBLIC_VIEWER` has no annotations of its own; the system reads them all."""
 
     @abstractmethod
     def update_annotation(

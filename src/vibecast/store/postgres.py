@@ -433,7 +433,7 @@ class PostgresStore(Store):
             f"SELECT {_REPLAY_COLUMNS} FROM replays WHERE {where} {tail}", params
         ).fetchall()
         now = now_ms()
-        return [replay_from_row(row, now) for row in rows]
+        return [replay_from_row(row, now, self._actor) for row in rows]
 
     def _get(self, conn: psycopg.Connection, replay_id: str) -> Replay | None:
         found = self._replays(conn, "id = %(id)s", {"id": replay_id})
@@ -528,7 +528,7 @@ class PostgresStore(Store):
                     "UPDATE replay_search SET title = %s WHERE replay_id = %s",
                     (values["title"], replay_id),
                 )
-            return replay_from_row(row, now_ms())
+            return replay_from_row(row, now_ms(), self._actor)
 
     def delete_replay(self, replay_id: str) -> bool:
         with self._tx(f"deleting replay {replay_id}") as conn:

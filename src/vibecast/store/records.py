@@ -94,11 +94,14 @@ def new_id() -> str:
 
 
 # -- rows to structs ---------------------------------------------------------------------------
-def replay_from_row(row: Sequence[Any], now: int) -> Replay:
-    """A replay from a row of :data:`REPLAY_COLUMNS`.
+def replay_from_row(row: Sequence[Any], now: int, reader: str | None) -> Replay:
+    """A replay from a row of :data:`REPLAY_COLUMNS`, as ``reader`` (the acting user; None: the
+    system) is told it.
 
     ``is_public`` says whether the replay is public *now*: a share past its expiry is private,
-    and shows no notes (``share_notes``) either.
+    and shows no notes (``share_notes``) either. ``share_notes`` is a setting of the owner's link,
+    like its token and expiry: anyone else reads false (what it means to them is which notes they
+    are given).
     """
     (
         replay_id,
@@ -129,7 +132,7 @@ def replay_from_row(row: Sequence[Any], now: int) -> Replay:
         description=description,
         metadata=meta,
         is_public=public,
-        share_notes=public and bool(share_notes),
+        share_notes=public and bool(share_notes) and reader in (None, user_id),
         thumbnail_url=thumbnail_url,
         status=status,
         created_at=created_at,

@@ -89,26 +89,38 @@ BUSY_TIMEOUT_MS = 10_000
 _BATCH = 500
 """Keys per ``IN (...)`` query: well under SQLite's limit on bound parameters."""
 
+
+def _public_sql(prefix: str, at: str) -> str:
+    """SQL true while a replay is public at ``:at`` (epoch ms): shared and not expired.
+    ``prefix`` names the ``replays`` row's columns (``"replays."``, or ``""`` in its own UPDATE).
+    """
+    return (
+        f"({prefix}is_public AND ({prefix}share_expires_at IS NULL "
+        f"OR {prefix}share_expires_at > :{at}))"
+    )
+
+
+def _live_link_sql(prefix: str, at: str) -> str:
+    """SQL true while a replay is public at ``:at`` through a share link (a token): what
+    ``share_notes`` needs, as :func:`_public_sql` names the columns."""
+    return f"({prefix}share_token IS NOT NULL AND {_public_sql(prefix, at)})"
+
+
 # The access rules, as SQL over the ``replays`` row in scope. ``:actor`` is the acting user,
 # ``:now`` the time in epoch ms. The system (actor None) is not restricted at all.
-_READABLE = (
-    "(replays.user_id = :actor OR (replays.is_public "
-    "AND (replays.share_expires_at IS NULL OR replays.share_expires_at > :now)))"
-)
+_READABLE = f"(replays.user_id = :actor OR {_public_sql('replays.', 'now')})"
 _OWNED = "replays.user_id = :actor"
-# What a share link's anonymous viewer (PUBLIC_VIEWER) reads of the annotations ``a``: the replay
-# owner's notes, while the replay is public through an unexpired link that shows them.
 # share_notes as a link is made or revoked (SET sees the row as it was): as given (:notes), else
 # what the live link it replaces had; a replay without a live link starts with its notes hidden.
 _NEXT_SHARE_NOTES = (
     "CASE WHEN :notes IS NOT NULL THEN :notes "
-    "WHEN is_public AND share_token IS NOT NULL "
-    "AND (share_expires_at IS NULL OR share_expires_at > :updated) THEN share_notes ELSE 0 END"
+    f"WHEN {_live_link_sql('', 'updated')} THEN share_notes ELSE 0 END"
 )
+# The annotations ``a`` a replay's link shows, to anyone who may read the replay: its owner's
+# notes (never bookmarks), while the replay is public through a live link with share_notes on.
 _SHARED_NOTES = (
     "(a.kind = 'note' AND a.user_id = replays.user_id AND replays.share_notes "
-    "AND replays.is_public AND replays.share_token IS NOT NULL "
-    "AND (replays.share_expires_at IS NULL OR replays.share_expires_at > :now))"
+    f"AND {_live_link_sql('replays.', 'now')})"
 )
 
 
@@ -487,13 +499,13 @@ class SQLiteStore(Store):
             {**params, **access_params},
         ).fetchall()
         now = now_ms()
-        return [replay_from_row(row, now) for row in rows]
+        return [replay_from_row(row, now, self._actor) for row in rows]
 
     def _system_get_replay(self, replay_id: str) -> Replay | None:
         row = self._conn.execute(
             f"SELECT {REPLAY_COLUMNS} FROM replays WHERE id = ?", (replay_id,)
         ).fetchone()
-        return replay_from_row(row, now_ms()) if row else None
+        return replay_from_row(row, now_ms(), None) if row else None
 
     def get_replay(self, replay_id: str) -> Replay | None:
         with self._errors(f"reading replay {replay_id}"):
@@ -709,6 +721,8 @@ class SQLiteStore(Store):
     def replay_by_share(self, token_hash: str, now_ms: int) -> Replay | None:
         with self._errors("looking up a shared replay"):
             found = self._replays(
+                # Not _live_link_sql: a link always has an expiry (NULL is no link), checked on
+                # the caller's clock.
                 "share_token = :token AND is_public AND share_expires_at > :at",
                 {"token": token_hash, "at": now_ms},
             )
@@ -730,8 +744,7 @@ class SQLiteStore(Store):
             row = conn.execute(
                 "UPDATE replays SET share_notes = :notes, "
                 "updated_at = max(:updated, updated_at + 1) "
-                "WHERE id = :id AND is_public AND share_token IS NOT NULL "
-                f"AND (share_expires_at IS NULL OR share_expires_at > :updated) AND {access} "
+                f"WHERE id = :id AND {_live_link_sql('', 'updated')} AND {access} "
                 "RETURNING id, share_token, share_expires_at, share_notes",
                 {**params, "notes": int(share_notes), "updated": now_ms(), "id": replay_id},
             ).fetchone()
@@ -743,20 +756,17 @@ class SQLiteStore(Store):
 
     # -- annotations and bookmarks -----------------------------------------------------------
     def _annotation_rule(self, write: bool) -> tuple[str, dict[str, Any]]:
-        """Who sees an annotation: the owner of it and of its replay; signed-in readers of public
-        ones; a share link's viewer, the owner's notes the link shows (``_SHARED_NOTES``)."""
+        """Who reads an annotation: its author, on a replay they may read; anyone who may read
+        the replay (a share link's viewer too), the owner's notes its link shows
+        (``_SHARED_NOTES``). Who writes one: its author, on their own replay."""
         if self._actor is None:
             return "1", {}
-        owner = "(a.user_id = :actor AND replays.user_id = :actor)"
         if write:
-            return owner, {"actor": self._actor}
-        public = (
-            "(replays.is_public AND (replays.share_expires_at IS NULL "
-            "OR replays.share_expires_at > :now))"
-        )
+            return "(a.user_id = :actor AND replays.user_id = :actor)", {"actor": self._actor}
         if self._actor == PUBLIC_VIEWER:
-            public = _SHARED_NOTES
-        return f"({owner} OR {public})", {"actor": self._actor, "now": now_ms()}
+            return _SHARED_NOTES, {"now": now_ms()}
+        own = f"(a.user_id = :actor AND {_READABLE})"
+        return f"({own} OR {_SHARED_NOTES})", {"actor": self._actor, "now": now_ms()}
 
     def add_annotation(self, annotation: Annotation) -> Annotation:
         stored = check_annotation(annotation, self._actor)

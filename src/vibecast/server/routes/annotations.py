@@ -2,7 +2,9 @@
 
 A bookmark is an annotation of kind ``bookmark`` (a moment, with an optional label); the
 ``/bookmarks`` routes are the same rows seen through that kind. Only an annotation's author edits
-or deletes it; which replays a user may annotate is the store's row-level security.
+or deletes it; which replays a user may annotate (their own), and which annotations they read
+(their own, and the owner's notes while the replay's link shows them), is the store's row-level
+security.
 """
 
 from __future__ import annotations

@@ -1,0 +1,6 @@
+-- vibecast schema v5 (SQLite): who reads a replay's annotations. Twin of
+-- ../postgresql/0005_annotation_readers.sql, which replaces a row-level-security policy; SQLite
+-- has none, and SQLiteStore applies the same rule in its queries: a reader gets their own
+-- annotations on a replay they may read, and the replay owner's notes (never bookmarks) while the
+-- replay is public through an unexpired link with share_notes on. No table changes: the version
+-- is recorded so that both backends count the same schema versions.
