@@ -8,6 +8,11 @@
 // export does not, so its frames keep the design sizes) enlarges every text of the scene, and
 // the pill or bubble around it, by one factor so that the smallest is at least that many CSS
 // px on screen; a bubble then holds fewer characters and stays inside the canvas.
+//
+// An agent's label (name and tool, below it) is kept inside the canvas in the player and the
+// video alike: near a side it moves along, near the bottom it goes above the agent (its speech
+// bubble above it), and one moved along does not cover a neighbour's label. A label inside the
+// canvas does not move, so design-size frames (a video's, a desktop's) stay as they were.
 
 import { STATIONS, stationById, toolLabel, ERROR_COLOR } from "../player/tools.js";
 import { cameraTransform, slotOffset, stationPoint, zoneOrigin, ZONE_H, ZONE_W } from "./layout.js";
@@ -28,7 +33,8 @@ const EDGE = 4;
 // The smallest text of the scene (an agent's tool line), world units: what minTextPx is about.
 const SMALLEST_TEXT = 12;
 const BUBBLE_CHARS = 34;
-const BUBBLE_MARGIN = 4; // CSS px a bubble keeps from the canvas's edges when text is enlarged
+const MARGIN = 4; // CSS px a moved bubble or label keeps from the canvas's edges
+const LABEL_GAP = 5; // world units between an agent's body and its label
 
 /** `size` world units of text enlarged `k` times, as a CSS font size (0.1 steps: few fonts). */
 function fontPx(size, k) {
@@ -316,6 +322,7 @@ export class WorkshopScene {
         dots: agent.speech ? Math.floor(agent.speechAge / 400) % 4 : 0,
       });
     }
+    this._placeLabels(items, tf); // a function of the items and tf: all in the key below
     const key = [
       this.width,
       this.height,
@@ -354,13 +361,16 @@ export class WorkshopScene {
       const r = agentRadius(a);
       const at = `${item.x},${item.y}|${item.fade}|${a.main}`;
       box(item.x, item.y, [-r - 2, -r - 2, r + 2, r * 1.25], `body:${at}|${item.flash > 0}`);
-      const label = this._label(a, r, k);
-      box(item.x, item.y, label.box, `label:${at}|${label.name}|${label.tool}`);
+      const place = item.label;
+      const { label } = place;
+      const moved = place.dx || place.top !== r + LABEL_GAP ? `|${place.dx}|${place.top}` : "";
+      box(item.x, item.y, place.box, `label:${at}|${label.name}|${label.tool}${moved}`);
       if (a.speech) {
-        const bubble = this._bubbleText(a.speech, r, item.dots, k);
+        const bubble = this._bubbleText(a.speech, place.lift, item.dots, k);
         const dx = this._bubbleShift(item, tf, bubble.w, k);
         const [x0, y0, x1, y1] = bubble.box;
-        box(item.x, item.y, [x0 + dx, y0, x1 + dx, y1], `bubble:${at}|${a.speech.kind}|${bubble.text}${dx ? `|${dx}` : ""}`);
+        const shifted = dx || place.lift !== r ? `|${dx}|${place.lift}` : "";
+        box(item.x, item.y, [x0 + dx, y0, x1 + dx, y1], `bubble:${at}|${a.speech.kind}|${bubble.text}${shifted}`);
       }
     }
     return out;
@@ -379,9 +389,9 @@ export class WorkshopScene {
     return width;
   }
 
-  /** An agent's label (name, tool) as drawn below it (text enlarged `k` times), and its pill's
-   * box around the agent. */
-  _label(a, r, k = 1) {
+  /** An agent's label (name, tool): texts, fonts (enlarged `k` times) and its pill's size
+   * (where it goes: _labelPlace). */
+  _label(a, k = 1) {
     const name = shortText(a.label || "agent", 18);
     const tool = a.tool ? shortText(toolLabel(a.tool), 22) : "";
     const nameFont = `600 ${fontPx(a.main ? 15 : 13, k)} ${FONT}`;
@@ -390,11 +400,63 @@ export class WorkshopScene {
     if (tool) w = Math.max(w, this._textWidth(toolFont, tool));
     const h = (tool ? 38 : 21) * k;
     const pad = 6 * k;
-    return { name, tool, nameFont, toolFont, w, h, pad, box: [-w / 2 - pad, r + 5, w / 2 + pad, r + 5 + h] };
+    return { name, tool, nameFont, toolFont, w, h, pad };
   }
 
-  /** A speech bubble's text, font and size as drawn above an agent (text enlarged `k` times:
-   * fewer characters), and its box. */
+  /**
+   * Where an agent's label is drawn, in world units from the agent: `dx` sideways, `top` of its
+   * pill, `box`, and `lift` (how far above the agent its speech bubble starts). Below the agent
+   * unless that crosses the canvas's bottom edge, then above it (the bubble above the label);
+   * moved sideways as far as needed to stay inside the canvas (a phone's enlarged label near a
+   * side was cut off). An agent the viewer moved out of the canvas keeps its label with it.
+   */
+  _labelPlace(item, tf, label, r) {
+    const below = r + LABEL_GAP;
+    const [cx, cy] = [tf.x + item.x * tf.scale, tf.y + item.y * tf.scale];
+    if (cx < 0 || cx > this.width || cy < 0 || cy > this.height) return this._labelAt(label, r, 0, false, below);
+    const dx = this._shiftInside(item.x, tf, label.w + 2 * label.pad);
+    const above = tf.y + (item.y + below + label.h) * tf.scale > this.height - MARGIN;
+    return this._labelAt(label, r, dx, above, above ? -below - label.h : below);
+  }
+
+  /** A label's place `dx` sideways with its pill's top at `top`, above or below its agent. */
+  _labelAt(label, r, dx, above, top) {
+    const half = label.w / 2 + label.pad;
+    return { label, dx, above, top, lift: above ? -top : r, box: [dx - half, top, dx + half, top + label.h] };
+  }
+
+  /**
+   * Sets each item's `label` place: _labelPlace's, then, for a label moved sideways that would
+   * cover a visible label placed before it, just past that one (below it; above it for a label
+   * above its agent) while that stays inside the canvas: a phone enlarges the labels of agents
+   * side by side at a station past the space between them, and the one moved off the edge hid
+   * its neighbour's. Labels that did not move are left as they were drawn before (a video's).
+   * Agents are taken top to bottom, then left to right.
+   */
+  _placeLabels(items, tf) {
+    const k = this.textScale(tf.scale);
+    const placed = []; // the visible labels' boxes in world units
+    for (const item of [...items].sort((p, q) => p.y - q.y || p.x - q.x)) {
+      const r = agentRadius(item.agent);
+      let place = this._labelPlace(item, tf, this._label(item.agent, k), r);
+      for (let tries = place.dx ? placed.length : 0; tries > 0; tries--) {
+        const [x0, y0, x1, y1] = place.box;
+        const hit = placed.find(([a0, b0, a1, b1]) => item.x + x0 < a1 && a0 < item.x + x1 && item.y + y0 < b1 && b0 < item.y + y1);
+        if (!hit) break;
+        const h = place.label.h;
+        const top = (place.above ? hit[1] - LABEL_GAP - h : hit[3] + LABEL_GAP) - item.y;
+        const [from, to] = [tf.y + (item.y + top) * tf.scale, tf.y + (item.y + top + h) * tf.scale];
+        if (from < MARGIN || to > this.height - MARGIN) break;
+        place = this._labelAt(place.label, r, place.dx, place.above, top);
+      }
+      const [x0, y0, x1, y1] = place.box;
+      if (item.fade > 0) placed.push([item.x + x0, item.y + y0, item.x + x1, item.y + y1]);
+      item.label = place;
+    }
+  }
+
+  /** A speech bubble's text, font and size as drawn `r` world units above an agent's center
+   * (text enlarged `k` times: fewer characters), and its box. */
   _bubbleText(speech, r, dots, k = 1) {
     const chars = k > 1 ? Math.max(18, Math.round(BUBBLE_CHARS / Math.sqrt(k))) : BUBBLE_CHARS;
     const text = speech.kind === "think" ? `thinking${".".repeat(dots)}` : shortText(speech.text || "…", chars);
@@ -408,12 +470,17 @@ export class WorkshopScene {
   /** How far (world units) a bubble `w` wide moves sideways to stay inside the canvas: only
    * when the text is enlarged (on a small screen; a video's frames keep their design). */
   _bubbleShift(item, tf, w, k) {
-    if (k <= 1) return 0;
-    const cx = tf.x + item.x * tf.scale;
+    return k > 1 ? this._shiftInside(item.x, tf, w) : 0;
+  }
+
+  /** How far (world units, in half units) a part `w` wide centred on world x `x` moves
+   * sideways to keep MARGIN px from the canvas's sides (the left side wins if both cross). */
+  _shiftInside(x, tf, w) {
+    const cx = tf.x + x * tf.scale;
     const half = (w / 2) * tf.scale;
     let dx = 0;
-    if (cx + half > this.width - BUBBLE_MARGIN) dx = this.width - BUBBLE_MARGIN - (cx + half);
-    if (cx - half + dx < BUBBLE_MARGIN) dx = BUBBLE_MARGIN - (cx - half);
+    if (cx + half > this.width - MARGIN) dx = this.width - MARGIN - (cx + half);
+    if (cx - half + dx < MARGIN) dx = MARGIN - (cx - half);
     return Math.round((dx / tf.scale) * 2) / 2;
   }
 
@@ -483,24 +550,25 @@ export class WorkshopScene {
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
     // labels on a dark pill: legible where they cross a station's label or another agent
-    const { name, tool, nameFont, toolFont, w, h, pad } = this._label(a, r, k);
+    const { label, box, top, dx, lift } = item.label;
+    const { name, tool, nameFont, toolFont, h } = label;
     ctx.fillStyle = "rgba(13,17,23,0.78)";
-    roundRect(ctx, -w / 2 - pad, r + 5, w + 2 * pad, h, 6 * k);
+    roundRect(ctx, box[0], top, box[2] - box[0], h, 6 * k);
     ctx.fill();
     ctx.font = nameFont;
     ctx.fillStyle = "#e6ebf2";
-    ctx.fillText(name, 0, r + 5 + 3 * k);
+    ctx.fillText(name, dx, top + 3 * k);
     if (tool) {
       ctx.font = toolFont;
       ctx.fillStyle = "#9fb0c8";
-      ctx.fillText(tool, 0, r + 5 + 21 * k);
+      ctx.fillText(tool, dx, top + 21 * k);
     }
-    if (a.speech) this._bubble(ctx, a.speech, r, item, tf, k);
+    if (a.speech) this._bubble(ctx, a.speech, lift, item, tf, k);
     ctx.restore();
   }
 
-  _bubble(ctx, speech, r, item, tf, k) {
-    const { text, font, w, h, y } = this._bubbleText(speech, r, item.dots, k);
+  _bubble(ctx, speech, lift, item, tf, k) {
+    const { text, font, w, h, y } = this._bubbleText(speech, lift, item.dots, k);
     const dx = this._bubbleShift(item, tf, w, k);
     ctx.font = font;
     ctx.fillStyle = speech.kind === "prompt" ? "#2f4a7a" : "#f1f4f9";

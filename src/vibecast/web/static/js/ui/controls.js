@@ -72,7 +72,8 @@ export class Controls {
     if (!readOnly) {
       owner.push(iconBtn("✎", "Note", "Add a note here", actions.note, ".note.owner-only"));
       owner.push(iconBtn("★", "Bookmark", "Bookmark this moment", actions.bookmark, ".bookmark.owner-only"));
-      owner.push(iconBtn("⇩", "Save", "Download the replay file", actions.save, ".save.owner-only"));
+      // its word stays at every width (player.css): an arrow alone did not say what it saves
+      owner.push(iconBtn("⇩", "Save", "Save the replay as a .vibecast file (download)", actions.save, ".save.owner-only"));
       owner.push(btn("Share", "Share a secret link", actions.share, ".share.owner-only"));
       this.exportButton = btn("Export", "Export a video", actions.export, ".export.owner-only");
       this.exportButton.hidden = true;

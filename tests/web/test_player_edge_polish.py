@@ -1,0 +1,185 @@
+"""Two spots a QA walk-through of the player found, in real Chromium against the real server: the
+Save control was an arrow alone below 1600 px (people did not know what it did), and on a phone
+the labels of subagents standing near the scene's edge were cut off. Now Save shows its word at
+every width and its name and tooltip say what it saves, with the control bar keeping its rows
+inside the window; a label near the edge is moved inside the scene (and off its neighbour's
+label), or above its agent near the bottom, while a video's frames keep their labels."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_player_layout import _ROWS
+from web_helpers import WebServer
+
+SESSION = "fe5e1c67"  # 438 events, 9.5 minutes: subagents at the terminal, by the scene's edge
+EDGE_T = 36_000  # two subagents side by side at the terminal, one by the right edge
+
+
+def _open(page: Any, url: str) -> None:
+    page.goto(url)
+    page.wait_for_function("() => window.vibecastPlayer && window.vibecastPlayer.ready")
+    page.wait_for_selector("button.export:not([hidden])")  # /api/health answered: every button
+    page.evaluate("() => document.fonts.ready")
+
+
+def _frames(page: Any, n: int = 3) -> None:
+    page.evaluate(
+        "n => new Promise(r => { const f = () => (--n <= 0 ? r() : requestAnimationFrame(f)); "
+        "requestAnimationFrame(f); })",
+        n,
+    )
+
+
+# The toolbar's visible items that leave its box (inside its padding) or the window.
+_BAR_FIT = """() => {
+  const bar = document.querySelector('.controls');
+  const box = bar.getBoundingClientRect(); const style = getComputedStyle(bar);
+  const left = box.left + parseFloat(style.paddingLeft);
+  const right = box.right - parseFloat(style.paddingRight);
+  const out = [...bar.querySelectorAll('button, select, input, .status')]
+    .filter(n => n.offsetParent !== null && n.getBoundingClientRect().width > 0)
+    .filter(n => { const r = n.getBoundingClientRect();
+      return r.left < left - 0.5 || r.right > right + 0.5; })
+    .map(n => n.className || n.tagName);
+  return {left: box.left, right: box.right, bottom: box.bottom, out};
+}"""
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "rows"),
+    [(360, 740, 3), (768, 1024, 2), (1280, 800, 1), (1920, 1080, 1)],
+)
+def test_save_says_what_it_does_at_every_width(
+    sized_page: Any,
+    web_server: WebServer,
+    screenshots_dir: Path,
+    width: int,
+    height: int,
+    rows: int,
+) -> None:
+    with sized_page(width, height) as page:
+        _open(page, f"{web_server.url}/replays/{web_server.replay(SESSION).id}")
+        page.locator(".controls").screenshot(
+            path=str(screenshots_dir / f"player-save-{width}x{height}.png")
+        )
+        # its name starts with the word it shows (a speech-input user says "click Save") and,
+        # with its tooltip, says what it saves
+        save = page.get_by_role("button", name=re.compile(r"^Save the replay\b"))
+        assert save.count() == 1
+        assert save.get_attribute("title") == save.get_attribute("aria-label")
+        assert ".vibecast file" in (save.get_attribute("title") or "")
+        assert save.locator(".label").is_visible() and "Save" in save.inner_text()
+        # the word costs no row and nothing leaves the bar or the window
+        layout = page.evaluate(_ROWS)
+        fit = page.evaluate(_BAR_FIT)
+        assert layout["rows"] == rows, layout
+        assert not layout["overflow"] and not layout["scrollX"], layout
+        assert fit["out"] == [], fit
+        assert fit["left"] >= -0.5 and fit["right"] <= width + 0.5, fit
+        assert fit["bottom"] <= height + 0.5, fit
+
+
+# Every text the scene's own canvas draws in its latest frame (a frame starts with the cached
+# static layer), as a box in the canvas's CSS px.
+_SCENE_TEXTS = """
+window.__sceneTexts = [];
+const drawImage = CanvasRenderingContext2D.prototype.drawImage;
+CanvasRenderingContext2D.prototype.drawImage = function (...args) {
+  if (this.canvas.classList.contains('scene-canvas')) window.__sceneTexts = [];
+  return drawImage.apply(this, args);
+};
+const fillText = CanvasRenderingContext2D.prototype.fillText;
+CanvasRenderingContext2D.prototype.fillText = function (text, x, y, ...rest) {
+  if (this.canvas.classList && this.canvas.classList.contains('scene-canvas')) {
+    const m = this.measureText(String(text)); const t = this.getTransform();
+    const dpr = devicePixelRatio;
+    window.__sceneTexts.push({ text: String(text),
+      left: (t.a * (x - m.actualBoundingBoxLeft) + t.e) / dpr,
+      right: (t.a * (x + m.actualBoundingBoxRight) + t.e) / dpr,
+      top: (t.d * (y - m.actualBoundingBoxAscent) + t.f) / dpr,
+      bottom: (t.d * (y + m.actualBoundingBoxDescent) + t.f) / dpr });
+  }
+  return fillText.call(this, text, x, y, ...rest);
+};
+"""
+
+# The subagents at t, and where each stands on the canvas (CSS px).
+_SUBAGENTS = """(t) => { const c = window.vibecastPlayer.composition;
+  const frame = c.scene.frameAt(c.model, t, c.camera); const tf = frame.tf;
+  return frame.items.filter(i => !i.agent.main).map(i => ({
+    name: i.agent.label, x: tf.x + i.x * tf.scale, y: tf.y + i.y * tf.scale })); }"""
+
+# At each event's time and half a second later, frames laid out and none drawn: the label boxes
+# (device px) of agents drawn whole inside the canvas that still leave it, and how many labels
+# were drawn above their agent. Each agent's footprints are its body's box, then its label's.
+_LABELS_OUT = """() => { const {player, composition: c} = window.vibecastPlayer; const s = c.scene;
+  const inside = (b) => b[0] >= 0 && b[1] >= 0 && b[2] <= s.canvas.width && b[3] <= s.canvas.height;
+  const out = []; let above = 0;
+  for (const t of new Set(player.timeline.times.flatMap(t => [t, t + 500]))) {
+    let body = null;
+    for (const b of s.footprints(s.frameAt(c.model, t, c.camera))) {
+      const kind = String(b[4]).split(':')[0];
+      if (kind === 'body') body = b;
+      if (kind !== 'label' || !inside(body)) continue;
+      if (b[1] < body[1]) above++;
+      if (!inside(b)) out.push([t, ...b.slice(0, 4).map(Math.round), b[4]]);
+    }
+  }
+  return {out: out.slice(0, 5), count: out.length, above}; }"""
+
+
+def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
+    return (
+        a["left"] < b["right"]
+        and b["left"] < a["right"]
+        and a["top"] < b["bottom"]
+        and b["top"] < a["bottom"]
+    )
+
+
+def test_phone_subagent_labels_stay_inside_the_scene(
+    sized_page: Any, web_server: WebServer, screenshots_dir: Path
+) -> None:
+    width, height = 390, 844
+    with sized_page(width, height) as page:
+        page.add_init_script(_SCENE_TEXTS)
+        _open(page, f"{web_server.url}/replays/{web_server.replay(SESSION).id}?t={EDGE_T}")
+        page.wait_for_function("() => window.vibecastPlayer.player.timeline.fullyLoaded")
+        _frames(page)
+        canvas = page.locator("canvas.scene-canvas").bounding_box()
+        stage = page.locator(".stage").bounding_box()
+        assert canvas and stage
+        page.locator(".stage").screenshot(path=str(screenshots_dir / "phone-subagent-labels.png"))
+        subagents = page.evaluate(_SUBAGENTS, EDGE_T)
+        # the case the QA walk-through met: a subagent by the scene's right edge
+        assert max(s["x"] for s in subagents) > canvas["width"] - 40, subagents
+        names = {s["name"] for s in subagents}
+        texts = page.evaluate("() => window.__sceneTexts")
+        labels = [t for t in texts if t["text"] in names]
+        assert len(labels) == len(subagents) >= 2, (texts, subagents)
+        for label in labels:  # inside the canvas, and so inside the scene's box on the page
+            assert label["left"] >= 0 and label["right"] <= canvas["width"], label
+            assert label["top"] >= 0 and label["bottom"] <= canvas["height"], label
+            assert canvas["x"] + label["right"] <= stage["x"] + stage["width"] + 0.5
+            assert canvas["x"] + label["left"] >= stage["x"] - 0.5
+        # the label moved off the edge does not cover its neighbour's
+        for i, a in enumerate(labels):
+            for b in labels[i + 1 :]:
+                assert not _overlap(a, b), (a, b)
+        # at every moment of the replay, and zoomed in (the lower agents' labels then cross the
+        # bottom edge and go above them)
+        assert page.evaluate(_LABELS_OUT)["count"] == 0
+        page.evaluate(
+            "() => { window.vibecastPlayer.composition.camera = {zoom: 1.5, panX: 0, panY: 0}; }"
+        )
+        _frames(page)
+        page.locator(".stage").screenshot(
+            path=str(screenshots_dir / "phone-subagent-labels-zoomed.png")
+        )
+        zoomed = page.evaluate(_LABELS_OUT)
+        assert zoomed["count"] == 0, zoomed
+        assert zoomed["above"] > 0, zoomed
