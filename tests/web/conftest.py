@@ -8,9 +8,12 @@ app on a real uvicorn, over a store holding the shared transcripts imported thro
   server mode (login by cookie or bearer token) with users alice and bob.
 - ``page``: a fresh browser context and page per test. A JavaScript error, a console error, a
   Content-Security-Policy violation or a dialog (``alert``...) fails the test unless the test
-  said it expects it (``console.allow(pattern)``).
+  said it expects it (``console.allow(pattern)``). ``sized_page``: the same in a window of a
+  given size (a phone's when narrow); ``fresh_page``: a stranger's browser, not watched.
 - ``screenshots_dir``: ``test-artifacts/screenshots/`` (git-ignored), kept after the run so a
-  reviewer can look at the pages.
+  reviewer can look at the pages; ``screenshot(page_or_locator, name)`` saves one there.
+
+The steps of opening a page and waiting for it are functions of ``web_helpers``.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from typing import Any
 
 import pytest
 import uvicorn
-from web_helpers import Console, WebServer, watch
+from web_helpers import Console, Screenshot, WebServer, watch
 
 from required import unavailable
 from served import free_port
@@ -86,6 +89,12 @@ def screenshots_dir() -> Path:
     directory = ROOT / "test-artifacts" / "screenshots"
     directory.mkdir(parents=True, exist_ok=True)
     return directory
+
+
+@pytest.fixture(scope="session")
+def screenshot(screenshots_dir: Path) -> Screenshot:
+    """``screenshot(page_or_locator, "name.png", **options)``: saved in ``screenshots_dir``."""
+    return Screenshot(screenshots_dir)
 
 
 def _add_user(store: Store, name: str, *, admin: bool = False) -> tuple[User, str]:
@@ -180,11 +189,11 @@ def console() -> Console:
     return Console()
 
 
-@pytest.fixture
-def browser_context(chromium: Any) -> Iterator[Any]:
-    """A fresh context (no cookies, no storage) per test."""
-    context = chromium.new_context(viewport=VIEWPORT, accept_downloads=True)
-    context.set_default_timeout(15_000)
+@contextmanager
+def _context(chromium: Any, width: int, height: int, **options: Any) -> Iterator[Any]:
+    """A new context (no cookies, no storage) with a window of that size, reporting CSP
+    violations as console errors; closed when the ``with`` ends."""
+    context = chromium.new_context(viewport={"width": width, "height": height}, **options)
     context.add_init_script(_CSP_LISTENER)
     try:
         yield context
@@ -192,30 +201,48 @@ def browser_context(chromium: Any) -> Iterator[Any]:
         context.close()
 
 
+@pytest.fixture
+def browser_context(chromium: Any) -> Iterator[Any]:
+    """A fresh context (no cookies, no storage) per test."""
+    with _context(chromium, **VIEWPORT, accept_downloads=True) as context:
+        context.set_default_timeout(15_000)
+        yield context
+
+
 PHONE_WIDTH = 768  # narrower windows are phones: touch, two device pixels per CSS pixel
 
 
 @pytest.fixture
-def sized_page(chromium: Any, console: Console) -> Callable[[int, int], AbstractContextManager]:
-    """``with sized_page(width, height) as page``: a page in a window of that size (a phone's
-    below :data:`PHONE_WIDTH`), in a context of its own; its JS errors, CSP violations and
-    dialogs fail the test when the ``with`` ends."""
+def sized_page(chromium: Any, console: Console) -> Callable[..., AbstractContextManager]:
+    """``with sized_page(width, height, **context_options) as page``: a page in a window of that
+    size (a phone's below :data:`PHONE_WIDTH`), in a context of its own (``extra_http_headers``
+    to log in...); its JS errors, CSP violations and dialogs fail the test when the ``with``
+    ends."""
 
     @contextmanager
-    def opened(width: int, height: int) -> Iterator[Any]:
+    def opened(width: int, height: int, **options: Any) -> Iterator[Any]:
         phone = width < PHONE_WIDTH
-        context = chromium.new_context(
-            viewport={"width": width, "height": height},
-            device_scale_factor=2 if phone else 1,
-            is_mobile=phone,
-            has_touch=phone,
-        )
-        context.add_init_script(_CSP_LISTENER)
-        try:
+        looks = {"device_scale_factor": 2 if phone else 1, "is_mobile": phone, "has_touch": phone}
+        with _context(chromium, width, height, **looks, **options) as context:
             yield watch(context.new_page(), console)
             assert not console.unexpected() and not console.dialogs, console.errors
-        finally:
-            context.close()
+
+    return opened
+
+
+@pytest.fixture
+def fresh_page(chromium: Any) -> Callable[..., AbstractContextManager]:
+    """``with fresh_page(width, height) as page``: a page in a context of its own, as a
+    stranger's browser opens a link (no cookies), desktop-like at any size. Nothing on it is
+    watched: for a second page beside ``page`` that is meant to meet errors (a revoked link),
+    or for layouts measured alone."""
+
+    @contextmanager
+    def opened(
+        width: int = VIEWPORT["width"], height: int = VIEWPORT["height"], **options: Any
+    ) -> Iterator[Any]:
+        with _context(chromium, width, height, **options) as context:
+            yield context.new_page()
 
     return opened
 

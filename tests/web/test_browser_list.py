@@ -10,36 +10,22 @@ from contextlib import closing
 from pathlib import Path
 
 import httpx
-from web_helpers import WebServer
-
-
-def _open(page, web_server: WebServer, query: str = "") -> None:
-    page.goto(f"{web_server.url}/{query}")
-    page.wait_for_selector("body[data-loaded=true]")
+from web_helpers import Screenshot, WebServer, card_ids, open_my_replays, wait_my_replays
 
 
 def _wait_cards(page, count: int) -> None:
     page.wait_for_function("n => document.querySelectorAll('.vb-card').length === n", arg=count)
 
 
-def _api_ids(web_server: WebServer, **filters: str) -> list[str]:
-    answer = httpx.get(f"{web_server.url}/api/replays", params=filters, timeout=10)
-    return [r["id"] for r in answer.json()["replays"]]
-
-
 def _titles(page) -> list[str]:
     return page.locator(".vb-card .vb-title a").all_inner_texts()
 
 
-def _ids(page) -> list[str]:
-    return page.eval_on_selector_all(".vb-card", "cards => cards.map(c => c.dataset.replayId)")
-
-
 def test_lists_the_imported_replays_newest_first(
-    page, web_server: WebServer, screenshots_dir: Path
+    page, web_server: WebServer, screenshot: Screenshot
 ) -> None:
-    _open(page, web_server)
-    ids = _ids(page)
+    open_my_replays(page, web_server)
+    ids = card_ids(page)
     assert set(ids) >= {r.id for r in web_server.replays}
     cards = page.locator(".vb-card")
     dates = [r.metadata.recorded_date for r in web_server.replays]
@@ -64,25 +50,25 @@ def test_lists_the_imported_replays_newest_first(
             return i && i.complete && i.naturalWidth === 640 && i.naturalHeight === 360; }); }""",
         timeout=90_000,
     )
-    page.screenshot(path=str(screenshots_dir / "browser-list.png"), full_page=True)
+    screenshot(page, "browser-list.png", full_page=True)
 
 
 def test_search_and_filters(page, web_server: WebServer) -> None:
-    _open(page, web_server)
-    everything = set(_ids(page))
+    open_my_replays(page, web_server)
+    everything = set(card_ids(page))
     # Text: what the API finds (in prompts and titles), in its order.
-    expected = _api_ids(web_server, q="orchestrator")
+    expected = web_server.listed(q="orchestrator")
     assert expected and set(expected) < everything
     page.fill("input[name=q]", "orchestrator")
     page.click("button[type=submit]")
     page.wait_for_function("() => location.search.includes('q=orchestrator')")
     _wait_cards(page, len(expected))
-    assert _ids(page) == expected
+    assert card_ids(page) == expected
     # The filters live in the URL: a reload shows the same list.
     page.reload()
-    page.wait_for_selector("body[data-loaded=true]")
+    wait_my_replays(page)
     assert page.input_value("input[name=q]") == "orchestrator"
-    assert _ids(page) == expected
+    assert card_ids(page) == expected
     # Tool: only replays that used it.
     page.click(".vb-clear")
     _wait_cards(page, len(everything))
@@ -92,13 +78,13 @@ def test_search_and_filters(page, web_server: WebServer) -> None:
     page.click("button[type=submit]")
     page.wait_for_function("() => location.search.includes('tool=WebSearch')")
     _wait_cards(page, len(with_websearch))
-    assert set(_ids(page)) == with_websearch
+    assert set(card_ids(page)) == with_websearch
     # A file that no replay touched: nothing, and the page says so.
     page.fill("input[name=tool]", "")
     page.fill("input[name=file]", "no-such-file-anywhere.xyz")
     page.click("button[type=submit]")
     page.wait_for_selector(".vb-summary:has-text('No replay matches')")
-    assert _ids(page) == []
+    assert card_ids(page) == []
     # Date range: until a day before the oldest recording finds nothing; a wide range all.
     page.fill("input[name=file]", "")
     page.fill("input[name=since]", "2000-01-01")
@@ -143,7 +129,7 @@ def _transcript(tmp_path: Path, session_id: str, prompt: str) -> Path:
 def test_delete_asks_in_the_page_then_deletes(page, web_server: WebServer, tmp_path: Path) -> None:
     session = "d0d0d0d0-1111-4222-8333-444455556666"
     [replay] = web_server.import_files([_transcript(tmp_path, session, "a replay to delete")])
-    _open(page, web_server, "?q=replay+to+delete")
+    open_my_replays(page, web_server, "?q=replay+to+delete")
     card = page.locator(f'.vb-card[data-replay-id="{replay.id}"]')
     card.locator(".vb-delete-button").click()
     # Cancel keeps it.
@@ -160,7 +146,7 @@ def test_paging(page, web_server: WebServer, tmp_path: Path) -> None:
     paths = [_transcript(tmp_path, s, f"paging test {n}") for n, s in enumerate(sessions)]
     imported = web_server.import_files(paths)
     try:
-        _open(page, web_server, "?q=paging+test")
+        open_my_replays(page, web_server, "?q=paging+test")
         assert page.locator(".vb-card").count() == 20
         assert "1–20 of 22" in page.inner_text(".vb-summary")
         assert page.is_disabled(".vb-prev")
@@ -174,7 +160,7 @@ def test_paging(page, web_server: WebServer, tmp_path: Path) -> None:
 
 
 def test_new_recording_panel_says_how_to_start(page, web_server: WebServer) -> None:
-    _open(page, web_server)
+    open_my_replays(page, web_server)
     page.click("#vb-new-recording")
     panel = page.locator("#vb-capture")
     panel.locator(".vb-capture-facts li.vb-missing").first.wait_for()
@@ -185,32 +171,32 @@ def test_new_recording_panel_says_how_to_start(page, web_server: WebServer) -> N
 
 def test_live_recordings_are_marked(page, web_server: WebServer) -> None:
     session = "11fe0000-0000-4000-8000-000000000001"
-    with httpx.Client(base_url=web_server.url, timeout=10) as http:
+    with web_server.api() as http:
         body = {"session_id": session, "title": "a live one"}
         started = http.post("/api/replays/start", json=body)
         assert started.status_code == 201
         replay_id = started.json()["id"]
         try:
-            _open(page, web_server, "?q=a+live+one")
+            open_my_replays(page, web_server, "?q=a+live+one")
             card = page.locator(f'.vb-card[data-replay-id="{replay_id}"]')
             assert card.locator(".vb-live-badge").inner_text() == "● LIVE"
             assert card.locator(".vb-play").inner_text() == "Watch live"
             # "Live now" lists only what live capture is writing; "Finished" everything else
             page.click(".vb-clear")
-            _wait_cards(page, len(_api_ids(web_server)))
+            _wait_cards(page, len(web_server.listed()))
             page.select_option("select[name=status]", "recording")
             page.click("button[type=submit]")
             page.wait_for_function("() => location.search.includes('status=recording')")
             _wait_cards(page, 1)
-            assert _ids(page) == [replay_id]
-            finished = _api_ids(web_server, status="complete")
+            assert card_ids(page) == [replay_id]
+            finished = web_server.listed(status="complete")
             assert finished and replay_id not in finished
             page.select_option("select[name=status]", "complete")
             page.click("button[type=submit]")
             _wait_cards(page, len(finished))
-            assert _ids(page) == finished
+            assert card_ids(page) == finished
             page.reload()  # the filter lives in the URL
-            page.wait_for_selector("body[data-loaded=true]")
+            wait_my_replays(page)
             assert page.input_value("select[name=status]") == "complete"
         finally:
             http.delete(f"/api/replays/{replay_id}")
@@ -225,13 +211,13 @@ def _export_jobs(web_server: WebServer, replay_id: str) -> int:
 
 
 def test_export_starts_follows_and_cancels_a_job(
-    page, web_server: WebServer, screenshots_dir: Path
+    page, web_server: WebServer, screenshot: Screenshot
 ) -> None:
     health = httpx.get(f"{web_server.url}/api/health", timeout=10).json()
     assert "export" in health["features"]  # local mode runs exports in the server process
     replay = web_server.replay("1af7fc5e")
     jobs = _export_jobs(web_server, replay.id)
-    _open(page, web_server)
+    open_my_replays(page, web_server)
     card = page.locator(f'.vb-card[data-replay-id="{replay.id}"]')
     button = card.locator(".vb-export-button")
     assert button.is_enabled()
@@ -251,7 +237,7 @@ def test_export_starts_follows_and_cancels_a_job(
     assert button.get_attribute("aria-expanded") == "true"
     page.wait_for_timeout(500)
     assert _export_jobs(web_server, replay.id) == jobs
-    card.screenshot(path=str(screenshots_dir / "browser-card-export-choice.png"))
+    screenshot(card, "browser-card-export-choice.png")
     start.click()  # 1080p MP4: long enough to be still running when stopped
     stop = panel.get_by_role("button", name="Stop export", exact=True)
     stop.wait_for()
@@ -259,7 +245,7 @@ def test_export_starts_follows_and_cancels_a_job(
     assert job_id
     assert start.is_disabled()
     assert _export_jobs(web_server, replay.id) == jobs + 1
-    card.screenshot(path=str(screenshots_dir / "browser-card-export.png"))
+    screenshot(card, "browser-card-export.png")
     # Closed and reopened while the job runs: the same panel and job, no second one.
     button.click()
     panel.wait_for(state="detached")
@@ -298,4 +284,4 @@ def test_export_starts_follows_and_cancels_a_job(
     video = httpx.get(f"{web_server.url}{href}", timeout=30)
     assert video.status_code == 200 and video.headers["content-type"] == "video/mp4"
     assert start.is_enabled()
-    card.screenshot(path=str(screenshots_dir / "browser-card-export-done.png"))
+    screenshot(card, "browser-card-export-done.png")

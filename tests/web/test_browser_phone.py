@@ -5,40 +5,26 @@ whole form."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import httpx
-from web_helpers import WebServer
+from web_helpers import Screenshot, WebServer, card_ids, open_my_replays
 
 PHONE = (390, 844)
 
 
-def _open(page: Any, server: WebServer, query: str = "") -> None:
-    page.goto(f"{server.url}/{query}")
-    page.wait_for_selector("body[data-loaded=true]")
-
-
-def _ids(page: Any) -> list[str]:
-    return page.eval_on_selector_all(".vb-card", "cards => cards.map(c => c.dataset.replayId)")
-
-
-def _shot(page: Any, screenshots_dir: Path, name: str) -> None:
-    page.screenshot(path=str(screenshots_dir / name))
-
-
 def test_phone_list_starts_on_the_first_screen(
-    sized_page: Any, web_server: WebServer, screenshots_dir: Path
+    sized_page: Any, web_server: WebServer, screenshot: Screenshot
 ) -> None:
     with sized_page(*PHONE) as page:
-        _open(page, web_server)
+        open_my_replays(page, web_server)
         # the list, not the form, fills the first screen: the first card starts in its top third
         form = page.locator("form.vb-filters").bounding_box()
         card = page.locator(".vb-card").first.bounding_box()
         assert form and card
         assert card["y"] < PHONE[1] / 3, card
         assert form["height"] < PHONE[1] * 0.12, form
-        _shot(page, screenshots_dir, "browser-phone-list.png")
+        screenshot(page, "browser-phone-list.png")
         toggle = page.get_by_role("button", name="Filters", exact=True)
         assert toggle.get_attribute("aria-expanded") == "false"
         controlled = toggle.get_attribute("aria-controls")
@@ -54,7 +40,7 @@ def test_phone_list_starts_on_the_first_screen(
         assert toggle.get_attribute("aria-expanded") == "true"
         assert page.locator("input[name=tool]").is_visible()
         assert page.get_by_role("button", name="Search", exact=True).is_visible()
-        _shot(page, screenshots_dir, "browser-phone-filters-open.png")
+        screenshot(page, "browser-phone-filters-open.png")
         page.keyboard.press("Space")
         assert toggle.get_attribute("aria-expanded") == "false"
         assert page.locator("input[name=tool]").is_hidden()
@@ -65,21 +51,20 @@ def test_phone_list_starts_on_the_first_screen(
 
 
 def test_phone_filter_from_the_url_is_shown_and_applied(
-    sized_page: Any, web_server: WebServer, screenshots_dir: Path
+    sized_page: Any, web_server: WebServer, screenshot: Screenshot
 ) -> None:
-    answer = httpx.get(f"{web_server.url}/api/replays", params={"tool": "Task"}, timeout=10)
-    expected = [r["id"] for r in answer.json()["replays"]]
+    expected = web_server.listed(tool="Task")
     everything = httpx.get(f"{web_server.url}/api/replays", timeout=10).json()["total"]
     assert 0 < len(expected) < everything
     with sized_page(*PHONE) as page:
-        _open(page, web_server, "?tool=Task")
+        open_my_replays(page, web_server, "?tool=Task")
         toggle = page.get_by_role("button", name="Filters, 1 active", exact=True)
         assert toggle.get_attribute("aria-expanded") == "true"
         assert page.locator(".vb-filter-count").inner_text() == "· 1"
         tool = page.locator("input[name=tool]")
         assert tool.is_visible() and tool.input_value() == "Task"
-        assert _ids(page) == expected
-        _shot(page, screenshots_dir, "browser-phone-filtered.png")
+        assert card_ids(page) == expected
+        screenshot(page, "browser-phone-filtered.png")
         # cleared: the count goes, the list is whole again
         page.get_by_role("button", name="Clear", exact=True).click()
         page.wait_for_function("() => !location.search.includes('tool=')")
@@ -88,7 +73,7 @@ def test_phone_filter_from_the_url_is_shown_and_applied(
 
 
 def test_desktop_keeps_the_whole_form(page: Any, web_server: WebServer) -> None:
-    _open(page, web_server, "?tool=Task")
+    open_my_replays(page, web_server, "?tool=Task")
     assert page.locator(".vb-filters-toggle").is_hidden()
     for name in ["q", "tool", "file", "since", "until", "status"]:
         assert page.locator(f"[name={name}]").is_visible(), name

@@ -4,25 +4,15 @@ data given directly, and renderAt(t) deterministic whatever was rendered before.
 from __future__ import annotations
 
 import itertools
-import json
-from pathlib import Path
 from typing import Any
 
-import msgspec
+from web_helpers import Screenshot, WebServer, export_payload, open_export
 
-from vibecast.model import encode_event
+NOTE = {"id": "a1", "timestamp_ms": 30_000, "text": "<b>not bold</b>", "kind": "note"}
 
 
-def _payload(web_server: Any) -> dict[str, Any]:
-    replay = web_server.replay("fe5e1c67")
-    events = [json.loads(encode_event(e)) for e in web_server.store.read_events(replay.id)]
-    return {
-        "replay": json.loads(msgspec.json.encode(replay)),
-        "events": events,
-        "annotations": [
-            {"id": "a1", "timestamp_ms": 30_000, "text": "<b>not bold</b>", "kind": "note"}
-        ],
-    }
+def _payload(web_server: WebServer) -> dict[str, Any]:
+    return export_payload(web_server, "fe5e1c67", [NOTE])
 
 
 def _shots(page: Any) -> list[Any]:
@@ -36,21 +26,19 @@ def _shots(page: Any) -> list[Any]:
     ]
 
 
-def _load(page: Any, web_server: Any) -> dict[str, Any]:
-    page.set_viewport_size({"width": 1280, "height": 720})
-    page.goto(f"{web_server.url}/static/export.html")
-    page.wait_for_function("() => window.vibecastExport !== undefined")
-    page.evaluate("() => window.vibecastExport.ready")
-    return page.evaluate("d => window.vibecastExport.load(d)", _payload(web_server))
+def _load(page: Any, web_server: WebServer) -> dict[str, Any]:
+    return open_export(page, web_server, _payload(web_server))
 
 
-def test_render_at_is_deterministic(web_server: Any, page: Any, screenshots_dir: Path) -> None:
+def test_render_at_is_deterministic(
+    web_server: WebServer, page: Any, screenshot: Screenshot
+) -> None:
     loaded = _load(page, web_server)
     assert loaded["durationMs"] == web_server.replay("fe5e1c67").metadata.duration_ms
     render = "t => window.vibecastExport.renderAt(t)"
     first = page.evaluate(render, 31_000)
     shot_first = _shots(page)
-    page.screenshot(path=str(screenshots_dir / "export-frame-31s.png"))
+    screenshot(page, "export-frame-31s.png")
     other = page.evaluate(render, 200_000)
     shot_other = _shots(page)
     again = page.evaluate(render, 31_000)
@@ -64,7 +52,7 @@ def test_render_at_is_deterministic(web_server: Any, page: Any, screenshots_dir:
     assert page.locator("button").count() == 0
 
 
-def test_same_signature_means_same_pixels(web_server: Any, page: Any) -> None:
+def test_same_signature_means_same_pixels(web_server: WebServer, page: Any) -> None:
     _load(page, web_server)
     render = "t => window.vibecastExport.renderAt(t)"
     # paused between two events far apart: the frame does not change, nor its signature
@@ -78,7 +66,7 @@ def test_same_signature_means_same_pixels(web_server: Any, page: Any) -> None:
     assert shot_a == shot_b
 
 
-def test_load_refuses_bad_input(web_server: Any, page: Any) -> None:
+def test_load_refuses_bad_input(web_server: WebServer, page: Any) -> None:
     _load(page, web_server)
     message = page.evaluate(
         "() => window.vibecastExport.load({replay: {}, events: 'x'}).then(() => '', e => e.message)"

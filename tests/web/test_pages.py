@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 import io
 import re
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -18,15 +19,9 @@ PAGES = ["/", "/replays/{id}", "/replays/{id}?embed=1"]
 
 
 @pytest.fixture
-def http(web_server: WebServer):
-    with httpx.Client(base_url=web_server.url, timeout=10, follow_redirects=False) as client:
+def http(web_server: WebServer) -> Iterator[httpx.Client]:
+    with web_server.api() as client:  # redirects are not followed: they are checked
         yield client
-
-
-def _share(http: httpx.Client, replay_id: str) -> str:
-    answer = http.post(f"/api/replays/{replay_id}/share", json={"is_public": True})
-    assert answer.status_code == 200
-    return answer.json()["share_token"]
 
 
 def _policy(answer: httpx.Response) -> dict[str, str]:
@@ -60,7 +55,7 @@ def test_pages_are_shells_with_a_strict_policy(web_server: WebServer, http: http
 
 def test_public_viewer_page(web_server: WebServer, http: httpx.Client) -> None:
     replay = web_server.replay("5c0375b4")
-    token = _share(http, replay.id)
+    token = web_server.share(replay.id)
     answer = http.get(f"/s/{token}")
     assert answer.status_code == 200
     assert answer.headers["referrer-policy"] == "no-referrer"
@@ -138,7 +133,7 @@ def test_not_found_pages_say_what_was_not_found(web_server: WebServer, http: htt
         assert gone.headers["cache-control"] == "no-store"
     # a revoked link says so too
     replay = web_server.replay("5c0375b4")
-    token = _share(http, replay.id)
+    token = web_server.share(replay.id)
     http.delete(f"/api/replays/{replay.id}/share")
     assert _not_found_page(http.get(f"/s/{token}"))[0] == "Share link not found"
 
@@ -169,7 +164,7 @@ def test_titles_are_escaped_in_the_shell(web_server: WebServer, http: httpx.Clie
         page = http.get(f"/replays/{replay.id}").text
         assert "<script>window" not in page and "<img src=x" not in page
         assert "&lt;script&gt;" in page
-        shared = http.get(f"/s/{_share(http, replay.id)}").text  # its link preview too
+        shared = http.get(f"/s/{web_server.share(replay.id)}").text  # its link preview too
         assert "<script>window" not in shared and "<img src=x" not in shared
         assert _meta(shared)["og:title"] == hostile
         http.delete(f"/api/replays/{replay.id}/share")
@@ -204,7 +199,7 @@ def test_capture_status(http: httpx.Client) -> None:
 
 def test_server_mode_pages_need_a_login(team_server: WebServer) -> None:
     replay = team_server.replays[0]
-    with httpx.Client(base_url=team_server.url, timeout=10) as anonymous:
+    with team_server.api() as anonymous:
         for path, target in [
             ("/", "/login?next=/"),
             (f"/replays/{replay.id}", f"/login?next=/replays/{replay.id}"),

@@ -6,28 +6,13 @@ window changes size."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from web_helpers import WebServer
+from web_helpers import Screenshot, WebServer, frames, open_player, player_state
 
 SESSION = "fe5e1c67"  # 9.5 minutes: the controls wrap to three rows on a phone
-
-
-def _open(page: Any, web_server: WebServer, query: str = "") -> None:
-    page.goto(f"{web_server.url}/replays/{web_server.replay(SESSION).id}{query}")
-    page.wait_for_function("() => window.vibecastPlayer && window.vibecastPlayer.ready")
-    page.wait_for_selector("button.export:not([hidden])")  # /api/health answered
-    page.evaluate("() => document.fonts.ready")
-
-
-def _player(page: Any) -> dict[str, Any]:
-    return page.evaluate(
-        """() => { const p = window.vibecastPlayer.player;
-        return {playing: p.playing, speed: p.speed, position: p.position}; }"""
-    )
 
 
 def _focused(page: Any) -> str:
@@ -37,16 +22,16 @@ def _focused(page: Any) -> str:
 def test_choosing_a_speed_gives_the_keys_back_to_the_player(
     page: Any, web_server: WebServer
 ) -> None:
-    _open(page, web_server)
+    open_player(page, web_server.player_url(SESSION), laid_out=True)
     speed = page.locator("select.speed")
     speed.focus()
     speed.select_option("4")
-    assert _player(page)["speed"] == 4
+    assert player_state(page)["speed"] == 4
     assert _focused(page) != "select"
     page.keyboard.press("ArrowUp")  # not the select's any more: the speed stays
     page.keyboard.press("Space")  # plays
     page.wait_for_function("() => window.vibecastPlayer.player.playing")
-    assert _player(page)["speed"] == 4
+    assert player_state(page)["speed"] == 4
     page.keyboard.press("Space")
     page.wait_for_function("() => !window.vibecastPlayer.player.playing")
     # Stepping through the closed select with the arrow keys keeps it focused step after step;
@@ -65,7 +50,7 @@ def test_choosing_a_speed_gives_the_keys_back_to_the_player(
     speed.focus()
     page.keyboard.press("Alt+ArrowDown")
     page.keyboard.press("ArrowUp")
-    assert _player(page)["speed"] == 16 and _focused(page) == "select"
+    assert player_state(page)["speed"] == 16 and _focused(page) == "select"
     page.keyboard.press("Enter")
     page.wait_for_function("() => window.vibecastPlayer.player.speed === 8")
     assert _focused(page) != "select"
@@ -85,7 +70,7 @@ def test_play_button_keeps_its_width_when_it_turns_into_pause(
     sized_page: Any, web_server: WebServer, width: int, height: int
 ) -> None:
     with sized_page(width, height) as page:
-        _open(page, web_server)
+        open_player(page, web_server.player_url(SESSION), laid_out=True)
         paused = page.evaluate(_PLAY_ROW)
         page.locator("button.play").click()
         page.wait_for_function("() => window.vibecastPlayer.player.playing")
@@ -108,9 +93,9 @@ def _dialog_open(page: Any, button: str, dialog: str) -> Any:
 
 
 def test_dialogs_close_with_their_own_button(
-    page: Any, web_server: WebServer, screenshots_dir: Path
+    page: Any, web_server: WebServer, screenshot: Screenshot
 ) -> None:
-    _open(page, web_server)
+    open_player(page, web_server.player_url(SESSION), laid_out=True)
     for button, dialog in [
         ("share", "share-dialog"),
         ("export", "export-dialog"),
@@ -123,13 +108,13 @@ def test_dialogs_close_with_their_own_button(
         cross = close.bounding_box()
         assert head and cross and cross["x"] > head["x"] + head["width"]  # beside the heading
         if dialog == "export-dialog":
-            box.screenshot(path=str(screenshots_dir / "player-dialog-close-button.png"))
+            screenshot(box, "player-dialog-close-button.png")
         close.click()
         box.wait_for(state="hidden")
 
 
 def test_the_export_stop_button_says_it_stops_the_export(page: Any, web_server: WebServer) -> None:
-    _open(page, web_server)
+    open_player(page, web_server.player_url(SESSION), laid_out=True)
     box = _dialog_open(page, "export", "export-dialog")
     box.locator("select[aria-label=Resolution]").select_option("720p")
     box.locator("button.primary", has_text="Export").click()
@@ -165,17 +150,17 @@ def _above_the_timeline(page: Any, dialog: str) -> None:
 
 @pytest.mark.parametrize(("width", "height"), [(390, 844), (1440, 900)])
 def test_dialogs_sit_above_the_timeline(
-    sized_page: Any, web_server: WebServer, screenshots_dir: Path, width: int, height: int
+    sized_page: Any, web_server: WebServer, screenshot: Screenshot, width: int, height: int
 ) -> None:
     with sized_page(width, height) as page:
-        _open(page, web_server, "?t=5m")
+        open_player(page, web_server.player_url(SESSION, "?t=5m"), laid_out=True)
         for button, dialog in [("share", "share-dialog"), ("export", "export-dialog")]:
             _dialog_open(page, button, dialog)
             _above_the_timeline(page, dialog)
             page.keyboard.press("Escape")
         form = _dialog_open(page, "note", "annotation-form")
         _above_the_timeline(page, "annotation-form")
-        page.screenshot(path=str(screenshots_dir / f"player-note-form-{width}x{height}.png"))
+        screenshot(page, f"player-note-form-{width}x{height}.png")
         # the timeline the form asks to click is there to click: it picks the note's time
         before = form.locator("input.time-input").input_value()
         bar = page.locator("canvas.timeline-canvas").bounding_box()
@@ -191,7 +176,7 @@ def test_dialogs_sit_above_the_timeline(
 def test_dialogs_stay_above_the_timeline_when_the_window_narrows(
     page: Any, web_server: WebServer
 ) -> None:
-    _open(page, web_server)
+    open_player(page, web_server.player_url(SESSION), laid_out=True)
     _dialog_open(page, "note", "annotation-form")
     _above_the_timeline(page, "annotation-form")
     one_row = page.evaluate("() => document.querySelector('.controls').offsetHeight")
@@ -199,5 +184,5 @@ def test_dialogs_stay_above_the_timeline_when_the_window_narrows(
     page.wait_for_function(
         "(h) => document.querySelector('.controls').offsetHeight > h + 40", arg=one_row
     )
-    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    frames(page, 2)
     _above_the_timeline(page, "annotation-form")

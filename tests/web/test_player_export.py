@@ -5,19 +5,17 @@ dialog's polling, and closing the dialog leaves the job running and followed unt
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import httpx
-from web_helpers import WebServer
+from web_helpers import Screenshot, WebServer, open_player
 
 SESSION = "fe5e1c67"  # long enough to be still running when cancelled
 JOB_URL = re.compile(r"/api/replays/exports/(exp_[0-9a-f]{24})$")
 
 
 def _open_dialog(page: Any, web_server: WebServer) -> Any:
-    page.goto(f"{web_server.url}/replays/{web_server.replay(SESSION).id}")
-    page.wait_for_function("() => window.vibecastPlayer && window.vibecastPlayer.ready")
+    open_player(page, web_server.player_url(SESSION))
     page.locator("button.export").click()  # shown once /api/health lists "export"
     dialog = page.locator(".export-dialog")
     dialog.wait_for(state="visible")
@@ -64,7 +62,7 @@ def _cancel(page: Any, dialog: Any, web_server: WebServer, job_id: str) -> None:
 
 
 def test_cancel_stops_the_job_and_the_polling_and_allows_a_new_export(
-    page: Any, web_server: WebServer, screenshots_dir: Path
+    page: Any, web_server: WebServer, screenshot: Screenshot
 ) -> None:
     polled: list[str] = []
     page.on(
@@ -75,7 +73,7 @@ def test_cancel_stops_the_job_and_the_polling_and_allows_a_new_export(
     job_id = _start(dialog)
     try:
         _wait_processing(page)
-        dialog.screenshot(path=str(screenshots_dir / "player-export-processing.png"))
+        screenshot(dialog, "player-export-processing.png")
         assert _job(web_server, job_id)["status"] == "processing"
         _cancel(page, dialog, web_server, job_id)
         after = len(polled)

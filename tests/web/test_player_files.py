@@ -7,29 +7,23 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
-import httpx
+from web_helpers import Screenshot, WebServer, open_player
 
 from image_session import sha, write_image_session
+from served import run_vibecast
 from vibecast.replayfile import read_replay_file
 
 SESSION = "fe5e1c67"
 
 
-def _open(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_function("() => window.vibecastPlayer && window.vibecastPlayer.ready")
-
-
 def test_save_downloads_a_file_that_imports_elsewhere(
-    web_server: Any, page: Any, tmp_path: Path
+    web_server: WebServer, page: Any, tmp_path: Path
 ) -> None:
     replay = web_server.replay(SESSION)
-    _open(page, f"{web_server.url}/replays/{replay.id}")
+    open_player(page, f"{web_server.url}/replays/{replay.id}")
     with page.expect_download(timeout=60_000) as info:
         page.locator("button.save").click()
     download = info.value
@@ -43,31 +37,17 @@ def test_save_downloads_a_file_that_imports_elsewhere(
     home = tmp_path / "elsewhere"
     env = {**os.environ, "VIBECAST_HOME": str(home / "vibecast"), "HOME": str(home)}
     env.pop("VIBECAST_DATABASE_URL", None)
-    done = subprocess.run(
-        [sys.executable, "-m", "vibecast", "import", "--json", str(path)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done = run_vibecast(env, "import", "--json", str(path))
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert replay.id in json.dumps(summary)
-    listed = subprocess.run(
-        [sys.executable, "-m", "vibecast", "list", "--json"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    listed = run_vibecast(env, "list", "--json")
     assert listed.returncode == 0, listed.stderr
     assert replay.id in listed.stdout
     assert str(replay.metadata.event_count) in listed.stdout
 
 
-def _prompt_time(web_server: Any, replay_id: str) -> int:
+def _prompt_time(web_server: WebServer, replay_id: str) -> int:
     events = web_server.store.read_events(replay_id)
     return next(e.relative_time_ms for e in events if e.attachments)
 
@@ -87,11 +67,11 @@ def _image_state(page: Any) -> list[dict[str, Any]]:
 
 
 def test_images_show_in_the_panel_for_owner_and_share_link(
-    web_server: Any,
+    web_server: WebServer,
     page: Any,
     console: Any,
-    browser_context: Any,
-    screenshots_dir: Path,
+    fresh_page: Any,
+    screenshot: Screenshot,
     shared_data: Path,
     tmp_path: Path,
 ) -> None:
@@ -100,7 +80,7 @@ def test_images_show_in_the_panel_for_owner_and_share_link(
     (replay,) = web_server.import_files([session.path])
     try:
         at = _prompt_time(web_server, replay.id)
-        _open(page, f"{web_server.url}/replays/{replay.id}?t={at}")
+        open_player(page, f"{web_server.url}/replays/{replay.id}?t={at}")
         shown = _image_state(page)
         assert len(shown) == 3, shown
         picture = next(s for s in shown if s["image"])
@@ -111,19 +91,12 @@ def test_images_show_in_the_panel_for_owner_and_share_link(
         assert any("image/svg+xml" in s["text"] and "not shown" in s["text"] for s in refused)
         assert any("(not available)" in s["text"] for s in refused)
         page.locator(".now-detail .attachment.image").scroll_into_view_if_needed()
-        page.screenshot(path=str(screenshots_dir / "player-image.png"))
+        screenshot(page, "player-image.png")
 
-        token = httpx.post(
-            f"{web_server.url}/api/replays/{replay.id}/share", json={"is_public": True}
-        ).json()["share_token"]
-        public = browser_context.browser.new_context(viewport={"width": 1280, "height": 800})
-        try:
-            viewer = public.new_page()
-            _open(viewer, f"{web_server.url}/s/{token}?t={at}")
+        with web_server.shared(replay.id) as token, fresh_page() as viewer:
+            open_player(viewer, f"{web_server.url}/s/{token}?t={at}")
             picture = next(s for s in _image_state(viewer) if s["image"])
             assert picture["width"] == 96
             assert picture["src"] == f"/api/s/{token}/attachments/{sha(session.png)}"
-        finally:
-            public.close()
     finally:
         web_server.store.delete_replay(replay.id)

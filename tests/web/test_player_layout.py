@@ -5,10 +5,10 @@ controls all fit the width. Screenshots of each for reviewers."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
+from web_helpers import Screenshot, WebServer, open_player
 
 SESSION = "fe5e1c67"
 
@@ -32,50 +32,41 @@ _ROWS = """() => {
 }"""
 
 
-def _open(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_function("() => window.vibecastPlayer && window.vibecastPlayer.ready")
-    page.wait_for_selector("button.export:not([hidden])", state="attached")
-    page.evaluate("() => document.fonts.ready")
-
-
 @pytest.mark.parametrize(
     ("width", "height", "rows"),
     [(1920, 1080, 1), (1280, 800, 1), (1100, 700, 1), (900, 700, 2)],
 )
 def test_controls_rows_by_width(
-    web_server: Any, chromium: Any, screenshots_dir: Path, width: int, height: int, rows: int
+    web_server: WebServer,
+    fresh_page: Any,
+    screenshot: Screenshot,
+    width: int,
+    height: int,
+    rows: int,
 ) -> None:
-    context = chromium.new_context(viewport={"width": width, "height": height})
-    try:
-        page = context.new_page()
-        _open(page, f"{web_server.url}/replays/{web_server.replay(SESSION).id}?t=120000")
+    with fresh_page(width, height) as page:
+        open_player(page, web_server.player_url(SESSION, "?t=120000"), laid_out=True)
         page.wait_for_timeout(150)  # the panel for t drawn
         layout = page.evaluate(_ROWS)
-        page.screenshot(path=str(screenshots_dir / f"player-{width}x{height}.png"))
+        screenshot(page, f"player-{width}x{height}.png")
         assert layout["rows"] <= rows, layout
         assert not layout["overflow"], layout
         assert not layout["scrollX"], layout
-    finally:
-        context.close()
 
 
-def test_embed_fits_an_iframe(web_server: Any, chromium: Any, screenshots_dir: Path) -> None:
-    context = chromium.new_context(viewport={"width": 640, "height": 360})
-    try:
-        page = context.new_page()
-        page.goto(f"{web_server.url}/replays/{web_server.replay(SESSION).id}?embed=1&t=120000")
-        page.wait_for_function("() => window.vibecastPlayer && window.vibecastPlayer.ready")
+def test_embed_fits_an_iframe(
+    web_server: WebServer, fresh_page: Any, screenshot: Screenshot
+) -> None:
+    with fresh_page(640, 360) as page:
+        open_player(page, web_server.player_url(SESSION, "?embed=1&t=120000"))
         page.wait_for_timeout(150)
         layout = page.evaluate(_ROWS)
-        page.screenshot(path=str(screenshots_dir / "player-embed-640x360.png"))
+        screenshot(page, "player-embed-640x360.png")
         assert layout["rows"] == 1, layout
         assert not layout["overflow"], layout
         assert not layout["scrollX"], layout
         stage = page.locator(".stage").bounding_box()
         assert stage and stage["height"] >= 180  # the scene keeps most of the frame
-    finally:
-        context.close()
 
 
 # What sticks out sideways (any visible element not clipped by a scrolling or
@@ -123,9 +114,9 @@ def _inside(part: dict[str, Any] | None, width: int, height: int) -> bool:
 
 @pytest.mark.parametrize(("width", "height"), [(390, 844), (360, 740)])
 def test_phone_layout(
-    web_server: Any,
+    web_server: WebServer,
     sized_page: Any,
-    screenshots_dir: Path,
+    screenshot: Screenshot,
     width: int,
     height: int,
 ) -> None:
@@ -133,11 +124,11 @@ def test_phone_layout(
     ellipsis before the clock, the scene full width, the now-showing panel stacked below it,
     the timeline full width and seeking on a tap, the controls in at most three rows."""
     with sized_page(width, height) as page:
-        _open(page, f"{web_server.url}/replays/{web_server.replay(SESSION).id}?t=120000")
+        open_player(page, web_server.player_url(SESSION, "?t=120000"), laid_out=True)
         page.wait_for_timeout(150)
         layout = page.evaluate(_FIT, width)
         rows = page.evaluate(_ROWS)
-        page.screenshot(path=str(screenshots_dir / f"player-phone-{width}x{height}.png"))
+        screenshot(page, f"player-phone-{width}x{height}.png")
         assert layout["out"] == [], layout
         # the page is the phone's width (a mobile browser widens its viewport to fit overflow)
         assert layout["innerWidth"] == width, layout
@@ -164,13 +155,11 @@ def test_phone_layout(
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)])
-def test_long_title_is_cut(web_server: Any, chromium: Any, width: int, height: int) -> None:
+def test_long_title_is_cut(web_server: WebServer, fresh_page: Any, width: int, height: int) -> None:
     """A long title ends in an ellipsis before the clock (it made the page 3,340 px wide: the
     clock and the now-showing panel off-screen)."""
-    context = chromium.new_context(viewport={"width": width, "height": height})
-    try:
-        page = context.new_page()
-        _open(page, f"{web_server.url}/replays/{web_server.replay(SESSION).id}?t=120000")
+    with fresh_page(width, height) as page:
+        open_player(page, web_server.player_url(SESSION, "?t=120000"), laid_out=True)
         page.evaluate(
             "() => window.vibecastPlayer.composition.setTitle('A very long title '.repeat(20))"
         )
@@ -180,5 +169,3 @@ def test_long_title_is_cut(web_server: Any, chromium: Any, width: int, height: i
         for part in ("clock", "title", "panel", "stage"):
             assert _inside(layout[part], width, height), (part, layout)
         assert layout["title"]["right"] <= layout["clock"]["left"], layout
-    finally:
-        context.close()

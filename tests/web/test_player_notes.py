@@ -7,35 +7,17 @@ read-only viewers (share link, embed), get no edit controls."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from web_helpers import Console, WebServer, watch
+from web_helpers import Screenshot, WebServer, open_player, timeline_tooltip, wait_player
 
 SESSION = "e9f146fa"  # 5.3 minutes, used by no other browser test: its notes are these tests' own
 
 
-def _open(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_function("() => window.vibecastPlayer && window.vibecastPlayer.ready")
-
-
-def _player_url(server: WebServer, query: str = "") -> str:
-    return f"{server.url}/replays/{server.replay(SESSION).id}{query}"
-
-
-def _api(server: WebServer, user: str | None = None) -> httpx.Client:
-    headers = {}
-    if user:
-        headers["Authorization"] = f"Bearer {server.users[user][1]}"
-    return httpx.Client(base_url=server.url, timeout=10, headers=headers)
-
-
 def _annotations(server: WebServer, user: str | None = None) -> list[dict[str, Any]]:
     replay = server.replay(SESSION)
-    with _api(server, user) as api:
+    with server.api(user) as api:
         answer = api.get(f"/api/replays/{replay.id}/annotations")
     assert answer.status_code == 200
     return answer.json()["annotations"]
@@ -47,7 +29,7 @@ def clean_notes(web_server: WebServer) -> Iterator[None]:
 
     def wipe() -> None:
         replay = web_server.replay(SESSION)
-        with _api(web_server) as api:
+        with web_server.api() as api:
             for note in _annotations(web_server):
                 api.delete(f"/api/replays/{replay.id}/annotations/{note['id']}")
 
@@ -58,7 +40,7 @@ def clean_notes(web_server: WebServer) -> Iterator[None]:
 
 def _add(server: WebServer, ms: int, text: str, kind: str = "note", user: str | None = None):
     replay = server.replay(SESSION)
-    with _api(server, user) as api:
+    with server.api(user) as api:
         answer = api.post(
             f"/api/replays/{replay.id}/annotations",
             json={"timestamp_ms": ms, "text": text, "kind": kind},
@@ -85,17 +67,15 @@ def _tooltip_at(page: Any, ms: int) -> str:
     x, y = _marker_point(page, ms)
     page.mouse.move(x, y + 30)
     page.mouse.move(x, y)
-    tooltip = page.locator(".timeline-tooltip")
-    tooltip.wait_for(state="visible")
-    return tooltip.inner_text()
+    return timeline_tooltip(page)
 
 
 def test_owner_edits_and_deletes_notes_in_the_page(
-    web_server: WebServer, page: Any, clean_notes: None, screenshots_dir: Path
+    web_server: WebServer, page: Any, clean_notes: None, screenshot: Screenshot
 ) -> None:
     kept = _add(web_server, 60_000, "the agent starts writing the components")
     duplicate = _add(web_server, 60_200, "the agent starts writing the components")
-    _open(page, _player_url(web_server, "?t=61s"))
+    open_player(page, web_server.player_url(SESSION, "?t=61s"))
     _wait_notes(page, 2)
     popups = page.locator(".popup.note")
     popups.nth(1).wait_for()
@@ -108,7 +88,7 @@ def test_owner_edits_and_deletes_notes_in_the_page(
     field = card.locator("textarea.note-input")
     assert field.input_value() == kept["text"]
     field.fill("Here the agent starts writing the components: check the test run after this.")
-    page.screenshot(path=str(screenshots_dir / "player-note-edit.png"))
+    screenshot(page, "player-note-edit.png")
     card.locator("button.note-save").click()
     card.locator(".note-text", has_text="check the test run").wait_for()
     page.locator(
@@ -118,7 +98,7 @@ def test_owner_edits_and_deletes_notes_in_the_page(
     # Delete the duplicate: asked in the page, then gone from the scene and the timeline
     page.locator(f'.popup[data-id="{duplicate["id"]}"] .popup-delete').click()
     assert "Delete this note for good?" in card.inner_text()
-    page.screenshot(path=str(screenshots_dir / "notes-delete-confirm.png"))
+    screenshot(page, "notes-delete-confirm.png")
     card.locator("button.note-confirm-delete").click()
     _wait_notes(page, 1)
     page.locator(f'.popup[data-id="{duplicate["id"]}"]').wait_for(state="detached")
@@ -130,7 +110,7 @@ def test_owner_edits_and_deletes_notes_in_the_page(
         (kept["id"], "Here the agent starts writing the components: check the test run after this.")
     ]
     page.reload()
-    page.wait_for_function("() => window.vibecastPlayer && window.vibecastPlayer.ready")
+    wait_player(page)
     _wait_notes(page, 1)
     page.locator(".popup-text", has_text="check the test run after this").wait_for()
     assert page.locator(".popup").count() == 1
@@ -140,7 +120,7 @@ def test_note_opened_from_its_timeline_marker(
     web_server: WebServer, page: Any, clean_notes: None
 ) -> None:
     note = _add(web_server, 200_000, "flaky step")
-    _open(page, _player_url(web_server))
+    open_player(page, web_server.player_url(SESSION))
     _wait_notes(page, 1)
     assert _tooltip_at(page, 200_000) == "3:20 · Note: flaky step"
     page.mouse.click(*_marker_point(page, 200_000))
@@ -159,9 +139,9 @@ def test_note_opened_from_its_timeline_marker(
 
 
 def test_bookmark_labelled_as_made_then_deleted(
-    web_server: WebServer, page: Any, clean_notes: None, screenshots_dir: Path
+    web_server: WebServer, page: Any, clean_notes: None, screenshot: Screenshot
 ) -> None:
-    _open(page, _player_url(web_server, "?t=2m"))
+    open_player(page, web_server.player_url(SESSION, "?t=2m"))
     page.locator("button.bookmark").click()
     card = page.locator(".note-card")
     label = card.locator("input.note-input")
@@ -169,7 +149,7 @@ def test_bookmark_labelled_as_made_then_deleted(
     assert label.evaluate("el => el === document.activeElement")  # type at once
     assert "Bookmarked 2:00" in card.inner_text()
     label.type("Tests pass from here")
-    page.screenshot(path=str(screenshots_dir / "bookmark-label.png"))
+    screenshot(page, "bookmark-label.png")
     label.press("Enter")
     card.locator(".note-text", has_text="Tests pass from here").wait_for()
     (saved,) = _annotations(web_server)
@@ -196,20 +176,20 @@ def test_bookmark_labelled_as_made_then_deleted(
     card.locator("button.note-confirm-delete").click()
     _wait_notes(page, 1)
     page.reload()
-    page.wait_for_function("() => window.vibecastPlayer && window.vibecastPlayer.ready")
+    wait_player(page)
     _wait_notes(page, 1)
     assert [a["text"] for a in _annotations(web_server)] == ["Tests pass from here"]
-    page.screenshot(path=str(screenshots_dir / "player-bookmarks.png"))
+    screenshot(page, "player-bookmarks.png")
 
 
 def test_note_card_on_a_phone(
-    web_server: WebServer, sized_page: Any, clean_notes: None, screenshots_dir: Path
+    web_server: WebServer, sized_page: Any, clean_notes: None, screenshot: Screenshot
 ) -> None:
     """At 390 px the card opens above the timeline and the controls (three rows there), inside
     the window, so the markers stay in view and in reach."""
     _add(web_server, 90_000, "a note to read on a phone")
     with sized_page(390, 844) as page:
-        _open(page, _player_url(web_server, "?t=91s"))
+        open_player(page, web_server.player_url(SESSION, "?t=91s"))
         _wait_notes(page, 1)
         page.locator(".popup-actions .popup-edit").click()
         card = page.locator(".note-card")
@@ -219,7 +199,7 @@ def test_note_card_on_a_phone(
         assert box and bar
         assert box["y"] + box["height"] <= bar["y"]
         assert box["x"] >= 0 and box["x"] + box["width"] <= 390
-        page.screenshot(path=str(screenshots_dir / "notes-edit-phone.png"))
+        screenshot(page, "notes-edit-phone.png")
 
 
 def test_read_only_viewers_get_no_edit_controls(
@@ -228,51 +208,40 @@ def test_read_only_viewers_get_no_edit_controls(
     _add(web_server, 30_000, "owner's note")
     replay = web_server.replay(SESSION)
     # the owner's own player shows the note at that moment, with its controls...
-    _open(page, _player_url(web_server, "?t=31s"))
+    open_player(page, web_server.player_url(SESSION, "?t=31s"))
     page.locator(".popup-text", has_text="owner's note").wait_for()
     assert page.locator(".popup-actions").count() == 1
     # ...the owner's embed (an iframe's player) is read-only: no notes, no card
-    _open(page, _player_url(web_server, "?embed=1&t=31s"))
+    open_player(page, web_server.player_url(SESSION, "?embed=1&t=31s"))
     page.wait_for_timeout(300)
     assert page.locator(".popup, .popup-actions, .note-card").count() == 0
     # nor does the share link's viewer get any
-    with _api(web_server) as api:
-        token = api.post(f"/api/replays/{replay.id}/share", json={"is_public": True}).json()[
-            "share_token"
-        ]
-    try:
-        _open(page, f"{web_server.url}/s/{token}?t=31s")
+    with web_server.shared(replay.id) as token:
+        open_player(page, f"{web_server.url}/s/{token}?t=31s")
         page.wait_for_timeout(300)
         assert page.locator(".popup, .popup-actions, .note-card").count() == 0
-    finally:
-        with _api(web_server) as api:
-            api.delete(f"/api/replays/{replay.id}/share")
 
 
-def test_only_the_author_may_change_a_note(team_server: WebServer, chromium: Any) -> None:
+def test_only_the_author_may_change_a_note(team_server: WebServer, sized_page: Any) -> None:
     """Server mode: bob opens alice's public replay, whose link shows her notes; he reads her
     note, with no Edit or Delete, and the API refuses him as the page does; alice gets the
     buttons on the same note."""
     replay = team_server.replay(SESSION)
-    with _api(team_server, "alice") as alice:
+    with team_server.api("alice") as alice:
         note = alice.post(
             f"/api/replays/{replay.id}/annotations", json={"timestamp_ms": 30_000, "text": "mine"}
         ).json()
         alice.post(f"/api/replays/{replay.id}/share", json={"is_public": True, "share_notes": True})
     try:
-        with _api(team_server, "bob") as bob:
+        with team_server.api("bob") as bob:
             path = f"/api/replays/{replay.id}/annotations/{note['id']}"
             assert bob.patch(path, json={"text": "bob's"}).status_code == 404
             assert bob.delete(path).status_code == 404
         for user, buttons in (("bob", 0), ("alice", 1)):
-            context = chromium.new_context(
-                viewport={"width": 1280, "height": 800},
-                extra_http_headers={"Authorization": f"Bearer {team_server.users[user][1]}"},
-            )
-            console = Console()
-            try:
-                viewer = watch(context.new_page(), console)
-                _open(viewer, f"{team_server.url}/replays/{replay.id}?t=31s")
+            login = {"Authorization": f"Bearer {team_server.users[user][1]}"}
+            # its JS errors, CSP violations and dialogs fail the test as the ``with`` ends
+            with sized_page(1280, 800, extra_http_headers=login) as viewer:
+                open_player(viewer, f"{team_server.url}/replays/{replay.id}?t=31s")
                 viewer.locator(".popup-text", has_text="mine").wait_for()
                 viewer.wait_for_function(
                     "() => performance.getEntriesByName(location.origin + '/api/me').length"
@@ -285,10 +254,7 @@ def test_only_the_author_may_change_a_note(team_server: WebServer, chromium: Any
                     card.wait_for()
                     assert "mine" in card.inner_text()
                     assert card.locator("button.note-edit, button.note-delete").count() == 0
-                assert console.unexpected() == [] and console.dialogs == []
-            finally:
-                context.close()
     finally:
-        with _api(team_server, "alice") as alice:
+        with team_server.api("alice") as alice:
             alice.delete(f"/api/replays/{replay.id}/annotations/{note['id']}")
             alice.delete(f"/api/replays/{replay.id}/share")

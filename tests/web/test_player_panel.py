@@ -11,23 +11,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from web_helpers import Screenshot, WebServer, open_player, wait_fully_loaded
 
 SESSION = "fe5e1c67"
 
 
-def _open_player(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_function("() => window.vibecastPlayer && window.vibecastPlayer.ready")
+def _open(page: Any, server: WebServer) -> None:
+    """The player of :data:`SESSION` with every event loaded: the panels are built from all."""
+    open_player(page, server.player_url(SESSION))
+    wait_fully_loaded(page)
 
 
-def _open(page: Any, url: str) -> None:
-    _open_player(page, url)
-    # the whole replay loaded (the background fill after the first window)
-    page.wait_for_function("() => window.vibecastPlayer.player.timeline.length >= 400")
-
-
-def test_feed_updated_in_place_equals_a_fresh_one(web_server: Any, page: Any) -> None:
-    _open(page, f"{web_server.url}/replays/{web_server.replay(SESSION).id}")
+def test_feed_updated_in_place_equals_a_fresh_one(web_server: WebServer, page: Any) -> None:
+    _open(page, web_server)
     result = page.evaluate(
         """async () => {
           const { NowShowing } = await import('/static/js/ui/panel.js');
@@ -53,8 +49,8 @@ def test_feed_updated_in_place_equals_a_fresh_one(web_server: Any, page: Any) ->
     assert result["shown"] == 40  # at index 60: the 40 events before it
 
 
-def test_long_text_previewed_then_shown_in_full(web_server: Any, page: Any) -> None:
-    _open(page, f"{web_server.url}/replays/{web_server.replay(SESSION).id}")
+def test_long_text_previewed_then_shown_in_full(web_server: WebServer, page: Any) -> None:
+    _open(page, web_server)
     found = page.evaluate(
         """async () => {
           const { NowShowing } = await import('/static/js/ui/panel.js');
@@ -111,16 +107,16 @@ _SHOW = """async ([tool, key]) => {
 }"""
 
 
-def test_paths_shown_in_their_own_case(web_server: Any, page: Any, screenshots_dir: Path) -> None:
+def test_paths_shown_in_their_own_case(
+    web_server: WebServer, page: Any, screenshot: Screenshot
+) -> None:
     """Headings are styled in capitals, but an Edit's file path and a Bash command's description
     keep their case (paths are case-sensitive): innerText honours text-transform."""
-    _open(page, f"{web_server.url}/replays/{web_server.replay(SESSION).id}")
+    _open(page, web_server)
     for tool, key, heading in [("Edit", "file_path", "EDIT"), ("Bash", "description", "$")]:
         shown = page.evaluate(_SHOW, [tool, key])
         assert shown is not None, f"the shared transcript has a {tool} with a {key}"
-        page.locator(".now-showing").screenshot(
-            path=str(screenshots_dir / f"player-panel-{tool.lower()}-heading.png")
-        )
+        screenshot(page.locator(".now-showing"), f"player-panel-{tool.lower()}-heading.png")
         assert shown["subject"] == shown["expected"], shown
         assert shown["heading"] == f"{heading} {shown['expected']}", shown  # still a heading
         if tool == "Edit":  # the head's file line: the whole path, its leading "/" first
@@ -209,26 +205,27 @@ def _inside(part: dict[str, float], area: dict[str, float]) -> bool:
 
 
 def _at_failure(
-    web_server: Any,
+    web_server: WebServer,
     sized_page: Any,
     prefix: str,
     failure: dict[str, str],
     width: int,
     height: int,
-    screenshot: Path,
+    screenshot: Screenshot,
+    name: str,
 ) -> dict[str, Any]:
     """The player at the failed call, in a window of that size: what the panel shows, checked
     for what every failure must show (the error first under the tool's heading, nothing
-    scrolled)."""
+    scrolled); its screenshot saved as ``name``."""
     with sized_page(width, height) as page:
-        _open_player(page, f"{web_server.url}/replays/{web_server.replay(prefix).id}")
+        open_player(page, web_server.player_url(prefix))
         page.wait_for_function(
             """(id) => window.vibecastPlayer.player.timeline.events
                 .some((e) => e.toolUseId === id && e.type === 'post_tool_use_failure')""",
             arg=failure["id"],
         )
         shown = page.evaluate(_AT_FAILURE, failure["id"])
-        page.screenshot(path=str(screenshot))
+        screenshot(page, name)
     assert shown is not None, failure
     assert shown["order"][1] == "Error", shown
     assert not shown["scrolled"], shown
@@ -237,10 +234,10 @@ def _at_failure(
 
 @pytest.mark.parametrize(("width", "height"), [(1366, 800), (1280, 800), (1920, 1080), (390, 844)])
 def test_failed_tool_error_in_view_without_scrolling(
-    web_server: Any,
+    web_server: WebServer,
     sized_page: Any,
     shared_data: Path,
-    screenshots_dir: Path,
+    screenshot: Screenshot,
     width: int,
     height: int,
 ) -> None:
@@ -256,7 +253,8 @@ def test_failed_tool_error_in_view_without_scrolling(
         failure,
         width,
         height,
-        screenshots_dir / f"player-panel-error-{width}x{height}.png",
+        screenshot,
+        f"player-panel-error-{width}x{height}.png",
     )
     assert shown["type"] == "Tool failed", shown
     assert shown["order"][:3] == ["event-meta", "Error", "Write"], shown
@@ -267,10 +265,10 @@ def test_failed_tool_error_in_view_without_scrolling(
 
 @pytest.mark.parametrize(("width", "height"), [(1366, 800), (390, 844)])
 def test_long_error_previewed_first_line_in_view(
-    web_server: Any,
+    web_server: WebServer,
     sized_page: Any,
     shared_data: Path,
-    screenshots_dir: Path,
+    screenshot: Screenshot,
     width: int,
     height: int,
 ) -> None:
@@ -287,7 +285,8 @@ def test_long_error_previewed_first_line_in_view(
         failure,
         width,
         height,
-        screenshots_dir / f"player-panel-long-error-{width}x{height}.png",
+        screenshot,
+        f"player-panel-long-error-{width}x{height}.png",
     )
     assert _inside(shown["heading"], shown["visible"]), shown
     assert shown["firstLine"] and all(_inside(b, shown["visible"]) for b in shown["firstLine"])

@@ -6,36 +6,14 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from typing import Any
 
-import httpx
 import msgspec
+from web_helpers import Screenshot, WebServer, frames, open_player, player_state
 
 from vibecast.model import encode_event
 
 SESSION = "fe5e1c67"  # 438 events, 9.5 minutes, subagents, errors
-
-
-def _open(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_function("() => window.vibecastPlayer && window.vibecastPlayer.ready")
-
-
-def _state(page: Any) -> dict[str, Any]:
-    return page.evaluate(
-        """() => { const p = window.vibecastPlayer.player;
-        return {position: p.position, playing: p.playing, speed: p.speed, duration: p.duration,
-                loaded: p.timeline.length, times: p.timeline.times.slice(0, 2000)}; }"""
-    )
-
-
-def _frames(page: Any, n: int = 3) -> None:
-    page.evaluate(
-        "n => new Promise(r => { const f = () => (--n <= 0 ? r() : requestAnimationFrame(f)); "
-        "requestAnimationFrame(f); })",
-        n,
-    )
 
 
 def _near(page: Any, target: float, tolerance: float) -> None:
@@ -45,28 +23,26 @@ def _near(page: Any, target: float, tolerance: float) -> None:
     )
 
 
-def _player_url(web_server: Any, query: str = "") -> str:
-    return f"{web_server.url}/replays/{web_server.replay(SESSION).id}{query}"
-
-
-def test_play_pause_and_controls_show(web_server: Any, page: Any, screenshots_dir: Path) -> None:
-    _open(page, _player_url(web_server))
-    assert _state(page)["position"] == 0
+def test_play_pause_and_controls_show(
+    web_server: WebServer, page: Any, screenshot: Screenshot
+) -> None:
+    open_player(page, web_server.player_url(SESSION))
+    assert player_state(page)["position"] == 0
     assert page.locator(".replay-title").inner_text().strip()
     page.locator("button.play").click()
     page.wait_for_function("() => window.vibecastPlayer.player.position > 300")
     page.locator("button.play").click()
-    paused = _state(page)
+    paused = player_state(page)
     assert not paused["playing"]
     time.sleep(0.3)
-    assert _state(page)["position"] == paused["position"]
+    assert player_state(page)["position"] == paused["position"]
     assert page.locator(".now-head .tool-name").inner_text()
-    page.screenshot(path=str(screenshots_dir / "player-playing.png"))
+    screenshot(page, "player-playing.png")
 
 
-def test_seek_by_click_and_by_key(web_server: Any, page: Any) -> None:
-    _open(page, _player_url(web_server))
-    duration = _state(page)["duration"]
+def test_seek_by_click_and_by_key(web_server: WebServer, page: Any) -> None:
+    open_player(page, web_server.player_url(SESSION))
+    duration = player_state(page)["duration"]
     bar = page.locator("canvas.timeline-canvas")
     box = bar.bounding_box()
     assert box
@@ -83,18 +59,18 @@ def test_seek_by_click_and_by_key(web_server: Any, page: Any) -> None:
     page.wait_for_function("() => window.vibecastPlayer.player.position === 0")
 
 
-def test_speed_and_step(web_server: Any, page: Any) -> None:
-    _open(page, _player_url(web_server))
+def test_speed_and_step(web_server: WebServer, page: Any) -> None:
+    open_player(page, web_server.player_url(SESSION))
     page.locator("button.speed-4").click()
-    assert _state(page)["speed"] == 4
+    assert player_state(page)["speed"] == 4
     page.keyboard.press("+")
-    assert _state(page)["speed"] == 8
+    assert player_state(page)["speed"] == 8
     page.keyboard.press("-")
     page.keyboard.press("-")
-    assert _state(page)["speed"] == 2
+    assert player_state(page)["speed"] == 2
     page.locator("select.speed").select_option("0.25")
-    assert _state(page)["speed"] == 0.25
-    times = sorted(set(_state(page)["times"]))
+    assert player_state(page)["speed"] == 0.25
+    times = sorted(set(page.evaluate("window.vibecastPlayer.player.timeline.times.slice(0, 2000)")))
     page.keyboard.press("0")
     page.keyboard.press(".")
     page.wait_for_function(f"() => window.vibecastPlayer.player.position === {times[1]}")
@@ -102,11 +78,11 @@ def test_speed_and_step(web_server: Any, page: Any) -> None:
     page.wait_for_function(f"() => window.vibecastPlayer.player.position === {times[2]}")
     page.keyboard.press(",")
     page.wait_for_function(f"() => window.vibecastPlayer.player.position === {times[1]}")
-    assert not _state(page)["playing"]  # stepping keeps the paused state
+    assert not player_state(page)["playing"]  # stepping keeps the paused state
 
 
-def test_play_at_speed_moves_faster(web_server: Any, page: Any) -> None:
-    _open(page, _player_url(web_server, "?speed=8"))
+def test_play_at_speed_moves_faster(web_server: WebServer, page: Any) -> None:
+    open_player(page, web_server.player_url(SESSION, "?speed=8"))
     page.keyboard.press("Space")
     page.wait_for_function("() => window.vibecastPlayer.player.position > 4000")
     page.keyboard.press("Space")
@@ -115,9 +91,9 @@ def test_play_at_speed_moves_faster(web_server: Any, page: Any) -> None:
 
 
 def test_note_saved_and_shown_after_reload(
-    web_server: Any, page: Any, screenshots_dir: Path
+    web_server: WebServer, page: Any, screenshot: Screenshot
 ) -> None:
-    _open(page, _player_url(web_server))
+    open_player(page, web_server.player_url(SESSION))
     page.locator("button.note").click()
     page.locator(".annotation-form textarea").fill(
         "<script>alert(1)</script> look at the failing Edit"
@@ -125,7 +101,7 @@ def test_note_saved_and_shown_after_reload(
     bar = page.locator("canvas.timeline-canvas").bounding_box()
     assert bar
     page.mouse.click(bar["x"] + 8 + (bar["width"] - 16) * 0.25, bar["y"] + 40)  # pick the time
-    picked = _state(page)["position"]
+    picked = player_state(page)["position"]
     scene = page.locator("canvas.scene-canvas").bounding_box()
     assert scene
     page.mouse.click(scene["x"] + scene["width"] / 2, scene["y"] + scene["height"] / 2)
@@ -144,7 +120,7 @@ def test_note_saved_and_shown_after_reload(
     popup = page.locator(".popup .popup-text", has_text="failing Edit")
     popup.wait_for()
     assert "<script>" in popup.inner_text()
-    page.screenshot(path=str(screenshots_dir / "player-note-popup.png"))
+    screenshot(page, "player-note-popup.png")
     # ] and [ jump between notes
     page.keyboard.press("0")
     page.keyboard.press("]")
@@ -153,8 +129,8 @@ def test_note_saved_and_shown_after_reload(
     )
 
 
-def test_bookmark(web_server: Any, page: Any) -> None:
-    _open(page, _player_url(web_server, "?t=2m"))
+def test_bookmark(web_server: WebServer, page: Any) -> None:
+    open_player(page, web_server.player_url(SESSION, "?t=2m"))
     page.locator("button.bookmark").click()
     page.wait_for_function(
         "() => window.vibecastPlayer.composition.annotations"
@@ -162,50 +138,50 @@ def test_bookmark(web_server: Any, page: Any) -> None:
     )
 
 
-def test_deep_links(web_server: Any, page: Any) -> None:
-    _open(page, _player_url(web_server, "?t=1m30s&speed=2"))
+def test_deep_links(web_server: WebServer, page: Any) -> None:
+    open_player(page, web_server.player_url(SESSION, "?t=1m30s&speed=2"))
     page.wait_for_function("() => window.vibecastPlayer.player.position === 90000")
-    assert _state(page)["speed"] == 2
+    assert player_state(page)["speed"] == 2
     assert "1:30 /" in page.locator(".clock").inner_text()
-    _open(page, _player_url(web_server, "?t=45000"))
+    open_player(page, web_server.player_url(SESSION, "?t=45000"))
     page.wait_for_function("() => window.vibecastPlayer.player.position === 45000")
 
 
-def test_help_overlay(web_server: Any, page: Any, screenshots_dir: Path) -> None:
-    _open(page, _player_url(web_server))
+def test_help_overlay(web_server: WebServer, page: Any, screenshot: Screenshot) -> None:
+    open_player(page, web_server.player_url(SESSION))
     overlay = page.locator(".help-overlay")
     assert overlay.is_hidden()
     page.keyboard.press("?")
     assert overlay.is_visible()
     assert "Previous / next event" in overlay.inner_text()
-    page.screenshot(path=str(screenshots_dir / "player-help.png"))
+    screenshot(page, "player-help.png")
     page.keyboard.press("Escape")
     assert overlay.is_hidden()
 
 
-def test_scene_after_seek_equals_scene_after_playing(web_server: Any, page: Any) -> None:
+def test_scene_after_seek_equals_scene_after_playing(web_server: WebServer, page: Any) -> None:
     """Play, pause somewhere; the canvas then must be exactly what a seek to that time draws."""
-    _open(page, _player_url(web_server, "?t=25s&speed=2"))
+    open_player(page, web_server.player_url(SESSION, "?t=25s&speed=2"))
     page.keyboard.press("Space")
     page.wait_for_function("() => window.vibecastPlayer.player.position > 31000")
     page.keyboard.press("Space")
-    _frames(page)
+    frames(page)
     played = page.evaluate("document.querySelector('canvas.scene-canvas').toDataURL()")
-    position = _state(page)["position"]
+    position = player_state(page)["position"]
     page.evaluate("window.vibecastPlayer.player.seek(300000)")
-    _frames(page)
+    frames(page)
     elsewhere = page.evaluate("document.querySelector('canvas.scene-canvas').toDataURL()")
     page.evaluate(f"window.vibecastPlayer.player.seek({position})")
-    _frames(page)
+    frames(page)
     sought = page.evaluate("document.querySelector('canvas.scene-canvas').toDataURL()")
     assert elsewhere != played
     assert sought == played
 
 
 def test_share_opens_in_fresh_context_then_revoke(
-    web_server: Any, page: Any, chromium: Any, screenshots_dir: Path
+    web_server: WebServer, page: Any, fresh_page: Any, screenshot: Screenshot
 ) -> None:
-    _open(page, _player_url(web_server))
+    open_player(page, web_server.player_url(SESSION))
     page.locator("button.share").click()
     page.locator(".share-dialog button.primary").click()
     url_input = page.locator(".share-dialog .share-url")
@@ -213,26 +189,24 @@ def test_share_opens_in_fresh_context_then_revoke(
     share_url = url_input.input_value()
     assert "/s/" in share_url
     assert page.locator(".share-dialog .expiry").inner_text().startswith("Expires")
-    fresh = chromium.new_context(viewport={"width": 1280, "height": 800})
-    try:
-        viewer = fresh.new_page()
-        _open(viewer, share_url)
+    with fresh_page() as viewer:
+        open_player(viewer, share_url)
         assert viewer.locator("button.note").count() == 0
         assert viewer.locator("button.share").count() == 0
         assert viewer.locator(".replay-title").inner_text().strip()
         viewer.keyboard.press("Space")
         viewer.wait_for_function("() => window.vibecastPlayer.player.position > 200")
-        viewer.screenshot(path=str(screenshots_dir / "public-viewer.png"))
+        screenshot(viewer, "public-viewer.png")
         page.locator(".share-dialog button.danger").click()
         page.locator(".share-dialog .share-url").wait_for(state="detached")
         viewer.goto(share_url)
         # the server's page (or the player, if the page was cached) says the link is gone
         viewer.wait_for_function("() => /not found/i.test(document.body.innerText)")
-    finally:
-        fresh.close()
 
 
-def test_live_mode_follows_a_recording(web_server: Any, page: Any, screenshots_dir: Path) -> None:
+def test_live_mode_follows_a_recording(
+    web_server: WebServer, page: Any, screenshot: Screenshot
+) -> None:
     """A replay with status recording plays as events are saved, then ends when it stops."""
     source = web_server.replay(SESSION)
     events = web_server.store.read_events(source.id)
@@ -241,7 +215,7 @@ def test_live_mode_follows_a_recording(web_server: Any, page: Any, screenshots_d
         msgspec.structs.replace(e, session_id=session) if hasattr(e, "session_id") else e
         for e in events
     ]
-    with httpx.Client(base_url=web_server.url) as client:
+    with web_server.api() as client:
         started = client.post(
             "/api/replays/start", json={"session_id": session, "title": "Live test"}
         )
@@ -249,7 +223,7 @@ def test_live_mode_follows_a_recording(web_server: Any, page: Any, screenshots_d
         replay_json = started.json()
         replay = msgspec.json.decode(json.dumps(replay_json).encode(), type=type(source))
         web_server.store.save_replay(replay, events[:40])
-        _open(page, f"{web_server.url}/replays/{replay.id}")
+        open_player(page, f"{web_server.url}/replays/{replay.id}")
         page.wait_for_function("() => window.vibecastPlayer.player.live === true")
         assert page.locator(".live-badge").is_visible()
         assert page.locator("button.jump-live").is_visible()
@@ -263,7 +237,7 @@ def test_live_mode_follows_a_recording(web_server: Any, page: Any, screenshots_d
             "() => window.vibecastPlayer.player.position"
             " >= window.vibecastPlayer.player.duration - 1"
         )
-        page.screenshot(path=str(screenshots_dir / "player-live.png"))
+        screenshot(page, "player-live.png")
         stopped = client.post("/api/replays/stop", json={"replay_id": replay.id})
         assert stopped.status_code == 200
         page.wait_for_function("() => window.vibecastPlayer.player.live === false", timeout=10_000)

@@ -14,7 +14,18 @@ from typing import Any
 
 import httpx
 import pytest
-from web_helpers import Console, WebServer
+from web_helpers import (
+    Console,
+    Screenshot,
+    WebServer,
+    export_payload,
+    frames,
+    open_export,
+    open_player,
+    timeline_tooltip,
+    wait_fully_loaded,
+    wait_my_replays,
+)
 
 SESSION = "fe5e1c67"  # 438 events, 9.5 minutes: a summary and a slash command's text at 0:00
 CHAT_ARRAY = "claude-code/chat-arrays/dotfiles-cc-1.0.59.chat.json"
@@ -39,30 +50,6 @@ CanvasRenderingContext2D.prototype.fillText = function (text) {
 """
 
 
-def _open(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_function("() => window.vibecastPlayer && window.vibecastPlayer.ready")
-
-
-def _loaded(page: Any) -> None:
-    """Every event of the replay loaded (the loader fills the rest in the background after the
-    first window) and the timeline bar drawn with them."""
-    page.wait_for_function("() => window.vibecastPlayer.player.timeline.fullyLoaded")
-    _frames(page)
-
-
-def _frames(page: Any, n: int = 3) -> None:
-    page.evaluate(
-        "n => new Promise(r => { const f = () => (--n <= 0 ? r() : requestAnimationFrame(f)); "
-        "requestAnimationFrame(f); })",
-        n,
-    )
-
-
-def _player_url(server: WebServer, session: str = SESSION, query: str = "") -> str:
-    return f"{server.url}/replays/{server.replay(session).id}{query}"
-
-
 def _scene_texts(page: Any) -> list[dict[str, Any]]:
     """The scene's texts drawn so far (the timeline bar draws one-character glyphs only; the
     terminal's ">_" is an icon)."""
@@ -75,16 +62,14 @@ def _tooltip(page: Any, x: float, y: float = 40) -> str:
     box = page.locator("canvas.timeline-canvas").bounding_box()
     assert box
     page.mouse.move(box["x"] + x, box["y"] + y)
-    tooltip = page.locator(".timeline-tooltip")
-    tooltip.wait_for(state="visible")
-    return tooltip.inner_text()
+    return timeline_tooltip(page)
 
 
 # -- the timeline -------------------------------------------------------------------------------
 
 
 def test_timeline_tooltips_name_the_tool_once(web_server: WebServer, page: Any) -> None:
-    _open(page, _player_url(web_server))
+    open_player(page, web_server.player_url(SESSION))
     width = page.evaluate("() => window.vibecastPlayer.composition.bar.width")
     tips = {_tooltip(page, x) for x in range(8, width - 8, 3)}
     repeated = [t for t in tips if re.search(r"· ([\w.-]+) · \1\b", t)]
@@ -108,7 +93,7 @@ def test_failed_call_said_once(web_server: WebServer, shared_data: Path, page: A
         )
         replay, event = failed
         assert event.relative_time_ms == replay.metadata.duration_ms  # at the bar's right end
-        _open(page, f"{web_server.url}/replays/{replay.id}?t={event.relative_time_ms}")
+        open_player(page, f"{web_server.url}/replays/{replay.id}?t={event.relative_time_ms}")
         width = page.evaluate("() => window.vibecastPlayer.composition.bar.width")
         assert _tooltip(page, width - 8) == f"0:00 · {event.tool} failed"
     finally:
@@ -128,11 +113,11 @@ def prompts_only(web_server: WebServer, shared_data: Path) -> Iterator[Any]:
 
 
 def test_prompts_have_timeline_markers_and_tooltips(
-    web_server: WebServer, prompts_only: Any, page: Any, screenshots_dir: Path
+    web_server: WebServer, prompts_only: Any, page: Any, screenshot: Screenshot
 ) -> None:
-    _open(page, f"{web_server.url}/replays/{prompts_only.id}")
+    open_player(page, f"{web_server.url}/replays/{prompts_only.id}")
     page.wait_for_function("() => !window.vibecastPlayer.player.clock.stalled")
-    _loaded(page)
+    wait_fully_loaded(page)
     prompts = page.evaluate(
         """() => { const {player, composition} = window.vibecastPlayer; const bar = composition.bar;
         return player.timeline.events.filter(e => e.type === 'user_prompt_submit').map(e => {
@@ -158,30 +143,30 @@ def test_prompts_have_timeline_markers_and_tooltips(
         assert _tooltip(page, far, 25).startswith(said)  # on its badge
     page.locator("button.skip-idle").click()
     page.mouse.move(0, 0)
-    page.screenshot(path=str(screenshots_dir / "player-timeline-prompts.png"))
+    screenshot(page, "player-timeline-prompts.png")
 
 
 # -- the now-showing panel ----------------------------------------------------------------------
 
 
 def test_player_opens_on_the_first_prompt(
-    web_server: WebServer, page: Any, screenshots_dir: Path
+    web_server: WebServer, page: Any, screenshot: Screenshot
 ) -> None:
-    _open(page, _player_url(web_server))
+    open_player(page, web_server.player_url(SESSION))
     detail = page.locator(".now-detail")
     assert detail.locator(".event-meta .type").inner_text() == "Prompt"
     assert detail.locator("pre.prompt").inner_text() == "/orchestrator create TODO app by Next.js"
     assert "Summary" not in detail.inner_text()
-    page.screenshot(path=str(screenshots_dir / "player-open.png"))
+    screenshot(page, "player-open.png")
     # once the session moves on, the panel follows it as before
     page.keyboard.press("Shift+ArrowRight")
     page.wait_for_function("() => window.vibecastPlayer.player.position > 0")
-    _frames(page)
+    frames(page)
     assert detail.locator(".event-meta .type").inner_text() == "Assistant"
     feed = page.locator(".feed li .text").all_inner_texts()
     assert feed[-1].startswith("Prompt: /orchestrator") and "Empty Repo Setup" in "\n".join(feed)
     # a session that opens with the agent's own words shows them, not a later prompt
-    _open(page, _player_url(web_server, "b162b1ae"))
+    open_player(page, web_server.player_url("b162b1ae"))
     assert detail.locator(".event-meta .type").inner_text() == "Assistant"
     # the rule (state at index i, first prompt p → the event shown), on the module itself
     shown = page.evaluate(
@@ -200,18 +185,16 @@ def test_player_opens_on_the_first_prompt(
 
 
 def test_video_frame_at_0_shows_the_first_prompt(web_server: WebServer, page: Any) -> None:
-    from test_export_page import _load
-
-    _load(page, web_server)
+    open_export(page, web_server, export_payload(web_server, SESSION))
     page.evaluate("t => window.vibecastExport.renderAt(t)", 0)
     assert page.locator(".now-detail pre.prompt").inner_text().startswith("/orchestrator")
 
 
 def test_read_without_stored_contents_is_a_sentence(
-    web_server: WebServer, page: Any, screenshots_dir: Path
+    web_server: WebServer, page: Any, screenshot: Screenshot
 ) -> None:
-    _open(page, _player_url(web_server))
-    _loaded(page)
+    open_player(page, web_server.player_url(SESSION))
+    wait_fully_loaded(page)
     read = page.evaluate(
         """() => { const tl = window.vibecastPlayer.player.timeline;
         const i = tl.events.findIndex((e, i) => e.type === 'post_tool_use' && e.tool === 'Read'
@@ -231,7 +214,7 @@ def test_read_without_stored_contents_is_a_sentence(
     )
     text = page.locator(".now-detail").inner_text()
     assert "digest" not in text and "hmac-sha256" not in text
-    page.screenshot(path=str(screenshots_dir / "read-not-stored.png"))
+    screenshot(page, "read-not-stored.png")
 
 
 # -- the scene's text ---------------------------------------------------------------------------
@@ -279,24 +262,24 @@ def _bubbles_outside(page: Any) -> list[Any]:
 
 
 def test_phone_scene_text_is_readable(
-    web_server: WebServer, probed: Callable[[int, int], Any], screenshots_dir: Path
+    web_server: WebServer, probed: Callable[[int, int], Any], screenshot: Screenshot
 ) -> None:
     with probed(390, 844) as page:
-        _open(page, _player_url(web_server))
+        open_player(page, web_server.player_url(SESSION))
         scale = page.evaluate("() => window.vibecastPlayer.composition.scene.transform.scale")
         assert scale < 0.5  # the whole workshop in ~370 px: design sizes would be 4-7 px
         for t in (0, 240_000, 346_000):  # the prompt's bubble; subagents at work with tools
             page.evaluate("t => window.vibecastPlayer.player.seek(t)", t)
-            _frames(page)
+            frames(page)
         assert _bubbles_outside(page) == []  # moved inside when near an edge
         texts = _scene_texts(page)
         assert {"Claude", "Bookshelf", "session"} <= {t["text"] for t in texts}
         small = sorted({(round(t["px"], 1), t["text"]) for t in texts if t["px"] < MIN_TEXT_PX})
         assert small == [], small[:10]
         page.evaluate("t => window.vibecastPlayer.player.seek(t)", 0)
-        _frames(page)
-        page.screenshot(path=str(screenshots_dir / "phone-scene.png"))
-        page.locator(".stage").screenshot(path=str(screenshots_dir / "phone-scene-zoom.png"))
+        frames(page)
+        screenshot(page, "phone-scene.png")
+        screenshot(page.locator(".stage"), "phone-scene-zoom.png")
 
 
 def test_desktop_and_video_keep_the_design_sizes(
@@ -304,15 +287,13 @@ def test_desktop_and_video_keep_the_design_sizes(
 ) -> None:
     """Where the design sizes are legible (a desktop window; a 720p or 1080p video) nothing
     changes: every text at its size in world units, scaled by the camera alone."""
-    from test_export_page import _load
-
     with probed(1440, 900) as page:
-        _open(page, _player_url(web_server, query="?t=5m46s"))
-        _frames(page)
+        open_player(page, web_server.player_url(SESSION, "?t=5m46s"))
+        frames(page)
         sizes = {t["world"] for t in _scene_texts(page)}
         assert sizes and sizes <= DESIGN_TEXT, sizes
     with probed(1280, 720) as page:
-        _load(page, web_server)
+        open_export(page, web_server, export_payload(web_server, SESSION))
         for t in (0, 31_000, 346_000):
             page.evaluate("t => window.vibecastExport.renderAt(t)", t)
         texts = _scene_texts(page)
@@ -325,7 +306,7 @@ def test_desktop_and_video_keep_the_design_sizes(
 
 
 def test_not_found_page_in_the_app_look(
-    web_server: WebServer, page: Any, console: Console, screenshots_dir: Path
+    web_server: WebServer, page: Any, console: Console, screenshot: Screenshot
 ) -> None:
     console.allow(r"status of 404")
     answer = page.goto(f"{web_server.url}/replays/00000000-0000-4000-8000-000000000000")
@@ -333,11 +314,11 @@ def test_not_found_page_in_the_app_look(
     assert page.locator("h1").inner_text() == "Replay not found"
     background = page.evaluate("() => getComputedStyle(document.body).backgroundColor")
     assert background == "rgb(13, 17, 23)"  # base.css --bg, as every page of the app
-    page.screenshot(path=str(screenshots_dir / "not-found.png"))
+    screenshot(page, "not-found.png")
     answer = page.goto(f"{web_server.url}/nonexistent-page")
     assert answer is not None and answer.status == 404
     assert page.locator("h1").inner_text() == "Page not found"  # a page, not raw JSON
-    page.screenshot(path=str(screenshots_dir / "404-page.png"))
+    screenshot(page, "404-page.png")
     page.locator("a.home-link").click()
     page.wait_for_url(f"{web_server.url}/")
-    page.wait_for_selector("body[data-loaded=true]")
+    wait_my_replays(page)

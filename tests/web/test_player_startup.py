@@ -8,22 +8,25 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from web_helpers import WebServer, open_player
+
 from vibecast.web.modulegraph import module_graph
 from vibecast.web.pages import STATIC_DIR
 
 SESSION = "fe5e1c67"
 
 
-def test_shell_preloads_the_module_graph_and_the_first_window(web_server: Any, page: Any) -> None:
+def test_shell_preloads_the_module_graph_and_the_first_window(
+    web_server: WebServer, page: Any
+) -> None:
     replay = web_server.replay(SESSION)
     requests: list[str] = []
     warnings: list[str] = []
     page.on("request", lambda r: requests.append(r.url.replace(web_server.url, "")))
     page.on("console", lambda m: warnings.append(m.text) if m.type == "warning" else None)
-    response = page.goto(f"{web_server.url}/replays/{replay.id}")
+    response = open_player(page, f"{web_server.url}/replays/{replay.id}")
     assert response is not None
     shell = response.text()
-    page.wait_for_function("() => window.vibecastPlayer && window.vibecastPlayer.ready")
 
     preloaded = set(re.findall(r'<link rel=modulepreload href="/static/([^"]+)"', shell))
     assert preloaded == set(module_graph(STATIC_DIR, "js/player-main.js"))
@@ -51,18 +54,9 @@ def test_shell_preloads_the_module_graph_and_the_first_window(web_server: Any, p
     assert 0 < hooks["skeleton"] <= hooks["first"]
 
 
-def test_public_viewer_preloads_its_first_window(web_server: Any, page: Any) -> None:
-    import httpx
-
-    replay = web_server.replay(SESSION)
-    token = httpx.post(
-        f"{web_server.url}/api/replays/{replay.id}/share", json={"is_public": True}
-    ).json()["share_token"]
-    try:
+def test_public_viewer_preloads_its_first_window(web_server: WebServer, page: Any) -> None:
+    with web_server.shared(web_server.replay(SESSION).id) as token:
         requests: list[str] = []
         page.on("request", lambda r: requests.append(r.url.replace(web_server.url, "")))
-        page.goto(f"{web_server.url}/s/{token}")
-        page.wait_for_function("() => window.vibecastPlayer && window.vibecastPlayer.ready")
+        open_player(page, f"{web_server.url}/s/{token}")
         assert requests.count(f"/api/s/{token}?to_ms=59999&events_limit=200") == 1, requests
-    finally:
-        httpx.delete(f"{web_server.url}/api/replays/{replay.id}/share")

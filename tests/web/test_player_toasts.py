@@ -6,12 +6,11 @@ under the pointer waits for it to leave."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from web_helpers import WebServer
+from web_helpers import Screenshot, WebServer, open_player
 
 SESSION = "1af7fc5e"
 
@@ -56,23 +55,22 @@ def _clear_of_controls(page: Any, count: int) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize(("width", "height"), [(1440, 900), (390, 844)])
 def test_toasts_cover_no_control_and_stack_neatly(
-    sized_page: Any, web_server: WebServer, screenshots_dir: Path, width: int, height: int
+    sized_page: Any, web_server: WebServer, screenshot: Screenshot, width: int, height: int
 ) -> None:
     replay_id = web_server.replay(SESSION).id
     with sized_page(width, height) as page:
-        page.goto(f"{web_server.url}/replays/{replay_id}?t=5000")
-        page.wait_for_function("() => window.vibecastPlayer && window.vibecastPlayer.ready")
+        open_player(page, f"{web_server.url}/replays/{replay_id}?t=5000")
         page.locator(".controls button.share").click()
         dialog = page.locator(".share-dialog")
         try:
             dialog.get_by_role("button", name=re.compile("^(Create|New) link$")).click()
             dialog.locator(".share-url").wait_for()
-            _two_toasts(page, screenshots_dir, width, height)
+            _two_toasts(page, screenshot, width, height)
         finally:  # unshared again, whatever happened
             httpx.delete(f"{web_server.url}/api/replays/{replay_id}/share", timeout=10)
 
 
-def _two_toasts(page: Any, screenshots_dir: Path, width: int, height: int) -> None:
+def _two_toasts(page: Any, screenshot: Screenshot, width: int, height: int) -> None:
     """The share dialog's toasts: copying (once as the link is made, when the clipboard lets
     it, then by its button), then revoking."""
     dialog = page.locator(".share-dialog")
@@ -81,7 +79,7 @@ def _two_toasts(page: Any, screenshots_dir: Path, width: int, height: int) -> No
     region.locator(".toast").first.wait_for()  # "Link copied", or how to copy it
     first = region.locator(".toast-text").first.inner_text()
     _clear_of_controls(page, 1)  # the same message twice: one toast
-    page.screenshot(path=str(screenshots_dir / f"player-toast-{width}x{height}.png"))
+    screenshot(page, f"player-toast-{width}x{height}.png")
     assert region.get_attribute("role") == "status"
     assert region.get_attribute("aria-live") == "polite"
     # a second one at once: both shown, the newest on top, apart
@@ -90,7 +88,7 @@ def _two_toasts(page: Any, screenshots_dir: Path, width: int, height: int) -> No
     newest, older = _clear_of_controls(page, 2)
     assert (newest["text"], older["text"]) == ("Link revoked", first)
     assert not _overlap(newest, older) and newest["y"] < older["y"]
-    page.screenshot(path=str(screenshots_dir / f"player-toasts-two-{width}x{height}.png"))
+    screenshot(page, f"player-toasts-two-{width}x{height}.png")
     # × dismisses one; the other goes by itself
     region.locator(".toast", has_text="Link revoked").get_by_role("button", name="Dismiss").click()
     assert region.locator(".toast").all_inner_texts() == [f"{first}\n×"]

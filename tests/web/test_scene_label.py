@@ -4,13 +4,9 @@ it draws before the first events land."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-import msgspec
-from web_helpers import WebServer
-
-from vibecast.model import encode_event
+from web_helpers import WebServer, export_payload, frames, open_export, open_player
 
 SESSION = "1af7fc5e"
 
@@ -34,29 +30,15 @@ def _last_label(page: Any) -> str:
 
 def _player_label(page: Any, server: WebServer) -> str:
     page.add_init_script(_RECORD_LABELS)
-    page.goto(f"{server.url}/replays/{server.replay(SESSION).id}?t=5000")
-    page.wait_for_function(
-        "() => window.vibecastPlayer && window.vibecastPlayer.ready"
-        " && window.vibecastPlayer.player.timeline.events.length > 0"
-    )
-    # two more frames: the replay's events are drawn, not only loaded
-    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    open_player(page, server.player_url(SESSION, "?t=5000"))
+    page.wait_for_function("() => window.vibecastPlayer.player.timeline.events.length > 0")
+    frames(page, 2)  # the replay's events are drawn, not only loaded
     return _last_label(page)
 
 
 def _export_label(page: Any, server: WebServer) -> str:
-    replay = server.replay(SESSION)
-    payload = {
-        "replay": json.loads(msgspec.json.encode(replay)),
-        "events": [json.loads(encode_event(e)) for e in server.store.read_events(replay.id)],
-        "annotations": [],
-    }
     page.add_init_script(_RECORD_LABELS)
-    page.set_viewport_size({"width": 1280, "height": 720})
-    page.goto(f"{server.url}/static/export.html")
-    page.wait_for_function("() => window.vibecastExport !== undefined")
-    page.evaluate("() => window.vibecastExport.ready")
-    page.evaluate("d => window.vibecastExport.load(d)", payload)
+    open_export(page, server, export_payload(server, SESSION))
     page.evaluate("t => window.vibecastExport.renderAt(t)", 5000)
     return _last_label(page)
 

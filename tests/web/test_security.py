@@ -9,11 +9,10 @@ event-handler attribute or a ``javascript:`` link appears, and no CSP violation 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
-import httpx
 import pytest
-from web_helpers import HOSTILE, Console, WebServer, hostile_transcript, watch
+from web_helpers import HOSTILE, Screenshot, WebServer, frames, hostile_transcript, open_my_replays
 
 from vibecast.model import Replay
 from vibecast.web.csp import content_security_policy
@@ -31,7 +30,7 @@ INJECTED = (
 def hostile(web_server: WebServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Replay]:
     directory = tmp_path_factory.mktemp("hostile")
     [replay] = web_server.import_files([hostile_transcript(directory, SESSION)])
-    with httpx.Client(base_url=web_server.url, timeout=10) as http:
+    with web_server.api() as http:
         edit = {"title": f"Title {HOSTILE}"[:200], "description": HOSTILE}
         assert http.patch(f"/api/replays/{replay.id}", json=edit).status_code == 200
         yield replay
@@ -60,11 +59,10 @@ def _html_answers_have_the_policy(page) -> list[str]:
 
 
 def test_browser_page_shows_hostile_replay_as_text(
-    page, web_server: WebServer, hostile: Replay, screenshots_dir: Path
+    page, web_server: WebServer, hostile: Replay, screenshot: Screenshot
 ) -> None:
     documents = _html_answers_have_the_policy(page)
-    page.goto(f"{web_server.url}/?q=__pwned")
-    page.wait_for_selector("body[data-loaded=true]")
+    open_my_replays(page, web_server, "?q=__pwned")
     card = page.locator(f'.vb-card[data-replay-id="{hostile.id}"]')
     assert "<script>window.__pwned='script'</script>" in card.locator(".vb-title").inner_text()
     assert "<img src=x" in card.locator(".vb-description").inner_text()
@@ -75,10 +73,7 @@ def test_browser_page_shows_hostile_replay_as_text(
     page.wait_for_timeout(200)
     _inert(page)
     assert documents
-    page.screenshot(path=str(screenshots_dir / "security-browser.png"), full_page=True)
-
-
-_TWO_FRAMES = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+    screenshot(page, "security-browser.png", full_page=True)
 
 
 def _sweep_player(page) -> str:
@@ -92,9 +87,7 @@ def _sweep_player(page) -> str:
     texts = []
     for t in sorted(set(times)):
         page.evaluate("t => window.vibecastPlayer.player.seek(t)", t)
-        page.evaluate(
-            "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
-        )
+        frames(page, 2)
         texts.append(page.inner_text("body"))
         _inert(page)
     canvas = page.locator("canvas.timeline-canvas")
@@ -114,7 +107,7 @@ def _sweep_player(page) -> str:
 
 
 def test_player_shows_hostile_events_as_text(
-    page, web_server: WebServer, hostile: Replay, screenshots_dir: Path
+    page, web_server: WebServer, hostile: Replay, screenshot: Screenshot
 ) -> None:
     documents = _html_answers_have_the_policy(page)
     page.goto(f"{web_server.url}/replays/{hostile.id}")
@@ -123,35 +116,25 @@ def test_player_shows_hostile_events_as_text(
     assert "<script>window.__pwned='script'</script>" in seen
     assert "javascript:window.__pwned" in seen
     assert documents == [f"{web_server.url}/replays/{hostile.id}"]
-    page.screenshot(path=str(screenshots_dir / "security-player.png"))
+    screenshot(page, "security-player.png")
 
 
 def test_public_viewer_shows_hostile_events_as_text(
-    chromium, web_server: WebServer, hostile: Replay, screenshots_dir: Path
+    sized_page: Any, web_server: WebServer, hostile: Replay, screenshot: Screenshot
 ) -> None:
-    with httpx.Client(base_url=web_server.url, timeout=10) as http:
-        token = http.post(f"/api/replays/{hostile.id}/share", json={"is_public": True}).json()[
-            "share_token"
-        ]
-    context = chromium.new_context(viewport={"width": 1280, "height": 800})
-    console = Console()
-    try:
-        page = watch(context.new_page(), console)
+    # a stranger's browser; its JS errors, CSP violations and dialogs fail the test
+    with web_server.shared(hostile.id) as token, sized_page(1280, 800) as page:
         documents = _html_answers_have_the_policy(page)
         page.goto(f"{web_server.url}/s/{token}")
         seen = _sweep_player(page)
         assert "<img src=x onerror" in seen
         assert documents == [f"{web_server.url}/s/{token}"]
-        page.screenshot(path=str(screenshots_dir / "security-public-viewer.png"))
-        assert console.unexpected() == [] and console.dialogs == []
-    finally:
-        context.close()
-        httpx.delete(f"{web_server.url}/api/replays/{hostile.id}/share", timeout=10)
+        screenshot(page, "security-public-viewer.png")
 
 
 def test_every_html_answer_carries_the_policy(web_server: WebServer, hostile: Replay) -> None:
     policy = content_security_policy()
-    with httpx.Client(base_url=web_server.url, timeout=10) as http:
+    with web_server.api() as http:
         for path in [
             "/",
             f"/replays/{hostile.id}",

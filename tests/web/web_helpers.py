@@ -1,19 +1,43 @@
-"""Helpers of the browser tests (fixtures using them are in conftest.py)."""
+"""Helpers of the browser tests (fixtures using them are in conftest.py): the app a test runs
+against, what its pages report, and the steps every test takes to open a page and wait for it."""
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+import msgspec
+
 from vibecast.config import Settings
-from vibecast.model import Replay
+from vibecast.model import Replay, encode_event
 from vibecast.pipeline import import_paths
 from vibecast.store.base import Store, User
 
-__all__ = ["HOSTILE", "Console", "WebServer", "hostile_transcript", "watch"]
+__all__ = [
+    "HOSTILE",
+    "Console",
+    "Screenshot",
+    "WebServer",
+    "card_ids",
+    "export_payload",
+    "frames",
+    "hostile_transcript",
+    "open_export",
+    "open_my_replays",
+    "open_player",
+    "player_state",
+    "timeline_tooltip",
+    "wait_fully_loaded",
+    "wait_my_replays",
+    "wait_player",
+    "watch",
+]
 
 
 @dataclass
@@ -29,12 +53,56 @@ class WebServer:
     def replay(self, session_prefix: str) -> Replay:
         return next(r for r in self.replays if r.session_id.startswith(session_prefix))
 
+    def player_url(self, session_prefix: str, query: str = "") -> str:
+        """The owner's player of a shared transcript's replay, ``query`` (``?t=2m``...) added."""
+        return f"{self.url}/replays/{self.replay(session_prefix).id}{query}"
+
+    def api(self, user: str | None = None) -> httpx.Client:
+        """A client of the app's HTTP API (use it in a ``with``): as ``user`` by bearer token in
+        server mode; without one, anonymous there and the local user in local mode."""
+        headers = {"Authorization": f"Bearer {self.users[user][1]}"} if user else {}
+        return httpx.Client(base_url=self.url, timeout=10, headers=headers)
+
+    def listed(self, **filters: str) -> list[str]:
+        """The replay ids ``GET /api/replays`` answers for ``filters``, in its order: what a
+        page of My Replays must show."""
+        with self.api() as api:
+            return [r["id"] for r in api.get("/api/replays", params=filters).json()["replays"]]
+
+    def share(self, replay_id: str, user: str | None = None) -> str:
+        """Make ``replay_id`` public through the API, as its Share button does; the link's token."""
+        with self.api(user) as api:
+            answer = api.post(f"/api/replays/{replay_id}/share", json={"is_public": True})
+        assert answer.status_code == 200, answer.text
+        return answer.json()["share_token"]
+
+    @contextmanager
+    def shared(self, replay_id: str, user: str | None = None) -> Iterator[str]:
+        """:meth:`share` for the ``with``, revoked after: the next test finds it private."""
+        token = self.share(replay_id, user)
+        try:
+            yield token
+        finally:
+            with self.api(user) as api:
+                api.delete(f"/api/replays/{replay_id}/share")
+
     def import_files(self, paths: list[Path], user_id: str = "local") -> list[Replay]:
         """Import more sessions through the real pipeline (e.g. a test's own transcript)."""
         summary = import_paths(self.store, self.settings, paths, user_id=user_id, force=True)
         assert summary.replay_ids, summary.issues
         found = [self.store.get_replay(i) for i in summary.replay_ids]
         return [r for r in found if r is not None]
+
+
+@dataclass(frozen=True)
+class Screenshot:
+    """``screenshot(page_or_locator, "name.png", **options)``: saved in :attr:`directory` for
+    reviewers to look at after the run."""
+
+    directory: Path
+
+    def __call__(self, target: Any, name: str, **options: Any) -> None:
+        target.screenshot(path=str(self.directory / name), **options)
 
 
 class Console:
@@ -76,6 +144,99 @@ def watch(page: Any, console: Console) -> Any:
         ),
     )
     return page
+
+
+# -- the steps of opening a page and waiting for it -------------------------------------------
+
+
+def wait_player(page: Any) -> None:
+    """Until the player (owner's, share link or embed) shows its first window of events, after
+    a ``goto`` or a ``reload``."""
+    page.wait_for_function("() => window.vibecastPlayer && window.vibecastPlayer.ready")
+
+
+def open_player(page: Any, url: str, *, laid_out: bool = False) -> Any:
+    """Go to a player page and wait for it (:func:`wait_player`); returns the page's response.
+
+    ``laid_out``: also until the Export button is unhidden (``/api/health`` answered: the
+    controls' last change of layout) and the fonts are in, for tests that measure boxes."""
+    response = page.goto(url)
+    wait_player(page)
+    if laid_out:
+        page.wait_for_selector("button.export:not([hidden])", state="attached")
+        page.evaluate("() => document.fonts.ready")
+    return response
+
+
+def frames(page: Any, n: int = 3) -> None:
+    """Wait ``n`` animation frames: what the page was last asked to show is drawn."""
+    page.evaluate(
+        "n => new Promise(r => { const f = () => (--n <= 0 ? r() : requestAnimationFrame(f)); "
+        "requestAnimationFrame(f); })",
+        n,
+    )
+
+
+def wait_fully_loaded(page: Any) -> None:
+    """Every event of the player's replay loaded (the loader fills the rest in the background
+    after the first window) and the timeline bar drawn with them."""
+    page.wait_for_function("() => window.vibecastPlayer.player.timeline.fullyLoaded")
+    frames(page)
+
+
+def timeline_tooltip(page: Any) -> str:
+    """The timeline bar's tooltip, once it shows for where the pointer was just moved."""
+    tooltip = page.locator(".timeline-tooltip")
+    tooltip.wait_for(state="visible")
+    return tooltip.inner_text()
+
+
+def player_state(page: Any) -> dict[str, Any]:
+    """The player's clock as the page holds it: position and duration (ms), playing, speed."""
+    return page.evaluate(
+        """() => { const p = window.vibecastPlayer.player;
+        return {position: p.position, playing: p.playing, speed: p.speed,
+                duration: p.duration}; }"""
+    )
+
+
+def wait_my_replays(page: Any) -> None:
+    """Until My Replays (``/``) shows its list, after a ``goto``, a ``reload`` or a link."""
+    page.wait_for_selector("body[data-loaded=true]")
+
+
+def open_my_replays(page: Any, server: WebServer, query: str = "") -> None:
+    """My Replays of ``server`` with ``query`` (``?q=...``: its filters live in the URL)."""
+    page.goto(f"{server.url}/{query}")
+    wait_my_replays(page)
+
+
+def card_ids(page: Any) -> list[str]:
+    """The replay ids of My Replays' cards, top to bottom."""
+    return page.eval_on_selector_all(".vb-card", "cards => cards.map(c => c.dataset.replayId)")
+
+
+def export_payload(
+    server: WebServer, session_prefix: str, annotations: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """What the exporter hands the video page: a replay, all its events and ``annotations``, as
+    JSON."""
+    replay = server.replay(session_prefix)
+    return {
+        "replay": json.loads(msgspec.json.encode(replay)),
+        "events": [json.loads(encode_event(e)) for e in server.store.read_events(replay.id)],
+        "annotations": list(annotations),
+    }
+
+
+def open_export(page: Any, server: WebServer, payload: dict[str, Any]) -> dict[str, Any]:
+    """The video page (``static/export.html``) at 1280x720 as the exporter drives it, with
+    ``payload`` loaded; what its ``load`` answered (``durationMs``...)."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{server.url}/static/export.html")
+    page.wait_for_function("() => window.vibecastExport !== undefined")
+    page.evaluate("() => window.vibecastExport.ready")
+    return page.evaluate("d => window.vibecastExport.load(d)", payload)
 
 
 # Markup that runs script if any of it ever reaches the DOM as HTML (or a URL).
