@@ -8,30 +8,14 @@ label), or above its agent near the bottom, while a video's frames keep their la
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 from test_player_layout import _ROWS
-from web_helpers import WebServer
+from web_helpers import Screenshot, WebServer, frames, open_player, wait_fully_loaded
 
 SESSION = "fe5e1c67"  # 438 events, 9.5 minutes: subagents at the terminal, by the scene's edge
 EDGE_T = 36_000  # two subagents side by side at the terminal, one by the right edge
-
-
-def _open(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_function("() => window.vibecastPlayer && window.vibecastPlayer.ready")
-    page.wait_for_selector("button.export:not([hidden])")  # /api/health answered: every button
-    page.evaluate("() => document.fonts.ready")
-
-
-def _frames(page: Any, n: int = 3) -> None:
-    page.evaluate(
-        "n => new Promise(r => { const f = () => (--n <= 0 ? r() : requestAnimationFrame(f)); "
-        "requestAnimationFrame(f); })",
-        n,
-    )
 
 
 # The toolbar's visible items that leave its box (inside its padding) or the window.
@@ -56,16 +40,16 @@ _BAR_FIT = """() => {
 def test_save_says_what_it_does_at_every_width(
     sized_page: Any,
     web_server: WebServer,
-    screenshots_dir: Path,
+    screenshot: Screenshot,
     width: int,
     height: int,
     rows: int,
 ) -> None:
     with sized_page(width, height) as page:
-        _open(page, f"{web_server.url}/replays/{web_server.replay(SESSION).id}")
-        page.locator(".controls").screenshot(
-            path=str(screenshots_dir / f"player-save-{width}x{height}.png")
+        open_player(
+            page, f"{web_server.url}/replays/{web_server.replay(SESSION).id}", laid_out=True
         )
+        screenshot(page.locator(".controls"), f"player-save-{width}x{height}.png")
         # its name starts with the word it shows (a speech-input user says "click Save") and,
         # with its tooltip, says what it saves
         save = page.get_by_role("button", name=re.compile(r"^Save the replay\b"))
@@ -142,18 +126,21 @@ def _overlap(a: dict[str, float], b: dict[str, float]) -> bool:
 
 
 def test_phone_subagent_labels_stay_inside_the_scene(
-    sized_page: Any, web_server: WebServer, screenshots_dir: Path
+    sized_page: Any, web_server: WebServer, screenshot: Screenshot
 ) -> None:
     width, height = 390, 844
     with sized_page(width, height) as page:
         page.add_init_script(_SCENE_TEXTS)
-        _open(page, f"{web_server.url}/replays/{web_server.replay(SESSION).id}?t={EDGE_T}")
-        page.wait_for_function("() => window.vibecastPlayer.player.timeline.fullyLoaded")
-        _frames(page)
+        open_player(
+            page,
+            f"{web_server.url}/replays/{web_server.replay(SESSION).id}?t={EDGE_T}",
+            laid_out=True,
+        )
+        wait_fully_loaded(page)
         canvas = page.locator("canvas.scene-canvas").bounding_box()
         stage = page.locator(".stage").bounding_box()
         assert canvas and stage
-        page.locator(".stage").screenshot(path=str(screenshots_dir / "phone-subagent-labels.png"))
+        screenshot(page.locator(".stage"), "phone-subagent-labels.png")
         subagents = page.evaluate(_SUBAGENTS, EDGE_T)
         # the case the QA walk-through met: a subagent by the scene's right edge
         assert max(s["x"] for s in subagents) > canvas["width"] - 40, subagents
@@ -176,10 +163,8 @@ def test_phone_subagent_labels_stay_inside_the_scene(
         page.evaluate(
             "() => { window.vibecastPlayer.composition.camera = {zoom: 1.5, panX: 0, panY: 0}; }"
         )
-        _frames(page)
-        page.locator(".stage").screenshot(
-            path=str(screenshots_dir / "phone-subagent-labels-zoomed.png")
-        )
+        frames(page)
+        screenshot(page.locator(".stage"), "phone-subagent-labels-zoomed.png")
         zoomed = page.evaluate(_LABELS_OUT)
         assert zoomed["count"] == 0, zoomed
         assert zoomed["above"] > 0, zoomed

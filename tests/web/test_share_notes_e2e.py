@@ -9,16 +9,11 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
-from web_helpers import Console, WebServer, watch
+from web_helpers import Console, WebServer, open_player, watch
 
 SESSION = "5c0375b4"
 NOTE = "Here the agent finds the failing test"
 BOOKMARK = "owner's own bookmark"
-
-
-def _ready(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_function("() => window.vibecastPlayer && window.vibecastPlayer.ready")
 
 
 def _shown_notes(page: Any) -> list[str]:
@@ -51,7 +46,7 @@ def test_owner_shows_and_hides_notes_on_the_link(
     ]
     fresh = chromium.new_context(viewport={"width": 1280, "height": 800})  # no cookies
     try:
-        _ready(page, f"{web_server.url}/replays/{replay.id}")
+        open_player(page, f"{web_server.url}/replays/{replay.id}")
         page.locator("button.share").click()
         assert page.locator(".share-dialog .share-notes").count() == 0  # no link yet
         with page.expect_response(lambda r: r.url.endswith("/share")) as created:
@@ -74,7 +69,7 @@ def test_owner_shows_and_hides_notes_on_the_link(
 
         console = Console()
         viewer = watch(fresh.new_page(), console)
-        _ready(viewer, f"{share_url}?t=2s")
+        open_player(viewer, f"{share_url}?t=2s")
         viewer.locator(".popup-text", has_text=NOTE).wait_for()
         assert _shown_notes(viewer) == [NOTE]  # the flag on the timeline: the note, no bookmark
         flags = "() => window.vibecastPlayer.composition.bar.annotations.length"
