@@ -133,10 +133,13 @@ def player_page(
     replay_id: str | None = None,
     share_token: str | None = None,
     embed: bool = False,
+    owner: bool = True,
     preview: LinkPreview | None = None,
 ) -> str:
     """``/replays/{id}`` (the owner's player) and ``/s/{token}`` (the public viewer); ``embed``:
-    the player alone, for an iframe; ``preview``: a share link's, for sites that unfurl it."""
+    the player alone, for an iframe; ``owner``: whether the signed-in reader of ``/replays/{id}``
+    owns the replay (a teammate on a public one does not: the page is read-only for them);
+    ``preview``: a share link's, for sites that unfurl it."""
     public = share_token is not None
     mode = "embed" if embed else ("public" if public else "owner")
     # The player's first request, in flight while the modules load.
@@ -154,7 +157,7 @@ def player_page(
             "mode": mode,
             "replay-id": "" if public else (replay_id or ""),
             "share-token": share_token or "",
-            "read-only": "true" if public or embed else "",
+            "read-only": "true" if public or embed or not owner else "",
             "embed": "true" if embed else "",
             "title": title,
         },

@@ -23,7 +23,7 @@ from vibecast.humanize import format_duration, plural
 from vibecast.model import Replay
 from vibecast.server.deps import Actor, State, authenticate
 from vibecast.server.errors import ApiError
-from vibecast.server.routes.common import ERRORS, ReplayId, visible_replay
+from vibecast.server.routes.common import ERRORS, ReplayId, owns, visible_replay
 from vibecast.server.routes.session import safe_next
 from vibecast.server.routes.sharing import ShareToken, public_base, share_url, shared_replay
 from vibecast.server.routes.system import features
@@ -101,7 +101,8 @@ async def browser(request: Request, state: State) -> Response:
 async def player(
     replay_id: ReplayId, request: Request, state: State, embed: Embed = False
 ) -> Response:
-    """The player, for the owner (or anyone who may read the replay through the API)."""
+    """The player, for the owner; anyone else who may read the replay (a teammate, on a public
+    one) gets it read-only, as the API lets them change nothing of it."""
     actor = await _actor(request, state)
     if actor is None:
         return _login_redirect(request)
@@ -110,7 +111,7 @@ async def player(
     except ApiError:
         return not_found_response("replay")
     title = replay.title or replay.metadata.session_name or "Untitled session"
-    page = player_page(title=title, replay_id=replay.id, embed=embed)
+    page = player_page(title=title, replay_id=replay.id, embed=embed, owner=owns(actor, replay))
     return HTMLResponse(page, headers=page_headers(embed=embed))
 
 

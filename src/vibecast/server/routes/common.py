@@ -13,7 +13,7 @@ from vibecast.server.errors import ErrorOut, not_found
 from vibecast.server.limits import MAX_ID_CHARS
 from vibecast.server.schemas import clean_text
 
-__all__ = ["ERRORS", "PUBLIC_ERRORS", "ReplayId", "owned_replay", "visible_replay"]
+__all__ = ["ERRORS", "PUBLIC_ERRORS", "ReplayId", "owned_replay", "owns", "visible_replay"]
 
 ReplayId = Annotated[str, Path(min_length=1, max_length=MAX_ID_CHARS), AfterValidator(clean_text)]
 
@@ -44,9 +44,14 @@ def visible_replay(actor: Actor, replay_id: str) -> Replay:
     return replay
 
 
+def owns(actor: Actor, replay: Replay) -> bool:
+    """Whether ``replay`` is the actor's to change (edit, delete, share, export, annotate)."""
+    return replay.user_id == actor.user.id
+
+
 def owned_replay(actor: Actor, replay_id: str) -> Replay:
     """A replay the actor owns, else 404 — someone else's public replay is not theirs to change."""
     replay = visible_replay(actor, replay_id)
-    if replay.user_id != actor.user.id:
+    if not owns(actor, replay):
         raise not_found()
     return replay

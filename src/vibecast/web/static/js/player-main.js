@@ -5,7 +5,9 @@
 //         data-read-only="true"? data-embed="true"? data-title="…">
 //     <div id="app"></div>
 //   <script type="module" src="/static/js/player-main.js">
-// and this module builds everything inside #app. Deep links: ?t= (ms, 90s, 1m30s, 1:30),
+// and this module builds everything inside #app. data-read-only is also set on /replays/{id} for a
+// signed-in reader who does not own the replay (a teammate's public replay): the server decides,
+// the page shows no control the API would refuse them. Deep links: ?t= (ms, 90s, 1m30s, 1:30),
 // ?speed=, ?embed=1. For tests and benchmarks the page exposes window.vibecastPlayer.
 
 import * as api from "./api.js";
@@ -91,6 +93,11 @@ async function main() {
     return;
   }
   const readOnly = source.readOnly || embed || body.dataset.readOnly === "true";
+  // A signed-in reader's player (/replays/{id}, not embedded): the owner, or a teammate on a
+  // public replay (read-only). It lists the annotations they may read, opens them in the note
+  // card (Edit / Delete for their author only, never when read-only) and offers Save, which the
+  // API allows whoever may read the replay.
+  const signedIn = source.kind === "owner" && !embed;
   const speedParam = Number(params.get("speed"));
   const player = new Player(source, { speed: Number.isFinite(speedParam) && speedParam > 0 ? speedParam : 1 });
   const sounds = new ToolSounds();
@@ -100,7 +107,7 @@ async function main() {
 
   // Notes and bookmarks: their author edits and deletes them; everyone else reads them.
   const canEdit = (a) => !readOnly && viewerId !== null && a.user_id === viewerId;
-  const noteCard = readOnly
+  const noteCard = !signedIn
     ? null
     : new NoteCard({
         canEdit,
@@ -183,6 +190,7 @@ async function main() {
 
   const controls = new Controls(player, {
     readOnly,
+    download: signedIn,
     actions: {
       toggleMute,
       help: () => help.toggle(),
@@ -305,6 +313,11 @@ async function main() {
   if (!readOnly) {
     shareDialog = new ShareDialog(source, replay, toast);
     app.append(shareDialog.root);
+    api.features().then((offered) => {
+      if (controls.exportButton) controls.exportButton.hidden = !offered.has("export");
+    });
+  }
+  if (signedIn) {
     source
       .annotations()
       .then((answer) => setAnnotations(answer.annotations || []))
@@ -316,9 +329,6 @@ async function main() {
         composition.refreshPopups(); // the viewer's own notes' pop-ups gain Edit / Delete
       })
       .catch(() => {}); // unknown viewer: notes stay read-only
-    api.features().then((offered) => {
-      if (controls.exportButton) controls.exportButton.hidden = !offered.has("export");
-    });
   }
   if (source.kind === "public" && !embed) {
     // the owner's notes, when they show them on the link: read-only pop-ups and timeline flags

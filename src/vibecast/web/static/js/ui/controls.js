@@ -1,5 +1,8 @@
 // The control row: ◀◀ -10 s, play/pause, +10 s ▶▶, speed (select + 0.5/1/2/4/8 one click),
 // skip idle, go to time, mute, save, share, export, note, bookmark, help.
+// `readOnly` (a share link, an embed, a replay the reader does not own): no Note, Bookmark, Share
+// or Export — they are not built, so neither a click nor the keyboard (Tab, Enter) reaches them.
+// `download`: Save, for a signed-in reader (the API serves the file to whoever may read it).
 
 import { el } from "./dom.js";
 import { SPEEDS } from "../player/clock.js";
@@ -12,7 +15,7 @@ const LIVE_EDGE_MS = 2000;
 const STEP_KEYS = new Set(["ArrowUp", "ArrowDown", "ArrowLeft", "ArrowRight", "PageUp", "PageDown", "Home", "End"]);
 
 export class Controls {
-  constructor(player, { readOnly, actions }) {
+  constructor(player, { readOnly, download, actions }) {
     this.player = player;
     const btn = (label, title, onclick, cls = "") => el(`button${cls}`, { type: "button", title, "aria-label": title, text: label, onclick });
     // An icon and a word; narrower windows show the icon alone (the title still says it all).
@@ -72,8 +75,12 @@ export class Controls {
     if (!readOnly) {
       owner.push(iconBtn("✎", "Note", "Add a note here", actions.note, ".note.owner-only"));
       owner.push(iconBtn("★", "Bookmark", "Bookmark this moment", actions.bookmark, ".bookmark.owner-only"));
+    }
+    if (download) {
       // its word stays at every width (player.css): an arrow alone did not say what it saves
-      owner.push(iconBtn("⇩", "Save", "Save the replay as a .vibecast file (download)", actions.save, ".save.owner-only"));
+      owner.push(iconBtn("⇩", "Save", "Save the replay as a .vibecast file (download)", actions.save, ".save"));
+    }
+    if (!readOnly) {
       owner.push(btn("Share", "Share a secret link", actions.share, ".share.owner-only"));
       this.exportButton = btn("Export", "Export a video", actions.export, ".export.owner-only");
       this.exportButton.hidden = true;

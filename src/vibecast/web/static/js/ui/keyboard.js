@@ -1,4 +1,6 @@
 // Keyboard shortcuts (see KEYS in help.js). Keys typed into a form field are left alone.
+// They play, seek and show, never write: adding a note or bookmark, sharing and exporting are
+// the owner's buttons alone (absent on read-only pages), so no key does them for a non-owner.
 
 import { SKIP_MS } from "../player/player.js";
 

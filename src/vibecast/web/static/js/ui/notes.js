@@ -1,8 +1,9 @@
 // A note or a bookmark, opened from its marker on the timeline, from its pop-up over the scene,
 // or right after a bookmark is made: its moment and text, and for its author Edit (a bookmark's
 // label), Delete (asked here, in the page: no browser dialog) and Save. Who may change it is the
-// server's rule (only an annotation's author: server/routes/annotations.py); the card offers
-// the buttons only to them, and read-only pages (public link, embed) never build it.
+// server's rule (only an annotation's author, on their own replay: server/routes/annotations.py);
+// the card offers the buttons only to them. A teammate reading someone's public replay opens it
+// to read; the share link and the embed never build it.
 
 import { el, clear } from "./dom.js";
 import { placeAboveControls } from "./dialogs.js";
