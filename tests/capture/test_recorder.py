@@ -125,6 +125,18 @@ def test_unreadable_files_are_set_aside_and_the_rest_recorded(capture_env) -> No
     assert [e.prompt for e in stored(capture_env)["s3"][1]] == ["hi"]
 
 
+def test_a_payload_naming_no_session_is_set_aside_not_made_a_replay(capture_env) -> None:
+    """A stray POST or a hand test (``{"x": 1}``) became a replay "Session unknown" that stayed
+    ``recording`` at the top of the list; Claude Code names the session in every payload."""
+    good = {"hook_event_name": "UserPromptSubmit", "session_id": "s4", "prompt": "hi"}
+    stray = [{"x": 1}, {"hook_event_name": "Stop", "session_id": ""}]
+    spool_payloads(capture_env, [stray[0], good, stray[1]])
+    stats = Recorder(capture_env.settings).drain()
+    assert stats.rejected == 2 and stats.new_events == 1
+    assert list(stored(capture_env)) == ["s4"]
+    assert len(list(capture_env.paths.rejected.iterdir())) == 2
+
+
 def test_abandoned_temporary_files_are_cleaned(capture_env) -> None:
     capture_env.paths.ensure()
     old = capture_env.paths.spool_tmp / f"{T0_US:016d}-9.hook"

@@ -70,6 +70,10 @@ def _from_hook(entry: SpoolEntry, data: bytes) -> Ingested:
     payload = _decode_object(data)
     if "raw_input" in payload:  # a logger's wrapping (never from the hook program itself)
         payload = hook_payload_of(payload)
+    if not _str(payload.get("session_id")):
+        # Claude Code names the session in every payload; without one, this is not a hook's
+        # (a stray POST, a test by hand) and would become a replay of no session.
+        raise SpoolFileError("not a hook payload: it names no session_id")
     blobs: dict[str, bytes] = {}
     event = event_from_hook_payload(payload, entry.arrival_ms, entry.arrival_us, blobs=blobs)
     return Ingested(
