@@ -12,8 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import httpx
-from web_helpers import Console, WebServer, watch
+from web_helpers import Console, WebServer, log_in, wait_player, watch
 
 SESSION = "1af7fc5e"  # no other server-mode browser test annotates it
 NOTE = "alice: the agent finds the failing test here"
@@ -21,13 +20,6 @@ BOOKMARK = "alice's own bookmark"
 OWNER_ONLY = "button.note, button.bookmark, button.share, button.export"
 # Keys an owner-only shortcut could be bound to: none may send anything for bob.
 KEYS = ["n", "N", "b", "B", "s", "S", "e", "E", "d", "D", "Delete", "Enter", "Insert"]
-
-
-def _api(server: WebServer, user: str) -> httpx.Client:
-    token = server.users[user][1]
-    return httpx.Client(
-        base_url=server.url, timeout=10, headers={"Authorization": f"Bearer {token}"}
-    )
 
 
 @contextmanager
@@ -39,11 +31,8 @@ def _player_as(chromium: Any, server: WebServer, user: str, path: str) -> Iterat
     try:
         page = watch(context.new_page(), console)
         page.goto(f"{server.url}{path}")
-        assert "/login?next=" in page.url  # the player needs a login
-        page.fill("#name", user)
-        page.fill("#token", server.users[user][1])
-        page.click("button[type=submit]")
-        page.wait_for_function("() => window.vibecastPlayer && window.vibecastPlayer.ready")
+        log_in(page, server, user)  # the player needs a login
+        wait_player(page)
         yield page
         assert console.unexpected() == [] and console.dialogs == [], console.failed
     finally:
@@ -77,7 +66,7 @@ def test_a_teammate_gets_the_public_replay_read_only(
 ) -> None:
     replay = team_server.replay(SESSION)
     base = f"/api/replays/{replay.id}"
-    with _api(team_server, "alice") as alice:
+    with team_server.api("alice") as alice:
         made = [
             alice.post(f"{base}/annotations", json={"timestamp_ms": 30_000, "text": NOTE}),
             alice.post(f"{base}/bookmarks", json={"timestamp_ms": 31_000, "text": BOOKMARK}),
@@ -144,7 +133,7 @@ def test_a_teammate_gets_the_public_replay_read_only(
             for name in ("note", "bookmark", "share"):
                 assert any(name in item.split("|")[0] for item in order), (name, order)
     finally:
-        with _api(team_server, "alice") as alice:
+        with team_server.api("alice") as alice:
             alice.delete(f"{base}/share")
             for answer in made:
                 alice.delete(f"{base}/annotations/{answer.json()['id']}")
@@ -155,7 +144,7 @@ def test_the_page_shell_tells_who_may_change_the_replay(team_server: WebServer) 
     her public replay is read-only, and her private replay is not his to open at all."""
     replay = team_server.replay(SESSION)
     page = f"/replays/{replay.id}"
-    with _api(team_server, "alice") as alice, _api(team_server, "bob") as bob:
+    with team_server.api("alice") as alice, team_server.api("bob") as bob:
         assert 'data-read-only="true"' not in alice.get(page).text
         assert bob.get(page).status_code == 404  # private
         alice.post(f"/api/replays/{replay.id}/share", json={"is_public": True})

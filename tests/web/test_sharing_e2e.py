@@ -8,18 +8,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
-from web_helpers import Console, WebServer, watch
+from web_helpers import Console, WebServer, log_in, watch
 
 PRIVATE_NOTE = "alice's private note, never for the public"
 
 
 def _login(page, server: WebServer, name: str) -> None:
-    _, token = server.users[name]
     page.goto(f"{server.url}/")
     assert "/login?next=/" in page.url  # the browser page needs a login
-    page.fill("#name", name)
-    page.fill("#token", token)
-    page.click("button[type=submit]")
+    log_in(page, server, name)
     page.wait_for_selector("body[data-loaded=true]")
 
 

@@ -149,6 +149,15 @@ def watch(page: Any, console: Console) -> Any:
 # -- the steps of opening a page and waiting for it -------------------------------------------
 
 
+def log_in(page: Any, server: WebServer, name: str) -> None:
+    """Sign in as ``name`` through the login form the page at hand redirected to (server
+    mode's pages need a login), with the user's API token; back on the page asked for."""
+    assert "/login?next=" in page.url, page.url
+    page.fill("#name", name)
+    page.fill("#token", server.users[name][1])
+    page.click("button[type=submit]")
+
+
 def wait_player(page: Any) -> None:
     """Until the player (owner's, share link or embed) shows its first window of events, after
     a ``goto`` or a ``reload``."""
