@@ -39,11 +39,13 @@ def test_install_status_record_uninstall_for_a_project(capture_env, tmp_path: Pa
 
     text = invoke(env, "hooks", "status", "--project", str(project)).output
     assert "capture hooks on 13/13 events" in text and "Spool: 1 events waiting" in text
+    assert "not redacted until recorded" in text  # and nothing is recording them
 
     recorded = invoke(env, "record", "--once")
     assert "Recorded 1 captured events" in recorded.output
     report = json.loads(invoke(env, "hooks", "status", "--json").output)
     assert report["spool"]["events"] == 0
+    assert "not redacted" not in invoke(env, "hooks", "status").output
 
     out = invoke(env, "hooks", "uninstall", "--project", str(project))
     assert "back as it was" in out.output

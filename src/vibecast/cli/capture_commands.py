@@ -88,8 +88,8 @@ def install_command(project: Path | None, hook_form: str) -> None:
     click.echo(line)
     if running_recorder_pid(paths.lock) is None:
         click.echo(
-            "The recorder is not running: events wait in the spool until `vibecast record` "
-            "(or `vibecast serve`) starts."
+            "The recorder is not running: events wait in the spool, not yet redacted (readable "
+            "by you alone), until `vibecast record` (or `vibecast serve`) starts."
         )
 
 
@@ -187,6 +187,10 @@ def _print_status(report: dict[str, Any]) -> None:
     if spool["rejected"]:
         line += f"; {spool['rejected']} rejected (see capture/rejected)"
     click.echo(line)
+    if spool["events"] and not recorder["running"]:
+        click.echo(
+            "  They are not redacted until recorded: start `vibecast record` (or `vibecast serve`)."
+        )
     errors = report["hook_errors"]
     if errors["count"]:
         click.echo(f"Hook errors: {errors['count']} (last: {errors['last']})")
