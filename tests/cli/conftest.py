@@ -57,21 +57,27 @@ def vibecast(tmp_path: Path, claude_dir: Path) -> Runner:
     default_home = tmp_path / "home"
 
     def run(
-        *args: str, home: Path | None = None, timeout: float = 120, pipe_to: str | None = None
+        *args: str,
+        home: Path | None = None,
+        timeout: float = 120,
+        pipe_to: str | None = None,
+        env: dict[str, str] | None = None,
+        stdin: int = subprocess.DEVNULL,
     ) -> Result:
-        """``pipe_to``: a shell command the output is piped into (``head -1``)."""
-        env = make_env(home or default_home, claude_dir)
+        """``pipe_to``: a shell command the output is piped into (``head -1``); ``env``: more
+        variables (``VIBECAST_DATABASE_URL``); ``stdin``: a file descriptor (a terminal's)."""
+        environ = {**make_env(home or default_home, claude_dir), **(env or {})}
         command: list[str] | str = [sys.executable, "-m", "vibecast", *args]
         if pipe_to:
             command = f"{shlex.join(command)} | {pipe_to}"
         proc = subprocess.run(
             command,
             shell=bool(pipe_to),
-            env=env,
+            env=environ,
             capture_output=True,
             text=True,
             timeout=timeout,
-            stdin=subprocess.DEVNULL,
+            stdin=stdin,
             check=False,
         )
         return Result(proc.returncode, proc.stdout, proc.stderr)

@@ -10,6 +10,7 @@ import contextlib
 import json
 import re
 import socket
+import sys
 import threading
 import time
 import urllib.request
@@ -29,9 +30,12 @@ from vibecast.cli.common import (
     out_console,
     pass_context,
 )
+from vibecast.export.outputs import delete_replay_and_files, exports_dir
+from vibecast.humanize import plural
 from vibecast.server.settings import DEFAULT_HOST, DEFAULT_PORT, ServerSettings, is_loopback
 from vibecast.server.tokens import hash_token, new_api_token
-from vibecast.store.base import ApiToken
+from vibecast.store.base import ApiToken, Store, User, UserRemoval
+from vibecast.store.users_sql import conflict_message
 
 __all__ = ["serve_command", "tokens_group", "users_group"]
 
@@ -182,6 +186,124 @@ def users_list(state: Context, as_json: bool) -> None:
     for user in users:
         table.add_row(user.id, user.name, "yes" if user.is_admin else "", _date(user.created_at))
     out_console.print(table)
+
+
+@users_group.command("remove")
+@click.argument("name")
+@click.option(
+    "--delete-replays",
+    is_flag=True,
+    help="Delete their replays and everything stored for them (events, files no other replay "
+    "uses, annotations, share links, exports).",
+)
+@click.option(
+    "--transfer-to",
+    "heir_name",
+    metavar="OTHER",
+    help="Give their replays to user OTHER (share links keep working).",
+)
+@click.option("-y", "--yes", is_flag=True, help="Do not ask for confirmation.")
+@pass_context
+@handle_errors
+def users_remove(
+    state: Context, name: str, delete_replays: bool, heir_name: str | None, yes: bool
+) -> None:
+    """Remove a user (offboarding): their API tokens and web sign-ins stop working, and their
+    annotations on other users' replays go.
+
+    A user who still owns replays is refused unless you say what becomes of them:
+    --delete-replays, or --transfer-to OTHER. Shows what will happen and asks first
+    (--yes: do not ask; required without a terminal).
+    """
+    if delete_replays and heir_name is not None:
+        raise click.UsageError("--delete-replays and --transfer-to exclude each other")
+    store = state.store
+    user = _existing_user(store, name)
+    heir = None if heir_name is None else _existing_user(store, heir_name, "to transfer to")
+    plan = store.user_removal(user.id, transfer_to=heir.id if heir else None)  # refuses `local`
+    if plan.replays and not delete_replays and heir is None:
+        raise CommandError(
+            f"{user.name} still owns {plural(plan.replays, 'replay')}{_shared(plan)}: add "
+            "--delete-replays to delete them with everything stored for them, or "
+            "--transfer-to OTHER to give them to another user (share links keep working)"
+        )
+    if plan.conflicts:
+        raise CommandError(
+            f"{conflict_message(plan)} (`vibecast --user {user.name} delete "
+            f"{plan.conflicts[0]}`), or use --delete-replays"
+        )
+    if not yes and not sys.stdin.isatty():
+        raise CommandError(f"no terminal to confirm removing user {user.name} on: add --yes")
+    err_console.print(_removal_summary(plan, delete_replays), highlight=False, markup=False)
+    if not yes:
+        click.confirm(f"Remove user {user.name}?", abort=True, err=True)
+    # Access goes first, so a long delete never leaves them a way in; a removal that fails
+    # half way is finished by running the command again.
+    for token in store.list_tokens(user.id):
+        if not token.revoked:
+            store.revoke_token(token.id)
+    if delete_replays:
+        root = exports_dir(state.settings)
+        for replay_id in _replay_ids(store, user.id):
+            delete_replay_and_files(store, root, replay_id)
+    store.remove_user(user.id, transfer_to=heir.id if heir else None)
+    err_console.print(f"Removed user {user.name}.", highlight=False, markup=False)
+
+
+def _existing_user(store: Store, name: str, role: str = "") -> User:
+    user = store.get_user(name)
+    if user is None:
+        what = f" {role}" if role else ""
+        raise CommandError(f"no user {name!r}{what} (see `vibecast users list`)")
+    return user
+
+
+def _shared(plan: UserRemoval) -> str:
+    return f" ({plan.shared} shared by a live link)" if plan.shared else ""
+
+
+def _removal_summary(plan: UserRemoval, delete_replays: bool) -> str:
+    """What removing the user will do, one line per kind of thing, for the operator to confirm."""
+    name = plan.user.name
+    lines = [f"Removing user {name} ({plan.user.id}):"]
+    if plan.tokens:
+        lines.append(
+            f"  - {plural(plan.tokens, 'active API token')} revoked: requests and web sign-ins "
+            "with them are refused (by a running server within 5 s)"
+        )
+    else:
+        lines.append("  - no active API token to revoke")
+    if plan.replays and plan.heir is not None:
+        lines.append(
+            f"  - {plural(plan.replays, 'replay')} given to {plan.heir.name}, with {name}'s "
+            f"annotations and exports of them{_shared(plan)}: share links keep working"
+        )
+    elif plan.replays and delete_replays:
+        exports = f", {plural(plan.exports, 'export')}" if plan.exports else ""
+        lines.append(
+            f"  - {plural(plan.replays, 'replay')}{_shared(plan)} deleted with everything "
+            f"stored for them: events, files no other replay uses, annotations, share "
+            f"links{exports}"
+        )
+    else:
+        lines.append(f"  - no replays of {name}'s to delete or give away")
+    if plan.annotations_elsewhere:
+        lines.append(
+            f"  - {plural(plan.annotations_elsewhere, 'annotation')} {name} made on other "
+            "users' replays deleted"
+        )
+    return "\n".join(lines)
+
+
+def _replay_ids(store: Store, user_id: str, page: int = 500) -> list[str]:
+    """Every replay of the user, collected before any is deleted (paging while deleting
+    would skip some)."""
+    ids: list[str] = []
+    while True:
+        batch = store.list_replays(user_id, limit=page, offset=len(ids))
+        ids += [replay.id for replay in batch]
+        if len(batch) < page:
+            return ids
 
 
 # -- tokens --------------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ __all__ = [
     "StoreError",
     "StoreStats",
     "User",
+    "UserRemoval",
 ]
 
 
@@ -89,6 +90,22 @@ class ApiToken(msgspec.Struct, kw_only=True):
     created_at: int
     last_used_at: int | None = None
     revoked: bool = False
+
+
+class UserRemoval(msgspec.Struct, kw_only=True):
+    """What removing ``user`` takes away or hands on to ``heir``: the preview an operator
+    confirms (:meth:`Store.user_removal`), and what :meth:`Store.remove_user` did."""
+
+    user: User
+    heir: User | None = None  # who gets their replays (``--transfer-to``), if anyone
+    tokens: int = 0  # API tokens not yet revoked (web sign-ins made with them end with them)
+    replays: int = 0  # replays they own
+    shared: int = 0  # of those, public through a live share link
+    exports: int = 0  # export jobs of those replays
+    annotations_elsewhere: int = 0  # their annotations on replays they do not own
+    conflicts: list[str] = msgspec.field(default_factory=list)
+    """Sessions the heir already has a replay of: (user, session) is unique, so a transfer
+    cannot proceed until one replay of each pair is deleted."""
 
 
 class Share(msgspec.Struct, kw_only=True):
@@ -332,6 +349,23 @@ class Store(ABC):
 
     @abstractmethod
     def list_users(self) -> list[User]: ...
+
+    @abstractmethod
+    def user_removal(self, user_id: str, *, transfer_to: str | None = None) -> UserRemoval:
+        """What :meth:`remove_user` would do now (the system only; StoreError as it would)."""
+
+    @abstractmethod
+    def remove_user(self, user_id: str, *, transfer_to: str | None = None) -> UserRemoval:
+        """Remove a user (by id) and all that lets them in, in one transaction; the system only.
+
+        Their API tokens go, and so every web sign-in made with one; their annotations on
+        replays they do not own go. Their replays are never deleted here: with ``transfer_to``
+        (another user's id) the replays, their share links, the user's own annotations on them
+        and their export jobs become that user's; without it a user who still owns replays is
+        refused (delete those first, as ``vibecast users remove --delete-replays`` does).
+        StoreError for an unknown user, the built-in ``local`` one, a transfer to themselves,
+        or a transfer of a session the heir already has a replay of (``conflicts``).
+        """
 
     @abstractmethod
     def add_token(self, token: ApiToken) -> None: ...

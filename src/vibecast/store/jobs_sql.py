@@ -10,7 +10,6 @@ rule (jobs the actor owns on replays the actor owns) to the queries. ``actor`` N
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
@@ -19,6 +18,7 @@ import msgspec
 
 from vibecast.export.jobs import LEASE_MS, ExportJob
 from vibecast.export.request import ExportRequest
+from vibecast.store.records import pyformat
 
 if TYPE_CHECKING:
     from vibecast.store.postgres import PostgresStore
@@ -86,10 +86,6 @@ class SQLiteJobDialect:
         )
 
 
-_NAMED = re.compile(r"(?<![:\w]):(\w+)")
-"""A ``:name`` parameter (not a ``::type`` cast)."""
-
-
 class PostgresJobDialect:
     """As the store's app role acting for ``actor``: row-level security keeps to its jobs."""
 
@@ -106,7 +102,7 @@ class PostgresJobDialect:
             yield conn
 
     def query(self, text: str) -> str:
-        return _NAMED.sub(r"%(\1)s", text)
+        return pyformat(text)
 
     def visible(self, actor: str | None) -> str:
         return "TRUE"

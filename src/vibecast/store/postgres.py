@@ -26,6 +26,7 @@ import psycopg
 from psycopg import errors
 
 from vibecast.model import RecordedEvent, Replay
+from vibecast.store import users_sql
 from vibecast.store.base import (
     AccessDenied,
     AmbiguousReplayId,
@@ -40,6 +41,7 @@ from vibecast.store.base import (
     StoreError,
     StoreStats,
     User,
+    UserRemoval,
 )
 from vibecast.store.codec import ChunkCodec, CodecError, EncodedChunk
 from vibecast.store.migrations import MigrationError, apply_postgresql
@@ -68,6 +70,7 @@ from vibecast.store.records import (
     new_id,
     now_ms,
     position_json,
+    pyformat,
     recorded_at,
     replay_from_row,
     share_from_row,
@@ -776,6 +779,21 @@ class PostgresStore(Store):
         with self._tx("listing users") as conn:
             rows = conn.execute(f"SELECT {USER_COLUMNS} FROM users ORDER BY lower(name)")
             return [user_from_row(row) for row in rows]
+
+    def user_removal(self, user_id: str, *, transfer_to: str | None = None) -> UserRemoval:
+        if self._actor is not None:
+            raise AccessDenied("only the system removes users")
+        with self._tx(f"looking at user {user_id}") as conn:
+            return users_sql.user_removal(conn, pyformat, user_id, transfer_to, now_ms())
+
+    def remove_user(self, user_id: str, *, transfer_to: str | None = None) -> UserRemoval:
+        if self._actor is not None:
+            raise AccessDenied("only the system removes users")
+        with self._tx(f"removing user {user_id}") as conn:
+            # Saves in flight finish first and new ones wait until the user is gone, so no
+            # replay of theirs is written between the count and the removal.
+            conn.execute("LOCK TABLE replays IN SHARE ROW EXCLUSIVE MODE")
+            return users_sql.remove_user(conn, pyformat, user_id, transfer_to, now_ms())
 
     def add_token(self, token: ApiToken) -> None:
         token = check_token(token)

@@ -52,6 +52,7 @@ __all__ = [
     "now_ms",
     "position_json",
     "prefix_upper_bound",
+    "pyformat",
     "recorded_at",
     "replay_from_row",
     "share_from_row",
@@ -79,6 +80,8 @@ ANNOTATION_KINDS = ("note", "bookmark")
 TOKEN_USE_GRANULARITY_MS = 60_000
 """A token's ``last_used_at`` is rewritten at most this often: not one write per API request."""
 
+_NAMED_PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
+"""A ``:name`` parameter (not a ``::type`` cast)."""
 _USER_NAME = re.compile(r"^[\w.@+-]{1,64}$")
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 _metadata_decoder = msgspec.json.Decoder(ReplayMetadata)
@@ -91,6 +94,11 @@ def now_ms() -> int:
 
 def new_id() -> str:
     return str(uuid.uuid4())
+
+
+def pyformat(text: str) -> str:
+    """SQL written once with ``:name`` parameters (SQLite's style), in psycopg's ``%(name)s``."""
+    return _NAMED_PARAMETER.sub(r"%(\1)s", text)
 
 
 # -- rows to structs ---------------------------------------------------------------------------

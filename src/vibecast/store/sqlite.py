@@ -25,6 +25,7 @@ from typing import Any
 import msgspec
 
 from vibecast.model import RecordedEvent, Replay
+from vibecast.store import users_sql
 from vibecast.store.base import (
     PUBLIC_VIEWER,
     AccessDenied,
@@ -40,6 +41,7 @@ from vibecast.store.base import (
     StoreError,
     StoreStats,
     User,
+    UserRemoval,
 )
 from vibecast.store.codec import ChunkCodec, CodecError, EncodedBlob, EncodedChunk
 from vibecast.store.migrations import MigrationError, apply_sqlite
@@ -883,6 +885,18 @@ class SQLiteStore(Store):
     def list_users(self) -> list[User]:
         with self._errors("listing users"):
             return self._users("1", {})
+
+    def user_removal(self, user_id: str, *, transfer_to: str | None = None) -> UserRemoval:
+        if self._actor is not None:
+            raise AccessDenied("only the system removes users")
+        with self._errors(f"looking at user {user_id}"), self._transaction("DEFERRED") as conn:
+            return users_sql.user_removal(conn, str, user_id, transfer_to, now_ms())
+
+    def remove_user(self, user_id: str, *, transfer_to: str | None = None) -> UserRemoval:
+        if self._actor is not None:
+            raise AccessDenied("only the system removes users")
+        with self._errors(f"removing user {user_id}"), self._transaction() as conn:
+            return users_sql.remove_user(conn, str, user_id, transfer_to, now_ms())
 
     def add_token(self, token: ApiToken) -> None:
         token = check_token(token)
