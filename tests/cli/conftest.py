@@ -68,11 +68,12 @@ def vibecast(tmp_path: Path, claude_dir: Path) -> Runner:
         variables (``VIBECAST_DATABASE_URL``); ``stdin``: a file descriptor (a terminal's)."""
         environ = {**make_env(home or default_home, claude_dir), **(env or {})}
         command: list[str] | str = [sys.executable, "-m", "vibecast", *args]
-        if pipe_to:
-            command = f"{shlex.join(command)} | {pipe_to}"
+        if pipe_to:  # pipefail: the exit status is vibecast's, not only the reader's
+            command = f"set -o pipefail; {shlex.join(command)} | {pipe_to}"
         proc = subprocess.run(
             command,
             shell=bool(pipe_to),
+            executable="/bin/bash" if pipe_to else None,
             env=environ,
             capture_output=True,
             text=True,

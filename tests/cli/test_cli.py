@@ -66,6 +66,9 @@ def test_list_show_stats(vibecast: Runner, imported: dict) -> None:
         assert meta["recorded_date"].startswith("20")
     table = vibecast("list")
     assert table.code == 0
+    past = vibecast("list", "--offset", str(len(replays)))
+    assert past.code == 0 and past.out == ""
+    assert "No replays past the first" in past.err and "vibecast import" not in past.err
     for replay in replays:
         assert replay["id"][:8] in table.out
 
@@ -104,7 +107,11 @@ def test_events_window_is_valid_json_lines(vibecast: Runner, imported: dict) -> 
     assert got == expected and got
     # piped into `head`, which closes the pipe early: not an error
     piped = vibecast("events", biggest["id"], pipe_to="head -1")
-    assert piped.err == "" and json.loads(piped.out)["id"] == events[0]["id"]
+    assert piped.code == 0 and piped.err == ""
+    assert json.loads(piped.out)["id"] == events[0]["id"]
+    # the terminal player too (rich's own broken-pipe handling exited 1)
+    played = vibecast("play", biggest["id"], "--instant", pipe_to="head -3")
+    assert played.code == 0 and played.err == "" and len(played.out.splitlines()) == 3
 
 
 def test_save_and_import_on_another_machine(
@@ -154,8 +161,15 @@ def test_errors_are_one_line(vibecast: Runner, imported: dict, tmp_path: Path) -
     # A warning longer than the terminal stays one line (no hard wrap when stderr is piped).
     unknown = tmp_path / ("an-unrecognised-" + "x" * 200 + ".jsonl")
     unknown.write_text("not a transcript\n")
-    warned = vibecast("import", str(unknown)).err.splitlines()
+    unread = vibecast("import", str(unknown))
+    warned = unread.err.splitlines()
     assert any(str(unknown) in line and "not a recognised format" in line for line in warned)
+    # a file named on the command line that gave nothing but warnings fails the command
+    assert unread.code == 1 and warned[-1] == (
+        f"error: nothing could be imported from {unknown} (see the warnings above)"
+    )
+    # ...while a good file beside it is imported, and the command succeeds
+    assert vibecast("import", "--force", str(unknown), str(garbage.parent)).code == 0
     backwards = vibecast("events", "zzzz", "--from", "1:30", "--to", "10s")
     assert backwards.code == 2 and "--from 1:30 is after --to 0:10" in backwards.err
     # export says it in the options' own terms, before any work

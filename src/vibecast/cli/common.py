@@ -37,9 +37,27 @@ __all__ = [
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+
+def _reader_left() -> None:
+    """Output piped into ``head`` (or a pager quit early): not an error. Later writes go
+    nowhere, and the command exits 0."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    sys.exit(0)
+
+
+class _OutConsole(Console):
+    """Standard output for tables and the terminal player: rich catches a broken pipe itself
+    and exits 1, which scripts (``vibecast list | head -3``) read as a failure."""
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        _reader_left()
+
+
 # soft_wrap: an error or warning stays one line when stderr is a file or pipe (no cut at 80).
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
-out_console = Console(highlight=False)
+out_console: Console = _OutConsole(highlight=False)
 
 
 class CommandError(click.ClickException):
@@ -71,10 +89,7 @@ def handle_errors(func: F) -> F:
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except BrokenPipeError:  # an OSError: caught before the clause below
-            # Output piped into `head` and closed early: not an error.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            sys.exit(0)
+            _reader_left()
         except (VibecastError, ValueError, OSError) as exc:
             raise CommandError(str(exc)) from exc
         except KeyboardInterrupt:

@@ -157,6 +157,10 @@ def import_command(
             "(set CLAUDE_CONFIG_DIR, or pass files or directories to import)."
         )
     _print_summary(summary, verbose)
+    if paths and summary.issues and not summary.outcomes and not summary.files_skipped:
+        # Files named on the command line that gave nothing but warnings: a script must see it.
+        named = str(paths[0]) if len(paths) == 1 else f"the {len(paths)} paths given"
+        raise CommandError(f"nothing could be imported from {named} (see the warnings above)")
 
 
 # -- browsing --------------------------------------------------------------------------------
@@ -180,7 +184,9 @@ def list_command(state: Context, as_json: bool, limit: int, offset: int) -> None
         return
     if not replays:
         err_console.print(
-            "No replays yet. Run `vibecast import` to import your Claude Code sessions."
+            f"No replays past the first {offset}: try a smaller --offset."
+            if offset
+            else "No replays yet. Run `vibecast import` to import your Claude Code sessions."
         )
         return
     table = Table(box=None, header_style="bold", pad_edge=False)
@@ -354,6 +360,7 @@ def play_command(
         speed=0 if instant else speed,
         start_ms=start,
         idle_limit_ms=None if idle_limit is None else round(idle_limit * 1000),
+        console=out_console,
     )
 
 
