@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -253,6 +254,10 @@ def test_start_creates_a_recording_and_stop_completes_it(local: Local) -> None:
         "recording",
         "Live demo",
         "live-session-1",
+    )
+    # the same form as every other recorded_date (ISO 8601, UTC, milliseconds)
+    assert re.fullmatch(
+        r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", replay["metadata"]["recorded_date"]
     )
     again = local.client.post("/api/replays/start", json={"session_id": "live-session-1"})
     assert again.status_code == 200 and again.json()["id"] == replay["id"]

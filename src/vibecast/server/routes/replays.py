@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from vibecast.export.outputs import delete_replay_and_files
 from vibecast.model import Replay, ReplayMetadata
 from vibecast.recorder.identity import replay_id_for
+from vibecast.recorder.metadata import iso_utc
 from vibecast.server.deps import CurrentActor, State
 from vibecast.server.downloads import (
     REPLAY_FILE_TYPE,
@@ -108,10 +109,6 @@ def _filter_text(value: str | None, name: str) -> str | None:
         raise ApiError(422, "invalid_request", f"{name}: {exc}") from None
 
 
-def _iso(epoch_ms: int) -> str:
-    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
-
-
 @router.post(
     "/start",
     response_model=ReplayOut,
@@ -131,7 +128,7 @@ def start_recording(body: StartIn, actor: CurrentActor, state: State) -> Respons
             session_id=body.session_id,
             user_id=actor.user.id,
             title=body.title or "",
-            metadata=ReplayMetadata(recorded_date=_iso(now)),
+            metadata=ReplayMetadata(recorded_date=iso_utc(now)),
             status=RECORDING,
             created_at=now,
             updated_at=now,
