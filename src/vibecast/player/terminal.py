@@ -104,6 +104,8 @@ class _Printer:
 
     def __call__(self, update: PlayerUpdate) -> None:
         if isinstance(update, Jump):
+            if self._status is not None:
+                self._status.current = ""  # the tool shown was the one before the jump
             arrow = "⤺" if update.to_ms < update.from_ms else "⤻"
             self._console.print(
                 Text(
