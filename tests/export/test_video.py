@@ -128,3 +128,19 @@ def test_segments_rendered_in_parallel_join_seamlessly(
             shot = png_pixels(page.capture("png"), 1280, 720)
             assert mean_abs_diff(shot, video_frame(output, frame, 1280, 720)) < 3.0
     assert not [p for p in tmp_path.iterdir() if p.name != "parts.mp4" and p.name != "home"]
+
+
+def test_chromium_writes_nothing_in_the_users_home(
+    imported, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Chromium keeps crash reports in ``~/.config/chromium`` and a dconf cache in ``~/.cache``
+    unless told otherwise: an export must leave the user's home as it found it."""
+    home = tmp_path / "user-home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    data = load_replay_data(imported.store, imported.replay.id)
+    request = ExportRequest(resolution="720p", speed=8.0, to_ms=4000)
+    export_video(data, request, tmp_path / "out.mp4")
+    assert sorted(str(p.relative_to(home)) for p in home.rglob("*")) == []

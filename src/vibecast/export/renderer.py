@@ -26,6 +26,7 @@ import json
 import mimetypes
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from importlib import resources
@@ -176,9 +177,24 @@ class FrameRenderer:
         executable = find_chromium()
         playwright = sync_playwright().start()
         self._stack.callback(playwright.stop)
+        # Chromium's crash reports (~/.config/chromium) and dconf's cache (~/.cache) go to a
+        # directory of this renderer's, not the user's home.
+        scratch = self._stack.enter_context(
+            tempfile.TemporaryDirectory(prefix="vibecast-chromium-")
+        )
+        env = {
+            **os.environ,
+            "HOME": scratch,
+            "XDG_CONFIG_HOME": os.path.join(scratch, "config"),
+            "XDG_CACHE_HOME": os.path.join(scratch, "cache"),
+        }
         try:
             browser = playwright.chromium.launch(
-                executable_path=executable, args=CHROMIUM_ARGS, headless=True, timeout=_TIMEOUT_MS
+                executable_path=executable,
+                args=CHROMIUM_ARGS,
+                headless=True,
+                timeout=_TIMEOUT_MS,
+                env=env,
             )
         except Error as exc:
             raise ExportError(f"Chromium did not start: {str(exc).splitlines()[0]}") from exc
