@@ -88,9 +88,12 @@ class _SourceState:
     mtime_ns: int
     files: tuple[Path, ...]
 
-    def remembered(self, path: Path, fingerprint: str, replay_ids: list[str]) -> ImportSource:
-        """The row that lets the next import skip this source if it has not changed."""
+    def remembered(
+        self, user_id: str, path: Path, fingerprint: str, replay_ids: list[str]
+    ) -> ImportSource:
+        """The row that lets the user's next import skip this source if it has not changed."""
         return ImportSource(
+            user_id=user_id,
             path=str(path),
             size=self.size,
             mtime_ns=self.mtime_ns,
@@ -320,8 +323,9 @@ def import_paths(
 ) -> ImportSummary:
     """Import every session found under ``paths`` (default: Claude Code's and Vibecraft's logs).
 
-    Sources unchanged since their last import (same size and mtime, or same content hash, over
-    the file and its subagent files and saved tool outputs) are skipped unless ``force``. Warnings
+    Sources unchanged since ``user_id`` last imported them (same size and mtime, or same content
+    hash, over the file and its subagent files and saved tool outputs) are skipped unless
+    ``force``; another user's import of the same file does not count. Warnings
     about single records are collected in the summary; they never stop the run.
     """
     started = time.perf_counter()
@@ -337,13 +341,15 @@ def import_paths(
             summary.issues.append(ImportIssue(str(path), None, f"cannot read: {exc.strerror}"))
             continue
         summary.files += 1
-        known = store.get_import_source(str(path))
+        known = store.get_import_source(str(path), user_id)
         unchanged = known and known.size == state.size and known.mtime_ns == state.mtime_ns
         fingerprint = "" if unchanged and not force else state.fingerprint()
         if not force and known and (unchanged or known.fingerprint == fingerprint):
             summary.files_skipped += 1
             if not unchanged:  # touched but identical: remember the new mtime
-                store.record_import_source(state.remembered(path, fingerprint, known.replay_ids))
+                store.record_import_source(
+                    state.remembered(user_id, path, fingerprint, known.replay_ids)
+                )
             if progress:
                 progress(path, state.size)
             continue
@@ -353,7 +359,7 @@ def import_paths(
         summary.issues.extend(result.issues)
         replay_ids = _save_sessions(store, path, result.sessions, redactor, user_id, summary)
         if replay_ids is not None:  # a session that failed to save is retried next time
-            store.record_import_source(state.remembered(path, fingerprint, replay_ids))
+            store.record_import_source(state.remembered(user_id, path, fingerprint, replay_ids))
         if progress:
             progress(path, state.size)
     summary.redactions = redactor.findings

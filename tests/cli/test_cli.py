@@ -243,3 +243,27 @@ def test_user_option_imports_and_finds_a_users_replays(vibecast: Runner) -> None
     assert shown.code == 0 and shown.json()["id"] == mine[0]["id"]
     assert vibecast("show", mine[0]["id"][:8]).code == 1
     assert_one_line_error(vibecast("--user", "nobody", "list"), "no user 'nobody'")
+
+
+def test_a_file_one_user_imported_is_imported_for_another(
+    vibecast: Runner, claude_dir: Path
+) -> None:
+    """`import FILE` skips FILE when its own user imported it unchanged, never because another
+    user did: each gets their replay, and the first one's is left as it was."""
+    file = str(min((claude_dir / "projects").rglob("*.jsonl")))
+    assert vibecast("users", "add", "alice").code == 0
+    first = vibecast("import", file, "--json")
+    assert first.code == 0 and first.json()["replays_created"] == 1, first.err
+    [local] = vibecast("list", "--json").json()
+
+    theirs = vibecast("--user", "alice", "import", file, "--json")
+    assert theirs.code == 0, theirs.err
+    assert (theirs.json()["files_skipped"], theirs.json()["replays_created"]) == (0, 1)
+    [alices] = vibecast("--user", "alice", "list", "--json").json()
+    assert alices["session_id"] == local["session_id"] and alices["id"] != local["id"]
+    assert vibecast("list", "--json").json() == [local]
+
+    for user in (["--user", "alice"], []):
+        again = vibecast(*user, "import", file, "--json").json()
+        assert (again["files_skipped"], again["replay_ids"]) == (1, []), user
+    assert vibecast("--user", "alice", "list", "--json").json() == [alices]

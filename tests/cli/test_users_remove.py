@@ -156,7 +156,8 @@ def office(database: dict[str, str], tmp_path: Path, shared_data: Path) -> Offic
         str(transcripts / f"{BOTH}.jsonl"),
         str(transcripts / f"{BOBS}.jsonl"),
     )
-    ok("--user", "alice", "import", "--force", str(transcripts / f"{BOTH}.jsonl"))
+    # Bob imported that file too: Alice's import reads it all the same, into her own replay.
+    ok("--user", "alice", "import", str(transcripts / f"{BOTH}.jsonl"))
     exports = home / "exports"
     with opened(env) as store:
         users = {u.name: u for u in store.list_users()}
@@ -245,8 +246,19 @@ def test_refusals_say_why_and_change_nothing(office: Office) -> None:
     untouched(office)
 
 
+def imports_of(office: Office, user_id: str) -> int:
+    """How many files the store remembers ``user_id`` imported."""
+    [(count,)] = rows(
+        office.env, "SELECT count(*) FROM import_sources WHERE user_id = :u", u=user_id
+    )
+    return count
+
+
 def test_delete_replays_removes_them_and_everything_stored_for_them(office: Office) -> None:
     bobs, alices = list(office.bobs.values()), list(office.alices.values())
+    with opened(office.env) as store:
+        bob, alice = store.get_user("bob").id, store.get_user("alice").id
+    assert (imports_of(office, bob), imports_of(office, alice)) == (2, 1)
     shared_blobs, only_bobs = blob_keys(office.env, alices), blob_keys(office.env, bobs)
     only_bobs -= shared_blobs
     assert shared_blobs and only_bobs  # the data must exercise both kinds
@@ -278,12 +290,15 @@ def test_delete_replays_removes_them_and_everything_stored_for_them(office: Offi
             b=bobs[1],
         )
         assert left == [(0,)], table
+    assert (imports_of(office, bob), imports_of(office, alice)) == (0, 1)
     assert not office.video.exists()
     assert [office.thumbnails[i].exists() for i in bobs] == [False, False]
     assert all(office.thumbnails[i].exists() for i in alices)
 
 
-def test_transfer_to_gives_the_replays_away_and_links_keep_working(office: Office) -> None:
+def test_transfer_to_gives_the_replays_away_and_links_keep_working(
+    office: Office, shared_data: Path
+) -> None:
     result = invoke(office.env, "users", "remove", "bob", "--transfer-to", "carol", "--yes")
     assert result.code == 0, result.err
     assert "2 replays given to carol" in result.err
@@ -303,6 +318,12 @@ def test_transfer_to_gives_the_replays_away_and_links_keep_working(office: Offic
         assert [a.text for a in store.list_annotations(office.alices[BOTH])] == ["alice on her own"]
     assert office.video.exists()
     assert all(path.exists() for path in office.thumbnails.values())
+    # What Bob imported went to Carol with the replays: her import of his files skips them.
+    files = [str(shared_data / TRANSCRIPTS / f"{session}.jsonl") for session in (BOTH, BOBS)]
+    again = invoke(office.env, "--user", "carol", "import", "--json", *files)
+    assert again.code == 0, again.err
+    summary = json.loads(again.out)
+    assert (summary["files_skipped"], summary["replay_ids"]) == (2, [])
 
 
 def test_it_asks_first_on_a_terminal(vibecast: Runner, office: Office) -> None:

@@ -225,10 +225,13 @@ def test_the_system_sees_everything(any_store: Store) -> None:
 
 
 def test_imports_are_the_systems_bookkeeping(any_store: Store) -> None:
-    source = ImportSource(path="/p.jsonl", size=1, mtime_ns=1, fingerprint="f", replay_ids=[])
+    source = ImportSource(
+        user_id=ALICE, path="/p.jsonl", size=1, mtime_ns=1, fingerprint="f", replay_ids=[]
+    )
     any_store.record_import_source(source)
+    assert any_store.get_import_source("/p.jsonl", ALICE) == source
     alice = any_store.acting_as(ALICE)
-    assert alice.get_import_source("/p.jsonl") is None
+    assert alice.get_import_source("/p.jsonl", ALICE) is None
     with pytest.raises(AccessDenied):
         alice.record_import_source(source)
     assert alice.stats().raw_bytes_imported == 0

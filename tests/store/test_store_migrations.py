@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
 import pytest
 from store_helpers import make_event, make_replay
 
-from vibecast.store.base import StoreError
+from vibecast.store.base import ImportSource, Store, StoreError
 from vibecast.store.migrations import (
     SCHEMA_MIGRATIONS_DDL,
     MigrationError,
@@ -19,6 +20,9 @@ from vibecast.store.migrations import (
     pending_migrations,
     sqlite_statements,
 )
+from vibecast.store.pgaccess import DEFAULT_APP_ROLE
+from vibecast.store.postgres import PostgresStore
+from vibecast.store.records import pyformat
 from vibecast.store.sqlite import SQLiteStore
 
 V1_TABLES = {
@@ -60,6 +64,7 @@ def test_apply_creates_the_schema_once() -> None:
         "export_jobs",
         "share_notes",
         "annotation_readers",
+        "import_sources_per_user",
     ]
     assert tables(conn) == EXPECTED_TABLES
     assert apply_sqlite(conn) == []  # idempotent
@@ -69,6 +74,7 @@ def test_apply_creates_the_schema_once() -> None:
         (3, "export_jobs"),
         (4, "share_notes"),
         (5, "annotation_readers"),
+        (6, "import_sources_per_user"),
     ]
 
 
@@ -224,3 +230,110 @@ def test_postgresql_schema_runs_on_postgresql(postgres_url: str) -> None:
         assert left == (0,)  # deletes cascade as on SQLite
         tables = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
         assert {row[0] for row in tables} == V1_TABLES
+
+
+# -- 0006: what was imported is remembered per user -------------------------------------------
+V5_IMPORTS = {  # path -> its replay ids as version 5 stored them, and whose record it becomes
+    "/alice.jsonl": ('["r-alice"]', "alice"),
+    "/first-left.jsonl": ('["gone", "r-bob", "r-alice"]', "bob"),  # the first that exists
+    "/local.jsonl": ('["r-local"]', "local"),
+    "/none.jsonl": ("[]", "local"),
+    "/gone.jsonl": ('["gone"]', "local"),
+    "/not-a-list.jsonl": ('{"id": "r-alice"}', "local"),
+}
+V5_REPLAYS = {"r-alice": "alice", "r-bob": "bob", "r-local": "local"}
+
+
+def _fill_v5(run: Callable[[str, dict[str, object]], object], imports: dict) -> None:
+    """Replays and import records as a version 5 database holds them (``run``: one statement
+    with ``:name`` parameters; a ``:ids`` value is JSON)."""
+    for replay_id, user in V5_REPLAYS.items():
+        run(
+            "INSERT INTO replays (id, user_id, session_id, created_at, updated_at) "
+            "VALUES (:id, :user, :id, 1, 1)",
+            {"id": replay_id, "user": user},
+        )
+    for n, (path, (ids, _)) in enumerate(imports.items()):
+        run(
+            "INSERT INTO import_sources (path, size, mtime_ns, fingerprint, replay_ids, "
+            "imported_at) VALUES (:path, :size, :mtime, :fingerprint, :ids, 1)",
+            {"path": path, "size": 100 + n, "mtime": 200 + n, "fingerprint": f"f{n}", "ids": ids},
+        )
+
+
+def _v5_store(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> tuple[Store, dict]:
+    """A database migrated up to version 5 and filled, then opened (which applies 0006)."""
+    imports = dict(V5_IMPORTS)
+    if backend == "sqlite":
+        imports["/unreadable.jsonl"] = ("not json", "local")  # jsonb could not hold it
+        path = tmp_path / "v5.db"
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute(SCHEMA_MIGRATIONS_DDL)
+        for migration in load_migrations("sqlite")[:5]:
+            for statement in sqlite_statements(migration.sql):
+                conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations VALUES (?, ?, 0)",
+                (migration.version, migration.name),
+            )
+        _fill_v5(conn.execute, imports)
+        conn.close()
+        return SQLiteStore(path), imports
+    url = request.getfixturevalue("postgres_url")
+    with psycopg.connect(url, autocommit=True) as pg:
+        pg.execute(SCHEMA_MIGRATIONS_DDL)
+        for migration in load_migrations("postgresql")[:5]:
+            pg.execute(migration.sql.encode())
+            pg.execute(
+                "INSERT INTO schema_migrations VALUES (%s, %s, 0)",
+                (migration.version, migration.name),
+            )
+        _fill_v5(
+            lambda q, p: pg.execute(pyformat(q.replace(":ids", "CAST(:ids AS jsonb)")), p), imports
+        )
+    return PostgresStore(url), imports
+
+
+def test_0006_gives_each_import_record_to_the_owner_of_its_replays(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    store, imports = _v5_store(backend, tmp_path, request)
+    with store:
+        for n, (path, (_, owner)) in enumerate(imports.items()):
+            found = store.get_import_source(path, owner)
+            assert found is not None, path
+            assert (found.user_id, found.size, found.mtime_ns, found.fingerprint) == (
+                owner,
+                100 + n,
+                200 + n,
+                f"f{n}",
+            )
+            for other in {"local", "alice", "bob"} - {owner}:
+                assert store.get_import_source(path, other) is None, (path, other)
+        assert store.get_import_source("/alice.jsonl", "alice").replay_ids == ["r-alice"]
+        assert store.get_import_source("/first-left.jsonl", "bob").replay_ids == [
+            "gone",
+            "r-bob",
+            "r-alice",
+        ]
+        # Keyed by (user, path) now: alice's record of local's file is a second row.
+        store.record_import_source(
+            ImportSource(
+                user_id="alice",
+                path="/local.jsonl",
+                size=1,
+                mtime_ns=1,
+                fingerprint="a",
+                replay_ids=[],
+            )
+        )
+        assert store.get_import_source("/local.jsonl", "alice").fingerprint == "a"
+        assert store.get_import_source("/local.jsonl", "local").fingerprint == "f2"
+    if backend == "postgresql":  # still the system's bookkeeping: RLS on, nothing granted
+        with psycopg.connect(request.getfixturevalue("postgres_url")) as pg:
+            row = pg.execute(
+                "SELECT relrowsecurity, has_table_privilege(%s, 'import_sources', 'SELECT') "
+                "FROM pg_class WHERE relname = 'import_sources'",
+                (DEFAULT_APP_ROLE,),
+            ).fetchone()
+        assert row == (True, False)

@@ -372,13 +372,17 @@ def test_list_newest_first_by_recording_date(store: SQLiteStore) -> None:
 
 # -- imports and stats --------------------------------------------------------------------------
 def test_import_sources_round_trip(store: SQLiteStore) -> None:
-    assert store.get_import_source("/x.jsonl") is None
-    source = ImportSource(path="/x.jsonl", size=10, mtime_ns=5, fingerprint="ab", replay_ids=["r"])
+    assert store.get_import_source("/x.jsonl", "local") is None
+    source = ImportSource(
+        user_id="local", path="/x.jsonl", size=10, mtime_ns=5, fingerprint="ab", replay_ids=["r"]
+    )
     store.record_import_source(source)
-    assert store.get_import_source("/x.jsonl") == source
-    changed = ImportSource(path="/x.jsonl", size=20, mtime_ns=6, fingerprint="cd", replay_ids=[])
+    assert store.get_import_source("/x.jsonl", "local") == source
+    changed = ImportSource(
+        user_id="local", path="/x.jsonl", size=20, mtime_ns=6, fingerprint="cd", replay_ids=[]
+    )
     store.record_import_source(changed)
-    assert store.get_import_source("/x.jsonl") == changed
+    assert store.get_import_source("/x.jsonl", "local") == changed
 
 
 def test_stats(store: SQLiteStore, raw_db: sqlite3.Connection) -> None:
@@ -386,7 +390,14 @@ def test_stats(store: SQLiteStore, raw_db: sqlite3.Connection) -> None:
     store.save_replay(make_replay(REPLAY_A), [*timeline(300), make_event(300, 400_000, text=BIG)])
     for path, size in (("/a", 1000), ("/b", 234)):
         store.record_import_source(
-            ImportSource(path=path, size=size, mtime_ns=1, fingerprint="f", replay_ids=[REPLAY_A])
+            ImportSource(
+                user_id="local",
+                path=path,
+                size=size,
+                mtime_ns=1,
+                fingerprint=f"f{size}",
+                replay_ids=[REPLAY_A],
+            )
         )
     stats = store.stats()
     chunk_bytes = count(raw_db, "SELECT sum(length(data)) FROM replay_chunks")

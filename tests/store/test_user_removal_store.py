@@ -18,6 +18,7 @@ from vibecast.store.base import (
     AccessDenied,
     Annotation,
     ApiToken,
+    ImportSource,
     Store,
     StoreError,
     User,
@@ -98,6 +99,31 @@ def team(store: Store, *, bob_owns_replays: bool = True) -> Team:
             )
         )
     return Team(alice, bob, carol, "bobs-link", job)
+
+
+def imported(store: Store, user: User, path: str, replay_ids: list[str]) -> None:
+    """Record that ``user`` imported ``path`` into ``replay_ids`` (its fingerprint names both)."""
+    store.record_import_source(
+        ImportSource(
+            user_id=user.id,
+            path=path,
+            size=1,
+            mtime_ns=1,
+            fingerprint=f"{user.name}:{path}",
+            replay_ids=replay_ids,
+        )
+    )
+
+
+def import_records(store: Store, t: Team, *paths: str) -> dict[tuple[str, str], str]:
+    """(user name, path) -> fingerprint of every record of ``paths``, by any of the team."""
+    found = {}
+    for user in (t.alice, t.bob, t.carol):
+        for path in paths:
+            source = store.get_import_source(path, user.id)
+            if source is not None:
+                found[user.name, path] = source.fingerprint
+    return found
 
 
 def texts(annotations: list[Annotation]) -> list[str]:
@@ -205,3 +231,28 @@ def test_only_the_system_removes_users(any_store: Store) -> None:
         with pytest.raises(AccessDenied, match="only the system"):
             any_store.acting_as(actor).user_removal(t.bob.id)
     assert any_store.get_user(t.bob.id) == t.bob
+
+
+def test_a_removed_users_import_records_go_with_them(any_store: Store) -> None:
+    t = team(any_store, bob_owns_replays=False)
+    imported(any_store, t.bob, "/x.jsonl", [])
+    imported(any_store, t.alice, "/x.jsonl", [ALICES])
+    any_store.remove_user(t.bob.id)
+    assert import_records(any_store, t, "/x.jsonl") == {("alice", "/x.jsonl"): "alice:/x.jsonl"}
+
+
+def test_a_transfer_hands_on_the_import_records_of_the_replays(any_store: Store) -> None:
+    """The heir's next import of Bob's files skips them, as Bob's would have: their replays are
+    hers now. Where she has a record of the same path already, hers stays."""
+    t = team(any_store)
+    imported(any_store, t.bob, "/b-1.jsonl", [BOBS_SHARED])
+    imported(any_store, t.bob, "/b-2.jsonl", [BOBS_PRIVATE])
+    imported(any_store, t.carol, "/b-2.jsonl", [])
+    imported(any_store, t.alice, "/b-1.jsonl", [ALICES])
+    any_store.remove_user(t.bob.id, transfer_to=t.carol.id)
+    assert import_records(any_store, t, "/b-1.jsonl", "/b-2.jsonl") == {
+        ("alice", "/b-1.jsonl"): "alice:/b-1.jsonl",
+        ("carol", "/b-1.jsonl"): "bob:/b-1.jsonl",
+        ("carol", "/b-2.jsonl"): "carol:/b-2.jsonl",
+    }
+    assert any_store.get_import_source("/b-1.jsonl", t.carol.id).replay_ids == [BOBS_SHARED]

@@ -150,12 +150,17 @@ class StoreStats(msgspec.Struct, kw_only=True):
     chunks: int
     blobs: int
     stored_bytes: int  # compressed chunk + blob bytes as stored
-    raw_bytes_imported: int  # bytes of source files imported (sum over sources)
+    # Bytes of the source files imported: each distinct content (fingerprint) once per user who
+    # imported it, however many paths it was read from; a file imported again after it changed
+    # counts once, at its new size. The system only (0 for a user).
+    raw_bytes_imported: int
 
 
 class ImportSource(msgspec.Struct, kw_only=True):
-    """A source file already imported, so an unchanged file can be skipped on the next import."""
+    """A source file one user already imported, so that user's next import of it can skip it
+    while it is unchanged (another user's import of the same file still reads it)."""
 
+    user_id: str  # who imported it: their replays
     path: str
     size: int
     mtime_ns: int
@@ -267,10 +272,12 @@ class Store(ABC):
 
     # -- imports ---------------------------------------------------------------------------
     @abstractmethod
-    def get_import_source(self, path: str) -> ImportSource | None: ...
+    def get_import_source(self, path: str, user_id: str) -> ImportSource | None:
+        """What ``user_id`` last imported from ``path``; the system only (None for a user)."""
 
     @abstractmethod
-    def record_import_source(self, source: ImportSource) -> None: ...
+    def record_import_source(self, source: ImportSource) -> None:
+        """Remember (or replace) ``source.user_id``'s import of ``source.path``; the system only."""
 
     # -- sharing ---------------------------------------------------------------------------
     def set_share(
@@ -360,9 +367,11 @@ class Store(ABC):
 
         Their API tokens go, and so every web sign-in made with one; their annotations on
         replays they do not own go. Their replays are never deleted here: with ``transfer_to``
-        (another user's id) the replays, their share links, the user's own annotations on them
-        and their export jobs become that user's; without it a user who still owns replays is
-        refused (delete those first, as ``vibecast users remove --delete-replays`` does).
+        (another user's id) the replays, their share links, the user's own annotations on them,
+        their export jobs and the records of what they imported (but a path the heir has a
+        record of keeps the heir's) become that user's; their records left are deleted.
+        Without it a user who still owns replays is refused (delete those first, as
+        ``vibecast users remove --delete-replays`` does).
         StoreError for an unknown user, the built-in ``local`` one, a transfer to themselves,
         or a transfer of a session the heir already has a replay of (``conflicts``).
         """

@@ -54,6 +54,7 @@ from vibecast.store.pgaccess import (
 from vibecast.store.pgpool import DEFAULT_POOL_SIZE, ConnectionPool
 from vibecast.store.records import (
     ANNOTATION_COLUMNS,
+    RAW_BYTES_IMPORTED_SQL,
     REPLAY_COLUMNS,
     TOKEN_COLUMNS,
     TOKEN_USE_GRANULARITY_MS,
@@ -576,14 +577,14 @@ class PostgresStore(Store):
         return events
 
     # -- imports (the system's bookkeeping: no user reads or writes it) ------------------------
-    def get_import_source(self, path: str) -> ImportSource | None:
+    def get_import_source(self, path: str, user_id: str) -> ImportSource | None:
         if self._actor is not None:
             return None
         with self._tx(f"reading import record of {path}") as conn:
             row = conn.execute(
-                "SELECT path, size, mtime_ns, fingerprint, replay_ids::text FROM import_sources "
-                "WHERE path = %s",
-                (path,),
+                "SELECT user_id, path, size, mtime_ns, fingerprint, replay_ids::text "
+                "FROM import_sources WHERE user_id = %s AND path = %s",
+                (user_id, _text(path)),
             ).fetchone()
         return None if row is None else import_source_from_row(row)
 
@@ -593,12 +594,13 @@ class PostgresStore(Store):
         with self._tx(f"recording import of {source.path}") as conn:
             conn.execute(
                 "INSERT INTO import_sources "
-                "(path, size, mtime_ns, fingerprint, replay_ids, imported_at) "
-                "VALUES (%s, %s, %s, %s, %s::jsonb, %s) ON CONFLICT (path) DO UPDATE SET "
-                "size = excluded.size, mtime_ns = excluded.mtime_ns, "
+                "(user_id, path, size, mtime_ns, fingerprint, replay_ids, imported_at) "
+                "VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s) ON CONFLICT (user_id, path) "
+                "DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, "
                 "fingerprint = excluded.fingerprint, replay_ids = excluded.replay_ids, "
                 "imported_at = excluded.imported_at",
                 (
+                    source.user_id,
                     _text(source.path),
                     source.size,
                     source.mtime_ns,
@@ -865,7 +867,7 @@ class PostgresStore(Store):
             ).fetchone()
             raw = 0
             if self._actor is None:  # what was imported is the system's business
-                found = conn.execute("SELECT coalesce(sum(size), 0) FROM import_sources").fetchone()
+                found = conn.execute(RAW_BYTES_IMPORTED_SQL).fetchone()
                 raw = int(found[0]) if found else 0
         replays, chunks, events, chunk_bytes, blobs, blob_bytes = (int(v) for v in row or ())
         return StoreStats(

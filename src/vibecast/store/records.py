@@ -34,6 +34,7 @@ __all__ = [
     "ANNOTATION_COLUMNS",
     "ANNOTATION_KINDS",
     "LOCAL_USER",
+    "RAW_BYTES_IMPORTED_SQL",
     "REPLAY_COLUMNS",
     "TOKEN_COLUMNS",
     "TOKEN_USE_GRANULARITY_MS",
@@ -182,18 +183,32 @@ def annotation_from_row(row: Sequence[Any]) -> Annotation:
 _ids_decoder = msgspec.json.Decoder(list[str])
 
 
+RAW_BYTES_IMPORTED_SQL = (
+    "SELECT coalesce(sum(size), 0) FROM "
+    "(SELECT DISTINCT user_id, fingerprint, size FROM import_sources) AS imported"
+)
+"""``StoreStats.raw_bytes_imported``: a user's import of the same files from a second path made
+no new replay, so it adds nothing; another user's import made their own replays, so it does."""
+
+
 def import_source_from_row(row: Sequence[Any]) -> ImportSource:
-    """(path, size, mtime_ns, fingerprint, replay_ids as JSON text) -> ImportSource.
+    """(user_id, path, size, mtime_ns, fingerprint, replay_ids as JSON text) -> ImportSource.
 
     Unreadable replay ids are dropped with a warning: the record still says the file was seen.
     """
+    user_id, path, size, mtime_ns, fingerprint, ids = row
     try:
-        replay_ids = _ids_decoder.decode(row[4])
+        replay_ids = _ids_decoder.decode(ids)
     except msgspec.DecodeError:
-        log.warning("import record of %s has unreadable replay ids; ignoring them", row[0])
+        log.warning("import record of %s has unreadable replay ids; ignoring them", path)
         replay_ids = []
     return ImportSource(
-        path=row[0], size=row[1], mtime_ns=row[2], fingerprint=row[3], replay_ids=replay_ids
+        user_id=user_id,
+        path=path,
+        size=size,
+        mtime_ns=mtime_ns,
+        fingerprint=fingerprint,
+        replay_ids=replay_ids,
     )
 
 

@@ -47,6 +47,7 @@ from vibecast.store.codec import ChunkCodec, CodecError, EncodedBlob, EncodedChu
 from vibecast.store.migrations import MigrationError, apply_sqlite
 from vibecast.store.records import (
     ANNOTATION_COLUMNS,
+    RAW_BYTES_IMPORTED_SQL,
     REPLAY_COLUMNS,
     TOKEN_COLUMNS,
     TOKEN_USE_GRANULARITY_MS,
@@ -657,14 +658,14 @@ class SQLiteStore(Store):
         return events
 
     # -- imports (the system's bookkeeping: no user reads or writes it) ------------------------
-    def get_import_source(self, path: str) -> ImportSource | None:
+    def get_import_source(self, path: str, user_id: str) -> ImportSource | None:
         if self._actor is not None:
             return None
         with self._errors(f"reading import record of {path}"):
             row = self._conn.execute(
-                "SELECT path, size, mtime_ns, fingerprint, replay_ids FROM import_sources "
-                "WHERE path = ?",
-                (path,),
+                "SELECT user_id, path, size, mtime_ns, fingerprint, replay_ids "
+                "FROM import_sources WHERE user_id = ? AND path = ?",
+                (user_id, path),
             ).fetchone()
         return None if row is None else import_source_from_row(row)
 
@@ -674,12 +675,13 @@ class SQLiteStore(Store):
         with self._errors(f"recording import of {source.path}"):
             self._conn.execute(
                 "INSERT INTO import_sources "
-                "(path, size, mtime_ns, fingerprint, replay_ids, imported_at) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (path) DO UPDATE SET "
+                "(user_id, path, size, mtime_ns, fingerprint, replay_ids, imported_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (user_id, path) DO UPDATE SET "
                 "size = excluded.size, mtime_ns = excluded.mtime_ns, "
                 "fingerprint = excluded.fingerprint, replay_ids = excluded.replay_ids, "
                 "imported_at = excluded.imported_at",
                 (
+                    source.user_id,
                     source.path,
                     source.size,
                     source.mtime_ns,
@@ -983,9 +985,7 @@ class SQLiteStore(Store):
             ).fetchone()
             raw = 0
             if self._actor is None:  # what was imported is the system's business
-                raw = conn.execute("SELECT coalesce(sum(size), 0) FROM import_sources").fetchone()[
-                    0
-                ]
+                raw = conn.execute(RAW_BYTES_IMPORTED_SQL).fetchone()[0]
         return StoreStats(
             replays=replays,
             events=events,

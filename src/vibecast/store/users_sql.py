@@ -4,7 +4,8 @@ Both backends run these over their own connection, in one transaction the caller
 system (the owner of the tables: no row-level security applies), with ``:name`` parameters
 (:func:`~vibecast.store.records.pyformat` turns them into psycopg's). Replays are never deleted
 here: a user who still owns some is refused unless they are handed on, and deleting them is the
-replay delete path's job (``delete_replay_and_files``), which the command runs first.
+replay delete path's job (``delete_replay_and_files``), which the command runs first. The records
+of what they imported (``import_sources``) go to the heir with their replays, else with the user.
 """
 
 from __future__ import annotations
@@ -106,6 +107,14 @@ def remove_user(
             "UPDATE replays SET user_id = :heir, updated_at = CASE WHEN updated_at < :now "
             "THEN :now ELSE updated_at + 1 END WHERE user_id = :user"
         )
+        # The records of the files those replays were imported from go with them: the heir's
+        # next import of those files skips them while unchanged. Where the heir has a record of
+        # the same path, theirs stays.
+        run(
+            "UPDATE import_sources SET user_id = :heir WHERE user_id = :user AND path NOT IN "
+            "(SELECT path FROM import_sources WHERE user_id = :heir)"
+        )
+    run("DELETE FROM import_sources WHERE user_id = :user")
     run(f"DELETE FROM replay_annotations WHERE {_ELSEWHERE}")
     run("DELETE FROM api_tokens WHERE user_id = :user")
     run("DELETE FROM users WHERE id = :user")
