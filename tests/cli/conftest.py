@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -63,11 +64,16 @@ def vibecast(tmp_path: Path, claude_dir: Path) -> Runner:
         pipe_to: str | None = None,
         env: dict[str, str] | None = None,
         stdin: int = subprocess.DEVNULL,
+        terminal: int | None = None,
     ) -> Result:
         """``pipe_to``: a shell command the output is piped into (``head -1``); ``env``: more
-        variables (``VIBECAST_DATABASE_URL``); ``stdin``: a file descriptor (a terminal's)."""
+        variables (``VIBECAST_DATABASE_URL``); ``stdin``: a file descriptor (a terminal's);
+        ``terminal``: standard output is a terminal that many columns wide (``out`` is the text
+        it shows, without escape codes)."""
         environ = {**make_env(home or default_home, claude_dir), **(env or {})}
         command: list[str] | str = [sys.executable, "-m", "vibecast", *args]
+        if terminal is not None:
+            return _on_terminal(command, {**environ, "COLUMNS": str(terminal)}, timeout)
         if pipe_to:  # pipefail: the exit status is vibecast's, not only the reader's
             command = f"set -o pipefail; {shlex.join(command)} | {pipe_to}"
         proc = subprocess.run(
@@ -84,3 +90,29 @@ def vibecast(tmp_path: Path, claude_dir: Path) -> Runner:
         return Result(proc.returncode, proc.stdout, proc.stderr)
 
     return run
+
+
+_ESCAPES = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def _on_terminal(command: list[str], env: dict[str, str], timeout: float) -> Result:
+    """Run with standard output on a pseudo-terminal, as a user at a terminal sees it."""
+    screen, tty = os.openpty()
+    proc = subprocess.Popen(
+        command, stdin=subprocess.DEVNULL, stdout=tty, stderr=subprocess.PIPE, env=env
+    )
+    os.close(tty)
+    shown = bytearray()
+    with open(screen, "rb", buffering=0) as reader:
+        while True:
+            try:
+                chunk = reader.read(65536)
+            except OSError:  # EIO: the command closed its end
+                break
+            if not chunk:
+                break
+            shown += chunk
+    err = proc.stderr.read() if proc.stderr else b""
+    code = proc.wait(timeout=timeout)
+    out = _ESCAPES.sub("", shown.decode()).replace("\r\n", "\n")
+    return Result(code, out, err.decode())

@@ -133,9 +133,21 @@ def test_unknown_record_type_is_kept_with_one_warning(tmp_path, lines, baseline)
 
 
 def test_records_that_are_not_objects(tmp_path, lines, baseline) -> None:
-    result = read_source(write(tmp_path, b"\n".join([*lines, b"42", b'"text"', b"[1, 2]"])))
+    """Each is counted, `null` too, and where it was is said."""
+    extra = [b"null", b"42", b'"text"', b"[1, 2]"]
+    result = read_source(write(tmp_path, b"\n".join([*lines, *extra])))
     assert event_ids(result) == baseline
-    assert any("not JSON objects" in m for m in all_issues(result))
+    first = len(lines) + 1
+    numbers = ", ".join(str(n) for n in range(first, first + 4))
+    assert f"skipped 4 records that are not JSON objects (lines {numbers})" in all_issues(result)
+
+
+def test_a_chat_array_element_that_is_not_an_object(tmp_path, lines, baseline) -> None:
+    elements = [json.loads(line) for line in lines]
+    array = json.dumps([*elements[:2], None, *elements[2:]]).encode()
+    result = read_source(write(tmp_path, array, f"{SESSION}.json"))
+    assert event_ids(result) == baseline
+    assert "skipped 1 record that is not a JSON object (element 3)" in all_issues(result)
 
 
 @pytest.mark.parametrize("content", [b"", b"   \n\n  \t\n"])

@@ -11,12 +11,14 @@ from __future__ import annotations
 import functools
 import os
 import sys
-from collections.abc import Callable
-from typing import Any, TypeVar
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
 
 import click
 from rich.console import Console
 from rich.markup import escape
+from rich.text import Text
 
 from vibecast.config import Settings, load_settings
 from vibecast.errors import VibecastError
@@ -26,12 +28,14 @@ from vibecast.store.base import Store
 from vibecast.store.records import LOCAL_USER
 
 __all__ = [
+    "Column",
     "CommandError",
     "Context",
     "err_console",
     "handle_errors",
     "out_console",
     "pass_context",
+    "print_table",
     "time_option",
 ]
 
@@ -58,6 +62,84 @@ class _OutConsole(Console):
 # soft_wrap: an error or warning stays one line when stderr is a file or pipe (no cut at 80).
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 out_console: Console = _OutConsole(highlight=False)
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of :func:`print_table`."""
+
+    header: str
+    justify: Literal["left", "right"] = "left"
+    flexible: bool = False
+    """Cut with … to fit a terminal (one column: a title or a name); the others never shrink."""
+    drop: int = 0
+    """On a terminal too narrow for every column, those with ``drop`` > 0 go first, lowest first."""
+
+
+_GAP = "  "
+_MIN_FLEXIBLE = 20  # a narrower title says little: drop columns first
+
+
+def print_table(columns: Sequence[Column], rows: Sequence[Sequence[str | Text]]) -> None:
+    """Print rows under a bold header, one line each, never wrapped.
+
+    On a terminal the flexible column is cut with … to fit its width (and columns are dropped
+    when even that is not enough), so ids and dates stay whole. Piped, every cell is printed whole:
+    a script that greps or cuts the output gets one line per row with nothing missing. Cells are
+    text, never markup, and their line breaks become spaces.
+    """
+    lines = [
+        [Text(c.header) for c in columns],
+        *([_one_line(cell) for cell in row] for row in rows),
+    ]
+    widths = [max(line[i].cell_len for line in lines) for i in range(len(columns))]
+    shown = list(range(len(columns)))
+    if out_console.is_terminal:
+        shown = _fit_to(out_console.width, columns, widths)
+    for n, line in enumerate(lines):
+        text = Text(_GAP).join(_fit(line[i], widths[i], columns[i].justify) for i in shown)
+        text.rstrip()
+        if n == 0:
+            text.stylize("bold")
+        out_console.print(text, soft_wrap=True)
+
+
+def _fit_to(room: int, columns: Sequence[Column], widths: list[int]) -> list[int]:
+    """The columns that fit ``room`` cells; narrows the flexible one (in ``widths``) to fit."""
+    shown = list(range(len(columns)))
+    flexible = next((i for i, c in enumerate(columns) if c.flexible), None)
+
+    def fixed() -> int:
+        return sum(widths[i] for i in shown if i != flexible) + len(_GAP) * (len(shown) - 1)
+
+    least = 0 if flexible is None else min(widths[flexible], _MIN_FLEXIBLE)
+    for i in sorted((i for i, c in enumerate(columns) if c.drop), key=lambda i: columns[i].drop):
+        if fixed() + least <= room:
+            break
+        shown.remove(i)
+    if flexible is not None:
+        widths[flexible] = max(least, min(widths[flexible], room - fixed()))
+    return shown
+
+
+_BREAKS = str.maketrans("\n\r\t\v\f", "     ")
+
+
+def _one_line(cell: str | Text) -> Text:
+    """The cell with each line break or tab a space (one for one: its styles keep their place)."""
+    text = Text(cell) if isinstance(cell, str) else cell
+    return Text(text.plain.translate(_BREAKS), style=text.style, spans=list(text.spans))
+
+
+def _fit(text: Text, width: int, justify: Literal["left", "right"]) -> Text:
+    """``text`` padded to ``width`` cells, or cut to it with … (wide characters kept whole)."""
+    text = text.copy()
+    if text.cell_len > width:
+        text.truncate(max(width - 1, 0))
+        text.rstrip()  # a wide character that did not fit left a space
+        text.append("…")
+    text.align(justify, width)
+    return text
 
 
 class CommandError(click.ClickException):

@@ -7,37 +7,68 @@ Every command prints one clear line and exits non-zero on error; a traceback is 
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import msgspec
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from vibecast import __version__
 from vibecast.cli.common import (
+    Column,
     CommandError,
     Context,
     err_console,
     handle_errors,
     out_console,
     pass_context,
+    print_table,
     time_option,
 )
-from vibecast.export.outputs import delete_replay_and_files, exports_dir
 from vibecast.humanize import format_bytes, format_duration, plural
-from vibecast.model import Replay, encode_event, event_json_schema
-from vibecast.pipeline import ImportSummary, import_paths
-from vibecast.replayfile import attachment_blobs, write_replay_file
+from vibecast.model import Replay, ReplayStatus, encode_event, event_json_schema
+
+if TYPE_CHECKING:
+    from vibecast.pipeline import ImportSummary
 
 __all__ = ["cli", "main"]
 
+# Commands defined in other modules, imported only when run (or listed by --help): serve pulls in
+# FastAPI, record the capture recorder, export the video pipeline — half a second that every
+# other command, even `--version`, paid before (tests/cli/test_cli_polish.py keeps it so).
+_LAZY_COMMANDS = {
+    "hooks": "vibecast.cli.capture_commands:hooks_group",
+    "record": "vibecast.cli.capture_commands:record_command",
+    "serve": "vibecast.cli.serve_command:serve_command",
+    "users": "vibecast.cli.server_commands:users_group",
+    "tokens": "vibecast.cli.server_commands:tokens_group",
+    "export": "vibecast.cli.export_commands:export_command",
+    "worker": "vibecast.cli.export_commands:worker_command",
+}
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+
+class _LazyGroup(click.Group):
+    """A group whose :data:`_LAZY_COMMANDS` are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *_LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = _LAZY_COMMANDS.get(cmd_name)
+        if target is None:
+            return super().get_command(ctx, cmd_name)
+        module, name = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module), name)
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="vibecast")
 @click.option(
     "--user",
@@ -101,6 +132,10 @@ def import_command(
     $CLAUDE_CONFIG_DIR/projects) and Vibecraft's ~/.vibecraft/data/events.jsonl. Importing again
     updates replays instead of duplicating them.
     """
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from vibecast.pipeline import import_paths
+
     missing = [p for p in paths if not p.exists()]
     if missing:
         raise CommandError(f"no such file or directory: {missing[0]}")
@@ -170,6 +205,20 @@ def _replay_json(replay: Replay) -> dict[str, Any]:
     return msgspec.to_builtins(replay)
 
 
+_RECORDING_MARK = "● REC "
+"""Before the title of a replay live capture is still recording (status ``recording``), as a
+camera shows it."""
+
+_LIST_COLUMNS = [
+    Column("ID"),
+    Column("DATE", drop=4),
+    Column("DURATION", "right", drop=3),
+    Column("EVENTS", "right", drop=2),
+    Column("FILES", "right", drop=1),
+    Column("TITLE", flexible=True),
+]
+
+
 @cli.command("list")
 @click.option("--json", "as_json", is_flag=True, help="JSON array of replays on stdout.")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 10_000))
@@ -189,28 +238,29 @@ def list_command(state: Context, as_json: bool, limit: int, offset: int) -> None
             else "No replays yet. Run `vibecast import` to import your Claude Code sessions."
         )
         return
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for column, justify in [
-        ("ID", "left"),
-        ("DATE", "left"),
-        ("DURATION", "right"),
-        ("EVENTS", "right"),
-        ("FILES", "right"),
-        ("TITLE", "left"),
-    ]:
-        table.add_column(column, justify=justify, no_wrap=column != "TITLE")  # type: ignore[arg-type]
+    rows: list[list[str | Text]] = []
     for replay in replays:
         meta = replay.metadata
-        table.add_row(
-            replay.id[:8],
-            meta.recorded_date[:16].replace("T", " "),
-            format_duration(meta.duration_ms),
-            str(meta.event_count),
-            str(len(meta.files_touched)),
-            (replay.title or meta.session_name or "(untitled)")
-            + (" [live]" if replay.status == "recording" else ""),
+        title = Text(replay.title or meta.session_name or "(untitled)")
+        if replay.status == ReplayStatus.RECORDING:
+            title = Text.assemble((_RECORDING_MARK, "bold red"), title)
+        rows.append(
+            [
+                replay.id[:8],
+                meta.recorded_date[:16].replace("T", " "),
+                format_duration(meta.duration_ms),
+                str(meta.event_count),
+                str(len(meta.files_touched)),
+                title,
+            ]
         )
-    out_console.print(table)
+    print_table(_LIST_COLUMNS, rows)
+
+
+_STATUS_LINES = {
+    ReplayStatus.RECORDING: "recording (live capture is still recording this session)",
+    ReplayStatus.COMPLETE: "complete",
+}
 
 
 @cli.command("show")
@@ -230,6 +280,7 @@ def show_command(state: Context, replay_id: str, as_json: bool) -> None:
         ("Replay", replay.id),
         ("Session", replay.session_id),
         ("Recorded", meta.recorded_date),
+        ("Status", _STATUS_LINES.get(replay.status, replay.status)),
         ("Duration", format_duration(meta.duration_ms)),
         ("Events", str(meta.event_count)),
         ("Prompts", str(meta.prompt_count)),
@@ -250,7 +301,7 @@ def show_command(state: Context, replay_id: str, as_json: bool) -> None:
     table.add_column(style="bold")
     table.add_column()
     for key, value in rows:
-        table.add_row(key, value)
+        table.add_row(key, Text(value))  # text, not markup: a title may hold [brackets]
     out_console.print(table)
     for path in meta.files_touched[:20]:
         out_console.print(f"  {path}", highlight=False, markup=False)
@@ -371,6 +422,8 @@ def play_command(
 @handle_errors
 def delete_command(state: Context, replay_id: str, yes: bool) -> None:
     """Delete a replay and everything stored for it."""
+    from vibecast.export.outputs import delete_replay_and_files, exports_dir
+
     replay = state.store.resolve_replay(replay_id, state.user_id)
     title = replay.title or replay.metadata.session_name
     if not yes and sys.stdin.isatty():
@@ -391,6 +444,8 @@ def delete_command(state: Context, replay_id: str, yes: bool) -> None:
 @handle_errors
 def save_command(state: Context, replay_id: str, output: Path | None) -> None:
     """Save a replay to a portable file that `vibecast import FILE` reads on any machine."""
+    from vibecast.replayfile import attachment_blobs, write_replay_file
+
     store = state.store
     replay = store.resolve_replay(replay_id, state.user_id)
     events = store.read_events(replay.id)
@@ -411,24 +466,6 @@ def save_command(state: Context, replay_id: str, output: Path | None) -> None:
 def schema_command() -> None:
     """Print the JSON Schema of a RecordedEvent (the same as docs/event-schema.json)."""
     click.echo(json.dumps(event_json_schema(), indent=2))
-
-
-from vibecast.cli.capture_commands import hooks_group, record_command  # noqa: E402
-
-cli.add_command(hooks_group)
-cli.add_command(record_command)
-
-
-from vibecast.cli.server_commands import serve_command, tokens_group, users_group  # noqa: E402
-
-cli.add_command(serve_command)
-cli.add_command(users_group)
-cli.add_command(tokens_group)
-
-from vibecast.cli.export_commands import export_command, worker_command  # noqa: E402
-
-cli.add_command(export_command)
-cli.add_command(worker_command)
 
 
 def main() -> None:

@@ -1,138 +1,45 @@
-"""``vibecast serve``, ``vibecast users ...`` and ``vibecast tokens ...``: the server's commands.
+"""``vibecast users ...`` and ``vibecast tokens ...``: who may use server mode.
 
 Registered on the main group by :mod:`vibecast.cli.main`. Users and tokens are what server mode
-authenticates with; the token itself is printed once and only its sha256 is stored.
+authenticates with; the token itself is printed once and only its sha256 is stored. ``vibecast
+serve`` is in :mod:`vibecast.cli.serve_command`, so these run without importing the web app.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-import socket
 import sys
-import threading
 import time
-import urllib.request
 import uuid
-import webbrowser
 from datetime import UTC, datetime
 
 import click
 import msgspec
-from rich.table import Table
 
 from vibecast.cli.common import (
+    Column,
     CommandError,
     Context,
     err_console,
     handle_errors,
-    out_console,
     pass_context,
+    print_table,
 )
-from vibecast.export.outputs import delete_replay_and_files, exports_dir
 from vibecast.humanize import plural
-from vibecast.server.settings import DEFAULT_HOST, DEFAULT_PORT, ServerSettings, is_loopback
-from vibecast.server.tokens import hash_token, new_api_token
 from vibecast.store.base import ApiToken, Store, User, UserRemoval
 from vibecast.store.users_sql import conflict_message
 
-__all__ = ["serve_command", "tokens_group", "users_group"]
+__all__ = ["tokens_group", "users_group"]
 
 _USER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
 
 
-def _date(epoch_ms: int) -> str:
+def _date(epoch_ms: int | None) -> str:
+    """A creation or use time; "—" when unknown (0: the built-in ``local`` user has none)."""
+    if not epoch_ms:
+        return "—"
     return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
-
-
-def _url(host: str, port: int) -> str:
-    shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}"
-
-
-@click.command("serve")
-@click.option("--host", default=DEFAULT_HOST, show_default=True, help="Address to bind.")
-@click.option("--port", default=DEFAULT_PORT, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--open", "open_browser", is_flag=True, help="Open the browser once it is up.")
-@click.option(
-    "--workers",
-    default=1,
-    show_default=True,
-    type=click.IntRange(1, 64),
-    help="Worker processes (server mode on PostgreSQL: one per core).",
-)
-@pass_context
-@handle_errors
-def serve_command(state: Context, host: str, port: int, open_browser: bool, workers: int) -> None:
-    """Serve the REST API, share links and web pages (API docs at /docs).
-
-    Local mode (the default: SQLite on 127.0.0.1) needs no login. Binding beyond loopback, or a
-    postgresql:// database, is server mode: every API call needs a token
-    (`vibecast users add NAME`, then `vibecast tokens create NAME`).
-    """
-    from vibecast.server.runner import run
-
-    settings = ServerSettings.load(
-        state.settings, host=host, port=port, record=True, capture_user=state.user_id
-    )
-    store = state.store
-    if settings.auth_required and not any(not t.revoked for t in store.list_tokens()):
-        how = (
-            "create a user with `vibecast users add NAME --admin` and a token with "
-            "`vibecast tokens create NAME`"
-        )
-        if not is_loopback(host):
-            raise CommandError(
-                f"refusing to serve on {host} with no way to log in (no active API token): {how}"
-            )
-        err_console.print(
-            f"[yellow]warning:[/] server mode and no active API token: every API call gets 401; "
-            f"{how}.",
-            markup=True,
-        )
-    _check_bindable(host, port)
-    url = _url(host if host not in ("0.0.0.0", "::") else "127.0.0.1", port)
-    mode = "server mode: token or login needed" if settings.auth_required else "local mode"
-    err_console.print(
-        f"vibecast serving {url} ({mode}); API docs at {url}/docs. Ctrl+C stops.",
-        highlight=False,
-    )
-    if open_browser:
-        threading.Thread(target=_open_when_up, args=(url,), daemon=True).start()
-    # uvicorn shuts down cleanly on Ctrl+C, then raises it again for the caller: we are done.
-    with contextlib.suppress(KeyboardInterrupt):
-        try:
-            run(settings, None if workers > 1 else store, workers=workers)
-        except SystemExit as exc:
-            if exc.code:  # uvicorn could not start (it logged why)
-                raise CommandError(f"could not serve on {host}:{port}") from exc
-    err_console.print("Stopped.")
-
-
-def _check_bindable(host: str, port: int) -> None:
-    """Fail with one clear line if the address is taken or not ours, before saying we serve."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
-        try:
-            sock.bind((host, port))
-        except OSError as exc:
-            raise CommandError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from exc
-
-
-def _open_when_up(url: str, timeout: float = 15.0) -> None:
-    """Open the browser once the server answers (whichever process runs it)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/api/health", timeout=1):
-                pass
-        except OSError:
-            time.sleep(0.1)
-            continue
-        webbrowser.open(url)
-        return
 
 
 # -- users ---------------------------------------------------------------------------------------
@@ -180,12 +87,10 @@ def users_list(state: Context, as_json: bool) -> None:
     if not users:
         err_console.print("No users yet. Create one with `vibecast users add NAME --admin`.")
         return
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for column in ("ID", "NAME", "ADMIN", "CREATED"):
-        table.add_column(column, no_wrap=column == "ID")
-    for user in users:
-        table.add_row(user.id, user.name, "yes" if user.is_admin else "", _date(user.created_at))
-    out_console.print(table)
+    print_table(
+        [Column("ID"), Column("NAME", flexible=True), Column("ADMIN"), Column("CREATED")],
+        [[u.id, u.name, "yes" if u.is_admin else "", _date(u.created_at)] for u in users],
+    )
 
 
 @users_group.command("remove")
@@ -243,6 +148,8 @@ def users_remove(
         if not token.revoked:
             store.revoke_token(token.id)
     if delete_replays:
+        from vibecast.export.outputs import delete_replay_and_files, exports_dir
+
         root = exports_dir(state.settings)
         for replay_id in _replay_ids(store, user.id):
             delete_replay_and_files(store, root, replay_id)
@@ -321,6 +228,8 @@ def tokens_group() -> None:
 @handle_errors
 def tokens_create(state: Context, user: str, token_name: str) -> None:
     """Create a token for USER (name or id) and print it once, on stdout."""
+    from vibecast.server.tokens import hash_token, new_api_token  # loads vibecast.server's app
+
     owner = state.store.get_user(user)
     if owner is None:
         raise CommandError(f"no user {user!r} (see `vibecast users list`)")
@@ -342,6 +251,16 @@ def tokens_create(state: Context, user: str, token_name: str) -> None:
         highlight=False,
         markup=False,
     )
+
+
+_TOKEN_COLUMNS = [
+    Column("ID"),  # a prefix, as `vibecast list` shows replays': `tokens revoke` takes it
+    Column("USER"),
+    Column("NAME", flexible=True),
+    Column("CREATED"),
+    Column("LAST USED", drop=1),
+    Column("STATE"),
+]
 
 
 @tokens_group.command("list")
@@ -368,19 +287,18 @@ def tokens_list(state: Context, user: str | None, as_json: bool) -> None:
     if not tokens:
         err_console.print("No tokens. Create one with `vibecast tokens create USER`.")
         return
-    table = Table(box=None, header_style="bold", pad_edge=False)
-    for column in ("ID", "USER", "NAME", "CREATED", "LAST USED", "STATE"):
-        table.add_column(column, no_wrap=column in ("ID", "STATE"))
-    for token in tokens:
-        table.add_row(
-            token.id,
+    rows = [
+        [
+            token.id[:8],
             names.get(token.user_id, token.user_id),
             token.name,
             _date(token.created_at),
             _date(token.last_used_at) if token.last_used_at else "never",
             "revoked" if token.revoked else "active",
-        )
-    out_console.print(table)
+        ]
+        for token in tokens
+    ]
+    print_table(_TOKEN_COLUMNS, rows)
 
 
 @tokens_group.command("revoke")
@@ -388,7 +306,28 @@ def tokens_list(state: Context, user: str | None, as_json: bool) -> None:
 @pass_context
 @handle_errors
 def tokens_revoke(state: Context, token_id: str) -> None:
-    """Revoke a token by its id (a running server stops accepting it within 5 s)."""
-    if not state.store.revoke_token(token_id):
-        raise CommandError(f"no token {token_id!r}")
-    err_console.print(f"Revoked token {token_id}.", highlight=False, markup=False)
+    """Revoke a token by its id or a unique prefix of it (a running server stops accepting it
+    within 5 s). A token already revoked is left as it is: exit status 0, as the goal holds."""
+    token = _resolve_token(state.store, token_id)
+    if token.revoked:
+        err_console.print(f"Token {token.id} was already revoked.", highlight=False, markup=False)
+        return
+    state.store.revoke_token(token.id)
+    err_console.print(f"Revoked token {token.id}.", highlight=False, markup=False)
+
+
+def _resolve_token(store: Store, ref: str) -> ApiToken:
+    """A token by id or unique id prefix, as replays are found (the stores resolve replays in
+    SQL; tokens are few, so their list is searched here)."""
+    ref = ref.strip()
+    if not ref:
+        raise CommandError("no token id given")
+    tokens = store.list_tokens()
+    matches = [t for t in tokens if t.id == ref] or [t for t in tokens if t.id.startswith(ref)]
+    if not matches:
+        raise CommandError(f"no token matches {ref!r} (see `vibecast tokens list`)")
+    if len(matches) > 1:
+        listed = ", ".join(t.id for t in matches[:5])
+        more = " and more" if len(matches) > 5 else ""
+        raise CommandError(f"{ref!r} matches several tokens: {listed}{more}; give more characters")
+    return matches[0]

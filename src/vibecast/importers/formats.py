@@ -112,6 +112,11 @@ class SourceProbe:
     def is_array(self) -> bool:
         return self.first_char == ord("[")
 
+    @property
+    def unit(self) -> str:
+        """What the numbers of :attr:`items` count: elements of an array, else lines."""
+        return "element" if self.is_array else "line"
+
     @cached_property
     def items(self) -> list[tuple[int, Any]]:
         """The file's records: array elements, or the decodable lines of anything else."""
@@ -150,7 +155,7 @@ def _sniff_hooks(probe: SourceProbe) -> bool:
 
 
 def _read_hooks(probe: SourceProbe) -> SourceResult:
-    built = read_hook_payloads(probe.path, probe.items, probe.log)
+    built = read_hook_payloads(probe.path, probe.items, probe.log, probe.unit)
     return _from_builders(probe, built, "claude-hook-payloads")
 
 
@@ -184,7 +189,7 @@ def _read_transcript(probe: SourceProbe) -> SourceResult:
             ),
         )
         return result
-    read = read_transcript_records(probe.path, probe.items)
+    read = read_transcript_records(probe.path, probe.items, probe.unit)
     name = "claude-chat-array" if probe.is_array else "claude-transcript"
     return SourceResult(sessions=read.sessions, issues=probe.log.issues + read.issues, format=name)
 

@@ -31,6 +31,7 @@ from vibecast.importers.ids import (
     tool_event_id,
 )
 from vibecast.importers.issues import IssueLog
+from vibecast.importers.jsonio import non_objects_message, split_objects
 from vibecast.importers.timestamps import SourceTime, read_time
 from vibecast.model import Attachment, EventType, RecordedEvent
 
@@ -287,12 +288,13 @@ def _time_warning(logged: list[SourceTime | None]) -> str | None:
 
 
 def read_hook_payloads(
-    path: Path, items: list[tuple[int, Any]], log: IssueLog
+    path: Path, items: list[tuple[int, Any]], log: IssueLog, unit: str = "line"
 ) -> list[tuple[SessionBuilder, list[ImportIssue]]]:
-    """Sessions from the decoded entries of a hook-payload capture (array elements or lines)."""
-    entries = [(line, item) for line, item in items if isinstance(item, dict)]
-    if len(entries) < len(items):
-        log.add(None, f"skipped {len(items) - len(entries)} entries that are not JSON objects")
+    """Sessions from the decoded entries of a hook-payload capture (array elements or lines,
+    numbered in ``unit``s)."""
+    entries, skipped = split_objects(items)
+    if skipped:
+        log.add(None, non_objects_message(skipped, "entry", unit))
     try:
         end_ms = int(path.stat().st_mtime * 1000)
     except OSError:

@@ -13,14 +13,24 @@ from typing import Any
 
 import msgspec
 
+from vibecast.humanize import plural
 from vibecast.importers.issues import IssueLog
 
-__all__ = ["decode_array", "decode_json", "iter_json_lines", "strip_bom"]
+__all__ = [
+    "decode_array",
+    "decode_json",
+    "iter_json_lines",
+    "non_objects_message",
+    "split_objects",
+    "strip_bom",
+]
 
 _decode = msgspec.json.decode
 _BOM = b"\xef\xbb\xbf"
 # A complete JSON string or a structural bracket: enough to find where array elements start/end.
 _TOKENS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.S)
+_SKIPPED = object()  # not None: a `null` record is a record (that is not an object), not a gap
+_LISTED = 10
 
 
 def strip_bom(data: bytes) -> bytes:
@@ -39,7 +49,7 @@ def decode_json(data: bytes) -> Any:
 
 
 def _decode_record(raw: bytes, where: int, issues: IssueLog, *, last: bool) -> Any:
-    """One record, or None after logging why it was skipped."""
+    """One record, or ``_SKIPPED`` after logging why it was skipped."""
     try:
         return _decode(raw)
     except UnicodeDecodeError:
@@ -56,7 +66,7 @@ def _decode_record(raw: bytes, where: int, issues: IssueLog, *, last: bool) -> A
             issues.add(where, f"skipped truncated last record ({len(raw)} bytes)")
         else:
             issues.add(where, f"skipped malformed record ({len(raw)} bytes): {exc}")
-    return None
+    return _SKIPPED
 
 
 def iter_json_lines(data: bytes, issues: IssueLog) -> Iterator[tuple[int, Any]]:
@@ -69,7 +79,7 @@ def iter_json_lines(data: bytes, issues: IssueLog) -> Iterator[tuple[int, Any]]:
         if not raw or raw.isspace():
             continue
         value = _decode_record(raw, number, issues, last=number == final)
-        if value is not None:
+        if value is not _SKIPPED:
             yield number, value
 
 
@@ -112,6 +122,28 @@ def decode_array(data: bytes, issues: IssueLog) -> list[tuple[int, Any]]:
             issues.add(number, f"skipped truncated last element ({end - start} bytes)")
             continue
         value = _decode_record(data[start:end], number, issues, last=False)
-        if value is not None:
+        if value is not _SKIPPED:
             found.append((number, value))
     return found
+
+
+def split_objects(
+    items: list[tuple[int, Any]],
+) -> tuple[list[tuple[int, dict[str, Any]]], list[int]]:
+    """The items that are JSON objects, and the numbers of those that are not (``null``, ``42``,
+    ``"text"``, ``[1]``): every format's records are objects."""
+    objects = [(number, item) for number, item in items if isinstance(item, dict)]
+    others = [number for number, item in items if not isinstance(item, dict)]
+    return objects, others
+
+
+def non_objects_message(numbers: list[int], noun: str, unit: str) -> str:
+    """``skipped 2 records that are not JSON objects (lines 4, 7)``: the numbers are ``unit``s,
+    lines of a JSON Lines file or elements of a JSON array."""
+    count = len(numbers)
+    listed = ", ".join(str(n) for n in numbers[:_LISTED])
+    if count > _LISTED:
+        listed += f" and {count - _LISTED} more"
+    what = "is not a JSON object" if count == 1 else "are not JSON objects"
+    units = unit if count == 1 else f"{unit}s"
+    return f"skipped {plural(count, noun)} that {what} ({units} {listed})"

@@ -20,7 +20,12 @@ from typing import Any
 from vibecast.importers.base import CapturedSession, ImportIssue
 from vibecast.importers.builder import SessionBuilder
 from vibecast.importers.issues import IssueLog
-from vibecast.importers.jsonio import iter_json_lines, strip_bom
+from vibecast.importers.jsonio import (
+    iter_json_lines,
+    non_objects_message,
+    split_objects,
+    strip_bom,
+)
 from vibecast.importers.records import RecordMapper, ToolIndex
 from vibecast.importers.subagents import (
     MAIN,
@@ -212,15 +217,16 @@ def _map_agent_file(mapper: RecordMapper, agent: AgentFile) -> IssueLog:
     return log
 
 
-def read_transcript_records(path: Path, records: list[tuple[int, Any]]) -> TranscriptResult:
-    """Sessions from the decoded records of a transcript file (JSONL lines or chat-array items)."""
+def read_transcript_records(
+    path: Path, records: list[tuple[int, Any]], unit: str = "line"
+) -> TranscriptResult:
+    """Sessions from the decoded records of a transcript file (JSONL lines or chat-array items,
+    numbered in ``unit``s)."""
     result = TranscriptResult()
-    dict_records = [(line, record) for line, record in records if isinstance(record, dict)]
-    skipped = len(records) - len(dict_records)
+    dict_records, skipped = split_objects(records)
     if skipped:
-        result.issues.append(
-            ImportIssue(str(path), None, f"skipped {skipped} records that are not JSON objects")
-        )
+        message = non_objects_message(skipped, "record", unit)
+        result.issues.append(ImportIssue(str(path), None, message))
     primary = _primary_session_id(path, dict_records)
     groups: dict[str, list[Record]] = {primary: []}
     for line, record in dict_records:
