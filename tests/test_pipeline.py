@@ -130,3 +130,23 @@ def test_a_session_that_failed_to_save_is_retried(
 
     retried = import_paths(store, settings, [source])  # same file, unchanged on disk
     assert retried.files_skipped == 0 and retried.replays_created == 1
+
+
+def test_a_file_is_known_by_its_absolute_path_from_any_directory(
+    store_and_settings, shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A relative path was the file's key in the import records and its replay's source: the
+    same file imported from another directory was read again, and the source named nothing."""
+    store, settings = store_and_settings
+    folder = tmp_path / "work" / "logs"
+    folder.mkdir(parents=True)
+    name = "1af7fc5e-8455-4414-9ccd-011d40f70b2a.jsonl"
+    shutil.copy(shared_data / "claude-code/transcripts" / name, folder / name)
+    monkeypatch.chdir(folder)
+    first = import_paths(store, settings, [Path(name)])
+    assert first.replays_created == 1
+    replay = store.get_replay(first.replay_ids[0])
+    assert replay is not None and str(folder / name) in replay.metadata.sources
+    monkeypatch.chdir(tmp_path)
+    again = import_paths(store, settings, [Path("work/logs") / name])
+    assert again.files_skipped == 1 and again.outcomes == {}

@@ -342,6 +342,8 @@ def import_paths(
             continue
         summary.files += 1
         known = store.get_import_source(str(path), user_id)
+        if known and not all(store.get_replay(i) is not None for i in known.replay_ids):
+            known = None  # a replay it made was deleted since: read the file again
         unchanged = known and known.size == state.size and known.mtime_ns == state.mtime_ns
         fingerprint = "" if unchanged and not force else state.fingerprint()
         if not force and known and (unchanged or known.fingerprint == fingerprint):

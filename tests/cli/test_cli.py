@@ -147,6 +147,11 @@ def test_delete(vibecast: Runner, imported: dict) -> None:
     assert victim["id"] not in {r["id"] for r in remaining}
     assert len(remaining) == len(replays) - 1
     assert_one_line_error(vibecast("show", victim["id"]), "error:")
+    # importing again brings it back: its file is not "unchanged since the last import" when
+    # what that import made is gone
+    assert vibecast("import").code == 0
+    again = vibecast("list", "--json").json()
+    assert sorted(r["id"] for r in again) == sorted(r["id"] for r in replays)
 
 
 def test_errors_are_one_line(vibecast: Runner, imported: dict, tmp_path: Path) -> None:

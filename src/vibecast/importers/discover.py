@@ -70,7 +70,9 @@ def discover(paths: Sequence[Path], settings: Settings) -> list[Path]:
         return found
     found = []
     for path in paths:
-        path = Path(path).expanduser()
+        # Absolute: the path is the file's key in the import records and names the replay's
+        # source, whatever directory the next import runs from.
+        path = Path(path).expanduser().absolute()
         if path.is_dir():
             found.extend(_walk(path))
         else:
