@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -272,3 +281,53 @@ def test_a_file_one_user_imported_is_imported_for_another(
         again = vibecast(*user, "import", file, "--json").json()
         assert (again["files_skipped"], again["replay_ids"]) == (1, []), user
     assert vibecast("--user", "alice", "list", "--json").json() == [alices]
+
+
+def test_ctrl_c_during_an_import_says_what_was_kept(tmp_path: Path, shared_data: Path) -> None:
+    """SIGINT mid-import printed only "Aborted!": now it says how far it got, that the files
+    read are saved, and how to go on (the same command skips them)."""
+    source = shared_data / "claude-code/transcripts/1af7fc5e-8455-4414-9ccd-011d40f70b2a.jsonl"
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for n in range(400):  # far more than are read before the interrupt
+        shutil.copy(source, folder / f"copy-{n:03d}.jsonl")
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIBECAST_")}
+    env["VIBECAST_HOME"] = str(home)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "vibecast", "import", str(folder)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    database = home / "vibecast.db"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # until a first file is recorded as imported
+        if database.exists():
+            with (
+                contextlib.closing(sqlite3.connect(database, timeout=5)) as db,
+                contextlib.suppress(sqlite3.OperationalError),
+            ):
+                if db.execute("SELECT count(*) FROM import_sources").fetchone()[0]:
+                    break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    match = re.search(r"Interrupted after (\d+) of 400 files: what they held is saved", err)
+    assert match and 0 < int(match.group(1)) < 400, err
+    assert "Traceback" not in err and "Aborted!" not in err
+    resumed = subprocess.run(
+        [sys.executable, "-m", "vibecast", "import", str(folder)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert resumed.returncode == 0, resumed.stderr
+    skipped = re.search(r"\((\d+) more unchanged since the last import", resumed.stderr)
+    # the files read before the interrupt (one more if it came between saving a file and
+    # counting it) are not read again
+    assert skipped and int(match.group(1)) <= int(skipped.group(1)) <= int(match.group(1)) + 1

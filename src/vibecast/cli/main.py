@@ -149,10 +149,12 @@ def import_command(
         transient=True,
         disable=not err_console.is_terminal,
     )
+    counts = {"files": 0, "done": 0}
     with progress:
         task = progress.add_task("import", total=None, name="")
 
         def on_files(files: list[Path]) -> None:
+            counts["files"] = len(files)
             total = 0
             for file in files:
                 with contextlib.suppress(OSError):
@@ -160,17 +162,27 @@ def import_command(
             progress.update(task, total=total)
 
         def advance(path: Path, size: int) -> None:
+            counts["done"] += 1
             progress.update(task, advance=size, name=path.name[:40])
 
-        summary = import_paths(
-            state.store,
-            state.settings,
-            list(paths),
-            force=force,
-            user_id=state.user_id,
-            progress=advance,
-            on_files=on_files,
-        )
+        try:
+            summary = import_paths(
+                state.store,
+                state.settings,
+                list(paths),
+                force=force,
+                user_id=state.user_id,
+                progress=advance,
+                on_files=on_files,
+            )
+        except KeyboardInterrupt:
+            # Each file is saved whole or not at all, and an unchanged one is skipped next time.
+            progress.stop()
+            err_console.print(
+                f"Interrupted after {counts['done']} of {plural(counts['files'], 'file')}: "
+                "what they held is saved. Run the same command again to import the rest."
+            )
+            raise SystemExit(130) from None
     if as_json:
         out = {
             "files": summary.files,
