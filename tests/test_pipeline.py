@@ -150,3 +150,23 @@ def test_a_file_is_known_by_its_absolute_path_from_any_directory(
     monkeypatch.chdir(tmp_path)
     again = import_paths(store, settings, [Path("work/logs") / name])
     assert again.files_skipped == 1 and again.outcomes == {}
+
+
+def test_a_path_through_dot_dot_is_the_same_file(
+    store_and_settings, shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``vibecast import ../logs/x.jsonl`` from a sibling directory names the file imported
+    before as ``logs/x.jsonl``: skipped, and the replay's sources name it once."""
+    store, settings = store_and_settings
+    folder = tmp_path / "work" / "logs"
+    folder.mkdir(parents=True)
+    (tmp_path / "work" / "notes").mkdir()
+    name = "1af7fc5e-8455-4414-9ccd-011d40f70b2a.jsonl"
+    shutil.copy(shared_data / "claude-code/transcripts" / name, folder / name)
+    monkeypatch.chdir(tmp_path / "work")
+    first = import_paths(store, settings, [Path("logs") / name])
+    monkeypatch.chdir(tmp_path / "work" / "notes")
+    again = import_paths(store, settings, [Path("..") / "logs" / name])
+    assert again.files_skipped == 1 and again.outcomes == {}
+    replay = store.get_replay(first.replay_ids[0])
+    assert replay is not None and replay.metadata.sources == [str(folder / name)]

@@ -60,24 +60,27 @@ def discover(paths: Sequence[Path], settings: Settings) -> list[Path]:
     ``settings.vibecraft_events_file`` when it exists. The result has no duplicates.
     """
     if not paths:
-        found = (
-            list(_walk(settings.claude_projects_dir))
-            if settings.claude_projects_dir.is_dir()
-            else []
-        )
-        if settings.vibecraft_events_file.is_file():
-            found.append(settings.vibecraft_events_file)
+        projects = _absolute(settings.claude_projects_dir)
+        found = list(_walk(projects)) if projects.is_dir() else []
+        vibecraft = _absolute(settings.vibecraft_events_file)
+        if vibecraft.is_file():
+            found.append(vibecraft)
         return found
     found = []
     for path in paths:
-        # Absolute: the path is the file's key in the import records and names the replay's
-        # source, whatever directory the next import runs from.
-        path = Path(path).expanduser().absolute()
+        path = _absolute(path)
         if path.is_dir():
             found.extend(_walk(path))
         else:
             found.append(path)
     return list(dict.fromkeys(found))
+
+
+def _absolute(path: Path) -> Path:
+    """``path`` absolute and without ``..``: it is the file's key in the import records and names
+    the replay's source, so it must be the same whatever directory an import runs from
+    (``os.path.abspath``: lexical, as the user wrote it; symbolic links are kept)."""
+    return Path(os.path.abspath(Path(path).expanduser()))
 
 
 def source_files(path: Path) -> list[Path]:
