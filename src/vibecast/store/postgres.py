@@ -67,6 +67,7 @@ from vibecast.store.records import (
     check_user_name,
     duration_ms,
     import_source_from_row,
+    live_link_sql,
     needed_blobs,
     new_id,
     now_ms,
@@ -101,9 +102,7 @@ _LIST_ORDER = "ORDER BY recorded_at DESC, created_at DESC, id"
 # else what the live link it replaces had; a replay without a live link starts with notes hidden.
 _NEXT_SHARE_NOTES = (
     "CASE WHEN %(notes)s::boolean IS NOT NULL THEN %(notes)s::boolean "
-    "WHEN is_public AND share_token IS NOT NULL "
-    "AND (share_expires_at IS NULL OR share_expires_at > %(updated)s) THEN share_notes "
-    "ELSE false END"
+    f"WHEN {pyformat(live_link_sql('', 'updated'))} THEN share_notes ELSE false END"
 )
 
 
@@ -663,8 +662,7 @@ class PostgresStore(Store):
             row = conn.execute(
                 "UPDATE replays SET share_notes = %(notes)s, "
                 "updated_at = GREATEST(%(updated)s, updated_at + 1) "
-                "WHERE id = %(id)s AND is_public AND share_token IS NOT NULL "
-                f"AND (share_expires_at IS NULL OR share_expires_at > %(updated)s) AND {owned} "
+                f"WHERE id = %(id)s AND {pyformat(live_link_sql('', 'updated'))} AND {owned} "
                 "RETURNING id, share_token, share_expires_at, share_notes",
                 {**params, "notes": share_notes, "updated": now_ms(), "id": replay_id},
             ).fetchone()

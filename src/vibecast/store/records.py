@@ -48,11 +48,13 @@ __all__ = [
     "chunks_to_keep",
     "duration_ms",
     "import_source_from_row",
+    "live_link_sql",
     "needed_blobs",
     "new_id",
     "now_ms",
     "position_json",
     "prefix_upper_bound",
+    "public_sql",
     "pyformat",
     "recorded_at",
     "replay_from_row",
@@ -100,6 +102,22 @@ def new_id() -> str:
 def pyformat(text: str) -> str:
     """SQL written once with ``:name`` parameters (SQLite's style), in psycopg's ``%(name)s``."""
     return _NAMED_PARAMETER.sub(r"%(\1)s", text)
+
+
+def public_sql(prefix: str, at: str) -> str:
+    """SQL true while a replay is public at ``:at`` (epoch ms): shared and not expired.
+    ``prefix`` names the ``replays`` row's columns (``"replays."``, or ``""`` in its own UPDATE).
+    Both dialects (:func:`pyformat` for PostgreSQL)."""
+    return (
+        f"({prefix}is_public AND ({prefix}share_expires_at IS NULL "
+        f"OR {prefix}share_expires_at > :{at}))"
+    )
+
+
+def live_link_sql(prefix: str, at: str) -> str:
+    """SQL true while a replay is public at ``:at`` through a share link (a token): what
+    ``share_notes`` needs, as :func:`public_sql` names the columns."""
+    return f"({prefix}share_token IS NOT NULL AND {public_sql(prefix, at)})"
 
 
 # -- rows to structs ---------------------------------------------------------------------------

@@ -60,11 +60,13 @@ from vibecast.store.records import (
     check_user_name,
     duration_ms,
     import_source_from_row,
+    live_link_sql,
     needed_blobs,
     new_id,
     now_ms,
     position_json,
     prefix_upper_bound,
+    public_sql,
     recorded_at,
     replay_from_row,
     share_from_row,
@@ -93,37 +95,21 @@ _BATCH = 500
 """Keys per ``IN (...)`` query: well under SQLite's limit on bound parameters."""
 
 
-def _public_sql(prefix: str, at: str) -> str:
-    """SQL true while a replay is public at ``:at`` (epoch ms): shared and not expired.
-    ``prefix`` names the ``replays`` row's columns (``"replays."``, or ``""`` in its own UPDATE).
-    """
-    return (
-        f"({prefix}is_public AND ({prefix}share_expires_at IS NULL "
-        f"OR {prefix}share_expires_at > :{at}))"
-    )
-
-
-def _live_link_sql(prefix: str, at: str) -> str:
-    """SQL true while a replay is public at ``:at`` through a share link (a token): what
-    ``share_notes`` needs, as :func:`_public_sql` names the columns."""
-    return f"({prefix}share_token IS NOT NULL AND {_public_sql(prefix, at)})"
-
-
 # The access rules, as SQL over the ``replays`` row in scope. ``:actor`` is the acting user,
 # ``:now`` the time in epoch ms. The system (actor None) is not restricted at all.
-_READABLE = f"(replays.user_id = :actor OR {_public_sql('replays.', 'now')})"
+_READABLE = f"(replays.user_id = :actor OR {public_sql('replays.', 'now')})"
 _OWNED = "replays.user_id = :actor"
 # share_notes as a link is made or revoked (SET sees the row as it was): as given (:notes), else
 # what the live link it replaces had; a replay without a live link starts with its notes hidden.
 _NEXT_SHARE_NOTES = (
     "CASE WHEN :notes IS NOT NULL THEN :notes "
-    f"WHEN {_live_link_sql('', 'updated')} THEN share_notes ELSE 0 END"
+    f"WHEN {live_link_sql('', 'updated')} THEN share_notes ELSE 0 END"
 )
 # The annotations ``a`` a replay's link shows, to anyone who may read the replay: its owner's
 # notes (never bookmarks), while the replay is public through a live link with share_notes on.
 _SHARED_NOTES = (
     "(a.kind = 'note' AND a.user_id = replays.user_id AND replays.share_notes "
-    f"AND {_live_link_sql('replays.', 'now')})"
+    f"AND {live_link_sql('replays.', 'now')})"
 )
 
 
@@ -725,7 +711,7 @@ class SQLiteStore(Store):
     def replay_by_share(self, token_hash: str, now_ms: int) -> Replay | None:
         with self._errors("looking up a shared replay"):
             found = self._replays(
-                # Not _live_link_sql: a link always has an expiry (NULL is no link), checked on
+                # Not live_link_sql: a link always has an expiry (NULL is no link), checked on
                 # the caller's clock.
                 "share_token = :token AND is_public AND share_expires_at > :at",
                 {"token": token_hash, "at": now_ms},
@@ -748,7 +734,7 @@ class SQLiteStore(Store):
             row = conn.execute(
                 "UPDATE replays SET share_notes = :notes, "
                 "updated_at = max(:updated, updated_at + 1) "
-                f"WHERE id = :id AND {_live_link_sql('', 'updated')} AND {access} "
+                f"WHERE id = :id AND {live_link_sql('', 'updated')} AND {access} "
                 "RETURNING id, share_token, share_expires_at, share_notes",
                 {**params, "notes": int(share_notes), "updated": now_ms(), "id": replay_id},
             ).fetchone()

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from vibecast.store.base import StoreError, User, UserRemoval
-from vibecast.store.records import LOCAL_USER, USER_COLUMNS, user_from_row
+from vibecast.store.records import LOCAL_USER, USER_COLUMNS, live_link_sql, user_from_row
 
 __all__ = ["conflict_message", "remove_user", "user_removal"]
 
@@ -26,11 +26,8 @@ class Connection(Protocol):
 Query = Callable[[str], str]
 """SQL with ``:name`` parameters, in the driver's style."""
 
-_LIVE_LINK = (
-    "(is_public AND share_token IS NOT NULL "
-    "AND (share_expires_at IS NULL OR share_expires_at > :now))"
-)
 _THEIRS = "SELECT id FROM replays WHERE user_id = :user"
+_SHARED = f"SELECT count(*) FROM replays WHERE user_id = :user AND {live_link_sql('', 'now')}"
 # Their annotations on their own replays go with the replays (to the heir, or with a delete);
 # those on anyone else's replays go with the user.
 _ON_THEIRS = f"user_id = :user AND replay_id IN ({_THEIRS})"
@@ -72,7 +69,7 @@ def user_removal(
         heir=heir,
         tokens=int(one("SELECT count(*) FROM api_tokens WHERE user_id = :user AND NOT revoked")),
         replays=int(one("SELECT count(*) FROM replays WHERE user_id = :user")),
-        shared=int(one(f"SELECT count(*) FROM replays WHERE user_id = :user AND {_LIVE_LINK}")),
+        shared=int(one(_SHARED)),
         exports=int(one(f"SELECT count(*) FROM export_jobs WHERE replay_id IN ({_THEIRS})")),
         annotations_elsewhere=int(
             one(f"SELECT count(*) FROM replay_annotations WHERE {_ELSEWHERE}")
