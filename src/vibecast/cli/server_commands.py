@@ -158,6 +158,7 @@ def users_remove(
 
 
 def _existing_user(store: Store, name: str, role: str = "") -> User:
+    """The user named ``name`` (or with that id), else one line saying there is none."""
     user = store.get_user(name)
     if user is None:
         what = f" {role}" if role else ""
@@ -230,9 +231,7 @@ def tokens_create(state: Context, user: str, token_name: str) -> None:
     """Create a token for USER (name or id) and print it once, on stdout."""
     from vibecast.server.tokens import hash_token, new_api_token  # loads vibecast.server's app
 
-    owner = state.store.get_user(user)
-    if owner is None:
-        raise CommandError(f"no user {user!r} (see `vibecast users list`)")
+    owner = _existing_user(state.store, user)
     if len(token_name) > 200:
         raise CommandError("--name is limited to 200 characters")
     token = new_api_token()
@@ -272,10 +271,7 @@ def tokens_list(state: Context, user: str | None, as_json: bool) -> None:
     """List tokens (of USER, or everyone's): ids, names, last use. Never the tokens themselves."""
     owner_id = None
     if user is not None:
-        owner = state.store.get_user(user)
-        if owner is None:
-            raise CommandError(f"no user {user!r} (see `vibecast users list`)")
-        owner_id = owner.id
+        owner_id = _existing_user(state.store, user).id
     tokens = state.store.list_tokens(owner_id)
     names = {u.id: u.name for u in state.store.list_users()}
     if as_json:
