@@ -12,7 +12,13 @@ from typing import Any
 
 import pytest
 from test_player_layout import _ROWS
-from web_helpers import Screenshot, WebServer, frames, open_player, wait_fully_loaded
+from web_helpers import (
+    Screenshot,
+    WebServer,
+    frames,
+    open_player,
+    wait_fully_loaded,
+)
 
 SESSION = "fe5e1c67"  # 438 events, 9.5 minutes: subagents at the terminal, by the scene's edge
 EDGE_T = 36_000  # two subagents side by side at the terminal, one by the right edge
@@ -168,3 +174,42 @@ def test_phone_subagent_labels_stay_inside_the_scene(
         zoomed = page.evaluate(_LABELS_OUT)
         assert zoomed["count"] == 0, zoomed
         assert zoomed["above"] > 0, zoomed
+
+
+# Every 16 ms of the replay (a frame at 60 fps), frames laid out and none drawn: the moments a
+# standing agent's label moved while nothing it is placed by changed (the camera, the standing
+# agents, where they stand, their labels' sizes).
+_LABEL_JUMPS = """(zoom) => {
+  const {player, composition: c} = window.vibecastPlayer; const s = c.scene;
+  if (zoom) c.camera = {zoom, panX: 0, panY: 0};
+  const still = []; let before = null;
+  for (let t = 0; t <= player.duration; t += 16) {
+    const {tf, items} = s.frameAt(c.model, t, c.camera);
+    const standing = items.filter(i => !i.walking && i.fade > 0);
+    const context = [tf.scale, tf.x, tf.y, ...standing.map(i =>
+      [i.agent.key, i.x, i.y, i.label.label.w, i.label.label.h].join(','))].join(';');
+    const places = new Map(items.map(i => [i.agent.key, i.label]));
+    if (before && before.context === context) {
+      for (const i of standing) {
+        const was = before.places.get(i.agent.key);
+        if (was.dx !== i.label.dx || was.top !== i.label.top) still.push([t, i.agent.label]);
+      }
+    }
+    before = {context, places};
+  }
+  return {still: still.slice(0, 5), count: still.length}; }"""
+
+
+@pytest.mark.parametrize(("session", "zoom"), [("fe5e1c67", 0), ("5c0375b4", 2)])
+def test_labels_do_not_jitter_during_playback(
+    sized_page: Any, web_server: WebServer, session: str, zoom: float
+) -> None:
+    """A label moved for a neighbour's followed that neighbour as it walked (a standing
+    subagent's label by the phone's right edge shook with the other's steps, and jumped as it
+    passed): only standing agents' labels move for each other. On a phone, as it opens and
+    zoomed in, through the whole replay."""
+    with sized_page(390, 844) as page:
+        open_player(page, web_server.player_url(session), laid_out=True)
+        wait_fully_loaded(page)
+        jumps = page.evaluate(_LABEL_JUMPS, zoom)
+        assert jumps["count"] == 0, jumps

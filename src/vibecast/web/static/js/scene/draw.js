@@ -42,7 +42,7 @@ function fontPx(size, k) {
 }
 
 function itemKey(i) {
-  return `${i.agent.key}|${i.agent.station}|${i.agent.tool}|${i.x}|${i.y}|${i.pulse}|${i.fade}|${i.flash}|${i.speech}|${i.dots}`;
+  return `${i.agent.key}|${i.agent.station}|${i.agent.tool}|${i.x}|${i.y}|${i.walking}|${i.pulse}|${i.fade}|${i.flash}|${i.speech}|${i.dots}`;
 }
 
 /** An agent's body radius (world units): the main agent is drawn larger than subagents. */
@@ -315,6 +315,7 @@ export class WorkshopScene {
         agent,
         x: Math.round(x * 2) / 2,
         y: Math.round(y * 2) / 2,
+        walking, // between stations: its label neither moves for a neighbour's nor moves one
         pulse,
         fade: Math.round(agent.fade * 10) / 10, // 10 steps: arriving and leaving need few pictures
         flash: Math.round(agent.flash * 15) / 15,
@@ -431,7 +432,9 @@ export class WorkshopScene {
    * above its agent) while that stays inside the canvas: a phone enlarges the labels of agents
    * side by side at a station past the space between them, and the one moved off the edge hid
    * its neighbour's. Labels that did not move are left as they were drawn before (a video's).
-   * Agents are taken top to bottom, then left to right.
+   * Agents are taken top to bottom, then left to right; only standing ones take part (a label
+   * moved for a walking neighbour, or a walker's moved for them, followed its bob and jumped as
+   * it passed: the labels flickered).
    */
   _placeLabels(items, tf) {
     const k = this.textScale(tf.scale);
@@ -439,7 +442,7 @@ export class WorkshopScene {
     for (const item of [...items].sort((p, q) => p.y - q.y || p.x - q.x)) {
       const r = agentRadius(item.agent);
       let place = this._labelPlace(item, tf, this._label(item.agent, k), r);
-      for (let tries = place.dx ? placed.length : 0; tries > 0; tries--) {
+      for (let tries = place.dx && !item.walking ? placed.length : 0; tries > 0; tries--) {
         const [x0, y0, x1, y1] = place.box;
         const hit = placed.find(([a0, b0, a1, b1]) => item.x + x0 < a1 && a0 < item.x + x1 && item.y + y0 < b1 && b0 < item.y + y1);
         if (!hit) break;
@@ -450,7 +453,7 @@ export class WorkshopScene {
         place = this._labelAt(place.label, r, place.dx, place.above, top);
       }
       const [x0, y0, x1, y1] = place.box;
-      if (item.fade > 0) placed.push([item.x + x0, item.y + y0, item.x + x1, item.y + y1]);
+      if (item.fade > 0 && !item.walking) placed.push([item.x + x0, item.y + y0, item.x + x1, item.y + y1]);
       item.label = place;
     }
   }
