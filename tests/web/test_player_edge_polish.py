@@ -15,7 +15,9 @@ from test_player_layout import _ROWS
 from web_helpers import (
     Screenshot,
     WebServer,
+    export_payload,
     frames,
+    open_export,
     open_player,
     wait_fully_loaded,
 )
@@ -200,6 +202,27 @@ _LABEL_JUMPS = """(zoom) => {
   return {still: still.slice(0, 5), count: still.length}; }"""
 
 
+# On the video page (which keeps its scene to itself): the scene and model its next frame is
+# drawn with, then every 100 ms of the replay laid out, and the labels not at their design
+# place (below the agent, centred).
+_MOVED_LABELS = """async (duration) => {
+  const {WorkshopScene} = await import('/static/js/scene/draw.js');
+  const frameAt = WorkshopScene.prototype.frameAt; let scene = null; let model = null;
+  WorkshopScene.prototype.frameAt = function (m, ...rest) {
+    [scene, model] = [this, m];
+    return frameAt.call(this, m, ...rest);
+  };
+  window.vibecastExport.renderAt(0);
+  WorkshopScene.prototype.frameAt = frameAt;
+  const moved = []; let frames = 0;
+  for (let t = 0; t <= duration; t += 100, frames++) {
+    for (const i of scene.frameAt(model, t).items) {
+      if (i.label.dx || i.label.above) moved.push([t, i.agent.label, i.label.dx, i.label.top]);
+    }
+  }
+  return {frames, moved: moved.slice(0, 5)}; }"""
+
+
 @pytest.mark.parametrize(("session", "zoom"), [("fe5e1c67", 0), ("5c0375b4", 2)])
 def test_labels_do_not_jitter_during_playback(
     sized_page: Any, web_server: WebServer, session: str, zoom: float
@@ -213,3 +236,17 @@ def test_labels_do_not_jitter_during_playback(
         wait_fully_loaded(page)
         jumps = page.evaluate(_LABEL_JUMPS, zoom)
         assert jumps["count"] == 0, jumps
+
+
+def test_video_frames_keep_every_label_at_its_design_place(
+    page: Any, web_server: WebServer
+) -> None:
+    """The video export draws at design sizes: no label is moved at 720p or 1080p (the frames
+    are those of before the edge rule), at every 100 ms of a replay with subagents."""
+    payload = export_payload(web_server, SESSION)
+    for width, height in [(1280, 720), (1920, 1080)]:
+        open_export(page, web_server, payload)
+        page.set_viewport_size({"width": width, "height": height})
+        loaded = page.evaluate("d => window.vibecastExport.load(d)", payload)
+        moved = page.evaluate(_MOVED_LABELS, loaded["durationMs"])
+        assert moved["frames"] > 5000 and moved["moved"] == [], moved
