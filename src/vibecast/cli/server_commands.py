@@ -190,8 +190,8 @@ def _removal_summary(plan: UserRemoval, delete_replays: bool) -> str:
         exports = f", {plural(plan.exports, 'export')}" if plan.exports else ""
         lines.append(
             f"  - {plural(plan.replays, 'replay')}{_shared(plan)} deleted with everything "
-            f"stored for them: events, files no other replay uses, annotations, share "
-            f"links{exports}"
+            f"stored for {'them' if plan.replays > 1 else 'it'}: events, files no other replay "
+            f"uses, annotations, share links{exports}"
         )
     else:
         lines.append(f"  - no replays of {name}'s to delete or give away")
