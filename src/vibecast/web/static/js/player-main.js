@@ -152,14 +152,17 @@ async function main() {
     if (noteCard) noteCard.update(annotations);
   };
 
-  const noteForm = new AnnotationForm({
-    onSave: async ({ timestamp_ms, text, position }) => {
-      const saved = await source.addAnnotation({ timestamp_ms, text, position: position ? { x: Math.round(position.x * 10) / 10, y: Math.round(position.y * 10) / 10 } : undefined });
-      setAnnotations([...annotations, saved]);
-      toast("Note saved");
-    },
-  });
-  const pickMode = () => noteForm.open;
+  // the owner's (its Note button's): not built for a read-only reader, like Share and Export
+  const noteForm = readOnly
+    ? null
+    : new AnnotationForm({
+        onSave: async ({ timestamp_ms, text, position }) => {
+          const saved = await source.addAnnotation({ timestamp_ms, text, position: position ? { x: Math.round(position.x * 10) / 10, y: Math.round(position.y * 10) / 10 } : undefined });
+          setAnnotations([...annotations, saved]);
+          toast("Note saved");
+        },
+      });
+  const pickMode = () => noteForm !== null && noteForm.open;
   composition.bar.onPick = null;
   const barDown = composition.bar.canvas;
   barDown.addEventListener(
