@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from web_helpers import Screenshot, WebServer, open_player
+from web_helpers import Screenshot, WebServer, frames, open_player
 
 SESSION = "fe5e1c67"
 
@@ -46,7 +46,7 @@ def test_controls_rows_by_width(
 ) -> None:
     with fresh_page(width, height) as page:
         open_player(page, web_server.player_url(SESSION, "?t=120000"), laid_out=True)
-        page.wait_for_timeout(150)  # the panel for t drawn
+        frames(page)  # the panel for t drawn
         layout = page.evaluate(_ROWS)
         screenshot(page, f"player-{width}x{height}.png")
         assert layout["rows"] <= rows, layout
@@ -59,7 +59,7 @@ def test_embed_fits_an_iframe(
 ) -> None:
     with fresh_page(640, 360) as page:
         open_player(page, web_server.player_url(SESSION, "?embed=1&t=120000"))
-        page.wait_for_timeout(150)
+        frames(page)
         layout = page.evaluate(_ROWS)
         screenshot(page, "player-embed-640x360.png")
         assert layout["rows"] == 1, layout
@@ -125,7 +125,7 @@ def test_phone_layout(
     the timeline full width and seeking on a tap, the controls in at most three rows."""
     with sized_page(width, height) as page:
         open_player(page, web_server.player_url(SESSION, "?t=120000"), laid_out=True)
-        page.wait_for_timeout(150)
+        frames(page)
         layout = page.evaluate(_FIT, width)
         rows = page.evaluate(_ROWS)
         screenshot(page, f"player-phone-{width}x{height}.png")
@@ -149,9 +149,10 @@ def test_phone_layout(
         # a tap on the timeline three quarters along seeks there
         duration = page.evaluate("() => window.vibecastPlayer.player.duration")
         page.touchscreen.tap(bar["left"] + bar["width"] * 0.75, bar["top"] + bar["height"] / 2)
-        page.wait_for_timeout(100)
-        position = page.evaluate("() => window.vibecastPlayer.player.position")
-        assert abs(position - duration * 0.75) <= duration * 0.03, (position, duration)
+        page.wait_for_function(
+            "d => Math.abs(window.vibecastPlayer.player.position - d * 0.75) <= d * 0.03",
+            arg=duration,
+        )
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)])
@@ -163,7 +164,7 @@ def test_long_title_is_cut(web_server: WebServer, fresh_page: Any, width: int, h
         page.evaluate(
             "() => window.vibecastPlayer.composition.setTitle('A very long title '.repeat(20))"
         )
-        page.wait_for_timeout(100)
+        frames(page)
         layout = page.evaluate(_FIT, width)
         assert layout["out"] == [] and layout["scrollWidth"] <= width, layout
         for part in ("clock", "title", "panel", "stage"):
