@@ -147,11 +147,8 @@ def test_the_page_shell_tells_who_may_change_the_replay(team_server: WebServer) 
     with team_server.api("alice") as alice, team_server.api("bob") as bob:
         assert 'data-read-only="true"' not in alice.get(page).text
         assert bob.get(page).status_code == 404  # private
-        alice.post(f"/api/replays/{replay.id}/share", json={"is_public": True})
-        try:
+        with team_server.shared(replay.id, "alice"):
             answer = bob.get(page)
             assert answer.status_code == 200
             assert 'data-mode="owner"' in answer.text and 'data-read-only="true"' in answer.text
             assert 'data-read-only="true"' in alice.get(f"{page}?embed=1").text
-        finally:
-            alice.delete(f"/api/replays/{replay.id}/share")

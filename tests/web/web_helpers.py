@@ -28,6 +28,7 @@ __all__ = [
     "export_payload",
     "frames",
     "hostile_transcript",
+    "log_in",
     "open_export",
     "open_my_replays",
     "open_player",
