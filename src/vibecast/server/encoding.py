@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 from fastapi import Response
 
-from vibecast.model import RecordedEvent, Replay, ReplayMetadata
+from vibecast.model import RecordedEvent, Replay, ReplayMetadata, encode_event
 from vibecast.store.base import Annotation
 
 __all__ = [
@@ -62,32 +62,105 @@ def public_replay(replay: Replay) -> PublicReplay:
     )
 
 
-_SESSION_KEYS = ("sessionId", "session_id")
+_SESSION_KEYS = frozenset({"sessionId", "session_id"})
+# Where the owner's own transcripts lie (hook payloads' ``transcript_path``, a subagent's
+# ``agent_transcript_path``): a path in their home that names the real session id. Nothing the
+# player shows; a link leaves these fields out wherever they are in an event.
+_LOCAL_PATH_KEYS = frozenset(
+    {"transcript_path", "agent_transcript_path", "transcriptPath", "agentTranscriptPath"}
+)
+_PATH_MARKERS = tuple(f'"{key}"'.encode() for key in sorted(_LOCAL_PATH_KEYS))
+# A session id this long is replaced inside any text (a path, a Bash output, a Vibecraft event
+# id); a shorter one ("s1", "unknown") only where it is a session field's whole value.
+_MIN_EMBEDDED_ID = 8
 
 
-def shared_events(events: list[RecordedEvent], key: bytes) -> list[RecordedEvent]:
-    """Events as a share link shows them: each Claude session id becomes an opaque alias.
+class _Aliases:
+    """Each Claude session id's opaque alias: ``shared-`` + 16 hex of an HMAC under the
+    server's secret, so the same id has the same alias in every window and every response."""
 
-    The alias (an HMAC under the server's secret) is stable across windows, so the player still
-    tells sessions and subagents apart, but the owner's real session id never leaves the server.
+    def __init__(self, key: bytes) -> None:
+        self.key = key
+        self.known: dict[str, str] = {}
+        self.given: set[str] = set()
+
+    def __call__(self, session_id: str) -> str:
+        """The alias; an alias given already stays as it is (an event is aliased in two steps)."""
+        alias = self.known.get(session_id)
+        if alias is None:
+            if session_id in self.given:
+                return session_id
+            digest = hmac.new(self.key, session_id.encode(), hashlib.sha256).hexdigest()
+            alias = self.known[session_id] = f"shared-{digest[:16]}"
+            self.given.add(alias)
+        return alias
+
+
+class _Scrubber:
+    """Rewrites one event's builtins: session ids to aliases (whole values of session fields,
+    and long ids inside any string or key), local transcript paths left out."""
+
+    def __init__(self, alias: _Aliases, session_ids: set[str]) -> None:
+        self.alias = alias
+        self.embedded = sorted((s for s in session_ids if len(s) >= _MIN_EMBEDDED_ID), key=len)
+        self.embedded.reverse()  # a longer id first, should one contain another
+        self.needles = tuple(msgspec.json.encode(s)[1:-1] for s in self.embedded)
+
+    def leaks(self, data: bytes, event: RecordedEvent) -> bool:
+        """Whether the encoded event holds anything to rewrite (most events hold nothing)."""
+        raw = event.raw
+        return (
+            any(needle in data for needle in self.needles)
+            or any(marker in data for marker in _PATH_MARKERS)
+            or bool(raw and any(isinstance(raw.get(k), str) for k in _SESSION_KEYS))
+        )
+
+    def text(self, value: str) -> str:
+        for session_id in self.embedded:
+            if session_id in value:
+                value = value.replace(session_id, self.alias(session_id))
+        return value
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, list):
+            return [self.value(item) for item in value]
+        if isinstance(value, dict):
+            return {
+                self.text(k): self.alias(v)
+                if k in _SESSION_KEYS and isinstance(v, str)
+                else self.value(v)
+                for k, v in value.items()
+                if k not in _LOCAL_PATH_KEYS
+            }
+        return value
+
+
+def shared_events(
+    events: list[RecordedEvent], key: bytes, session_id: str | None = None
+) -> list[RecordedEvent]:
+    """Events as a share link shows them: no Claude session id and no local transcript path.
+
+    Each session id (the events' and ``session_id``, the replay's) becomes an opaque alias,
+    stable across windows so the player still tells sessions and subagents apart, wherever it
+    is: the ``sessionId`` field, the payload kept in ``raw``, or inside a path or an output.
+    ``transcript_path`` and ``agent_transcript_path`` (where the owner's transcripts lie, in
+    their home) are left out. Anything else — the working directory, the files the agent
+    touched — is the session itself and is shown as it was (docs/api.md, Sharing).
     """
-    aliases: dict[str, str] = {}
-
-    def alias(session_id: str) -> str:
-        if session_id not in aliases:
-            digest = hmac.new(key, session_id.encode(), hashlib.sha256).hexdigest()
-            aliases[session_id] = f"shared-{digest[:16]}"
-        return aliases[session_id]
-
+    alias = _Aliases(key)
+    session_ids = {event.session_id for event in events}
+    if session_id:
+        session_ids.add(session_id)
+    scrub = _Scrubber(alias, session_ids)
     shown = []
     for event in events:
-        raw = event.raw
-        if raw and any(isinstance(raw.get(k), str) for k in _SESSION_KEYS):
-            raw = {
-                k: alias(v) if k in _SESSION_KEYS and isinstance(v, str) else v
-                for k, v in raw.items()
-            }
-        shown.append(msgspec.structs.replace(event, session_id=alias(event.session_id), raw=raw))
+        event = msgspec.structs.replace(event, session_id=alias(event.session_id))
+        data = encode_event(event)
+        if scrub.leaks(data, event):
+            event = msgspec.convert(scrub.value(msgspec.json.decode(data)), RecordedEvent)
+        shown.append(event)
     return shown
 
 

@@ -237,7 +237,7 @@ def public_thumbnail(token: ShareToken, state: State, request: Request) -> Respo
 
     def shared_data() -> ReplayData:
         data = load_replay_data(viewer, replay.id, annotations=False)
-        events = shared_events(list(data.events), state.settings.secret_key)
+        events = shared_events(list(data.events), state.settings.secret_key, replay.session_id)
         return dataclasses.replace(data, events=events)
 
     _draw_if_stale(path, replay, shared_data, service)

@@ -197,9 +197,9 @@ def _public_window(
     to_ms: int | None,
     limit: int,
 ) -> EventWindow:
-    """A window of a shared replay, its session ids replaced by the link's aliases."""
+    """A window of a shared replay as the link shows it (:func:`shared_events`)."""
     window = read_window(viewer, replay.id, from_ms, to_ms, limit)
-    window.events = shared_events(window.events, state.settings.secret_key)
+    window.events = shared_events(window.events, state.settings.secret_key, replay.session_id)
     return window
 
 
