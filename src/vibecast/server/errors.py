@@ -8,6 +8,7 @@ not exist (a path outside ``/api/``, ``Accept: text/html``) gets the not-found p
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -30,6 +31,7 @@ __all__ = [
     "ApiError",
     "ErrorBody",
     "ErrorOut",
+    "body_error",
     "error_response",
     "install_error_handlers",
     "not_found",
@@ -103,6 +105,49 @@ def validation_message(exc: RequestValidationError) -> str:
     return "; ".join(problems) + (f" (and {more} more)" if more > 0 else "")
 
 
+def _is_json_type(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
+def body_error(request: Request, exc: RequestValidationError) -> ApiError | None:
+    """A body the route could not read as JSON at all: **400** ``bad_request`` when it is not
+    valid JSON (saying where the parser stopped), **415** ``unsupported_media_type`` when it was
+    sent as another type. None for a JSON body whose fields are wrong (a 422)."""
+    for error in exc.errors():
+        loc = tuple(error.get("loc", ()))
+        if error.get("type") == "json_invalid":
+            reason = (error.get("ctx") or {}).get("error") or "it cannot be parsed"
+            where = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else None
+            if where is not None and isinstance(exc.body, str):
+                parsed = json.JSONDecodeError(reason, exc.body, where)
+                reason = f"{reason} at line {parsed.lineno}, column {parsed.colno}"
+            elif where is not None:
+                reason = f"{reason} at character {where}"
+            return ApiError(400, "bad_request", f"the body is not valid JSON: {reason}")
+        if loc == ("body",) and isinstance(error.get("input"), bytes | bytearray):
+            content_type = request.headers.get("content-type", "")
+            if not _is_json_type(content_type):
+                sent = f"not {content_type[:100]}" if content_type else "it has no Content-Type"
+                return ApiError(
+                    415,
+                    "unsupported_media_type",
+                    f"the body must be JSON (Content-Type: application/json), {sent}",
+                )
+    return None
+
+
+def _undecodable_body(exc: StarletteHTTPException) -> str | None:
+    """What FastAPI's bare "There was an error parsing the body" was: a body that is not UTF-8."""
+    cause = exc.__cause__
+    if exc.status_code != 400 or not isinstance(cause, UnicodeDecodeError):
+        return None
+    byte = cause.object[cause.start : cause.start + 1].hex()
+    return f"the body is not valid JSON: it is not UTF-8 (byte 0x{byte} at offset {cause.start})"
+
+
 def wants_html(request: Request) -> bool:
     """A browser navigating to a page: a path outside the API whose ``Accept`` names
     ``text/html`` (not refused with ``q=0``). Scripts, ``fetch`` and API clients get JSON."""
@@ -132,7 +177,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return error_response(exc.status, exc.code, exc.message, exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        unreadable = body_error(request, exc)
+        if unreadable is not None:
+            return error_response(unreadable.status, unreadable.code, unreadable.message)
         return error_response(422, "invalid_request", validation_message(exc))
 
     @app.exception_handler(StarletteHTTPException)
@@ -141,6 +189,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return not_found_response("page")
         code = _HTTP_CODES.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
+        message = _undecodable_body(exc) or message
         return error_response(exc.status_code, code, message, getattr(exc, "headers", None))
 
     @app.exception_handler(AnnotationNotFound)

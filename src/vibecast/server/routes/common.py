@@ -20,10 +20,11 @@ ReplayId = Annotated[str, Path(min_length=1, max_length=MAX_ID_CHARS), AfterVali
 ERRORS: dict[int | str, dict[str, Any]] = {
     status: {"model": ErrorOut, "description": description}
     for status, description in [
-        (400, "Bad request: an unreadable body, an inverted or over-long window"),
+        (400, "Bad request: a body that is not valid JSON, an inverted or over-long window"),
         (401, "Login needed (server mode)"),
         (404, "No such replay, or not yours to see"),
         (413, "Body larger than 1 MiB"),
+        (415, "A body sent as another type than JSON"),
         (422, "Invalid parameters or body; the message names the field"),
     ]
 }
@@ -32,6 +33,7 @@ PUBLIC_ERRORS: dict[int | str, dict[str, Any]] = {
     400: ERRORS[400],
     404: {"model": ErrorOut, "description": "No such link, or it expired or was revoked"},
     413: ERRORS[413],
+    415: ERRORS[415],
     422: ERRORS[422],
 }
 
