@@ -13,7 +13,7 @@ from vibecast.export.outputs import delete_replay_and_files
 from vibecast.model import Replay, ReplayMetadata
 from vibecast.recorder.identity import replay_id_for
 from vibecast.recorder.metadata import iso_utc
-from vibecast.server.deps import CurrentActor, State
+from vibecast.server.deps import Actor, CurrentActor, State
 from vibecast.server.downloads import (
     REPLAY_FILE_TYPE,
     SHA256_PATTERN,
@@ -109,6 +109,29 @@ def _filter_text(value: str | None, name: str) -> str | None:
         raise ApiError(422, "invalid_request", f"{name}: {exc}") from None
 
 
+_USER_ID = re.compile(r"local|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+"""What user ids look like: the implicit local user, else a uuid4 (``store.records.new_id``)."""
+
+
+def _owner(actor: Actor, wanted: str | None) -> str:
+    """Whose replays to list: the caller's, or the user id given.
+
+    A name is not taken: the store shows a user no user row but their own (row-level security
+    on PostgreSQL, ``users_self``), so the API never turns a teammate's name into their id. A
+    value that is not a user id is a 422 saying so, not an empty list that reads as "no
+    replays"; an id of nobody lists nothing, as a user with no public replays does."""
+    if wanted is None or wanted == actor.user.id:
+        return actor.user.id
+    if not _USER_ID.fullmatch(wanted):
+        raise ApiError(
+            422,
+            "invalid_request",
+            "query.user_id: not a user id (a replay's user_id, or user.id from GET /api/me); "
+            "user names are not taken",
+        )
+    return wanted
+
+
 @router.post(
     "/start",
     response_model=ReplayOut,
@@ -160,7 +183,10 @@ def list_replays(
     actor: CurrentActor,
     user_id: Annotated[
         str | None,
-        Query(max_length=MAX_ID_CHARS, description="Whose replays (default: yours)."),
+        Query(
+            max_length=MAX_ID_CHARS,
+            description="Whose replays, by user id, not name (default: yours).",
+        ),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
@@ -189,7 +215,7 @@ def list_replays(
     ] = None,
 ) -> Response:
     """Another user's replays show only if they are public (row-level security)."""
-    owner = _filter_text(user_id, "user_id") or actor.user.id
+    owner = _owner(actor, _filter_text(user_id, "user_id"))
     filters = ReplayFilter(
         tool=_filter_text(tool, "tool"),
         file=_filter_text(file, "file"),
