@@ -80,7 +80,7 @@ def export_command(
             "from_ms": start or 0,
             "to_ms": end,
         }
-    )
+    ).fits(replay.metadata)
     target = output or Path(f"{replay.id[:8]}.{video_format}")
     if not target.parent.exists():
         raise CommandError(f"directory does not exist: {target.parent}")

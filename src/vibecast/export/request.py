@@ -8,12 +8,14 @@ from typing import Any, Literal
 import msgspec
 
 from vibecast.errors import VibecastError
+from vibecast.model import ReplayMetadata
 
 __all__ = [
     "FORMATS",
     "FPS",
     "MAX_SPEED",
     "MIN_SPEED",
+    "NOTHING_TO_EXPORT",
     "RESOLUTIONS",
     "ExportCancelled",
     "ExportError",
@@ -28,6 +30,7 @@ MIN_SPEED = 0.25
 MAX_SPEED = 16.0
 MAX_IDLE_LIMIT_MS = 24 * 3600 * 1000
 MAX_TIME_MS = 2**53 - 1
+NOTHING_TO_EXPORT = "nothing to export: the replay has no events yet"
 
 
 class ExportError(VibecastError):
@@ -81,6 +84,16 @@ class ExportRequest(msgspec.Struct, kw_only=True, frozen=True, forbid_unknown_fi
                 raise ExportError(f"to_ms: must be 0 to 2^53-1, not {self.to_ms}")
             if self.to_ms <= self.from_ms:
                 raise ExportError(f"to_ms ({self.to_ms}) must be after from_ms ({self.from_ms})")
+        return self
+
+    def fits(self, metadata: ReplayMetadata) -> ExportRequest:
+        """Self, if the replay has something to show where asked; else :class:`ExportError`.
+        Checked when the export is asked for, so a replay with no events yet (one just made
+        by ``POST /api/replays/start``) is refused instead of "exported" as an empty video."""
+        if metadata.event_count == 0:
+            raise ExportError(NOTHING_TO_EXPORT)
+        if self.from_ms > 0 and self.from_ms >= metadata.duration_ms:
+            raise ExportError(f"from_ms: past the end of the replay ({metadata.duration_ms})")
         return self
 
     def to_json(self) -> dict[str, Any]:

@@ -129,19 +129,20 @@ def request_export(
     replay = owned_replay(actor, replay_id)
     idle_ms = None if body.idle_limit is None else max(1, round(body.idle_limit * 1000))
     try:
-        export = ExportRequest(
-            format=body.format,
-            resolution=body.resolution,
-            speed=body.speed,
-            idle_limit_ms=idle_ms,
-            from_ms=body.from_ms,
-            to_ms=body.to_ms,
-        ).checked()
+        export = (
+            ExportRequest(
+                format=body.format,
+                resolution=body.resolution,
+                speed=body.speed,
+                idle_limit_ms=idle_ms,
+                from_ms=body.from_ms,
+                to_ms=body.to_ms,
+            )
+            .checked()
+            .fits(replay.metadata)
+        )
     except ExportError as exc:
         raise ApiError(422, "invalid_request", str(exc)) from exc
-    duration = replay.metadata.duration_ms
-    if export.from_ms > 0 and export.from_ms >= duration:
-        raise ApiError(422, "invalid_request", f"from_ms: past the end of the replay ({duration})")
     now = state.now_ms()
     job = _service(request).submit(
         ExportJob(
