@@ -54,6 +54,12 @@ class CapturePaths:
         return self.root / "recorder.lock"
 
     @property
+    def standby(self) -> Path:
+        """Held (flock) by a ``vibecast serve`` that does not record (yet): its pid, and why
+        not, for status."""
+        return self.root / "recorder-standby.lock"
+
+    @property
     def progress(self) -> Path:
         """How many records of each open log segment the recorder has committed, for status
         (a segment is deleted only once sealed, seconds after its records are committed)."""

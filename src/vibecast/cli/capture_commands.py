@@ -26,7 +26,7 @@ from vibecast.capture import (
     settings_status,
     uninstall_hooks,
 )
-from vibecast.capture.lock import running_recorder_pid
+from vibecast.capture.lock import lock_holder, running_recorder_pid
 from vibecast.capture.program import installed_program
 from vibecast.capture.segments import spool_waiting
 from vibecast.cli.common import Context, handle_errors, pass_context
@@ -147,6 +147,10 @@ def _status(settings: Settings, project: Path | None) -> dict[str, Any]:
         )
     pid = running_recorder_pid(paths.lock)
     report["recorder"] = {"running": pid is not None, "pid": pid}
+    # A `vibecast serve` that does not record: waiting for the recorder above to stop, or in
+    # server mode without --user NAME. Says why in its own words.
+    standby = lock_holder(paths.standby)
+    report["standby"] = None if standby is None else {"pid": standby.pid, "note": standby.note}
     report["spool"] = {
         "path": str(paths.spool),
         "events": waiting,
@@ -179,6 +183,8 @@ def _print_status(report: dict[str, Any]) -> None:
         if recorder["running"]
         else "Recorder: not running"
     )
+    if report["standby"] is not None:
+        click.echo(f"  {report['standby']['note']}")
     spool = report["spool"]
     line = f"Spool: {spool['events']} events waiting"
     if spool["oldest_ms"] is not None:

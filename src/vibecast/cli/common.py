@@ -196,6 +196,11 @@ class Context:
         self._user_id: str | None = None
 
     @property
+    def user_name(self) -> str | None:
+        """The user ``--user NAME`` (or ``VIBECAST_USER``) named; None if none was."""
+        return self._user_name or None
+
+    @property
     def user_id(self) -> str:
         """Whose replays the command works on: ``--user NAME`` (server mode), else ``local``."""
         if self._user_id is None:

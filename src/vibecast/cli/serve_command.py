@@ -7,6 +7,7 @@ Registered on the main group by :mod:`vibecast.cli.main`, which imports this mod
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import threading
 import time
@@ -16,7 +17,13 @@ import webbrowser
 import click
 
 from vibecast.cli.common import CommandError, Context, err_console, handle_errors, pass_context
-from vibecast.server.settings import DEFAULT_HOST, DEFAULT_PORT, ServerSettings, is_loopback
+from vibecast.server.settings import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    NOT_RECORDING_WITHOUT_USER,
+    ServerSettings,
+    is_loopback,
+)
 
 __all__ = ["serve_command"]
 
@@ -44,12 +51,18 @@ def serve_command(state: Context, host: str, port: int, open_browser: bool, work
 
     Local mode (the default: SQLite on 127.0.0.1) needs no login. Binding beyond loopback, or a
     postgresql:// database, is server mode: every API call needs a token
-    (`vibecast users add NAME`, then `vibecast tokens create NAME`).
+    (`vibecast users add NAME`, then `vibecast tokens create NAME`), and this machine's Claude
+    Code sessions are recorded only as `vibecast --user NAME serve` names.
     """
     from vibecast.server.runner import run
 
     settings = ServerSettings.load(
-        state.settings, host=host, port=port, record=True, capture_user=state.user_id
+        state.settings,
+        host=host,
+        port=port,
+        record=True,
+        capture_user=state.user_id if state.user_name else None,
+        recorder_owner=f"vibecast serve (pid {os.getpid()})",
     )
     store = state.store
     if settings.auth_required and not any(not t.revoked for t in store.list_tokens()):
@@ -73,6 +86,13 @@ def serve_command(state: Context, host: str, port: int, open_browser: bool, work
         f"vibecast serving {url} ({mode}); API docs at {url}/docs. Ctrl+C stops.",
         highlight=False,
     )
+    if settings.recording_as is None:
+        err_console.print(f"[yellow]warning:[/] {NOT_RECORDING_WITHOUT_USER}", markup=True)
+    elif state.user_name:
+        err_console.print(
+            f"live capture: recording this machine's hook events as {state.user_name}",
+            highlight=False,
+        )
     if open_browser:
         threading.Thread(target=_open_when_up, args=(url,), daemon=True).start()
     # uvicorn shuts down cleanly on Ctrl+C, then raises it again for the caller: we are done.

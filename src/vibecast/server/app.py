@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from vibecast import __version__
-from vibecast.capture import Recorder, RecorderBusy
+from vibecast.capture import CapturePaths, Recorder, RecorderBusy
 from vibecast.capture.hook_http import HOOK_PATH, hook_router
+from vibecast.capture.lock import RecorderLock
 from vibecast.capture.vibecraft_http import vibecraft_router
 from vibecast.config import Settings
 from vibecast.server.auth import Authenticator
@@ -30,7 +31,7 @@ from vibecast.server.routes import (
     sharing,
     system,
 )
-from vibecast.server.settings import ServerSettings
+from vibecast.server.settings import NOT_RECORDING_WITHOUT_USER, ServerSettings
 from vibecast.store import open_store
 from vibecast.store.base import Store
 from vibecast.web import routes as web_routes
@@ -73,12 +74,12 @@ def create_app(settings: Settings | ServerSettings, store: Store | None = None) 
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        recorder = _start_recorder(server) if server.record else None
+        stop_capture = _start_capture(server) if server.record else None
         try:
             yield
         finally:
-            if recorder is not None:
-                recorder.stop()
+            if stop_capture is not None:
+                stop_capture()
             if owned:
                 active.close()
 
@@ -123,13 +124,23 @@ def create_app(settings: Settings | ServerSettings, store: Store | None = None) 
     return app
 
 
-def _start_recorder(server: ServerSettings) -> Recorder | None:
-    """Live capture in this process, on its own store connection; None if a recorder already
-    runs (``vibecast record``, or another worker): that one keeps recording."""
-    recorder = Recorder(server.base, user_id=server.capture_user)
+def _start_capture(server: ServerSettings) -> Callable[[], None]:
+    """Live capture in this process, on its own store connection; returns how to stop it.
+
+    Nothing records if a recorder already runs (``vibecast record``, or another worker): that
+    one keeps recording. In server mode with nobody to record as, nothing records: the
+    standby lock tells ``vibecast hooks status`` why."""
+    if server.recording_as is None:
+        paths = CapturePaths.from_settings(server.base)
+        standby = RecorderLock(
+            paths.standby, f"{server.recorder_owner} is {NOT_RECORDING_WITHOUT_USER}"
+        )
+        standby.acquire()  # False: another worker of this server says it already
+        return standby.release
+    recorder = Recorder(server.base, user_id=server.recording_as)
     try:
         recorder.start()
     except RecorderBusy as exc:
         log.info("live capture: %s", exc)
-        return None
-    return recorder
+        return lambda: None
+    return recorder.stop

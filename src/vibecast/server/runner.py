@@ -22,13 +22,13 @@ from vibecast.config import load_settings
 from vibecast.server.app import create_app
 from vibecast.server.settings import ServerSettings
 from vibecast.store.base import Store
-from vibecast.store.records import LOCAL_USER
 
 __all__ = ["app_from_environment", "run"]
 
 _HOST_ENV = "VIBECAST_SERVE_HOST"
 _PORT_ENV = "VIBECAST_SERVE_PORT"
 _CAPTURE_USER_ENV = "VIBECAST_SERVE_CAPTURE_USER"
+_OWNER_ENV = "VIBECAST_SERVE_RECORDER_OWNER"
 _FACTORY = "vibecast.server.runner:app_from_environment"
 
 
@@ -43,7 +43,8 @@ def app_from_environment() -> FastAPI:
         load_settings(),
         host=os.environ[_HOST_ENV],
         port=int(os.environ[_PORT_ENV]),
-        capture_user=os.environ.get(_CAPTURE_USER_ENV, LOCAL_USER),
+        capture_user=os.environ.get(_CAPTURE_USER_ENV) or None,
+        recorder_owner=os.environ.get(_OWNER_ENV, "vibecast serve"),
     )
     app = create_app(settings)
     _freeze_startup_objects()
@@ -80,7 +81,8 @@ def run(settings: ServerSettings, store: Store | None = None, *, workers: int = 
             "VIBECAST_SERVE_RECORD": "1" if settings.record else "0",
             _HOST_ENV: settings.host,
             _PORT_ENV: str(settings.port),
-            _CAPTURE_USER_ENV: settings.capture_user,
+            _CAPTURE_USER_ENV: settings.capture_user or "",
+            _OWNER_ENV: settings.recorder_owner,
         }
     )
     if settings.public_url:

@@ -31,6 +31,7 @@ from vibecast.store.records import LOCAL_USER
 __all__ = [
     "DEFAULT_HOST",
     "DEFAULT_PORT",
+    "NOT_RECORDING_WITHOUT_USER",
     "Clock",
     "ServerSettings",
     "is_loopback",
@@ -42,6 +43,12 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8642
 DEFAULT_SHARE_DAYS = 30
 MAX_SHARE_DAYS = 3650
+
+NOT_RECORDING_WITHOUT_USER = (
+    "not recording hook events: server mode needs --user NAME to know whose sessions they are "
+    "(`vibecast --user NAME serve`, or VIBECAST_USER=NAME)"
+)
+"""Why ``vibecast serve`` in server mode without a user does not record (see ``recording_as``)."""
 
 Clock = Callable[[], int]
 """Epoch milliseconds now. Injected so tests can move time (share expiry) without sleeping."""
@@ -101,8 +108,11 @@ class ServerSettings:
     session_days: int = 7
     # Run the live-capture recorder in this process (``vibecast serve`` does; embedded apps don't).
     record: bool = False
-    # Whose replays live capture on this machine records (``vibecast --user NAME serve``).
-    capture_user: str = LOCAL_USER
+    # The id of the user live capture on this machine records as (``vibecast --user NAME
+    # serve``); None: nobody was named (see ``recording_as``).
+    capture_user: str | None = None
+    # Who this app is in ``vibecast hooks status`` (``vibecast serve (pid N)``).
+    recorder_owner: str = "vibecast serve"
 
     @classmethod
     def load(
@@ -129,6 +139,19 @@ class ServerSettings:
         if "secret_key" not in values:
             values["secret_key"] = load_secret_key(base.home, env)
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def recording_as(self) -> str | None:
+        """The user id the recorder in this process records as; None: it does not record.
+
+        In server mode captured sessions belong to whoever ``--user NAME`` names: without one
+        they would land under the built-in ``local`` user, whom nobody can sign in as, so
+        nothing is recorded (see :data:`NOT_RECORDING_WITHOUT_USER`)."""
+        if not self.record:
+            return None
+        if self.capture_user is not None:
+            return self.capture_user
+        return None if self.auth_required else LOCAL_USER
 
     @property
     def auth_required(self) -> bool:
