@@ -2,8 +2,8 @@
 
 Every command is wrapped in :func:`handle_errors`: an error a user can act on
 (:class:`~vibecast.errors.VibecastError`, bad values, files that cannot be read) prints as one line
-and exits 1; anything else is reported as unexpected, with a traceback only under
-``VIBECAST_DEBUG=1``.
+and exits 1 (under ``VIBECAST_DEBUG=1`` after its traceback); anything else is reported as
+unexpected, with a traceback instead under ``VIBECAST_DEBUG=1``.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import os
 import sys
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
@@ -173,6 +174,8 @@ def handle_errors(func: F) -> F:
         except BrokenPipeError:  # an OSError: caught before the clause below
             _reader_left()
         except (VibecastError, ValueError, OSError) as exc:
+            if os.environ.get("VIBECAST_DEBUG"):
+                traceback.print_exc()  # where it came from, then the one line as always
             raise CommandError(str(exc)) from exc
         except KeyboardInterrupt:
             raise click.Abort() from None

@@ -10,7 +10,8 @@ nothing, bypasses nothing, and holds only the grants below — and names the use
 Both settings end with the transaction. :func:`ensure_app_role` creates the role if it is missing
 (its name is configurable: ``VIBECAST_DB_APP_ROLE``, default ``vibecast_app``), refuses one that
 could bypass the policies, and (re)grants exactly what the policies expect; it runs with every
-migration, so new tables get their grants.
+migration, so new tables get their grants. An owner that may not create the role (no
+``CREATEROLE``) or join it is told the SQL a superuser runs once (docs/operations.md, "Two roles").
 """
 
 from __future__ import annotations
@@ -56,7 +57,7 @@ def ensure_app_role(conn: psycopg.Connection, role: str) -> None:
             "SELECT current_user, rolsuper FROM pg_roles WHERE rolname = current_user"
         ).fetchone() or (None, False)
         check_not_app_role(conn, role)
-        _create_role(conn, role)
+        _create_role(conn, role, me)
         found = conn.execute(
             "SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = %s", (role,)
         ).fetchone()
@@ -79,9 +80,15 @@ def ensure_app_role(conn: psycopg.Connection, role: str) -> None:
                 "SELECT pg_has_role(current_user, %s, 'MEMBER')", (role,)
             ).fetchone()
             if not (member and member[0]):
-                conn.execute(
-                    sql.SQL("GRANT {} TO {}").format(sql.Identifier(role), sql.Identifier(me))
-                )
+                try:
+                    with conn.transaction():
+                        conn.execute(
+                            sql.SQL("GRANT {} TO {}").format(
+                                sql.Identifier(role), sql.Identifier(me)
+                            )
+                        )
+                except errors.InsufficientPrivilege as exc:
+                    raise StoreError(_set_up_by_hand(role, me, exc, exists=True)) from exc
 
 
 def check_not_app_role(conn: psycopg.Connection, role: str) -> None:
@@ -94,20 +101,37 @@ def check_not_app_role(conn: psycopg.Connection, role: str) -> None:
         )
 
 
-def _create_role(conn: psycopg.Connection, role: str) -> None:
-    """CREATE ROLE unless it exists; another process creating it at the same moment is fine."""
+_CREATE_ROLE = "CREATE ROLE {} NOLOGIN NOSUPERUSER NOBYPASSRLS NOINHERIT"
+
+
+def _create_role(conn: psycopg.Connection, role: str, owner: str | None) -> None:
+    """CREATE ROLE unless it exists; another process creating it at the same moment is fine.
+    An owner without CREATEROLE is told how to make it by hand."""
     exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
     if exists:
         return
     try:
         with conn.transaction():  # a savepoint: losing the race must not abort the rest
-            conn.execute(
-                sql.SQL("CREATE ROLE {} NOLOGIN NOSUPERUSER NOBYPASSRLS NOINHERIT").format(
-                    sql.Identifier(role)
-                )
-            )
+            conn.execute(sql.SQL(_CREATE_ROLE).format(sql.Identifier(role)))
     except (errors.DuplicateObject, errors.UniqueViolation):
         pass
+    except errors.InsufficientPrivilege as exc:
+        raise StoreError(_set_up_by_hand(role, owner, exc, exists=False)) from exc
+
+
+def _set_up_by_hand(role: str, owner: str | None, exc: psycopg.Error, *, exists: bool) -> str:
+    """What to do when the owner may not create the app role or make itself a member of it:
+    the SQL a superuser (or a CREATEROLE role) runs once, and where the docs explain it."""
+    who = sql.Identifier(owner or "<owner>").as_string(None)
+    name = sql.Identifier(role).as_string(None)
+    steps = [] if exists else [_CREATE_ROLE.format(name) + ";"]
+    steps.append(f"GRANT {name} TO {who};")
+    problem = exc.diag.message_primary or type(exc).__name__
+    return (
+        f"the database owner {who} cannot set up the app role {name} ({problem}). As a "
+        f"superuser, run: {' '.join(steps)} Then start again. The app role is cluster-wide and "
+        f"{APP_ROLE_ENV} names it (default {DEFAULT_APP_ROLE}); see docs/operations.md#two-roles"
+    )
 
 
 def _grant(conn: psycopg.Connection, role: str) -> None:
