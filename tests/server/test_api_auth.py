@@ -104,7 +104,6 @@ def test_revoked_token_stops_working(team: Team) -> None:
     assert team.bob.client.get("/api/me").status_code == 401
 
 
-@pytest.mark.readonly
 def test_a_revoked_token_works_at_most_token_cache_seconds_more(
     team: Team, settings: Settings
 ) -> None:
