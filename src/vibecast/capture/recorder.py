@@ -1,7 +1,8 @@
 """The recorder: drains the spool into replays, exactly once, in arrival order.
 
 It runs as a background thread (``Recorder.start()`` / ``stop()``, how ``vibecast serve`` hosts
-it) or in the foreground (``Recorder.run()``, how ``vibecast record`` does). Each pass:
+it; ``start(retry_s=...)`` waits for another recorder holding the spool's lock to stop, then
+records) or in the foreground (``Recorder.run()``, how ``vibecast record`` does). Each pass:
 
 1. reads what was spooled since the last pass — records appended to log segments, payload
    files — in arrival order, and maps them to events (:mod:`vibecast.capture.ingest`),
@@ -30,6 +31,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from vibecast.capture.ingest import (
@@ -38,7 +40,7 @@ from vibecast.capture.ingest import (
     entry_bytes,
     ingest_payload,
 )
-from vibecast.capture.lock import RecorderLock
+from vibecast.capture.lock import LockHolder, RecorderLock, lock_holder
 from vibecast.capture.paths import CapturePaths
 from vibecast.capture.running import build_live
 from vibecast.capture.segments import SegmentReader, TornBytes, write_progress
@@ -212,6 +214,7 @@ class Recorder:
         fill_from_transcripts: bool = True,
         nice: int = 10,
         user_id: str = "local",
+        owner: str = "vibecast record",
     ) -> None:
         self.settings = settings
         self.paths = CapturePaths.from_settings(settings)
@@ -226,7 +229,7 @@ class Recorder:
         self.redactor = Redactor.for_install(settings)
         self._store = store
         self._owns_store = store is None
-        self._lock = RecorderLock(self.paths.lock)
+        self._lock = RecorderLock(self.paths.lock, owner)  # ``owner``: who holds it, for status
         self._sessions: dict[str, _Session] = {}
         self._read: set[str] = set()  # payload files buffered but not committed yet
         self._segments = SegmentReader()
@@ -253,19 +256,62 @@ class Recorder:
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
+    def _busy(self, holder: LockHolder | None) -> str:
+        if holder is None:
+            return f"another recorder is running (lock {self.paths.lock})"
+        note = f", {holder.note}" if holder.note else ""
+        return f"another recorder is running (pid {holder.pid}{note})"
+
     def _acquire(self) -> None:
         self.paths.ensure()
         if not self._lock.acquire():
-            raise RecorderBusy(f"another recorder is running (lock {self.paths.lock})")
+            raise RecorderBusy(self._busy(lock_holder(self.paths.lock)))
 
-    def start(self) -> None:
-        """Run in a background thread until :meth:`stop`. Raises :class:`RecorderBusy`."""
+    def start(self, *, retry_s: float | None = None) -> None:
+        """Run in a background thread until :meth:`stop`. Raises :class:`RecorderBusy` if
+        another recorder holds the lock, unless ``retry_s``: then the thread tries the lock
+        every ``retry_s`` seconds and records once that recorder has stopped."""
         if self.running:
             return
-        self._acquire()
+        self.paths.ensure()
+        target: Callable[[], None] = self._loop
+        if not self._lock.acquire():
+            if retry_s is None:
+                raise RecorderBusy(self._busy(lock_holder(self.paths.lock)))
+            target = partial(self._loop_when_free, retry_s)
         self._stop.clear()
-        self._thread = threading.Thread(target=self._loop, name="vibecast-recorder", daemon=True)
+        self._thread = threading.Thread(target=target, name="vibecast-recorder", daemon=True)
         self._thread.start()
+
+    def _loop_when_free(self, retry_s: float) -> None:
+        """Wait for the recorder holding the lock to stop (``vibecast serve`` started while
+        ``vibecast record`` ran), then record. One ``flock`` try every ``retry_s`` seconds;
+        meanwhile the standby lock tells ``hooks status`` who is waiting."""
+        holder = lock_holder(self.paths.lock)
+        # Another worker of the same ``vibecast serve`` records: nothing for anyone to do.
+        sibling = holder is not None and bool(self._lock.note) and holder.note == self._lock.note
+        (log.info if sibling else log.warning)(
+            "live capture: %s; this one records once it stops (trying every %g s)",
+            self._busy(holder),
+            retry_s,
+        )
+        standby = RecorderLock(
+            self.paths.standby, f"{self._lock.note or 'a recorder'} records once it stops"
+        )
+        try:
+            if not sibling:
+                standby.acquire()  # False: someone else waits already, and says so
+            while not self._lock.held:
+                if self._stop.wait(retry_s):
+                    return
+                try:
+                    self._lock.acquire()
+                except OSError as exc:  # the capture directory gone or unreadable: keep trying
+                    log.warning("live capture: cannot take %s: %s", self.paths.lock, exc)
+        finally:
+            standby.release()
+        log.warning("live capture: the other recorder stopped; recording now")
+        self._loop()
 
     def stop(self, timeout: float | None = 60.0) -> None:
         """Commit what is buffered and stop the background thread."""

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from vibecast import __version__
-from vibecast.capture import CapturePaths, Recorder, RecorderBusy
+from vibecast.capture import CapturePaths, Recorder
 from vibecast.capture.hook_http import HOOK_PATH, hook_router
 from vibecast.capture.lock import RecorderLock
 from vibecast.capture.vibecraft_http import vibecraft_router
@@ -35,8 +34,6 @@ from vibecast.server.settings import NOT_RECORDING_WITHOUT_USER, ServerSettings
 from vibecast.store import open_store
 from vibecast.store.base import Store
 from vibecast.web import routes as web_routes
-
-log = logging.getLogger(__name__)
 
 __all__ = ["create_app"]
 
@@ -127,9 +124,9 @@ def create_app(settings: Settings | ServerSettings, store: Store | None = None) 
 def _start_capture(server: ServerSettings) -> Callable[[], None]:
     """Live capture in this process, on its own store connection; returns how to stop it.
 
-    Nothing records if a recorder already runs (``vibecast record``, or another worker): that
-    one keeps recording. In server mode with nobody to record as, nothing records: the
-    standby lock tells ``vibecast hooks status`` why."""
+    If another recorder holds the spool (``vibecast record``, another worker), this one tries
+    again every ``recorder_retry_s`` and records once it is gone. In server mode with nobody
+    to record as, nothing records: the standby lock tells ``vibecast hooks status`` why."""
     if server.recording_as is None:
         paths = CapturePaths.from_settings(server.base)
         standby = RecorderLock(
@@ -137,10 +134,6 @@ def _start_capture(server: ServerSettings) -> Callable[[], None]:
         )
         standby.acquire()  # False: another worker of this server says it already
         return standby.release
-    recorder = Recorder(server.base, user_id=server.recording_as)
-    try:
-        recorder.start()
-    except RecorderBusy as exc:
-        log.info("live capture: %s", exc)
-        return lambda: None
+    recorder = Recorder(server.base, user_id=server.recording_as, owner=server.recorder_owner)
+    recorder.start(retry_s=server.recorder_retry_s)
     return recorder.stop

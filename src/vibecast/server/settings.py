@@ -111,7 +111,10 @@ class ServerSettings:
     # The id of the user live capture on this machine records as (``vibecast --user NAME
     # serve``); None: nobody was named (see ``recording_as``).
     capture_user: str | None = None
-    # Who this app is in ``vibecast hooks status`` (``vibecast serve (pid N)``).
+    # Seconds between tries of the spool's lock while another recorder holds it.
+    recorder_retry_s: float = 2.0
+    # Who holds the spool's lock when this app records (``vibecast serve (pid N)``): workers of
+    # one server write the same, so they do not warn about each other.
     recorder_owner: str = "vibecast serve"
 
     @classmethod
