@@ -83,8 +83,10 @@ def test_serve_records_once_the_recorder_that_held_the_lock_stops(capture_env) -
         if record.poll() is None:
             record.kill()
             record.wait()
-    assert f"live capture: another recorder is running (pid {record.pid}, " in served.stderr
-    assert "live capture: the other recorder stopped; recording now" in served.stderr
+    assert f"WARNING live capture: another recorder is running (pid {record.pid}, " in (
+        served.stderr
+    )
+    assert "WARNING live capture: the other recorder stopped; recording now" in served.stderr
 
 
 def test_a_recorder_stopped_while_it_waits_stops_at_once(capture_env) -> None:

@@ -77,5 +77,7 @@ def test_each_worker_process_records_as_the_user_serve_was_given(
     monkeypatch.setattr(
         runner.uvicorn, "run", lambda *_a, **_k: workers.append(runner.app_from_environment())
     )
+    # A worker process logs on its stderr; this process's loggers are pytest's.
+    monkeypatch.setattr(runner, "configure_serve_logging", lambda _access_log: None)
     runner.run(settings, workers=2)
     assert [app.state.vibecast.settings.capture_user for app in workers] == ["user-id-of-alice"]

@@ -110,7 +110,7 @@ def test_vibecast_serve_on_postgresql_records_only_as_the_user_it_is_given(
             assert note.endswith(f"is {NOT_RECORDING_WITHOUT_USER}"), note
             time.sleep(2)
             assert _sessions_of(url, None) == []
-        assert NOT_RECORDING_WITHOUT_USER in served.stderr
+        assert f"WARNING {NOT_RECORDING_WITHOUT_USER}" in served.stderr
         assert _status(env)["spool"]["events"] == 1
 
         with serving({**env, "VIBECAST_USER": "alice"}) as served:

@@ -17,13 +17,7 @@ import webbrowser
 import click
 
 from vibecast.cli.common import CommandError, Context, err_console, handle_errors, pass_context
-from vibecast.server.settings import (
-    DEFAULT_HOST,
-    DEFAULT_PORT,
-    NOT_RECORDING_WITHOUT_USER,
-    ServerSettings,
-    is_loopback,
-)
+from vibecast.server.settings import DEFAULT_HOST, DEFAULT_PORT, ServerSettings, is_loopback
 
 __all__ = ["serve_command"]
 
@@ -44,9 +38,17 @@ def _url(host: str, port: int) -> str:
     type=click.IntRange(1, 64),
     help="Worker processes (server mode on PostgreSQL: one per core).",
 )
+@click.option(
+    "--access-log",
+    is_flag=True,
+    envvar="VIBECAST_ACCESS_LOG",
+    help="Log every request on stderr (default: only warnings, e.g. refused sign-ins).",
+)
 @pass_context
 @handle_errors
-def serve_command(state: Context, host: str, port: int, open_browser: bool, workers: int) -> None:
+def serve_command(
+    state: Context, host: str, port: int, open_browser: bool, workers: int, access_log: bool
+) -> None:
     """Serve the REST API, share links and web pages (API docs at /docs).
 
     Local mode (the default: SQLite on 127.0.0.1) needs no login. Binding beyond loopback, or a
@@ -54,6 +56,7 @@ def serve_command(state: Context, host: str, port: int, open_browser: bool, work
     (`vibecast users add NAME`, then `vibecast tokens create NAME`), and this machine's Claude
     Code sessions are recorded only as `vibecast --user NAME serve` names.
     """
+    from vibecast.server.logs import configure_serve_logging, log_startup
     from vibecast.server.runner import run
 
     settings = ServerSettings.load(
@@ -86,19 +89,19 @@ def serve_command(state: Context, host: str, port: int, open_browser: bool, work
         f"vibecast serving {url} ({mode}); API docs at {url}/docs. Ctrl+C stops.",
         highlight=False,
     )
-    if settings.recording_as is None:
-        err_console.print(f"[yellow]warning:[/] {NOT_RECORDING_WITHOUT_USER}", markup=True)
-    elif state.user_name:
-        err_console.print(
-            f"live capture: recording this machine's hook events as {state.user_name}",
-            highlight=False,
-        )
+    configure_serve_logging(access_log)
+    log_startup(settings, capture_name=state.user_name, access_log=access_log)
     if open_browser:
         threading.Thread(target=_open_when_up, args=(url,), daemon=True).start()
     # uvicorn shuts down cleanly on Ctrl+C, then raises it again for the caller: we are done.
     with contextlib.suppress(KeyboardInterrupt):
         try:
-            run(settings, None if workers > 1 else store, workers=workers)
+            run(
+                settings,
+                None if workers > 1 else store,
+                workers=workers,
+                access_log=access_log,
+            )
         except SystemExit as exc:
             if exc.code:  # uvicorn could not start (it logged why)
                 raise CommandError(f"could not serve on {host}:{port}") from exc

@@ -18,6 +18,7 @@ from vibecast.server.context import AppState
 from vibecast.server.errors import install_error_handlers
 from vibecast.server.guards import LoopbackHostMiddleware, SameOriginMiddleware, origin_of
 from vibecast.server.limits import MAX_BODY_BYTES, MAX_EVENT_BODY_BYTES, BodyLimitMiddleware
+from vibecast.server.logs import DeniedRequestLog
 from vibecast.server.metrics import Metrics, RequestMetricsMiddleware
 from vibecast.server.openapi import drop_security
 from vibecast.server.routes import (
@@ -117,6 +118,7 @@ def create_app(settings: Settings | ServerSettings, store: Store | None = None) 
         app.add_middleware(LoopbackHostMiddleware)
         drop_security(app)
     app.add_middleware(RequestMetricsMiddleware, metrics=metrics)
+    app.add_middleware(DeniedRequestLog)  # outside the guards: their 403s are logged too
     web_routes.install(app)  # pages, /static, CSP: last, so its headers cover every answer
     return app
 

@@ -4,6 +4,9 @@ One process by default. ``workers > 1`` starts that many worker processes on one
 with its own store connections, token cache and counters) — on PostgreSQL, where the database
 does the locking, this is what uses more than one core.
 
+Each process logs what :mod:`vibecast.server.logs` says (WARNINGs, rate-limited; uvicorn's
+access log only when asked for), configured after uvicorn has configured its own loggers.
+
 Before serving, the objects alive after start-up (modules, the app, the store) are moved out of
 the garbage collector's reach with :func:`gc.freeze`: otherwise every full collection walks them
 all, and those pauses were the slowest 1 % of requests (measured with
@@ -20,6 +23,7 @@ from fastapi import FastAPI
 
 from vibecast.config import load_settings
 from vibecast.server.app import create_app
+from vibecast.server.logs import ACCESS_LOG_ENV, configure_serve_logging
 from vibecast.server.settings import ServerSettings
 from vibecast.store.base import Store
 
@@ -39,6 +43,7 @@ def _freeze_startup_objects() -> None:
 
 def app_from_environment() -> FastAPI:
     """The app of one worker process, from the environment :func:`run` left for it."""
+    configure_serve_logging(os.environ.get(ACCESS_LOG_ENV) == "1")
     settings = ServerSettings.load(
         load_settings(),
         host=os.environ[_HOST_ENV],
@@ -51,19 +56,26 @@ def app_from_environment() -> FastAPI:
     return app
 
 
-def run(settings: ServerSettings, store: Store | None = None, *, workers: int = 1) -> None:
+def run(
+    settings: ServerSettings,
+    store: Store | None = None,
+    *,
+    workers: int = 1,
+    access_log: bool = False,
+) -> None:
     """Serve until stopped (Ctrl+C / SIGTERM).
 
     With one worker the app runs here, on ``store`` if given. With more, each worker process
     builds its own app and store from the same settings, handed over through the environment
     (the cookie key included, so a login works whichever worker answers).
     """
-    common = {"log_level": "warning", "access_log": False}
+    common = {"log_level": "warning", "access_log": access_log}
     if workers <= 1:
         app = create_app(settings, store=store)
         server = uvicorn.Server(
             uvicorn.Config(app, host=settings.host, port=settings.port, **common)
         )
+        configure_serve_logging(access_log)
         _freeze_startup_objects()
         try:
             server.run()
@@ -83,6 +95,7 @@ def run(settings: ServerSettings, store: Store | None = None, *, workers: int = 
             _PORT_ENV: str(settings.port),
             _CAPTURE_USER_ENV: settings.capture_user or "",
             _OWNER_ENV: settings.recorder_owner,
+            ACCESS_LOG_ENV: "1" if access_log else "0",
         }
     )
     if settings.public_url:
