@@ -8,12 +8,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from server_helpers import Team
 
 from vibecast.config import Settings
-from vibecast.model import RecordedEvent, encode_event
+from vibecast.model import RecordedEvent, Replay, ReplayMetadata, encode_event
 from vibecast.pipeline import import_paths
-from vibecast.server.encoding import shared_events
+from vibecast.server.encoding import UNTITLED, public_replay, shared_events
 
 HOOK_PAYLOADS = "claude-code/hook-payloads"
 HOUR_MS = 3_600_000
@@ -127,3 +128,34 @@ def test_a_session_id_inside_any_text_becomes_its_alias() -> None:
     assert shown[0].raw == {"session_id": alias, "nested": {"sessionId": shown[1].session_id}}
     assert shown[0].tool_response == {"stdout": f"ls ~/.claude/projects/x/{alias}.jsonl", alias: 1}
     assert events[0].session_id == sid  # the stored events are not changed
+
+
+def test_a_session_named_by_its_id_is_untitled_on_the_link() -> None:
+    """A session with no prompt is named ``Session <first 8 of its id>``: on a link that would
+    give away the start of the id the alias hides."""
+    sid = "11473b9f-d3da-4c3c-a193-9110e7dfbcfb"
+    replay = Replay(
+        id="r1",
+        user_id="u1",
+        session_id=sid,
+        title=f"Session {sid[:8]}",
+        metadata=ReplayMetadata(session_name=f"Session {sid[:8]}", recorded_date="2026-01-01"),
+    )
+    shown = public_replay(replay)
+    assert (shown.title, shown.metadata.session_name) == (UNTITLED, UNTITLED)
+    titled = msgspec.structs.replace(replay, title="Fix the login bug")
+    assert public_replay(titled).title == "Fix the login bug"  # a real title is kept
+
+
+def test_the_links_page_names_no_session_id(team: Team) -> None:
+    """The page's title and its preview for chat apps (og:title) too."""
+    sid = "5e55104f-0000-4000-8000-00000000beef"
+    started = team.alice.client.post("/api/replays/start", json={"session_id": sid}).json()
+    # what a session with no prompt is named (a replay started by the API has no name yet)
+    named = team.alice.client.patch(
+        f"/api/replays/{started['id']}", json={"title": f"Session {sid[:8]}"}
+    )
+    assert named.status_code == 200, named.text
+    share = team.alice.client.post(f"/api/replays/{started['id']}/share", json={"is_public": True})
+    page = team.anonymous.get(f"/s/{share.json()['share_token']}").text
+    assert sid[:8] not in page and f"<title>{UNTITLED}" in page

@@ -49,13 +49,25 @@ class PublicReplay(msgspec.Struct, kw_only=True):
     updated_at: int
 
 
+UNTITLED = "Untitled session"
+"""A link's title for a session named by its id (one with no prompt: ``Session 11473b9f``)."""
+
+
+def _untitled(text: str, session_id: str) -> str:
+    return UNTITLED if session_id and text == f"Session {session_id[:8]}" else text
+
+
 def public_replay(replay: Replay) -> PublicReplay:
+    meta = replay.metadata
     return PublicReplay(
         id=replay.id,
-        title=replay.title,
+        title=_untitled(replay.title, replay.session_id),
         description=replay.description,
-        # Where the owner imported it from (paths on their machine) is not part of the replay.
-        metadata=msgspec.structs.replace(replay.metadata, sources=[]),
+        # Where the owner imported it from (paths on their machine) is not part of the replay,
+        # nor is the start of the session id that names a session with no prompt.
+        metadata=msgspec.structs.replace(
+            meta, sources=[], session_name=_untitled(meta.session_name, replay.session_id)
+        ),
         status=replay.status,
         created_at=replay.created_at,
         updated_at=replay.updated_at,

@@ -22,6 +22,7 @@ from vibecast.export.thumbnail import THUMBNAIL_SIZE
 from vibecast.humanize import format_duration, plural
 from vibecast.model import Replay
 from vibecast.server.deps import Actor, State, authenticate
+from vibecast.server.encoding import UNTITLED, public_replay
 from vibecast.server.errors import ApiError
 from vibecast.server.routes.common import ERRORS, ReplayId, owns, visible_replay
 from vibecast.server.routes.session import safe_next
@@ -110,7 +111,7 @@ async def player(
         replay = await run_in_threadpool(visible_replay, actor, replay_id)
     except ApiError:
         return not_found_response("replay")
-    title = replay.title or replay.metadata.session_name or "Untitled session"
+    title = replay.title or replay.metadata.session_name or UNTITLED
     page = player_page(title=title, replay_id=replay.id, embed=embed, owner=owns(actor, replay))
     return HTMLResponse(page, headers=page_headers(embed=embed))
 
@@ -141,7 +142,8 @@ async def public_viewer(
         _, replay = await run_in_threadpool(shared_replay, state, token)
     except ApiError:
         return not_found_response("link")
-    title = replay.title or replay.metadata.session_name or "Untitled session"
+    shown = public_replay(replay)  # no session id in the title either
+    title = shown.title or shown.metadata.session_name or UNTITLED
     preview = None if embed else _link_preview(request, state, token, replay, title)
     page = player_page(title=title, share_token=token, embed=embed, preview=preview)
     return HTMLResponse(page, headers=page_headers(embed=embed, public=True))
