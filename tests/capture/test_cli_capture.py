@@ -70,3 +70,12 @@ def test_record_as_a_user(capture_env) -> None:
     carols = json.loads(invoke(env, "--user", "carol", "list", "--json").output)
     assert [r["session_id"] for r in carols] == ["c2"]
     assert json.loads(invoke(env, "list", "--json").output) == []
+
+
+def test_record_on_a_store_it_cannot_open_is_one_line_and_exit_1(capture_env) -> None:
+    """It logged a traceback per pass, then "Recorded 0 captured events" and exit 0."""
+    env = {**capture_env.env, "VIBECAST_DATABASE_URL": "postgresql://127.0.0.1:1/nowhere"}
+    result = CliRunner().invoke(cli, ["record", "--once"], env=env)
+    assert result.exit_code == 1, result.output
+    assert "cannot connect to PostgreSQL" in result.output
+    assert "Traceback" not in result.output and "Recorded" not in result.output

@@ -286,6 +286,9 @@ def record_command(
         follow_vibecraft=vibecraft,
         fill_from_transcripts=not no_transcripts,
         user_id=state.user_id,
+        # Opened here: a store that cannot be opened (no server, no role) is one line and exit
+        # 1 before any work, not a traceback per pass and "Recorded 0 captured events".
+        store=state.store,
     )
     if once:
         stats = recorder.drain()
