@@ -36,11 +36,20 @@ def _imported_modules(vibecast: Runner, *args: str) -> set[str]:
 
 def test_commands_that_need_no_server_do_not_import_it(vibecast: Runner, replays) -> None:
     """FastAPI and the web app cost half a second: only `serve` loads them."""
-    for args in (["--version"], ["list"], ["show", replays[0]["id"][:8]], ["users", "list"]):
+    heavy = {"fastapi", "uvicorn", "vibecast.server.app"}
+    for args in (
+        ["--version"],
+        ["--help"],  # lists serve, record and export without loading them
+        ["list"],
+        ["show", replays[0]["id"][:8]],
+        ["users", "list"],
+    ):
         modules = _imported_modules(vibecast, *args)
         assert "click" in modules  # the import profile is read
-        assert not {"fastapi", "uvicorn", "vibecast.server.app"} & modules, args
-    assert "fastapi" in _imported_modules(vibecast, "serve", "--help")
+        assert not heavy & modules, args
+    help_modules = _imported_modules(vibecast, "--help")
+    assert "vibecast.capture.recorder" not in help_modules  # nor the recorder's pipeline
+    assert "vibecast.pipeline" not in help_modules
 
 
 def test_list_piped_is_one_whole_line_per_replay(vibecast: Runner, replays) -> None:

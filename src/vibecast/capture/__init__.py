@@ -17,9 +17,10 @@ Public API::
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from vibecast.capture.paths import CapturePaths
 from vibecast.capture.program import HookProgram, HookProgramError, build_hook_program
-from vibecast.capture.recorder import LIVE_SOURCE, Recorder, RecorderBusy, RecorderStats
 from vibecast.capture.settings_file import (
     CAPTURED_EVENTS,
     InstallResult,
@@ -31,6 +32,22 @@ from vibecast.capture.settings_file import (
     uninstall_hooks,
 )
 from vibecast.capture.spool import SpoolWriter, count_spool, list_spool
+
+if TYPE_CHECKING:
+    from vibecast.capture.recorder import LIVE_SOURCE, Recorder, RecorderBusy, RecorderStats
+
+# The recorder (the whole import pipeline behind it) is imported on first use: `vibecast hooks`
+# and `vibecast --help` need none of it.
+_RECORDER_NAMES = frozenset({"LIVE_SOURCE", "Recorder", "RecorderBusy", "RecorderStats"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _RECORDER_NAMES:
+        from vibecast.capture import recorder
+
+        return getattr(recorder, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "CAPTURED_EVENTS",

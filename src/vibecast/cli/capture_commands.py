@@ -19,7 +19,6 @@ import click
 
 from vibecast.capture import (
     CapturePaths,
-    Recorder,
     build_hook_program,
     install_hooks,
     settings_path,
@@ -280,6 +279,8 @@ def record_command(
     vibecraft = None
     if follow is not None:
         vibecraft = Path(follow).expanduser() if follow else settings.vibecraft_events_file
+    from vibecast.capture.recorder import Recorder
+
     recorder = Recorder(
         settings,
         flush_interval=flush_interval,
