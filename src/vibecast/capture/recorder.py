@@ -262,10 +262,15 @@ class Recorder:
         note = f", {holder.note}" if holder.note else ""
         return f"another recorder is running (pid {holder.pid}{note})"
 
-    def _acquire(self) -> None:
+    def _acquire(self, *, may_wait: bool = False) -> bool:
+        """Take the spool's lock. If another recorder holds it: False when ``may_wait``, else
+        :class:`RecorderBusy` saying who."""
         self.paths.ensure()
-        if not self._lock.acquire():
-            raise RecorderBusy(self._busy(lock_holder(self.paths.lock)))
+        if self._lock.acquire():
+            return True
+        if may_wait:
+            return False
+        raise RecorderBusy(self._busy(lock_holder(self.paths.lock)))
 
     def start(self, *, retry_s: float | None = None) -> None:
         """Run in a background thread until :meth:`stop`. Raises :class:`RecorderBusy` if
@@ -273,11 +278,8 @@ class Recorder:
         every ``retry_s`` seconds and records once that recorder has stopped."""
         if self.running:
             return
-        self.paths.ensure()
         target: Callable[[], None] = self._loop
-        if not self._lock.acquire():
-            if retry_s is None:
-                raise RecorderBusy(self._busy(lock_holder(self.paths.lock)))
+        if not self._acquire(may_wait=retry_s is not None):
             target = partial(self._loop_when_free, retry_s)
         self._stop.clear()
         self._thread = threading.Thread(target=target, name="vibecast-recorder", daemon=True)
