@@ -74,3 +74,30 @@ def scratch_database(template: str | None = None) -> Iterator[str]:
         yield database_url(name)
     finally:
         _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@contextmanager
+def owner_database(*, createrole: bool) -> Iterator[tuple[str, str, str]]:
+    """A new database owned by a LOGIN role that is no superuser (with or without CREATEROLE), as
+    docs/operations.md's owner role, and a name for an app role of its own (roles are
+    cluster-wide: the default one may exist from other tests). Yields the owner's URL, the owner
+    and the app role's name; drops the database and both roles afterwards."""
+    require_postgres()
+    suffix = secrets.token_hex(4)
+    owner, app, name = f"vc_owner_{suffix}", f"vc_app_{suffix}", f"vibecast_test_{suffix}"
+    power = "CREATEROLE" if createrole else "NOCREATEROLE"
+    _admin(sql.SQL(f"CREATE ROLE {{}} LOGIN {power} NOSUPERUSER").format(sql.Identifier(owner)))
+    try:
+        _admin(
+            sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                sql.Identifier(name), sql.Identifier(owner)
+            )
+        )
+        base = database_url(name)
+        url = base.replace("://postgres@", f"://{owner}@", 1)
+        assert url != base, "the test server's URL names another user"
+        yield url, owner, app
+    finally:
+        _admin(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        for role in (app, owner):
+            _admin(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))

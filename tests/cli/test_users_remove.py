@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,9 +18,8 @@ from typing import Any
 import psycopg
 import pytest
 from click.testing import CliRunner
-from psycopg import sql
 
-from pg_helpers import ADMIN_URL, database_url, require_postgres
+from pg_helpers import owner_database
 from vibecast.cli import cli
 from vibecast.export.jobs import ExportJob, job_store, new_job_id
 from vibecast.export.request import ExportRequest
@@ -38,43 +36,15 @@ BOTH = "5c0375b4-57a5-4f26-b12d-d022ee4e51b7"  # recorded by Bob and by Alice
 BOBS = "fe5e1c67-53e7-4862-81ae-d0e013e3270b"  # Bob's alone
 
 
-@contextmanager
-def owner_database() -> Iterator[dict[str, str]]:
-    """A database owned by a LOGIN CREATEROLE role that is no superuser, and an app role of
-    its own: the environment the CLI runs with."""
-    require_postgres()
-    suffix = secrets.token_hex(4)
-    owner, app, name = f"vc_owner_{suffix}", f"vc_app_{suffix}", f"vibecast_test_{suffix}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(
-            sql.SQL("CREATE ROLE {} LOGIN CREATEROLE NOSUPERUSER").format(sql.Identifier(owner))
-        )
-        admin.execute(
-            sql.SQL("CREATE DATABASE {} OWNER {}").format(
-                sql.Identifier(name), sql.Identifier(owner)
-            )
-        )
-        try:
-            base = database_url(name)
-            url = base.replace("://postgres@", f"://{owner}@", 1)
-            assert url != base, "the test server's URL names another user"
-            yield {"VIBECAST_DATABASE_URL": url, APP_ROLE_ENV: app}
-        finally:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-            for role in (app, owner):
-                admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
-
-
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[dict[str, str]]:
     """The variables that point the command at the team's database."""
     if request.param == "sqlite":
         yield {"VIBECAST_DATABASE_URL": f"sqlite:///{tmp_path / 'team.db'}"}
         return
-    with owner_database() as env:
-        yield env
+    # The docs' owner role: it owns the tables and may create the app role, but is no superuser.
+    with owner_database(createrole=True) as (url, _, app):
+        yield {"VIBECAST_DATABASE_URL": url, APP_ROLE_ENV: app}
 
 
 @dataclass

@@ -5,51 +5,17 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
 
-from pg_helpers import ADMIN_URL, database_url, require_postgres
+from pg_helpers import ADMIN_URL, owner_database
+from served import run_vibecast
 from vibecast.store.base import StoreError
 from vibecast.store.postgres import PostgresStore
 
 _TO_RUN = re.compile(r"As a superuser, run: (.+?) Then start again\.")
-
-
-@contextmanager
-def weak_owner() -> Iterator[tuple[str, str, str]]:
-    """A database owned by a LOGIN role with no CREATEROLE, and an app role name of its own
-    (roles are cluster-wide: the default one may exist from other tests). Yields the owner's
-    URL, the owner and the app role's name."""
-    require_postgres()
-    suffix = secrets.token_hex(4)
-    owner, app, name = f"vc_weak_{suffix}", f"vc_app_{suffix}", f"vibecast_test_{suffix}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-        admin.execute(
-            sql.SQL("CREATE ROLE {} LOGIN NOCREATEROLE NOSUPERUSER").format(sql.Identifier(owner))
-        )
-        admin.execute(
-            sql.SQL("CREATE DATABASE {} OWNER {}").format(
-                sql.Identifier(name), sql.Identifier(owner)
-            )
-        )
-        try:
-            url = database_url(name).replace("://postgres@", f"://{owner}@", 1)
-            assert owner in url, "the test server's URL names another user"
-            yield url, owner, app
-        finally:
-            admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-            for role in (app, owner):
-                admin.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(role)))
 
 
 def _as_superuser(statements: str) -> None:
@@ -65,7 +31,7 @@ def _refusal(url: str, app: str) -> str:
 
 @pytest.mark.parametrize("app_role_exists", [False, True])
 def test_the_message_says_what_to_run_and_it_works(app_role_exists: bool) -> None:
-    with weak_owner() as (url, owner, app):
+    with owner_database(createrole=False) as (url, owner, app):
         if app_role_exists:  # made by hand, or for another database: not yet the owner's
             _as_superuser(f'CREATE ROLE "{app}" NOLOGIN')
         message = _refusal(url, app)
@@ -101,19 +67,12 @@ def test_the_cli_prints_it_as_one_error_line_with_the_traceback_on_request(
 ) -> None:
     """``error:`` (not click's ``Error:``), exit 1; ``VIBECAST_DEBUG=1`` adds the traceback
     before that line, as docs/cli.md says."""
-    with weak_owner() as (url, owner, app):
+    with owner_database(createrole=False) as (url, owner, app):
         env = {k: v for k, v in os.environ.items() if not k.startswith("VIBECAST_")}
         env.update(VIBECAST_HOME=str(tmp_path), VIBECAST_DATABASE_URL=url, VIBECAST_DB_APP_ROLE=app)
         if debug:
             env["VIBECAST_DEBUG"] = "1"
-        ran = subprocess.run(
-            [sys.executable, "-m", "vibecast", "list"],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        ran = run_vibecast(env, "list")
     assert ran.returncode == 1, ran.stderr
     lines = ran.stderr.strip().splitlines()
     assert lines[-1].startswith(f'error: the database owner "{owner}" cannot set up the app role')
