@@ -7,8 +7,6 @@ import json
 import os
 import secrets
 import shutil
-import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -19,6 +17,7 @@ from psycopg.conninfo import make_conninfo
 from store_helpers import make_event, make_replay
 
 from pg_helpers import ADMIN_URL, database_name, scratch_database
+from served import run_vibecast
 from vibecast.store.base import StoreError
 from vibecast.store.migrations import apply_postgresql, load_migrations
 from vibecast.store.pgaccess import DEFAULT_APP_ROLE
@@ -160,14 +159,7 @@ def test_the_cli_works_on_postgresql(postgres_url: str, tmp_path: Path, shared_d
     )
 
     def vibecast(*args: str, summary: bool = False) -> str:
-        done = subprocess.run(
-            [sys.executable, "-m", "vibecast", *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
+        done = run_vibecast(env, *args)
         assert done.returncode == 0, done.stderr
         return done.stdout + done.stderr if summary else done.stdout
 
