@@ -14,6 +14,7 @@ import posixpath
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from itertools import chain
 
 from vibecast.importers.base import SessionInfo
 from vibecast.model import EventType, RecordedEvent, ReplayMetadata
@@ -78,11 +79,8 @@ def most_used_first(counts: Counter[str]) -> dict[str, int]:
 
 def call_failed(events: Sequence[RecordedEvent], call: ToolCall) -> bool:
     """Whether any report of the call says it failed."""
-    # Loops, not any() over a generator: this runs for every call at every full build.
-    for index in call.pres:
-        if events[index].success is False:
-            return True
-    for index in call.posts:  # noqa: SIM110
+    # A loop, not any() over a generator: this runs for every call at every full build.
+    for index in chain(call.pres, call.posts):  # noqa: SIM110
         if events[index].success is False:
             return True
     return False
