@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import msgspec
 import pytest
@@ -51,41 +52,25 @@ class Annotated:
 def annotate(store: Store, replay_id: str = REPLAY, session: str = "alice-1") -> Annotated:
     replay = make_replay(replay_id, session_id=session, user_id=ALICE, title=session)
     store.save_replay(replay, [make_event(0, 0, session=session), make_event(1, 9000, session)])
+
+    def on_it(name: str, user_id: str, timestamp_ms: int, **fields: Any) -> Annotation:
+        return Annotation(
+            id=f"{name}-{session}",
+            replay_id=replay_id,
+            user_id=user_id,
+            timestamp_ms=timestamp_ms,
+            **fields,
+        )
+
     alice = store.acting_as(ALICE)
+    position = {"x": 1.5, "y": -2}
     note = alice.add_annotation(
-        Annotation(
-            id=f"note-{session}",
-            replay_id=replay_id,
-            user_id=ALICE,
-            timestamp_ms=5000,
-            text="Watch the test fail here",
-            position={"x": 1.5, "y": -2},
-        )
+        on_it("note", ALICE, 5000, text="Watch the test fail here", position=position)
     )
-    bookmark = alice.add_annotation(
-        Annotation(
-            id=f"mark-{session}",
-            replay_id=replay_id,
-            user_id=ALICE,
-            timestamp_ms=6000,
-            text="my bookmark",
-            kind="bookmark",
-        )
-    )
-    bobs_note = store.add_annotation(  # the system may write in anyone's name
-        Annotation(
-            id=f"bob-{session}", replay_id=replay_id, user_id=BOB, timestamp_ms=7000, text="bob's"
-        )
-    )
-    bobs_bookmark = store.add_annotation(
-        Annotation(
-            id=f"bob-mark-{session}",
-            replay_id=replay_id,
-            user_id=BOB,
-            timestamp_ms=8000,
-            kind="bookmark",
-        )
-    )
+    bookmark = alice.add_annotation(on_it("mark", ALICE, 6000, text="my bookmark", kind="bookmark"))
+    # The system may write in anyone's name.
+    bobs_note = store.add_annotation(on_it("bob", BOB, 7000, text="bob's"))
+    bobs_bookmark = store.add_annotation(on_it("bob-mark", BOB, 8000, kind="bookmark"))
     return Annotated(replay, note, bookmark, bobs_note, bobs_bookmark)
 
 
