@@ -93,18 +93,15 @@ class _Aliases:
 
     def __init__(self, key: bytes) -> None:
         self.key = key
-        self.known: dict[str, str] = {}
-        self.given: set[str] = set()
+        self.known: dict[str, str] = {}  # a session id -> its alias, and an alias -> itself
 
     def __call__(self, session_id: str) -> str:
         """The alias; an alias given already stays as it is (an event is aliased in two steps)."""
         alias = self.known.get(session_id)
         if alias is None:
-            if session_id in self.given:
-                return session_id
             digest = hmac.new(self.key, session_id.encode(), hashlib.sha256).hexdigest()
             alias = self.known[session_id] = f"shared-{digest[:16]}"
-            self.given.add(alias)
+            self.known[alias] = alias
         return alias
 
 
