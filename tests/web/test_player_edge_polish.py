@@ -11,10 +11,10 @@ import re
 from typing import Any
 
 import pytest
-from test_player_layout import _ROWS
 from web_helpers import (
     Screenshot,
     WebServer,
+    controls_layout,
     export_payload,
     frames,
     open_export,
@@ -54,9 +54,7 @@ def test_save_says_what_it_does_at_every_width(
     rows: int,
 ) -> None:
     with sized_page(width, height) as page:
-        open_player(
-            page, f"{web_server.url}/replays/{web_server.replay(SESSION).id}", laid_out=True
-        )
+        open_player(page, web_server.player_url(SESSION), laid_out=True)
         screenshot(page.locator(".controls"), f"player-save-{width}x{height}.png")
         # its name starts with the word it shows (a speech-input user says "click Save") and,
         # with its tooltip, says what it saves
@@ -66,7 +64,7 @@ def test_save_says_what_it_does_at_every_width(
         assert ".vibecast file" in (save.get_attribute("title") or "")
         assert save.locator(".label").is_visible() and "Save" in save.inner_text()
         # the word costs no row and nothing leaves the bar or the window
-        layout = page.evaluate(_ROWS)
+        layout = controls_layout(page)
         fit = page.evaluate(_BAR_FIT)
         assert layout["rows"] == rows, layout
         assert not layout["overflow"] and not layout["scrollX"], layout
@@ -139,11 +137,7 @@ def test_phone_subagent_labels_stay_inside_the_scene(
     width, height = 390, 844
     with sized_page(width, height) as page:
         page.add_init_script(_SCENE_TEXTS)
-        open_player(
-            page,
-            f"{web_server.url}/replays/{web_server.replay(SESSION).id}?t={EDGE_T}",
-            laid_out=True,
-        )
+        open_player(page, web_server.player_url(SESSION, f"?t={EDGE_T}"), laid_out=True)
         wait_fully_loaded(page)
         canvas = page.locator("canvas.scene-canvas").bounding_box()
         stage = page.locator(".stage").bounding_box()

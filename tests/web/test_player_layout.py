@@ -8,28 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from web_helpers import Screenshot, WebServer, frames, open_player
+from web_helpers import Screenshot, WebServer, controls_layout, frames, open_player
 
 SESSION = "fe5e1c67"
-
-# Controls' rows: the distinct tops of the toolbar's visible items (a row is 1 px tolerant).
-_ROWS = """() => {
-  const bar = document.querySelector('.controls');
-  const items = [...bar.querySelectorAll('button, select, input, .status')]
-    .filter(n => n.offsetParent !== null && n.getBoundingClientRect().width > 0);
-  const tops = [];
-  for (const n of items) {
-    const c = n.getBoundingClientRect(); const mid = c.top + c.height / 2;
-    if (!tops.some(t => Math.abs(t - mid) < 6)) tops.push(mid);
-  }
-  const box = bar.getBoundingClientRect();
-  const overflow = items.filter(n => { const r = n.getBoundingClientRect();
-    return r.right > window.innerWidth + 0.5 || r.left < -0.5
-      || r.bottom > window.innerHeight + 0.5; })
-    .map(n => n.className || n.tagName);
-  return {rows: tops.length, height: box.height, overflow,
-          scrollX: document.documentElement.scrollWidth > window.innerWidth};
-}"""
 
 
 @pytest.mark.parametrize(
@@ -47,7 +28,7 @@ def test_controls_rows_by_width(
     with fresh_page(width, height) as page:
         open_player(page, web_server.player_url(SESSION, "?t=120000"), laid_out=True)
         frames(page)  # the panel for t drawn
-        layout = page.evaluate(_ROWS)
+        layout = controls_layout(page)
         screenshot(page, f"player-{width}x{height}.png")
         assert layout["rows"] <= rows, layout
         assert not layout["overflow"], layout
@@ -60,7 +41,7 @@ def test_embed_fits_an_iframe(
     with fresh_page(640, 360) as page:
         open_player(page, web_server.player_url(SESSION, "?embed=1&t=120000"))
         frames(page)
-        layout = page.evaluate(_ROWS)
+        layout = controls_layout(page)
         screenshot(page, "player-embed-640x360.png")
         assert layout["rows"] == 1, layout
         assert not layout["overflow"], layout
@@ -127,7 +108,7 @@ def test_phone_layout(
         open_player(page, web_server.player_url(SESSION, "?t=120000"), laid_out=True)
         frames(page)
         layout = page.evaluate(_FIT, width)
-        rows = page.evaluate(_ROWS)
+        rows = controls_layout(page)
         screenshot(page, f"player-phone-{width}x{height}.png")
         assert layout["out"] == [], layout
         # the page is the phone's width (a mobile browser widens its viewport to fit overflow)

@@ -25,6 +25,7 @@ __all__ = [
     "Screenshot",
     "WebServer",
     "card_ids",
+    "controls_layout",
     "export_payload",
     "frames",
     "hostile_transcript",
@@ -207,6 +208,31 @@ def player_state(page: Any) -> dict[str, Any]:
         """() => { const p = window.vibecastPlayer.player;
         return {position: p.position, playing: p.playing, speed: p.speed,
                 duration: p.duration}; }"""
+    )
+
+
+def controls_layout(page: Any) -> dict[str, Any]:
+    """The toolbar as laid out: its ``rows`` (the distinct tops of its visible items, 6 px
+    tolerant), ``height``, the items ``overflow`` leaves outside the window, and ``scrollX``
+    (the page scrolls sideways)."""
+    return page.evaluate(
+        """() => {
+          const bar = document.querySelector('.controls');
+          const items = [...bar.querySelectorAll('button, select, input, .status')]
+            .filter(n => n.offsetParent !== null && n.getBoundingClientRect().width > 0);
+          const tops = [];
+          for (const n of items) {
+            const c = n.getBoundingClientRect(); const mid = c.top + c.height / 2;
+            if (!tops.some(t => Math.abs(t - mid) < 6)) tops.push(mid);
+          }
+          const box = bar.getBoundingClientRect();
+          const overflow = items.filter(n => { const r = n.getBoundingClientRect();
+            return r.right > window.innerWidth + 0.5 || r.left < -0.5
+              || r.bottom > window.innerHeight + 0.5; })
+            .map(n => n.className || n.tagName);
+          return {rows: tops.length, height: box.height, overflow,
+                  scrollX: document.documentElement.scrollWidth > window.innerWidth};
+        }"""
     )
 
 
