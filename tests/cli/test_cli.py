@@ -19,6 +19,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from served import run_vibecast
 from vibecast.model import event_json_schema
 
 Runner = Callable[..., Any]
@@ -318,14 +319,7 @@ def test_ctrl_c_during_an_import_says_what_was_kept(tmp_path: Path, shared_data:
     match = re.search(r"Interrupted after (\d+) of 400 files: what they held is saved", err)
     assert match and 0 < int(match.group(1)) < 400, err
     assert "Traceback" not in err and "Aborted!" not in err
-    resumed = subprocess.run(
-        [sys.executable, "-m", "vibecast", "import", str(folder)],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    resumed = run_vibecast(env, "import", str(folder))
     assert resumed.returncode == 0, resumed.stderr
     skipped = re.search(r"\((\d+) more unchanged since the last import", resumed.stderr)
     # the files read before the interrupt (one more if it came between saving a file and
