@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
@@ -23,6 +24,7 @@ __all__ = [
     "json_response",
     "public_replay",
     "shared_events",
+    "shared_events_json",
 ]
 
 _encoder = msgspec.json.Encoder()
@@ -146,6 +148,23 @@ class _Scrubber:
         return value
 
 
+def _shared(
+    events: list[RecordedEvent], key: bytes, session_id: str | None
+) -> Iterator[tuple[RecordedEvent, bytes, Any]]:
+    """Each event aliased, its JSON, and its scrubbed builtins when the JSON held anything to
+    rewrite (else None: most events, whose JSON is then what a link shows)."""
+    alias = _Aliases(key)
+    session_ids = {event.session_id for event in events}
+    if session_id:
+        session_ids.add(session_id)
+    scrub = _Scrubber(alias, session_ids)
+    for event in events:
+        event = msgspec.structs.replace(event, session_id=alias(event.session_id))
+        data = encode_event(event)
+        scrubbed = scrub.value(msgspec.json.decode(data)) if scrub.leaks(data, event) else None
+        yield event, data, scrubbed
+
+
 def shared_events(
     events: list[RecordedEvent], key: bytes, session_id: str | None = None
 ) -> list[RecordedEvent]:
@@ -158,19 +177,21 @@ def shared_events(
     their home) are left out. Anything else — the working directory, the files the agent
     touched — is the session itself and is shown as it was (docs/api.md, Sharing).
     """
-    alias = _Aliases(key)
-    session_ids = {event.session_id for event in events}
-    if session_id:
-        session_ids.add(session_id)
-    scrub = _Scrubber(alias, session_ids)
-    shown = []
-    for event in events:
-        event = msgspec.structs.replace(event, session_id=alias(event.session_id))
-        data = encode_event(event)
-        if scrub.leaks(data, event):
-            event = msgspec.convert(scrub.value(msgspec.json.decode(data)), RecordedEvent)
-        shown.append(event)
-    return shown
+    return [
+        event if scrubbed is None else msgspec.convert(scrubbed, RecordedEvent)
+        for event, _, scrubbed in _shared(events, key, session_id)
+    ]
+
+
+def shared_events_json(
+    events: list[RecordedEvent], key: bytes, session_id: str | None = None
+) -> list[msgspec.Raw]:
+    """:func:`shared_events` as the JSON a response sends: the bytes checked for anything to
+    rewrite are the bytes sent, so an event is encoded once."""
+    return [
+        msgspec.Raw(data if scrubbed is None else _encoder.encode(scrubbed))
+        for _, data, scrubbed in _shared(events, key, session_id)
+    ]
 
 
 def annotation_json(annotation: Annotation) -> dict[str, Any]:

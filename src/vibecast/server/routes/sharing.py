@@ -25,7 +25,7 @@ from vibecast.server.encoding import (
     PublicReplay,
     json_response,
     public_replay,
-    shared_events,
+    shared_events_json,
 )
 from vibecast.server.errors import ApiError, ErrorOut, not_found
 from vibecast.server.limits import MAX_EVENTS_PER_RESPONSE, MAX_MS
@@ -86,10 +86,12 @@ class PublicNoteList(msgspec.Struct, kw_only=True):
 
 class PublicReplayWithEvents(EventWindow, kw_only=True):
     replay: PublicReplay
+    events: list[msgspec.Raw]  # as the link shows them, encoded once (shared_events_json)
 
 
 class PublicEventWindow(EventWindow, kw_only=True):
     replay_id: str
+    events: list[msgspec.Raw]
 
 
 def public_base(request: Request, state: State) -> str:
@@ -196,11 +198,14 @@ def _public_window(
     from_ms: int | None,
     to_ms: int | None,
     limit: int,
-) -> EventWindow:
-    """A window of a shared replay as the link shows it (:func:`shared_events`)."""
+) -> dict[str, Any]:
+    """A window of a shared replay as the link shows it: its fields, the events encoded once
+    (:func:`shared_events_json`)."""
     window = read_window(viewer, replay.id, from_ms, to_ms, limit)
-    window.events = shared_events(window.events, state.settings.secret_key, replay.session_id)
-    return window
+    fields = msgspec.structs.asdict(window)
+    key = state.settings.secret_key
+    fields["events"] = shared_events_json(window.events, key, replay.session_id)
+    return fields
 
 
 @router.get(
@@ -220,14 +225,7 @@ def public_replay_view(
     """Windowed like ``GET /api/replays/{id}``."""
     viewer, replay = shared_replay(state, token)
     window = _public_window(state, viewer, replay, from_ms, to_ms, events_limit)
-    body = PublicReplayWithEvents(
-        replay=public_replay(replay),
-        events=window.events,
-        from_ms=window.from_ms,
-        to_ms=window.to_ms,
-        truncated=window.truncated,
-        next_from_ms=window.next_from_ms,
-    )
+    body = PublicReplayWithEvents(replay=public_replay(replay), **window)
     return json_response(body, headers=_PRIVATE_HEADERS)
 
 
@@ -247,14 +245,7 @@ def public_events(
 ) -> Response:
     viewer, replay = shared_replay(state, token)
     window = _public_window(state, viewer, replay, from_ms, to_ms, limit)
-    body = PublicEventWindow(
-        replay_id=replay.id,
-        events=window.events,
-        from_ms=window.from_ms,
-        to_ms=window.to_ms,
-        truncated=window.truncated,
-        next_from_ms=window.next_from_ms,
-    )
+    body = PublicEventWindow(replay_id=replay.id, **window)
     return json_response(body, headers=_PRIVATE_HEADERS)
 
 
