@@ -3,17 +3,18 @@
 :func:`create_app` builds the ASGI app over a store; :class:`ServerSettings` says how it runs
 (local or server mode, share-link lifetime, cookie key, clock). See ``docs/api.md``.
 
-Both are imported on first use: ``vibecast --help`` lists ``serve`` through
-:mod:`vibecast.server.settings`, and must not load FastAPI to do so.
+:func:`create_app` is imported on first use: ``vibecast --help`` lists ``serve`` through
+:mod:`vibecast.server.settings` (light), and must not load FastAPI to do so.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from vibecast.server.settings import ServerSettings
+
 if TYPE_CHECKING:
     from vibecast.server.app import create_app
-    from vibecast.server.settings import ServerSettings
 
 __all__ = ["ServerSettings", "create_app"]
 
@@ -23,8 +24,4 @@ def __getattr__(name: str) -> Any:
         from vibecast.server.app import create_app
 
         return create_app
-    if name == "ServerSettings":
-        from vibecast.server.settings import ServerSettings
-
-        return ServerSettings
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
