@@ -427,35 +427,48 @@ export class WorkshopScene {
   }
 
   /**
-   * Sets each item's `label` place: _labelPlace's, then, for a label moved sideways that would
-   * cover a visible label placed before it, just past that one (below it; above it for a label
-   * above its agent) while that stays inside the canvas: a phone enlarges the labels of agents
-   * side by side at a station past the space between them, and the one moved off the edge hid
-   * its neighbour's. Labels that did not move are left as they were drawn before (a video's).
+   * Sets each item's `label` place: _labelPlace's, then, for a label moved sideways, off the
+   * visible labels placed before it (_offNeighbours): a phone enlarges the labels of agents side
+   * by side at a station past the space between them, and the one moved off the edge hid its
+   * neighbour's. Labels that did not move are left as they were drawn before (a video's).
    * Agents are taken top to bottom, then left to right; only standing ones take part (a label
    * moved for a walking neighbour, or a walker's moved for them, followed its bob and jumped as
    * it passed: the labels flickered).
    */
   _placeLabels(items, tf) {
     const k = this.textScale(tf.scale);
-    const placed = []; // the visible labels' boxes in world units
+    const placed = []; // the visible standing agents' label boxes, in world units
     for (const item of [...items].sort((p, q) => p.y - q.y || p.x - q.x)) {
       const r = agentRadius(item.agent);
       let place = this._labelPlace(item, tf, this._label(item.agent, k), r);
-      for (let tries = place.dx && !item.walking ? placed.length : 0; tries > 0; tries--) {
-        const [x0, y0, x1, y1] = place.box;
-        const hit = placed.find(([a0, b0, a1, b1]) => item.x + x0 < a1 && a0 < item.x + x1 && item.y + y0 < b1 && b0 < item.y + y1);
-        if (!hit) break;
-        const h = place.label.h;
-        const top = (place.above ? hit[1] - LABEL_GAP - h : hit[3] + LABEL_GAP) - item.y;
-        const [from, to] = [tf.y + (item.y + top) * tf.scale, tf.y + (item.y + top + h) * tf.scale];
-        if (from < MARGIN || to > this.height - MARGIN) break;
-        place = this._labelAt(place.label, r, place.dx, place.above, top);
+      if (item.walking) {
+        item.label = place;
+        continue;
       }
+      if (place.dx) place = this._offNeighbours(item, tf, place, r, placed);
       const [x0, y0, x1, y1] = place.box;
-      if (item.fade > 0 && !item.walking) placed.push([item.x + x0, item.y + y0, item.x + x1, item.y + y1]);
+      if (item.fade > 0) placed.push([item.x + x0, item.y + y0, item.x + x1, item.y + y1]);
       item.label = place;
     }
+  }
+
+  /**
+   * `place` (an item's label) moved just past each box of `placed` it covers — below it, or
+   * above it for a label above its agent — while it stays inside the canvas; at most as many
+   * moves as there are boxes, so it cannot go round in circles.
+   */
+  _offNeighbours(item, tf, place, r, placed) {
+    const h = place.label.h;
+    for (let tries = placed.length; tries > 0; tries--) {
+      const [x0, y0, x1, y1] = place.box;
+      const hit = placed.find(([a0, b0, a1, b1]) => item.x + x0 < a1 && a0 < item.x + x1 && item.y + y0 < b1 && b0 < item.y + y1);
+      if (!hit) break;
+      const top = (place.above ? hit[1] - LABEL_GAP - h : hit[3] + LABEL_GAP) - item.y;
+      const [from, to] = [tf.y + (item.y + top) * tf.scale, tf.y + (item.y + top + h) * tf.scale];
+      if (from < MARGIN || to > this.height - MARGIN) break;
+      place = this._labelAt(place.label, r, place.dx, place.above, top);
+    }
+    return place;
   }
 
   /** A speech bubble's text, font and size as drawn `r` world units above an agent's center
