@@ -151,27 +151,27 @@ export class NoteCard {
       this._mode("view");
       return;
     }
-    this.busy = true;
-    try {
-      const saved = await this.onSave(a, text);
-      if (this.annotation && this.annotation.id === a.id) {
-        this.annotation = saved || { ...a, text };
-        this._mode("view");
-      }
-    } catch (err) {
-      if (this.annotation && this.annotation.id === a.id) this._render(err.message || String(err));
-    } finally {
-      this.busy = false;
-    }
+    await this._ask(a, () => this.onSave(a, text), (saved) => {
+      this.annotation = saved || { ...a, text };
+      this._mode("view");
+    });
   }
 
   async _delete() {
     if (this.busy) return;
     const a = this.annotation;
+    await this._ask(a, () => this.onDelete(a), () => this.close());
+  }
+
+  /**
+   * Ask the server (`request()`) about `a`, one request at a time; then `done(answer)`, or its
+   * error shown — only while the card still shows `a` (it may have been closed or moved on).
+   */
+  async _ask(a, request, done) {
     this.busy = true;
     try {
-      await this.onDelete(a);
-      if (this.annotation && this.annotation.id === a.id) this.close();
+      const answer = await request();
+      if (this.annotation && this.annotation.id === a.id) done(answer);
     } catch (err) {
       if (this.annotation && this.annotation.id === a.id) this._render(err.message || String(err));
     } finally {
